@@ -1,0 +1,95 @@
+//! Components, their groups, and their locations (Status.io's "containers").
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::status::StatusLevel;
+use crate::text;
+use crate::{DomainError, Id};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Group {
+    pub id: Id,
+    pub page_id: Id,
+    pub name: String,
+    pub position: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Component {
+    pub id: Id,
+    pub page_id: Id,
+    pub group_id: Option<Id>,
+    pub name: String,
+    pub description: String,
+    pub position: i64,
+    /// Never empty: a component created without named locations has one default location.
+    pub locations: Vec<Location>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Location {
+    pub id: Id,
+    pub component_id: Id,
+    pub name: String,
+    pub position: i64,
+    /// A level set by hand (Status.io's `component/status/update`). The displayed level is the
+    /// worst of this and whatever holds the location, see [`crate::status::derive_level`].
+    pub override_level: Option<StatusLevel>,
+}
+
+/// The name given to the single location of a component created without named locations.
+pub const DEFAULT_LOCATION_NAME: &str = "Default";
+
+pub fn validate_group_name(name: &str) -> Result<(), DomainError> {
+    text::required("name", name, 200)
+}
+
+pub fn validate_component(name: &str, description: &str) -> Result<(), DomainError> {
+    text::required("name", name, 200)?;
+    text::at_most("description", description, 2000)
+}
+
+/// Location names for a new component: the given ones (trimmed, distinct), or the default one.
+pub fn location_names(given: &[String]) -> Result<Vec<String>, DomainError> {
+    if given.is_empty() {
+        return Ok(vec![DEFAULT_LOCATION_NAME.to_string()]);
+    }
+    let mut names: Vec<String> = Vec::with_capacity(given.len());
+    for name in given {
+        text::required("locations", name, 100)?;
+        let name = name.trim().to_string();
+        if names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+            return Err(DomainError::invalid(
+                "locations",
+                format!(
+                    "{name:?} is listed twice; each location of a component needs its own name"
+                ),
+            ));
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_component_without_locations_gets_the_default_one() {
+        assert_eq!(location_names(&[]).unwrap(), vec![DEFAULT_LOCATION_NAME]);
+        assert_eq!(
+            location_names(&["US East".into(), " APAC ".into()]).unwrap(),
+            vec!["US East", "APAC"]
+        );
+        assert!(location_names(&["EU".into(), "eu".into()]).is_err());
+        assert!(location_names(&["".into()]).is_err());
+    }
+}

@@ -1,0 +1,52 @@
+use thiserror::Error;
+
+/// A rule of the workflow was broken. Each variant has a stable code and a message that tells
+/// the person what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("an incident needs at least one affected location that is not operational")]
+    AllOperational,
+    #[error("an incident needs at least one affected location")]
+    NoAffectedLocations,
+    #[error("location {0} does not belong to this page")]
+    UnknownLocation(String),
+    #[error(
+        "the incident is resolved; post an update with an active state (investigating, identified or monitoring) to reopen it"
+    )]
+    AlreadyResolved,
+    #[error(
+        "a new incident cannot start resolved; create it as investigating, identified or monitoring"
+    )]
+    CreatedResolved,
+    #[error(
+        "a post-mortem link can be added only to a resolved incident; resolve the incident first"
+    )]
+    PostmortemBeforeResolved,
+}
+
+impl DomainError {
+    /// A stable, machine-readable code for the API's problem documents.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::Invalid { .. } => "invalid-field",
+            DomainError::AllOperational => "all-operational",
+            DomainError::NoAffectedLocations => "no-affected-locations",
+            DomainError::UnknownLocation(_) => "unknown-location",
+            DomainError::AlreadyResolved => "already-resolved",
+            DomainError::CreatedResolved => "created-resolved",
+            DomainError::PostmortemBeforeResolved => "postmortem-before-resolved",
+        }
+    }
+
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        DomainError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}

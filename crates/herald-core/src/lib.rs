@@ -1,0 +1,25 @@
+//! Herald's domain: the types of the incident workflow and the rules that keep it honest.
+//!
+//! Everything here is pure: functions take `now` as an argument, never read a clock and never
+//! do I/O. The store loads state, calls into this crate, and persists what comes back.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod cadence;
+pub mod component;
+pub mod error;
+pub mod event;
+pub mod incident;
+pub mod lint;
+pub mod page;
+pub mod preview;
+pub mod status;
+pub mod text;
+
+pub use error::DomainError;
+
+/// Identifiers are 24 lowercase hex characters (the shape Status.io clients expect).
+pub type Id = String;
+
+/// Who did something, as recorded in the audit log (`token:<id>`, `cli:<user>`, `system`).
+pub type Actor = String;

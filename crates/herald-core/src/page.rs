@@ -1,0 +1,125 @@
+//! Status pages and their settings. Everything else belongs to one page.
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::cadence::CadenceTable;
+use crate::lint::LintRules;
+use crate::{DomainError, Id};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page {
+    pub id: Id,
+    pub slug: String,
+    pub name: String,
+    /// IANA time zone used to display times to visitors; storage is always UTC.
+    pub time_zone: String,
+    pub settings: PageSettings,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct PageSettings {
+    /// The broadcast subject used when an update does not give one.
+    pub default_subject: String,
+    pub cadence: CadenceTable,
+    pub lint: LintRules,
+}
+
+impl Default for PageSettings {
+    fn default() -> Self {
+        PageSettings {
+            default_subject: "Service status update".into(),
+            cadence: CadenceTable::default(),
+            lint: LintRules::default(),
+        }
+    }
+}
+
+/// What a caller supplies to create or change a page; validated by [`validate_page_fields`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PageFields {
+    pub slug: String,
+    pub name: String,
+    /// UTC unless given.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+    #[serde(default)]
+    pub settings: PageSettings,
+}
+
+fn default_time_zone() -> String {
+    DEFAULT_TIME_ZONE.to_string()
+}
+
+pub const DEFAULT_TIME_ZONE: &str = "UTC";
+
+pub fn validate_page_fields(fields: &PageFields) -> Result<(), DomainError> {
+    validate_slug(&fields.slug)?;
+    crate::text::required("name", &fields.name, 200)?;
+    validate_time_zone(&fields.time_zone)?;
+    crate::text::required(
+        "settings.default_subject",
+        &fields.settings.default_subject,
+        200,
+    )?;
+    fields.settings.cadence.validate()?;
+    fields.settings.lint.validate()
+}
+
+/// Slugs appear in URLs (`/p/{slug}/`): lowercase letters, digits and inner hyphens.
+pub fn validate_slug(slug: &str) -> Result<(), DomainError> {
+    let shape_ok = (1..=63).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if shape_ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            "slug",
+            format!(
+                "{slug:?} is not a valid slug: use 1 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen (for example \"acme-cloud\")"
+            ),
+        ))
+    }
+}
+
+pub fn validate_time_zone(name: &str) -> Result<(), DomainError> {
+    jiff::tz::TimeZone::get(name).map(|_| ()).map_err(|_| {
+        DomainError::invalid(
+            "time_zone",
+            format!("{name:?} is not a known IANA time zone; use a name such as \"UTC\" or \"Europe/Berlin\""),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_url_safe() {
+        for good in ["a", "acme", "acme-cloud-2"] {
+            assert!(validate_slug(good).is_ok(), "{good}");
+        }
+        for bad in ["", "-a", "a-", "Acme", "a b", "a/b", &"x".repeat(64)] {
+            assert!(validate_slug(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn time_zones_must_be_known() {
+        assert!(validate_time_zone("Europe/Berlin").is_ok());
+        assert!(validate_time_zone("UTC").is_ok());
+        let err = validate_time_zone("Mars/Olympus").unwrap_err();
+        assert!(err.to_string().contains("Europe/Berlin"));
+    }
+}

@@ -1,0 +1,46 @@
+use herald_core::DomainError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The request broke a rule of the workflow; the message says what to do instead.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("{what} {id:?} was not found")]
+    NotFound { what: &'static str, id: String },
+    /// The request clashes with what is stored (a taken slug, a referenced component).
+    #[error("{0}")]
+    Conflict(String),
+    /// The database could not be reached or stayed locked; nothing was written.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub fn not_found(what: &'static str, id: &str) -> StoreError {
+        StoreError::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::*;
+        match err.sqlite_error_code() {
+            Some(
+                DatabaseBusy | DatabaseLocked | CannotOpen | ReadOnly | DiskFull | SystemIoFailure,
+            ) => StoreError::Unavailable(err.to_string()),
+            _ => StoreError::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(err: serde_json::Error) -> Self {
+        StoreError::Internal(format!("stored data could not be decoded: {err}"))
+    }
+}

@@ -1,0 +1,176 @@
+//! Herald's persistence. Callers speak to the [`Store`] trait; [`sqlite::SqliteStore`] is the
+//! embedded default. Every write is one transaction that updates the state rows, appends the
+//! audit events and commits, or changes nothing.
+#![forbid(unsafe_code)]
+
+mod error;
+mod ids;
+pub mod sqlite;
+mod types;
+mod watch;
+
+pub use error::StoreError;
+pub use ids::{hash_secret, new_id};
+pub use types::*;
+pub use watch::watch_changes;
+
+use async_trait::async_trait;
+use herald_core::access::Role;
+use herald_core::component::{Component, Group};
+use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
+use herald_core::page::{Page, PageFields};
+use herald_core::preview::Preview;
+use herald_core::status::{PageStatus, StatusLevel};
+use jiff::Timestamp;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything Herald persists. `page` arguments take a page's id or its slug. Writes take the
+/// acting principal (recorded in the audit log) and `now` (so tests can drive the clock).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn create_page(&self, actor: &str, fields: PageFields, now: Timestamp) -> Result<Page>;
+    async fn update_page(
+        &self,
+        actor: &str,
+        page: &str,
+        patch: PagePatch,
+        now: Timestamp,
+    ) -> Result<Page>;
+    async fn pages(&self) -> Result<Vec<Page>>;
+    async fn page(&self, page: &str) -> Result<Page>;
+
+    async fn create_group(
+        &self,
+        actor: &str,
+        page: &str,
+        name: String,
+        now: Timestamp,
+    ) -> Result<Group>;
+    async fn groups(&self, page: &str) -> Result<Vec<Group>>;
+
+    async fn create_component(
+        &self,
+        actor: &str,
+        page: &str,
+        new: NewComponent,
+        now: Timestamp,
+    ) -> Result<Component>;
+    async fn update_component(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        patch: ComponentPatch,
+        now: Timestamp,
+    ) -> Result<Component>;
+    /// Refused while any incident refers to one of its locations: history keeps its meaning.
+    async fn delete_component(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<()>;
+    async fn add_location(
+        &self,
+        actor: &str,
+        page: &str,
+        component: &str,
+        name: String,
+        now: Timestamp,
+    ) -> Result<Component>;
+    /// Sets (or, with `None`, clears) a location's manual override.
+    async fn set_override(
+        &self,
+        actor: &str,
+        page: &str,
+        location: &str,
+        level: Option<StatusLevel>,
+        now: Timestamp,
+    ) -> Result<Component>;
+    async fn components(&self, page: &str) -> Result<Vec<Component>>;
+    async fn component(&self, page: &str, id: &str) -> Result<Component>;
+    /// Every location's displayed level, derived from what holds it.
+    async fn page_status(&self, page: &str) -> Result<PageStatus>;
+
+    async fn create_incident(
+        &self,
+        actor: &str,
+        page: &str,
+        new: NewIncident,
+        now: Timestamp,
+    ) -> Result<Incident>;
+    async fn post_update(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        draft: UpdateDraft,
+        now: Timestamp,
+    ) -> Result<Incident>;
+    async fn edit_incident(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        edit: IncidentEdit,
+        now: Timestamp,
+    ) -> Result<Incident>;
+    async fn set_postmortem(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        url: String,
+        now: Timestamp,
+    ) -> Result<Incident>;
+    async fn delete_incident(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        now: Timestamp,
+    ) -> Result<()>;
+    async fn incident(&self, page: &str, incident: &str) -> Result<Incident>;
+    async fn incidents(&self, page: &str, query: IncidentQuery) -> Result<Vec<Incident>>;
+    /// Finds the incident a Status.io message id belongs to (the id of one of its updates).
+    async fn incident_by_update(&self, page: &str, update: &str) -> Result<Incident>;
+    async fn preview_incident(
+        &self,
+        actor: &str,
+        page: &str,
+        new: NewIncident,
+        now: Timestamp,
+    ) -> Result<Preview>;
+    async fn preview_update(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        draft: UpdateDraft,
+        now: Timestamp,
+    ) -> Result<Preview>;
+
+    async fn create_token(
+        &self,
+        actor: &str,
+        name: String,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<NewToken>;
+    async fn tokens(&self) -> Result<Vec<Token>>;
+    async fn revoke_token(&self, actor: &str, id: &str, now: Timestamp) -> Result<()>;
+    /// The live token with this secret (and this id, when given), if any.
+    async fn authenticate(
+        &self,
+        id: Option<&str>,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<Option<Token>>;
+
+    /// The audit log, oldest first.
+    async fn events(&self, query: EventQuery) -> Result<Vec<EventRecord>>;
+    /// The id of the newest event, 0 when there is none; followed to learn of every change.
+    async fn last_event_id(&self) -> Result<i64>;
+}

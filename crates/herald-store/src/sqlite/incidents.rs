@@ -1,0 +1,396 @@
+//! Incidents: load the state the rules need, let the core decide, persist what it decided.
+use herald_core::component::Location;
+use herald_core::incident::{
+    self, AffectedLocation, Incident, IncidentEdit, NewIds, NewIncident, PageContext,
+    RecentIncident, Severity, Update, UpdateDraft,
+};
+use herald_core::page::Page;
+use herald_core::preview::{self, Preview};
+use herald_core::status::{self, PageStatus};
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
+use super::{components, events};
+use crate::{IncidentFilter, IncidentQuery, MAX_LIST_LIMIT, Result, StoreError, new_id};
+
+fn context<'a>(page: &'a Page, locations: &'a [Location]) -> PageContext<'a> {
+    PageContext { page, locations }
+}
+
+pub fn create(
+    conn: &Connection,
+    actor: &str,
+    page: &Page,
+    new: NewIncident,
+    now: Timestamp,
+) -> Result<Incident> {
+    let locations = components::page_locations(conn, &page.id)?;
+    let recent = recent(conn, &page.id, now)?;
+    let ids = NewIds {
+        incident: new_id(),
+        update: new_id(),
+    };
+    let decision = incident::create(context(page, &locations), &recent, ids, new, actor, now)?;
+    save(conn, &decision.incident, 0)?;
+    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
+    Ok(decision.incident)
+}
+
+pub fn post_update(
+    conn: &Connection,
+    actor: &str,
+    page: &Page,
+    id: &str,
+    draft: UpdateDraft,
+    now: Timestamp,
+) -> Result<Incident> {
+    let current = get(conn, &page.id, id)?;
+    let locations = components::page_locations(conn, &page.id)?;
+    let decision = incident::post_update(
+        &current,
+        context(page, &locations),
+        new_id(),
+        draft,
+        actor,
+        now,
+    )?;
+    save(conn, &decision.incident, current.updates.len())?;
+    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
+    Ok(decision.incident)
+}
+
+pub fn edit(
+    conn: &Connection,
+    actor: &str,
+    page: &Page,
+    id: &str,
+    edit: IncidentEdit,
+    now: Timestamp,
+) -> Result<Incident> {
+    let current = get(conn, &page.id, id)?;
+    let locations = components::page_locations(conn, &page.id)?;
+    let decision = incident::edit(&current, context(page, &locations), edit, now)?;
+    save(conn, &decision.incident, current.updates.len())?;
+    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
+    Ok(decision.incident)
+}
+
+pub fn set_postmortem(
+    conn: &Connection,
+    actor: &str,
+    page: &Page,
+    id: &str,
+    url: &str,
+    now: Timestamp,
+) -> Result<Incident> {
+    let current = get(conn, &page.id, id)?;
+    let decision = incident::set_postmortem(&current, url, now)?;
+    save(conn, &decision.incident, current.updates.len())?;
+    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
+    Ok(decision.incident)
+}
+
+pub fn delete(conn: &Connection, actor: &str, page: &Page, id: &str, now: Timestamp) -> Result<()> {
+    let current = get(conn, &page.id, id)?;
+    conn.execute("DELETE FROM incidents WHERE id = ?1", [id])?;
+    events::append(
+        conn,
+        Some(&page.id),
+        actor,
+        now,
+        &incident::delete(&current),
+    )
+}
+
+pub fn preview_create(
+    conn: &Connection,
+    actor: &str,
+    page: &Page,
+    new: NewIncident,
+    now: Timestamp,
+) -> Result<Preview> {
+    let locations = components::page_locations(conn, &page.id)?;
+    let recent = recent(conn, &page.id, now)?;
+    Ok(preview::create(
+        context(page, &locations),
+        &recent,
+        new,
+        actor,
+        now,
+    )?)
+}
+
+pub fn preview_update(
+    conn: &Connection,
+    actor: &str,
+    page: &Page,
+    id: &str,
+    draft: UpdateDraft,
+    now: Timestamp,
+) -> Result<Preview> {
+    let current = get(conn, &page.id, id)?;
+    let locations = components::page_locations(conn, &page.id)?;
+    Ok(preview::update(
+        &current,
+        context(page, &locations),
+        draft,
+        actor,
+        now,
+    )?)
+}
+
+/// Resolved severity 2 and 3 incidents closed within the repeat window, or about to close.
+fn recent(conn: &Connection, page_id: &str, now: Timestamp) -> Result<Vec<RecentIncident>> {
+    let since = now
+        .checked_sub(incident::REPEAT_WINDOW)
+        .unwrap_or(Timestamp::MIN);
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, severity, closed_at FROM incidents
+         WHERE page_id = ?1 AND closed_at >= ?2 AND severity IN (2, 3)",
+    )?;
+    let rows = stmt.query_map(params![page_id, ts(since)], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, u8>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, severity, closed_at) = row?;
+        Ok(RecentIncident {
+            id,
+            severity: Severity::new(severity)?,
+            closed_at: from_ts(closed_at)?,
+        })
+    })
+    .collect()
+}
+
+/// Writes the incident row, its current locations, and the updates after the first
+/// `persisted_updates` (the timeline only ever grows).
+fn save(conn: &Connection, incident: &Incident, persisted_updates: usize) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO incidents (id, page_id, title, severity, severity_reason, state, postmortem_url, recurrences,
+                                created_at, updated_at, resolved_at, closed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO UPDATE SET title = ?3, severity = ?4, severity_reason = ?5, state = ?6,
+             postmortem_url = ?7, recurrences = ?8, updated_at = ?10, resolved_at = ?11, closed_at = ?12",
+    )?
+    .execute(params![
+        incident.id,
+        incident.page_id,
+        incident.title,
+        incident.severity.get(),
+        incident.severity_reason,
+        name(&incident.state)?,
+        incident.postmortem_url,
+        incident.recurrences,
+        ts(incident.created_at),
+        ts(incident.updated_at),
+        incident.resolved_at.map(ts),
+        incident.closed_at().map(ts),
+    ])?;
+    conn.prepare_cached("DELETE FROM incident_locations WHERE incident_id = ?1")?
+        .execute([&incident.id])?;
+    let mut insert_location = conn.prepare_cached(
+        "INSERT INTO incident_locations (incident_id, location_id, position, level) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (position, affected) in incident.affected.iter().enumerate() {
+        insert_location.execute(params![
+            incident.id,
+            affected.location_id,
+            position as i64,
+            name(&affected.level)?
+        ])?;
+    }
+    let mut insert_update = conn.prepare_cached(
+        "INSERT INTO incident_updates (id, incident_id, seq, state, details, levels, subject, channels, author, at, next_update_in)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for (seq, update) in incident.updates.iter().enumerate().skip(persisted_updates) {
+        insert_update.execute(params![
+            update.id,
+            incident.id,
+            seq as i64,
+            name(&update.state)?,
+            update.details,
+            json(&update.levels)?,
+            update.subject,
+            json(&update.channels)?,
+            update.author,
+            ts(update.at),
+            update.next_update_in,
+        ])?;
+    }
+    Ok(())
+}
+
+pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Incident> {
+    let row = conn
+        .prepare_cached(
+            "SELECT id, page_id, title, severity, severity_reason, state, postmortem_url, recurrences,
+                    created_at, updated_at, resolved_at
+             FROM incidents WHERE id = ?1 AND page_id = ?2",
+        )?
+        .query_row(params![id, page_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, u8>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, Option<String>>(6)?,
+                row.get::<_, u32>(7)?,
+                row.get::<_, i64>(8)?,
+                row.get::<_, i64>(9)?,
+                row.get::<_, Option<i64>>(10)?,
+            ))
+        })
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("incident", id))?;
+    let (
+        id,
+        page_id,
+        title,
+        severity,
+        severity_reason,
+        state,
+        postmortem_url,
+        recurrences,
+        created,
+        updated,
+        resolved,
+    ) = row;
+    Ok(Incident {
+        affected: affected(conn, &id)?,
+        updates: updates(conn, &id)?,
+        id,
+        page_id,
+        title,
+        severity: Severity::new(severity)?,
+        severity_reason,
+        state: from_name(&state)?,
+        postmortem_url,
+        recurrences,
+        created_at: from_ts(created)?,
+        updated_at: from_ts(updated)?,
+        resolved_at: from_opt_ts(resolved)?,
+    })
+}
+
+fn affected(conn: &Connection, incident_id: &str) -> Result<Vec<AffectedLocation>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT location_id, level FROM incident_locations WHERE incident_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([incident_id], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    rows.map(|row| {
+        let (location_id, level) = row?;
+        Ok(AffectedLocation {
+            location_id,
+            level: from_name(&level)?,
+        })
+    })
+    .collect()
+}
+
+fn updates(conn: &Connection, incident_id: &str) -> Result<Vec<Update>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, state, details, levels, subject, channels, author, at, next_update_in
+         FROM incident_updates WHERE incident_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([incident_id], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, String>(4)?,
+            row.get::<_, String>(5)?,
+            row.get::<_, String>(6)?,
+            row.get::<_, i64>(7)?,
+            row.get::<_, Option<u32>>(8)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, state, details, levels, subject, channels, author, at, next_update_in) = row?;
+        Ok(Update {
+            id,
+            state: from_name(&state)?,
+            details,
+            levels: from_json(&levels)?,
+            subject,
+            channels: from_json(&channels)?,
+            author,
+            at: from_ts(at)?,
+            next_update_in,
+        })
+    })
+    .collect()
+}
+
+pub fn list(conn: &Connection, page_id: &str, query: &IncidentQuery) -> Result<Vec<Incident>> {
+    let cursor = match &query.before {
+        Some(id) => Some(
+            conn.query_row(
+                "SELECT created_at FROM incidents WHERE id = ?1 AND page_id = ?2",
+                params![id, page_id],
+                |row| row.get::<_, i64>(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("incident", id))?,
+        ),
+        None => None,
+    };
+    let state_clause = match query.filter {
+        IncidentFilter::All => "",
+        IncidentFilter::Active => "AND state <> 'resolved'",
+        IncidentFilter::Resolved => "AND state = 'resolved'",
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id FROM incidents WHERE page_id = ?1 {state_clause}
+         AND (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3))
+         ORDER BY created_at DESC, id DESC LIMIT ?4"
+    ))?;
+    let limit = query.limit.clamp(1, MAX_LIST_LIMIT);
+    let ids = stmt
+        .query_map(params![page_id, cursor, query.before, limit], |row| {
+            row.get::<_, String>(0)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    ids.iter().map(|id| get(conn, page_id, id)).collect()
+}
+
+pub fn by_update(conn: &Connection, page_id: &str, update_id: &str) -> Result<Incident> {
+    let incident_id: String = conn
+        .query_row(
+            "SELECT u.incident_id FROM incident_updates u JOIN incidents i ON i.id = u.incident_id
+             WHERE u.id = ?1 AND i.page_id = ?2",
+            params![update_id, page_id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("message", update_id))?;
+    get(conn, page_id, &incident_id)
+}
+
+pub fn page_status(conn: &Connection, page_id: &str) -> Result<PageStatus> {
+    let components = components::list(conn, page_id)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT il.location_id, il.level FROM incident_locations il JOIN incidents i ON i.id = il.incident_id
+         WHERE i.page_id = ?1 AND i.state <> 'resolved'",
+    )?;
+    let holds = stmt
+        .query_map([page_id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?
+        .map(|row| {
+            let (location, level) = row?;
+            Ok((location, from_name(&level)?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(status::page_status(&components, &holds))
+}

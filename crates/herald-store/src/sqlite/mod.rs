@@ -1,0 +1,475 @@
+//! The embedded default backend: one SQLite file in WAL mode. Writes are serialised on one
+//! connection, each command in one IMMEDIATE transaction; reads use a small pool.
+mod codec;
+mod components;
+mod events;
+mod incidents;
+mod migrations;
+mod pages;
+mod tokens;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use herald_core::access::Role;
+use herald_core::component::{Component, Group};
+use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
+use herald_core::page::{Page, PageFields};
+use herald_core::preview::Preview;
+use herald_core::status::{PageStatus, StatusLevel};
+use jiff::Timestamp;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+pub use migrations::SCHEMA_VERSION;
+
+use crate::{
+    ComponentPatch, EventQuery, EventRecord, IncidentQuery, NewComponent, NewToken, PagePatch,
+    Result, Store, StoreError, Token,
+};
+
+const READERS: usize = 4;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let mut writer = connect(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        migrations::migrate(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map(Mutex::new))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction on the writer: all of it commits, or none.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let mut conn = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Runs `f` in one read transaction on a pooled reader, so it sees one consistent state.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let start = inner.next_reader.fetch_add(1, Ordering::Relaxed);
+            let slot =
+                (0..READERS).find_map(|i| inner.readers[(start + i) % READERS].try_lock().ok());
+            let mut conn = match slot {
+                Some(conn) => conn,
+                None => inner.readers[start % READERS]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()),
+            };
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            f(&tx)
+        })
+        .await
+    }
+}
+
+fn connect(path: &Path, flags: OpenFlags) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Internal(format!("database task failed: {e}")))?
+}
+
+/// Time in the store has microsecond precision; commands round `now` to it up front so what a
+/// command returns equals what a later read returns.
+fn micros(now: Timestamp) -> Timestamp {
+    Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
+}
+
+fn owned(s: &str) -> String {
+    s.to_string()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_page(&self, actor: &str, fields: PageFields, now: Timestamp) -> Result<Page> {
+        let actor = owned(actor);
+        self.write(move |tx| pages::create(tx, &actor, fields, micros(now)))
+            .await
+    }
+
+    async fn update_page(
+        &self,
+        actor: &str,
+        page: &str,
+        patch: PagePatch,
+        now: Timestamp,
+    ) -> Result<Page> {
+        let (actor, page) = (owned(actor), owned(page));
+        self.write(move |tx| pages::update(tx, &actor, &page, patch, micros(now)))
+            .await
+    }
+
+    async fn pages(&self) -> Result<Vec<Page>> {
+        self.read(|tx| pages::list(tx)).await
+    }
+
+    async fn page(&self, page: &str) -> Result<Page> {
+        let page = owned(page);
+        self.read(move |tx| pages::get(tx, &page)).await
+    }
+
+    async fn create_group(
+        &self,
+        actor: &str,
+        page: &str,
+        name: String,
+        now: Timestamp,
+    ) -> Result<Group> {
+        let (actor, page) = (owned(actor), owned(page));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            components::create_group(tx, &actor, &page.id, &name, micros(now))
+        })
+        .await
+    }
+
+    async fn groups(&self, page: &str) -> Result<Vec<Group>> {
+        let page = owned(page);
+        self.read(move |tx| components::groups(tx, &pages::get(tx, &page)?.id))
+            .await
+    }
+
+    async fn create_component(
+        &self,
+        actor: &str,
+        page: &str,
+        new: NewComponent,
+        now: Timestamp,
+    ) -> Result<Component> {
+        let (actor, page) = (owned(actor), owned(page));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            components::create(tx, &actor, &page.id, new, micros(now))
+        })
+        .await
+    }
+
+    async fn update_component(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        patch: ComponentPatch,
+        now: Timestamp,
+    ) -> Result<Component> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            components::update(tx, &actor, &page.id, &id, patch, micros(now))
+        })
+        .await
+    }
+
+    async fn delete_component(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            components::delete(tx, &actor, &page.id, &id, micros(now))
+        })
+        .await
+    }
+
+    async fn add_location(
+        &self,
+        actor: &str,
+        page: &str,
+        component: &str,
+        name: String,
+        now: Timestamp,
+    ) -> Result<Component> {
+        let (actor, page, component) = (owned(actor), owned(page), owned(component));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            components::add_location(tx, &actor, &page.id, &component, &name, micros(now))
+        })
+        .await
+    }
+
+    async fn set_override(
+        &self,
+        actor: &str,
+        page: &str,
+        location: &str,
+        level: Option<StatusLevel>,
+        now: Timestamp,
+    ) -> Result<Component> {
+        let (actor, page, location) = (owned(actor), owned(page), owned(location));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            components::set_override(tx, &actor, &page.id, &location, level, micros(now))
+        })
+        .await
+    }
+
+    async fn components(&self, page: &str) -> Result<Vec<Component>> {
+        let page = owned(page);
+        self.read(move |tx| components::list(tx, &pages::get(tx, &page)?.id))
+            .await
+    }
+
+    async fn component(&self, page: &str, id: &str) -> Result<Component> {
+        let (page, id) = (owned(page), owned(id));
+        self.read(move |tx| components::get(tx, &pages::get(tx, &page)?.id, &id))
+            .await
+    }
+
+    async fn page_status(&self, page: &str) -> Result<PageStatus> {
+        let page = owned(page);
+        self.read(move |tx| incidents::page_status(tx, &pages::get(tx, &page)?.id))
+            .await
+    }
+
+    async fn create_incident(
+        &self,
+        actor: &str,
+        page: &str,
+        new: NewIncident,
+        now: Timestamp,
+    ) -> Result<Incident> {
+        let (actor, page) = (owned(actor), owned(page));
+        self.write(move |tx| {
+            incidents::create(tx, &actor, &pages::get(tx, &page)?, new, micros(now))
+        })
+        .await
+    }
+
+    async fn post_update(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        draft: UpdateDraft,
+        now: Timestamp,
+    ) -> Result<Incident> {
+        let (actor, page, incident) = (owned(actor), owned(page), owned(incident));
+        self.write(move |tx| {
+            incidents::post_update(
+                tx,
+                &actor,
+                &pages::get(tx, &page)?,
+                &incident,
+                draft,
+                micros(now),
+            )
+        })
+        .await
+    }
+
+    async fn edit_incident(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        edit: IncidentEdit,
+        now: Timestamp,
+    ) -> Result<Incident> {
+        let (actor, page, incident) = (owned(actor), owned(page), owned(incident));
+        self.write(move |tx| {
+            incidents::edit(
+                tx,
+                &actor,
+                &pages::get(tx, &page)?,
+                &incident,
+                edit,
+                micros(now),
+            )
+        })
+        .await
+    }
+
+    async fn set_postmortem(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        url: String,
+        now: Timestamp,
+    ) -> Result<Incident> {
+        let (actor, page, incident) = (owned(actor), owned(page), owned(incident));
+        self.write(move |tx| {
+            incidents::set_postmortem(
+                tx,
+                &actor,
+                &pages::get(tx, &page)?,
+                &incident,
+                &url,
+                micros(now),
+            )
+        })
+        .await
+    }
+
+    async fn delete_incident(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (actor, page, incident) = (owned(actor), owned(page), owned(incident));
+        self.write(move |tx| {
+            incidents::delete(tx, &actor, &pages::get(tx, &page)?, &incident, micros(now))
+        })
+        .await
+    }
+
+    async fn incident(&self, page: &str, incident: &str) -> Result<Incident> {
+        let (page, incident) = (owned(page), owned(incident));
+        self.read(move |tx| incidents::get(tx, &pages::get(tx, &page)?.id, &incident))
+            .await
+    }
+
+    async fn incidents(&self, page: &str, query: IncidentQuery) -> Result<Vec<Incident>> {
+        let page = owned(page);
+        self.read(move |tx| incidents::list(tx, &pages::get(tx, &page)?.id, &query))
+            .await
+    }
+
+    async fn incident_by_update(&self, page: &str, update: &str) -> Result<Incident> {
+        let (page, update) = (owned(page), owned(update));
+        self.read(move |tx| incidents::by_update(tx, &pages::get(tx, &page)?.id, &update))
+            .await
+    }
+
+    async fn preview_incident(
+        &self,
+        actor: &str,
+        page: &str,
+        new: NewIncident,
+        now: Timestamp,
+    ) -> Result<Preview> {
+        let (actor, page) = (owned(actor), owned(page));
+        self.read(move |tx| {
+            incidents::preview_create(tx, &actor, &pages::get(tx, &page)?, new, micros(now))
+        })
+        .await
+    }
+
+    async fn preview_update(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        draft: UpdateDraft,
+        now: Timestamp,
+    ) -> Result<Preview> {
+        let (actor, page, incident) = (owned(actor), owned(page), owned(incident));
+        self.read(move |tx| {
+            incidents::preview_update(
+                tx,
+                &actor,
+                &pages::get(tx, &page)?,
+                &incident,
+                draft,
+                micros(now),
+            )
+        })
+        .await
+    }
+
+    async fn create_token(
+        &self,
+        actor: &str,
+        name: String,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<NewToken> {
+        let actor = owned(actor);
+        self.write(move |tx| tokens::create(tx, &actor, &name, role, micros(now)))
+            .await
+    }
+
+    async fn tokens(&self) -> Result<Vec<Token>> {
+        self.read(|tx| tokens::list(tx)).await
+    }
+
+    async fn revoke_token(&self, actor: &str, id: &str, now: Timestamp) -> Result<()> {
+        let (actor, id) = (owned(actor), owned(id));
+        self.write(move |tx| tokens::revoke(tx, &actor, &id, micros(now)))
+            .await
+    }
+
+    async fn authenticate(
+        &self,
+        id: Option<&str>,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<Option<Token>> {
+        let (id, secret) = (id.map(owned), owned(secret));
+        let found = self
+            .read(move |tx| tokens::find_live(tx, id.as_deref(), &secret))
+            .await?;
+        let Some(token) = found else { return Ok(None) };
+        if tokens::last_use_is_stale(&token, now) {
+            let id = token.id.clone();
+            self.write(move |tx| tokens::touch(tx, &id, micros(now)))
+                .await?;
+        }
+        Ok(Some(token))
+    }
+
+    async fn events(&self, query: EventQuery) -> Result<Vec<EventRecord>> {
+        self.read(move |tx| events::list(tx, &query)).await
+    }
+
+    async fn last_event_id(&self) -> Result<i64> {
+        self.read(|tx| events::last_id(tx)).await
+    }
+}

@@ -1,0 +1,140 @@
+//! The inputs and records the store speaks in, beyond the domain types.
+use herald_core::Id;
+use herald_core::access::Role;
+use herald_core::page::PageSettings;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct PagePatch {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub settings: Option<PageSettings>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct NewComponent {
+    pub name: String,
+    pub description: String,
+    /// An existing group of the page.
+    pub group_id: Option<Id>,
+    /// A group by name, created when the page has none of that name.
+    pub group_name: Option<String>,
+    /// Named locations; none gives the component its one default location.
+    pub locations: Vec<String>,
+    /// Where it sorts; after the last component when not given.
+    pub position: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct ComponentPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// `Some(None)` (JSON `null`) takes the component out of its group.
+    #[serde(deserialize_with = "present")]
+    pub group_id: Option<Option<Id>>,
+    pub position: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentFilter {
+    #[default]
+    All,
+    Active,
+    Resolved,
+}
+
+/// Newest first, `limit` at a time; `before` is the id of the last incident of the previous
+/// page of results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IncidentQuery {
+    pub filter: IncidentFilter,
+    pub limit: u32,
+    pub before: Option<Id>,
+}
+
+impl Default for IncidentQuery {
+    fn default() -> Self {
+        IncidentQuery {
+            filter: IncidentFilter::All,
+            limit: 50,
+            before: None,
+        }
+    }
+}
+
+pub const MAX_LIST_LIMIT: u32 = 500;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Token {
+    pub id: Id,
+    pub name: String,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A token just created: the only time its secret is seen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewToken {
+    #[serde(flatten)]
+    pub token: Token,
+    pub secret: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventRecord {
+    pub id: i64,
+    pub page_id: Option<Id>,
+    pub at: Timestamp,
+    pub actor: String,
+    pub kind: String,
+    pub subject_type: String,
+    pub subject_id: Id,
+    pub note: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventQuery {
+    pub page_id: Option<Id>,
+    /// Only events with a larger id.
+    pub after: i64,
+    pub limit: u32,
+}
+
+impl Default for EventQuery {
+    fn default() -> Self {
+        EventQuery {
+            page_id: None,
+            after: 0,
+            limit: 100,
+        }
+    }
+}
+
+/// Tells a field given as `null` (`Some(None)`) from a field left out (`None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

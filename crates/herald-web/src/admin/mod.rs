@@ -1,0 +1,79 @@
+//! The admin API under `/api/v1`, described by an OpenAPI 3.1 document generated from the
+//! handlers themselves.
+mod components;
+mod events;
+mod incidents;
+mod pages;
+mod tokens;
+
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Herald admin API", description = "Pages, components, incidents, tokens and the audit log. Errors are RFC 9457 problem documents."),
+    modifiers(&BearerAuth),
+    security(("token" = [])),
+    tags(
+        (name = "pages"), (name = "components"), (name = "incidents"), (name = "tokens"), (name = "audit")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(pages::list, pages::create))
+        .routes(routes!(pages::get, pages::update))
+        .routes(routes!(pages::status))
+        .routes(routes!(components::list_groups, components::create_group))
+        .routes(routes!(components::list, components::create))
+        .routes(routes!(
+            components::get,
+            components::update,
+            components::delete
+        ))
+        .routes(routes!(components::add_location))
+        .routes(routes!(components::set_override))
+        .routes(routes!(incidents::list, incidents::create))
+        .routes(routes!(incidents::preview_new))
+        .routes(routes!(incidents::get, incidents::edit, incidents::delete))
+        .routes(routes!(incidents::post_update))
+        .routes(routes!(incidents::preview_update))
+        .routes(routes!(incidents::set_postmortem))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(events::list))
+}
+
+/// The OpenAPI document of the admin API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+pub fn router() -> Router<AppState> {
+    let (router, doc) = api().split_for_parts();
+    let doc = serde_json::to_value(&doc).unwrap_or_default();
+    router.route(
+        "/api/v1/openapi.json",
+        get(move || async move { Json(doc).into_response() }),
+    )
+}

@@ -1,0 +1,163 @@
+//! Errors as RFC 9457 problem documents, with a message a person can act on.
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use herald_core::DomainError;
+use herald_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// Stable and machine-readable: `not-found`, `all-operational`, `malformed-json`, …
+    pub code: &'static str,
+    pub detail: String,
+    pub field: Option<&'static str>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad-request", detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = Problem {
+            kind: "about:blank",
+            title: self.status.canonical_reason().unwrap_or("Error"),
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            code: self.code,
+            field: self.field,
+        };
+        let mut response = (self.status, Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Domain(domain) => domain.into(),
+            StoreError::NotFound { .. } => ApiError::not_found(err.to_string()),
+            StoreError::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, "conflict", detail),
+            StoreError::Unavailable(detail) => {
+                tracing::error!(%detail, "database unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is unavailable; nothing was changed, try again shortly",
+                )
+            }
+            StoreError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "an internal error occurred; it has been logged",
+                )
+            }
+        }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        let field = match &err {
+            DomainError::Invalid { field, .. } => Some(*field),
+            _ => None,
+        };
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: err.code(),
+            detail: err.to_string(),
+            field,
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let code = match &rejection {
+            JsonRejection::JsonDataError(_) => "invalid-body",
+            JsonRejection::JsonSyntaxError(_) => "malformed-json",
+            JsonRejection::MissingJsonContentType(_) => "not-json",
+            _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => "body-too-large",
+            _ => "bad-body",
+        };
+        let detail = match code {
+            "not-json" => "send the body as JSON with Content-Type: application/json".to_string(),
+            "body-too-large" => format!(
+                "the body is larger than the {} KiB limit",
+                crate::MAX_BODY_BYTES / 1024
+            ),
+            _ => rejection.body_text(),
+        };
+        ApiError::new(rejection.status(), code, detail)
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            rejection.body_text(),
+        )
+    }
+}
+
+/// A JSON body whose rejections are problem documents.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Body<T>(pub T);
+
+/// A query string whose rejections are problem documents.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);

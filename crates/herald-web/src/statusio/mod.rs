@@ -1,0 +1,278 @@
+//! An API compatible with Status.io's management API v2, so automation written for Status.io
+//! only changes its base URL. Field names, codes and the response envelope follow Status.io's
+//! published clients; `docs/statusio-compatibility.md` says what Herald does where they are
+//! silent.
+mod requests;
+mod shapes;
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use herald_core::access::Role;
+use herald_core::incident::{IncidentState, NewIncident, StatusChange, UpdateDraft};
+use herald_store::{IncidentFilter, IncidentQuery};
+use serde_json::{Value, json};
+
+use crate::auth::{Principal, authenticate};
+use crate::{ApiError, AppState};
+use requests::{ComponentStatusUpdate, CreateIncident, DeleteIncident, UpdateIncident};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v2/component/list/{statuspage_id}", get(component_list))
+        .route("/v2/component/status/update", post(component_status_update))
+        .route("/v2/incident/list/{statuspage_id}", get(incident_list))
+        .route(
+            "/v2/incident/message/{statuspage_id}/{message_id}",
+            get(incident_message),
+        )
+        .route("/v2/incident/create", post(incident_create))
+        .route("/v2/incident/update", post(incident_update))
+        .route("/v2/incident/resolve", post(incident_resolve))
+        .route("/v2/incident/delete", post(incident_delete))
+        .route("/v2/status/summary/{statuspage_id}", get(status_summary))
+}
+
+/// An error in Status.io's envelope: `{"status":{"error":"yes","message":…}}`.
+pub struct CompatError(ApiError);
+
+impl<E: Into<ApiError>> From<E> for CompatError {
+    fn from(err: E) -> Self {
+        CompatError(err.into())
+    }
+}
+
+impl IntoResponse for CompatError {
+    fn into_response(self) -> Response {
+        let body = json!({"status": {"error": "yes", "message": self.0.detail}});
+        (self.0.status, Json(body)).into_response()
+    }
+}
+
+/// A JSON body whose rejections come in Status.io's envelope.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(CompatError))]
+struct CompatJson<T>(T);
+
+type Reply = Result<Json<Value>, CompatError>;
+
+fn ok(message: &str, result: Value) -> Reply {
+    Ok(Json(
+        json!({"status": {"error": "no", "message": message}, "result": result}),
+    ))
+}
+
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    needed: Role,
+) -> Result<Principal, CompatError> {
+    let who = authenticate(state, headers).await?;
+    who.require(needed)?;
+    Ok(who)
+}
+
+async fn component_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(page): Path<String>,
+) -> Reply {
+    caller(&state, &headers, Role::Viewer).await?;
+    let page = state.store.page(&page).await?;
+    let components = state.store.components(&page.id).await?;
+    let status = state.store.page_status(&page.id).await?;
+    ok("OK", shapes::component_list(&page, &components, &status))
+}
+
+async fn component_status_update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CompatJson(body): CompatJson<ComponentStatusUpdate>,
+) -> Reply {
+    let who = caller(&state, &headers, Role::Responder).await?;
+    let (component, container, level) = body.target()?;
+    let found = state
+        .store
+        .component(&body.statuspage_id, &component)
+        .await?;
+    if !found.locations.iter().any(|l| l.id == container) {
+        return Err(ApiError::not_found(format!(
+            "container {container:?} is not part of component {component:?}"
+        ))
+        .into());
+    }
+    // Operational clears the override: the location then shows what incidents hold it at.
+    let level = Some(level).filter(|l| !l.is_operational());
+    state
+        .store
+        .set_override(
+            &who.actor(),
+            &body.statuspage_id,
+            &container,
+            level,
+            state.now(),
+        )
+        .await?;
+    ok("OK", json!(true))
+}
+
+async fn incident_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(page): Path<String>,
+) -> Reply {
+    caller(&state, &headers, Role::Viewer).await?;
+    let page = state.store.page(&page).await?;
+    let components = state.store.components(&page.id).await?;
+    let list = |filter| IncidentQuery {
+        filter,
+        limit: 100,
+        before: None,
+    };
+    let active = state
+        .store
+        .incidents(&page.id, list(IncidentFilter::Active))
+        .await?;
+    let resolved = state
+        .store
+        .incidents(&page.id, list(IncidentFilter::Resolved))
+        .await?;
+    let shape = |incidents: &[herald_core::incident::Incident]| -> Vec<Value> {
+        incidents
+            .iter()
+            .map(|i| shapes::incident(&page, &components, i))
+            .collect()
+    };
+    ok(
+        "OK",
+        json!({"active_incidents": shape(&active), "resolved_incidents": shape(&resolved)}),
+    )
+}
+
+async fn incident_message(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((page, message)): Path<(String, String)>,
+) -> Reply {
+    caller(&state, &headers, Role::Viewer).await?;
+    let page = state.store.page(&page).await?;
+    let incident = state.store.incident_by_update(&page.id, &message).await?;
+    let components = state.store.components(&page.id).await?;
+    let update = incident.updates.iter().find(|u| u.id == message);
+    let update =
+        update.ok_or_else(|| ApiError::not_found(format!("message {message:?} was not found")))?;
+    ok(
+        "OK",
+        shapes::message(&page, &components, &incident.id, update),
+    )
+}
+
+async fn incident_create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CompatJson(body): CompatJson<CreateIncident>,
+) -> Reply {
+    let who = caller(&state, &headers, Role::Responder).await?;
+    let components = state.store.components(&body.statuspage_id).await?;
+    let new: NewIncident = body.into_new_incident(&components)?;
+    let incident = state
+        .store
+        .create_incident(&who.actor(), &body.statuspage_id, new, state.now())
+        .await?;
+    ok("OK", json!(incident.id))
+}
+
+async fn incident_update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CompatJson(body): CompatJson<UpdateIncident>,
+) -> Reply {
+    let state_code = body.current_state.ok_or_else(|| {
+        ApiError::bad_request(
+            "current_state is required: 100 (investigating), 200 (identified) or 300 (monitoring)",
+        )
+    })?;
+    let draft = UpdateDraft {
+        state: requests::active_state(state_code)?,
+        status: match body.current_status {
+            Some(code) => StatusChange::All(requests::level(code)?),
+            None => StatusChange::Keep,
+        },
+        ..body.draft_base()
+    };
+    publish(&state, &headers, &body, draft).await
+}
+
+/// Resolving takes no status: every affected location returns to operational.
+async fn incident_resolve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CompatJson(body): CompatJson<UpdateIncident>,
+) -> Reply {
+    let draft = UpdateDraft {
+        state: IncidentState::Resolved,
+        ..body.draft_base()
+    };
+    publish(&state, &headers, &body, draft).await
+}
+
+async fn publish(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &UpdateIncident,
+    draft: UpdateDraft,
+) -> Reply {
+    let who = caller(state, headers, Role::Responder).await?;
+    state
+        .store
+        .post_update(
+            &who.actor(),
+            &body.statuspage_id,
+            &body.incident_id,
+            draft,
+            state.now(),
+        )
+        .await?;
+    ok("OK", json!(true))
+}
+
+async fn incident_delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CompatJson(body): CompatJson<DeleteIncident>,
+) -> Reply {
+    let who = caller(&state, &headers, Role::Responder).await?;
+    state
+        .store
+        .delete_incident(
+            &who.actor(),
+            &body.statuspage_id,
+            &body.incident_id,
+            state.now(),
+        )
+        .await?;
+    ok("Successfully deleted incident", json!(true))
+}
+
+async fn status_summary(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(page): Path<String>,
+) -> Reply {
+    caller(&state, &headers, Role::Viewer).await?;
+    let page = state.store.page(&page).await?;
+    let components = state.store.components(&page.id).await?;
+    let status = state.store.page_status(&page.id).await?;
+    let query = IncidentQuery {
+        filter: IncidentFilter::Active,
+        limit: 100,
+        before: None,
+    };
+    let active = state.store.incidents(&page.id, query).await?;
+    ok(
+        "Get public api status successfully",
+        shapes::summary(&components, &status, &active),
+    )
+}

@@ -1,0 +1,243 @@
+//! Status.io request bodies. Its clients send flags as "0"/"1" strings or as numbers, codes as
+//! numbers or numeric strings, and some send a component or container as a one-element array;
+//! all of these are accepted.
+use herald_core::component::Component;
+use herald_core::incident::{
+    AffectedLocation, Channels, IncidentState, NewIncident, Severity, StatusChange, UpdateDraft,
+};
+use herald_core::status::StatusLevel;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use crate::ApiError;
+
+/// Status.io has no severity; an incident created through this API is severity 3 unless the
+/// request carries Herald's own `severity` field.
+const DEFAULT_SEVERITY: u8 = 3;
+
+#[derive(Deserialize)]
+pub struct ComponentStatusUpdate {
+    pub statuspage_id: String,
+    #[serde(default, alias = "components", deserialize_with = "one_id")]
+    pub component: Option<String>,
+    #[serde(default, alias = "containers", deserialize_with = "one_id")]
+    pub container: Option<String>,
+    #[serde(deserialize_with = "code")]
+    pub current_status: u16,
+}
+
+impl ComponentStatusUpdate {
+    pub fn target(&self) -> Result<(String, String, StatusLevel), ApiError> {
+        let component = self
+            .component
+            .clone()
+            .ok_or_else(|| ApiError::bad_request("component is required: the id of a component"))?;
+        let container = self.container.clone().ok_or_else(|| {
+            ApiError::bad_request(
+                "container is required: the id of one of the component's containers",
+            )
+        })?;
+        Ok((component, container, level(self.current_status)?))
+    }
+}
+
+/// The broadcast flags every incident call carries; a flag left out is off, as on Status.io.
+#[derive(Deserialize, Default)]
+pub struct NotifyFlags {
+    #[serde(default, deserialize_with = "flag")]
+    notify_email: bool,
+    #[serde(default, deserialize_with = "flag")]
+    notify_sms: bool,
+    #[serde(default, deserialize_with = "flag")]
+    notify_webhook: bool,
+    #[serde(default, deserialize_with = "flag")]
+    social: bool,
+    #[serde(default, deserialize_with = "flag")]
+    irc: bool,
+    #[serde(default, deserialize_with = "flag")]
+    msteams: bool,
+    #[serde(default, deserialize_with = "flag")]
+    slack: bool,
+}
+
+impl NotifyFlags {
+    fn channels(&self) -> Channels {
+        Channels {
+            email: self.notify_email,
+            webhook: self.notify_webhook,
+            slack: self.slack,
+            teams: self.msteams,
+            social: self.social,
+            irc: self.irc,
+            sms: self.notify_sms,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CreateIncident {
+    pub statuspage_id: String,
+    pub incident_name: String,
+    pub incident_details: String,
+    /// `"<component id>-<container id>"` pairs.
+    #[serde(default)]
+    pub infrastructure_affected: Vec<String>,
+    #[serde(default, deserialize_with = "flag")]
+    pub all_infrastructure_affected: bool,
+    #[serde(deserialize_with = "code")]
+    pub current_status: u16,
+    #[serde(deserialize_with = "code")]
+    pub current_state: u16,
+    #[serde(default)]
+    pub message_subject: Option<String>,
+    /// Herald's own: 1 to 4.
+    #[serde(default)]
+    pub severity: Option<u8>,
+    #[serde(flatten)]
+    pub notify: NotifyFlags,
+}
+
+impl CreateIncident {
+    pub fn into_new_incident(&self, components: &[Component]) -> Result<NewIncident, ApiError> {
+        let level = level(self.current_status)?;
+        let locations: Vec<String> = if self.all_infrastructure_affected {
+            components
+                .iter()
+                .flat_map(|c| c.locations.iter().map(|l| l.id.clone()))
+                .collect()
+        } else {
+            self.infrastructure_affected
+                .iter()
+                .map(|pair| location_of(components, pair))
+                .collect::<Result<_, _>>()?
+        };
+        Ok(NewIncident {
+            title: self.incident_name.clone(),
+            severity: Severity::new(self.severity.unwrap_or(DEFAULT_SEVERITY))?,
+            state: active_state(self.current_state)?,
+            details: self.incident_details.clone(),
+            affected: locations
+                .into_iter()
+                .map(|location_id| AffectedLocation { location_id, level })
+                .collect(),
+            channels: self.notify.channels(),
+            subject: self.message_subject.clone(),
+            next_update_in: None,
+        })
+    }
+}
+
+/// Finds the location named by a `"<component id>-<container id>"` pair.
+fn location_of(components: &[Component], pair: &str) -> Result<String, ApiError> {
+    let malformed = || {
+        ApiError::bad_request(format!(
+            "infrastructure_affected entry {pair:?} must be \"<component id>-<container id>\""
+        ))
+    };
+    let (component, container) = pair.split_once('-').ok_or_else(malformed)?;
+    let component = components
+        .iter()
+        .find(|c| c.id == component)
+        .ok_or_else(|| ApiError::bad_request(format!("infrastructure_affected entry {pair:?}: there is no component {component:?} on this status page")))?;
+    component
+        .locations
+        .iter()
+        .find(|l| l.id == container)
+        .map(|l| l.id.clone())
+        .ok_or_else(|| ApiError::bad_request(format!("infrastructure_affected entry {pair:?}: component {:?} has no container {container:?}", component.name)))
+}
+
+#[derive(Deserialize)]
+pub struct UpdateIncident {
+    pub statuspage_id: String,
+    pub incident_id: String,
+    pub incident_details: String,
+    #[serde(default, deserialize_with = "optional_code")]
+    pub current_status: Option<u16>,
+    #[serde(default, deserialize_with = "optional_code")]
+    pub current_state: Option<u16>,
+    #[serde(default)]
+    pub message_subject: Option<String>,
+    #[serde(flatten)]
+    pub notify: NotifyFlags,
+}
+
+impl UpdateIncident {
+    /// The parts of a draft every incident call shares; state and status vary per call.
+    pub fn draft_base(&self) -> UpdateDraft {
+        UpdateDraft {
+            state: IncidentState::Investigating,
+            details: self.incident_details.clone(),
+            status: StatusChange::Keep,
+            channels: self.notify.channels(),
+            subject: self.message_subject.clone(),
+            next_update_in: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DeleteIncident {
+    pub statuspage_id: String,
+    pub incident_id: String,
+}
+
+pub fn level(code: u16) -> Result<StatusLevel, ApiError> {
+    StatusLevel::from_statusio_code(code).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "current_status {code} is not a status code; use 100 (operational), 200 (planned maintenance), 300 (degraded performance), 400 (partial service disruption), 500 (service disruption) or 600 (security event)"
+        ))
+    })
+}
+
+pub fn active_state(code: u16) -> Result<IncidentState, ApiError> {
+    IncidentState::from_statusio_code(code)
+        .filter(|state| state.is_active())
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "current_state {code} is not an incident state; use 100 (investigating), 200 (identified) or 300 (monitoring); resolve with incident/resolve"
+            ))
+        })
+}
+
+fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::Bool(b) => Ok(b),
+        Value::Number(n) if n.as_u64() == Some(0) => Ok(false),
+        Value::Number(n) if n.as_u64() == Some(1) => Ok(true),
+        Value::String(s) if s == "0" || s == "false" || s.is_empty() => Ok(false),
+        Value::String(s) if s == "1" || s == "true" => Ok(true),
+        other => Err(serde::de::Error::custom(format!(
+            "{other} is not a flag; use \"0\" or \"1\""
+        ))),
+    }
+}
+
+fn code<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u16, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    let parsed = match &value {
+        Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    parsed.ok_or_else(|| {
+        serde::de::Error::custom(format!("{value} is not a numeric code such as 100"))
+    })
+}
+
+fn optional_code<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u16>, D::Error> {
+    code(deserializer).map(Some)
+}
+
+/// An id given as a string or as a one-element array of strings.
+fn one_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::String(s) => Ok(Some(s)),
+        Value::Array(items) => match items.as_slice() {
+            [Value::String(s)] => Ok(Some(s.clone())),
+            _ => Err(serde::de::Error::custom("give exactly one id")),
+        },
+        Value::Null => Ok(None),
+        other => Err(serde::de::Error::custom(format!("{other} is not an id"))),
+    }
+}

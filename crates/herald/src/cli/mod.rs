@@ -1,0 +1,125 @@
+//! The command line. Every subcommand works on the data directory directly, so it works while
+//! `herald serve` runs (the server learns of the change from the audit log within a second).
+mod incident;
+mod output;
+mod resources;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use herald_store::sqlite::SqliteStore;
+
+use crate::config::{self, Config};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "herald",
+    version,
+    about = "Herald: a self-hosted status page and incident-communications platform"
+)]
+pub struct Args {
+    /// Where Herald keeps its data (default ./herald-data).
+    #[arg(long, global = true, env = "HERALD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A TOML configuration file (default: ./herald.toml when present).
+    #[arg(long, global = true, env = "HERALD_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Status pages.
+    #[command(subcommand)]
+    Page(resources::PageCommand),
+    /// Components and their locations.
+    #[command(subcommand)]
+    Component(resources::ComponentCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(resources::TokenCommand),
+    /// Incidents.
+    #[command(subcommand)]
+    Incident(incident::IncidentCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Print a commented configuration file with every default.
+    PrintDefault,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut config = config::load(args.config.as_deref())?;
+    if let Some(dir) = args.data_dir {
+        config.data_dir = dir;
+    }
+    if let Command::Config(ConfigCommand::PrintDefault) = args.command {
+        print!("{}", config::DEFAULT_TOML);
+        return Ok(());
+    }
+    init_logging(&config, matches!(args.command, Command::Serve { .. }));
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        match args.command {
+            Command::Serve { listen } => serve(config, listen).await,
+            Command::Config(_) => Ok(()),
+            Command::Page(cmd) => resources::page(&open(&config)?, cmd).await,
+            Command::Component(cmd) => resources::component(&open(&config)?, cmd).await,
+            Command::Token(cmd) => resources::token(&open(&config)?, cmd).await,
+            Command::Incident(cmd) => incident::run(&open(&config)?, cmd).await,
+        }
+    })
+}
+
+fn open(config: &Config) -> anyhow::Result<SqliteStore> {
+    crate::server::open_store(&config.data_dir)
+}
+
+/// The server logs at the configured level; other commands only say what went wrong.
+fn init_logging(config: &Config, serving: bool) {
+    let filter = if serving {
+        config.log.level.as_str()
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn serve(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Result<()> {
+    if let Some(listen) = listen {
+        config.server.listen = listen;
+    }
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    crate::server::serve(&config, listener, herald_web::system_clock(), shutdown).await
+}
+
+/// How the audit log names a command-line user.
+fn actor() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
