@@ -156,8 +156,10 @@ pub struct Durable {
 
 /// Writes a little of everything.
 pub async fn durability_fill(store: &dyn Store) -> Durable {
-    let mut settings = PageSettings::default();
-    settings.default_subject = "Acme status".into();
+    let mut settings = PageSettings {
+        default_subject: "Acme status".into(),
+        ..PageSettings::default()
+    };
     settings.cadence.sev2.monitoring = 45;
     let fields = PageFields {
         slug: "acme".into(),

@@ -8,7 +8,6 @@
 //!
 //! Time is driven explicitly: every `now` is a fixed instant from [`t`]. Only the change
 //! watcher in [`handles`] waits on the wall clock, because polling is what it does.
-#![allow(dead_code)] // Each runner uses the stories it runs; a helper unused by one is fine.
 
 mod audit;
 mod components;

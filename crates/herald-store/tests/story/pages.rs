@@ -39,8 +39,10 @@ pub async fn pages(store: &dyn Store) {
     );
 
     // Name and settings.
-    let mut settings = PageSettings::default();
-    settings.default_subject = "Acme service status".into();
+    let mut settings = PageSettings {
+        default_subject: "Acme service status".into(),
+        ..PageSettings::default()
+    };
     settings.cadence.sev1.investigating = 5;
     settings.lint.require_issue_link = true;
     let patch = PagePatch {
