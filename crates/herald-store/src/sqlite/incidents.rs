@@ -1,7 +1,7 @@
 //! Incidents: load the state the rules need, let the core decide, persist what it decided.
 use herald_core::component::Location;
 use herald_core::incident::{
-    self, AffectedLocation, Incident, IncidentEdit, NewIds, NewIncident, PageContext,
+    self, AffectedLocation, Decision, Incident, IncidentEdit, NewIds, NewIncident, PageContext,
     RecentIncident, Severity, Update, UpdateDraft,
 };
 use herald_core::page::Page;
@@ -32,9 +32,7 @@ pub fn create(
         update: new_id(),
     };
     let decision = incident::create(context(page, &locations), &recent, ids, new, actor, now)?;
-    save(conn, &decision.incident, 0)?;
-    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
-    Ok(decision.incident)
+    commit(conn, actor, &page.id, decision, 0, now)
 }
 
 pub fn post_update(
@@ -55,9 +53,7 @@ pub fn post_update(
         actor,
         now,
     )?;
-    save(conn, &decision.incident, current.updates.len())?;
-    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
-    Ok(decision.incident)
+    commit(conn, actor, &page.id, decision, current.updates.len(), now)
 }
 
 pub fn edit(
@@ -71,9 +67,7 @@ pub fn edit(
     let current = get(conn, &page.id, id)?;
     let locations = components::page_locations(conn, &page.id)?;
     let decision = incident::edit(&current, context(page, &locations), edit, now)?;
-    save(conn, &decision.incident, current.updates.len())?;
-    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
-    Ok(decision.incident)
+    commit(conn, actor, &page.id, decision, current.updates.len(), now)
 }
 
 pub fn set_postmortem(
@@ -86,8 +80,21 @@ pub fn set_postmortem(
 ) -> Result<Incident> {
     let current = get(conn, &page.id, id)?;
     let decision = incident::set_postmortem(&current, url, now)?;
-    save(conn, &decision.incident, current.updates.len())?;
-    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
+    commit(conn, actor, &page.id, decision, current.updates.len(), now)
+}
+
+/// Persists what the rules decided: the incident (its first `persisted_updates` updates are
+/// already stored), then the audit events.
+fn commit(
+    conn: &Connection,
+    actor: &str,
+    page_id: &str,
+    decision: Decision,
+    persisted_updates: usize,
+    now: Timestamp,
+) -> Result<Incident> {
+    save(conn, &decision.incident, persisted_updates)?;
+    events::append_all(conn, Some(page_id), actor, now, &decision.events)?;
     Ok(decision.incident)
 }
 

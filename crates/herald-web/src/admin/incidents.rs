@@ -51,6 +51,7 @@ async fn viewed(state: &AppState, page: &str, incident: Incident) -> Result<Json
 pub struct ListParams {
     /// `active`, `resolved` or `all` (the default).
     #[serde(default)]
+    #[param(inline)]
     pub state: IncidentFilter,
     /// At most this many, newest first (default 50, at most 500).
     pub limit: Option<u32>,

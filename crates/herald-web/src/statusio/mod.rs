@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use herald_core::access::Role;
-use herald_core::incident::{IncidentState, NewIncident, StatusChange, UpdateDraft};
+use herald_core::incident::{Incident, IncidentState, NewIncident, StatusChange, UpdateDraft};
 use herald_store::{IncidentFilter, IncidentQuery};
 use serde_json::{Value, json};
 
@@ -118,6 +118,20 @@ async fn component_status_update(
     ok("OK", json!(true))
 }
 
+/// Status.io lists at most 100 incidents of a kind, newest first.
+async fn newest(
+    state: &AppState,
+    page_id: &str,
+    filter: IncidentFilter,
+) -> Result<Vec<Incident>, CompatError> {
+    let query = IncidentQuery {
+        filter,
+        limit: 100,
+        before: None,
+    };
+    Ok(state.store.incidents(page_id, query).await?)
+}
+
 async fn incident_list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -126,20 +140,9 @@ async fn incident_list(
     caller(&state, &headers, Role::Viewer).await?;
     let page = state.store.page(&page).await?;
     let components = state.store.components(&page.id).await?;
-    let list = |filter| IncidentQuery {
-        filter,
-        limit: 100,
-        before: None,
-    };
-    let active = state
-        .store
-        .incidents(&page.id, list(IncidentFilter::Active))
-        .await?;
-    let resolved = state
-        .store
-        .incidents(&page.id, list(IncidentFilter::Resolved))
-        .await?;
-    let shape = |incidents: &[herald_core::incident::Incident]| -> Vec<Value> {
+    let active = newest(&state, &page.id, IncidentFilter::Active).await?;
+    let resolved = newest(&state, &page.id, IncidentFilter::Resolved).await?;
+    let shape = |incidents: &[Incident]| -> Vec<Value> {
         incidents
             .iter()
             .map(|i| shapes::incident(&page, &components, i))
@@ -176,7 +179,7 @@ async fn incident_create(
 ) -> Reply {
     let who = caller(&state, &headers, Role::Responder).await?;
     let components = state.store.components(&body.statuspage_id).await?;
-    let new: NewIncident = body.into_new_incident(&components)?;
+    let new: NewIncident = body.to_new_incident(&components)?;
     let incident = state
         .store
         .create_incident(&who.actor(), &body.statuspage_id, new, state.now())
@@ -265,12 +268,7 @@ async fn status_summary(
     let page = state.store.page(&page).await?;
     let components = state.store.components(&page.id).await?;
     let status = state.store.page_status(&page.id).await?;
-    let query = IncidentQuery {
-        filter: IncidentFilter::Active,
-        limit: 100,
-        before: None,
-    };
-    let active = state.store.incidents(&page.id, query).await?;
+    let active = newest(&state, &page.id, IncidentFilter::Active).await?;
     ok(
         "Get public api status successfully",
         shapes::summary(&components, &status, &active),

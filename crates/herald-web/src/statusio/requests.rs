@@ -98,7 +98,7 @@ pub struct CreateIncident {
 }
 
 impl CreateIncident {
-    pub fn into_new_incident(&self, components: &[Component]) -> Result<NewIncident, ApiError> {
+    pub fn to_new_incident(&self, components: &[Component]) -> Result<NewIncident, ApiError> {
         let level = level(self.current_status)?;
         let locations: Vec<String> = if self.all_infrastructure_affected {
             components
