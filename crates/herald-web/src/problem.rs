@@ -1,11 +1,14 @@
 //! Errors as RFC 9457 problem documents, with a message a person can act on.
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use herald_core::DomainError;
 use herald_store::StoreError;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -152,10 +155,30 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-/// A JSON body whose rejections are problem documents.
-#[derive(axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON object body whose rejections are problem documents: 400 only for what is not JSON at
+/// all, 422 naming the field for JSON of the wrong shape.
 pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Json(value) = Json::<Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(invalid_body("the body must be a JSON object".into()));
+        }
+        serde_path_to_error::deserialize(value)
+            .map(Body)
+            .map_err(|err| match err.path().to_string().as_str() {
+                "." => invalid_body(err.into_inner().to_string()),
+                path => invalid_body(format!("{path}: {}", err.into_inner())),
+            })
+    }
+}
+
+fn invalid_body(detail: String) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-body", detail)
+}
 
 /// A query string whose rejections are problem documents.
 #[derive(axum::extract::FromRequestParts)]

@@ -192,6 +192,7 @@ async fn incident_update(
     headers: HeaderMap,
     CompatJson(body): CompatJson<UpdateIncident>,
 ) -> Reply {
+    let who = caller(&state, &headers, Role::Responder).await?;
     let state_code = body.current_state.ok_or_else(|| {
         ApiError::bad_request(
             "current_state is required: 100 (investigating), 200 (identified) or 300 (monitoring)",
@@ -205,7 +206,7 @@ async fn incident_update(
         },
         ..body.draft_base()
     };
-    publish(&state, &headers, &body, draft).await
+    publish(&state, &who, &body, draft).await
 }
 
 /// Resolving takes no status: every affected location returns to operational.
@@ -214,20 +215,20 @@ async fn incident_resolve(
     headers: HeaderMap,
     CompatJson(body): CompatJson<UpdateIncident>,
 ) -> Reply {
+    let who = caller(&state, &headers, Role::Responder).await?;
     let draft = UpdateDraft {
         state: IncidentState::Resolved,
         ..body.draft_base()
     };
-    publish(&state, &headers, &body, draft).await
+    publish(&state, &who, &body, draft).await
 }
 
 async fn publish(
     state: &AppState,
-    headers: &HeaderMap,
+    who: &Principal,
     body: &UpdateIncident,
     draft: UpdateDraft,
 ) -> Reply {
-    let who = caller(state, headers, Role::Responder).await?;
     state
         .store
         .post_update(

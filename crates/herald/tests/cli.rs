@@ -1,0 +1,832 @@
+//! The `herald` binary itself, run as a user would run it, on a data directory of its own, and
+//! beside a running server on the same data directory.
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use common::{Server, is_id, plus_mins, ts};
+use herald_store::{EventQuery, Store};
+use reqwest::Method;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// A working directory with a data directory inside it; the CLI runs in the former.
+struct Cli {
+    dir: TempDir,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        Cli {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        command(self.dir.path(), &self.data_dir(), args)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("the binary runs")
+    }
+
+    /// Runs a command that must succeed, and returns its standard output.
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "herald {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
+    #[track_caller]
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.ok(args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("herald {args:?}: {e}: {out}"))
+    }
+
+    /// Runs a command that must fail, and returns its standard error.
+    #[track_caller]
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "herald {args:?} should have failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "herald {args:?} printed a result although it failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stderr).expect("UTF-8 errors")
+    }
+
+    async fn events(&self) -> Vec<herald_store::EventRecord> {
+        let store = herald::server::open_store(&self.data_dir()).unwrap();
+        store
+            .events(EventQuery {
+                limit: 500,
+                ..EventQuery::default()
+            })
+            .await
+            .unwrap()
+    }
+}
+
+/// The binary, with the test's environment kept out of its configuration.
+fn command(cwd: &Path, data_dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_herald"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("HERALD") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.current_dir(cwd)
+        .env("USER", "tester")
+        .env("NO_COLOR", "1")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args);
+    cmd
+}
+
+fn str_of(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("{v} is not a string"))
+}
+
+#[tokio::test]
+async fn pages_components_and_tokens() {
+    let cli = Cli::new();
+    let page = cli.json(&["page", "create", "--slug", "s", "--name", "N", "--json"]);
+    assert!(is_id(&page["id"]), "{page}");
+    assert_eq!(page["slug"], "s");
+    assert_eq!(page["name"], "N");
+    let text = cli.ok(&["page", "create", "--slug", "other", "--name", "Other"]);
+    assert!(
+        text.starts_with("Created page Other (other) with id "),
+        "{text}"
+    );
+    let pages = cli.json(&["page", "list", "--json"]);
+    assert_eq!(pages.as_array().unwrap().len(), 2);
+    assert_eq!(pages[0]["id"], page["id"]);
+    assert_eq!(pages[0]["time_zone"], "UTC");
+    let table = cli.ok(&["page", "list"]);
+    assert!(table.starts_with("ID"), "{table}");
+    assert!(table.contains("TIME ZONE") && table.contains(str_of(&page["id"])));
+
+    let api = cli.json(&[
+        "component",
+        "create",
+        "--page",
+        "s",
+        "--name",
+        "API",
+        "--location",
+        "US East",
+        "--location",
+        "APAC",
+        "--json",
+    ]);
+    assert!(is_id(&api["id"]), "{api}");
+    assert_eq!(api["name"], "API");
+    assert_eq!(api["group_id"], Value::Null);
+    let locations = api["locations"].as_array().unwrap();
+    assert_eq!(locations.len(), 2);
+    assert_eq!(locations[0]["name"], "US East");
+    assert_eq!(locations[1]["name"], "APAC");
+    for location in locations {
+        assert!(is_id(&location["id"]), "{location}");
+        let keys: Vec<&String> = location.as_object().unwrap().keys().collect();
+        assert_eq!(keys.len(), 2, "{{id, name}}: {location}");
+    }
+    let website = cli.json(&[
+        "component",
+        "create",
+        "--page",
+        str_of(&page["id"]),
+        "--name",
+        "Website",
+        "--group",
+        "Edge",
+        "--json",
+    ]);
+    assert_eq!(website["locations"].as_array().unwrap().len(), 1);
+    assert_eq!(website["locations"][0]["name"], "Default");
+    assert!(is_id(&website["group_id"]), "{website}");
+    let text = cli.ok(&["component", "create", "--page", "s", "--name", "CDN"]);
+    assert!(
+        text.starts_with("Created component CDN with id ") && text.contains("Default ("),
+        "{text}"
+    );
+    let listed = cli.json(&["component", "list", "--page", "s", "--json"]);
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| str_of(&c["name"]))
+        .collect();
+    assert_eq!(names, ["API", "Website", "CDN"]);
+    let table = cli.ok(&["component", "list", "--page", "s"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1 + 4,
+        "a header and one row per location: {table}"
+    );
+    assert!(lines[0].starts_with("COMPONENT ID"), "{table}");
+    assert!(lines[1].contains("US East") && lines[1].ends_with("Operational"));
+
+    let token = cli.json(&[
+        "token",
+        "create",
+        "--name",
+        "n",
+        "--role",
+        "responder",
+        "--json",
+    ]);
+    assert!(is_id(&token["id"]), "{token}");
+    let secret = str_of(&token["secret"]).to_string();
+    assert!(secret.starts_with("hrld_"), "{token}");
+    assert_eq!(token["name"], "n");
+    assert_eq!(token["role"], "responder");
+    let text = cli.ok(&["token", "create", "--name", "ops", "--role", "admin"]);
+    assert!(text.contains("secret (x-api-key): hrld_"), "{text}");
+    assert!(text.contains("id (x-api-id):"), "{text}");
+    let tokens = cli.json(&["token", "list", "--json"]);
+    assert_eq!(tokens.as_array().unwrap().len(), 2);
+    assert!(
+        !tokens.to_string().contains(&secret),
+        "secrets are never listed"
+    );
+    let revoked = cli.ok(&["token", "revoke", str_of(&token["id"])]);
+    assert_eq!(
+        revoked.trim(),
+        format!("Revoked token {}", str_of(&token["id"]))
+    );
+    let table = cli.ok(&["token", "list"]);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(str_of(&token["id"])))
+        .unwrap();
+    assert!(row.contains("revoked"), "{table}");
+
+    // Every change is in the audit log under the user who ran the command.
+    let events = cli.events().await;
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "page.created",
+            "page.created",
+            "component.created",
+            "group.created",
+            "component.created",
+            "component.created",
+            "token.created",
+            "token.created",
+            "token.revoked",
+        ]
+    );
+    assert!(events.iter().all(|e| e.actor == "cli:tester"), "{events:?}");
+}
+
+#[tokio::test]
+async fn incidents_are_run_from_the_command_line() {
+    let cli = Cli::new();
+    cli.ok(&["page", "create", "--slug", "s", "--name", "N"]);
+    let api = cli.json(&[
+        "component",
+        "create",
+        "--page",
+        "s",
+        "--name",
+        "API",
+        "--location",
+        "US East",
+        "--location",
+        "APAC",
+        "--json",
+    ]);
+    let api_id = str_of(&api["id"]).to_string();
+    let apac = str_of(&api["locations"][1]["id"]).to_string();
+
+    // Human output: the whole component, by Status.io code.
+    let text = cli.ok(&[
+        "incident",
+        "create",
+        "--page",
+        "s",
+        "--title",
+        "API errors",
+        "--severity",
+        "1",
+        "--affected",
+        &api_id,
+        "--status",
+        "400",
+        "--details",
+        "We are investigating.",
+    ]);
+    let mut lines = text.lines();
+    let (first_id, title) = lines.next().unwrap().split_once(" — ").unwrap();
+    assert!(is_id(&json!(first_id)), "{text}");
+    assert_eq!(title, "API errors");
+    assert_eq!(
+        lines.next().unwrap(),
+        "severity 1 · Investigating · Partial Service Disruption"
+    );
+    assert!(text.contains("next update due: "), "{text}");
+    assert!(text.contains("cli:tester") && text.contains("We are investigating."));
+    let first_id = first_id.to_string();
+    let shown = cli.json(&["incident", "show", "--page", "s", &first_id, "--json"]);
+    assert_eq!(shown["affected"].as_array().unwrap().len(), 2);
+    let created_at = ts(&shown["created_at"]);
+    assert_eq!(ts(&shown["next_update_due"]), plus_mins(created_at, 10));
+    assert_eq!(shown["closed_at"], Value::Null);
+    assert_eq!(shown["updates"][0]["author"], "cli:tester");
+
+    // JSON output: one location, by level name, starting identified.
+    let second = cli.json(&[
+        "incident",
+        "create",
+        "--page",
+        "s",
+        "--title",
+        "APAC slow",
+        "--severity",
+        "2",
+        "--affected",
+        &apac,
+        "--status",
+        "degraded_performance",
+        "--state",
+        "identified",
+        "--details",
+        "Slow in APAC.",
+        "--json",
+    ]);
+    let second_id = str_of(&second["id"]).to_string();
+    assert!(is_id(&second["id"]));
+    assert_eq!(second["state"], "identified");
+    assert_eq!(second["severity"], 2);
+    assert_eq!(
+        second["affected"],
+        json!([{"location_id": apac, "level": "degraded_performance"}])
+    );
+    assert_eq!(
+        ts(&second["next_update_due"]),
+        plus_mins(ts(&second["created_at"]), 30),
+        "severity 2 identified: 30 minutes"
+    );
+
+    // Update the first: identified, degraded, with an explicit interval.
+    let updated = cli.json(&[
+        "incident",
+        "update",
+        "--page",
+        "s",
+        &first_id,
+        "--state",
+        "identified",
+        "--status",
+        "300",
+        "--details",
+        "Found it.",
+        "--next-update-in",
+        "45",
+        "--json",
+    ]);
+    assert_eq!(updated["state"], "identified");
+    assert_eq!(updated["updates"].as_array().unwrap().len(), 2);
+    for affected in updated["affected"].as_array().unwrap() {
+        assert_eq!(affected["level"], "degraded_performance");
+    }
+    let last_at = ts(&updated["updates"][1]["at"]);
+    assert_eq!(ts(&updated["next_update_due"]), plus_mins(last_at, 45));
+    let text = cli.ok(&[
+        "incident",
+        "update",
+        "--page",
+        "s",
+        &first_id,
+        "--state",
+        "monitoring",
+        "--details",
+        "Monitoring for 30 minutes.",
+    ]);
+    assert!(
+        text.contains("severity 1 · Monitoring · Degraded Performance"),
+        "{text}"
+    );
+
+    // Resolve the first.
+    let resolved = cli.json(&[
+        "incident",
+        "resolve",
+        "--page",
+        "s",
+        &first_id,
+        "--details",
+        "Fixed.",
+        "--json",
+    ]);
+    assert_eq!(resolved["state"], "resolved");
+    assert_eq!(resolved["next_update_due"], Value::Null);
+    let resolved_at = ts(&resolved["resolved_at"]);
+    assert_eq!(ts(&resolved["closed_at"]), plus_mins(resolved_at, 30));
+    for affected in resolved["affected"].as_array().unwrap() {
+        assert_eq!(affected["level"], "operational");
+    }
+    let text = cli.ok(&[
+        "incident",
+        "resolve",
+        "--page",
+        "s",
+        &second_id,
+        "--details",
+        "Done.",
+    ]);
+    assert!(text.contains("no further updates due"), "{text}");
+    cli.ok(&[
+        "incident",
+        "update",
+        "--page",
+        "s",
+        &second_id,
+        "--state",
+        "investigating",
+        "--details",
+        "It is back.",
+    ]);
+
+    // Show and list.
+    let text = cli.ok(&["incident", "show", "--page", "s", &first_id]);
+    assert!(
+        text.starts_with(&format!("{first_id} — API errors\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains("severity 1 · Resolved · Operational"),
+        "{text}"
+    );
+    assert!(text.contains("no further updates due"), "{text}");
+    let header = text.lines().find(|l| l.starts_with("TIME")).unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["TIME", "STATE", "AUTHOR", "DETAILS"]
+    );
+    let shown = cli.json(&["incident", "show", "--page", "s", &first_id, "--json"]);
+    assert_eq!(shown["id"], json!(first_id));
+    assert_eq!(shown["updates"].as_array().unwrap().len(), 4);
+
+    let all = cli.json(&["incident", "list", "--page", "s", "--json"]);
+    let ids: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| str_of(&i["id"]))
+        .collect();
+    assert_eq!(ids, [second_id.as_str(), first_id.as_str()]);
+    let active = cli.json(&[
+        "incident", "list", "--page", "s", "--state", "active", "--json",
+    ]);
+    assert_eq!(active.as_array().unwrap().len(), 1);
+    assert_eq!(active[0]["id"], json!(second_id));
+    let done = cli.json(&[
+        "incident", "list", "--page", "s", "--state", "resolved", "--json",
+    ]);
+    assert_eq!(done.as_array().unwrap().len(), 1);
+    assert_eq!(done[0]["id"], json!(first_id));
+    let limited = cli.json(&["incident", "list", "--page", "s", "--limit", "1", "--json"]);
+    assert_eq!(limited.as_array().unwrap().len(), 1);
+    let table = cli.ok(&["incident", "list", "--page", "s"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["ID", "SEV", "STATE", "LEVEL", "OPENED", "TITLE"]
+    );
+    assert!(lines[1].starts_with(&second_id) && lines[1].contains("sev2"));
+    assert!(lines[1].ends_with("APAC slow"), "{table}");
+    assert!(lines[2].starts_with(&first_id) && lines[2].contains("Resolved"));
+
+    let events = cli.events().await;
+    let kinds: Vec<&str> = events
+        .iter()
+        .filter(|e| e.subject_type == "incident")
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "incident.created",
+            "incident.created",
+            "incident.updated",
+            "incident.updated",
+            "incident.resolved",
+            "incident.resolved",
+            "incident.recurred",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn bad_input_fails_with_a_clear_message_and_writes_nothing() {
+    let cli = Cli::new();
+    cli.ok(&["page", "create", "--slug", "s", "--name", "N"]);
+    let api = cli.json(&[
+        "component",
+        "create",
+        "--page",
+        "s",
+        "--name",
+        "API",
+        "--json",
+    ]);
+    let api_id = str_of(&api["id"]).to_string();
+    let before = cli.events().await;
+
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["token", "create", "--name", "x", "--role", "root"],
+            "\"root\" is not a role; use admin, responder or viewer",
+        ),
+        (
+            vec!["page", "create", "--slug", "Bad Slug", "--name", "X"],
+            "is not a valid slug",
+        ),
+        (
+            vec!["page", "create", "--slug", "s", "--name", "Again"],
+            "already exists",
+        ),
+        (
+            vec![
+                "page",
+                "create",
+                "--slug",
+                "z",
+                "--name",
+                "Z",
+                "--time-zone",
+                "Mars/Olympus",
+            ],
+            "not a known IANA time zone",
+        ),
+        (
+            vec!["component", "create", "--page", "nope", "--name", "X"],
+            "page \"nope\" was not found",
+        ),
+        (
+            vec!["component", "list", "--page", "nope"],
+            "page \"nope\" was not found",
+        ),
+        (
+            vec![
+                "component",
+                "create",
+                "--page",
+                "s",
+                "--name",
+                "X",
+                "--location",
+                "EU",
+                "--location",
+                "eu",
+            ],
+            "listed twice",
+        ),
+        (
+            vec![
+                "incident",
+                "create",
+                "--page",
+                "nope",
+                "--title",
+                "T",
+                "--severity",
+                "2",
+                "--affected",
+                &api_id,
+                "--status",
+                "400",
+                "--details",
+                "D",
+            ],
+            "page \"nope\" was not found",
+        ),
+        (
+            vec![
+                "incident",
+                "create",
+                "--page",
+                "s",
+                "--title",
+                "T",
+                "--severity",
+                "9",
+                "--affected",
+                &api_id,
+                "--status",
+                "400",
+                "--details",
+                "D",
+            ],
+            "9 is not a severity",
+        ),
+        (
+            vec![
+                "incident",
+                "create",
+                "--page",
+                "s",
+                "--title",
+                "T",
+                "--severity",
+                "2",
+                "--affected",
+                &api_id,
+                "--status",
+                "bogus",
+                "--details",
+                "D",
+            ],
+            "use operational, under_maintenance",
+        ),
+        (
+            vec![
+                "incident",
+                "create",
+                "--page",
+                "s",
+                "--title",
+                "T",
+                "--severity",
+                "2",
+                "--affected",
+                &api_id,
+                "--status",
+                "operational",
+                "--details",
+                "D",
+            ],
+            "not operational",
+        ),
+        (
+            vec![
+                "incident",
+                "create",
+                "--page",
+                "s",
+                "--title",
+                "T",
+                "--severity",
+                "2",
+                "--affected",
+                "000000000000000000000000",
+                "--status",
+                "400",
+                "--details",
+                "D",
+            ],
+            "does not belong to this page",
+        ),
+        (
+            vec![
+                "incident",
+                "create",
+                "--page",
+                "s",
+                "--title",
+                "T",
+                "--severity",
+                "2",
+                "--status",
+                "400",
+                "--details",
+                "D",
+            ],
+            "--affected",
+        ),
+        (
+            vec![
+                "incident",
+                "show",
+                "--page",
+                "s",
+                "000000000000000000000000",
+            ],
+            "incident \"000000000000000000000000\" was not found",
+        ),
+        (
+            vec![
+                "incident",
+                "update",
+                "--page",
+                "s",
+                "000000000000000000000000",
+                "--state",
+                "paused",
+                "--details",
+                "D",
+            ],
+            "use investigating, identified, monitoring or resolved",
+        ),
+        (
+            vec![
+                "incident",
+                "resolve",
+                "--page",
+                "s",
+                "000000000000000000000000",
+                "--details",
+                "D",
+            ],
+            "was not found",
+        ),
+        (
+            vec!["incident", "list", "--page", "s", "--state", "open"],
+            "use active, resolved or all",
+        ),
+        (
+            vec!["token", "revoke", "000000000000000000000000"],
+            "was not found",
+        ),
+    ];
+    for (args, expected) in &cases {
+        let stderr = cli.fails(args);
+        assert!(
+            stderr.contains(expected),
+            "herald {args:?}: expected {expected:?} in: {stderr}"
+        );
+        assert!(stderr.len() < 2000, "a short message: {stderr}");
+    }
+    // Errors from Herald itself (not the argument parser) say "error:" and exit 1.
+    let out = cli.run(&["page", "create", "--slug", "Bad Slug", "--name", "X"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "));
+    assert_eq!(cli.events().await, before, "a refused command wrote");
+}
+
+#[tokio::test]
+async fn config_print_default_prints_the_commented_defaults() {
+    let cli = Cli::new();
+    let out = cli.ok(&["config", "print-default"]);
+    assert_eq!(out, herald::config::DEFAULT_TOML);
+    assert!(out.lines().any(|l| l.starts_with('#')), "commented");
+    let parsed: herald::config::Config = toml::from_str(&out).expect("valid TOML");
+    assert_eq!(parsed, herald::config::Config::default());
+    assert!(
+        !cli.data_dir().exists(),
+        "printing the configuration touches no data"
+    );
+    // A bad configuration file is reported, not ignored.
+    std::fs::write(
+        cli.dir.path().join("bad.toml"),
+        "[server]\nlisten = \"nowhere\"\n",
+    )
+    .unwrap();
+    let stderr = cli.fails(&["--config", "bad.toml", "page", "list"]);
+    assert!(stderr.contains("configuration is invalid"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_sees_what_the_cli_writes_within_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let s = Server::start_on(&data_dir).await;
+    let f = s.fixture("acme").await;
+    let last = s.last_event_id().await;
+    let herald = |args: &[&str]| {
+        let mut cmd = tokio::process::Command::from(command(dir.path(), &data_dir, args));
+        cmd.kill_on_drop(true);
+        cmd
+    };
+
+    let poll = tokio::spawn(common::send(s.request(
+        Method::GET,
+        &format!("/api/v1/events?after={last}&wait=5"),
+        Some(&s.admin),
+    )));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !poll.is_finished(),
+        "the long poll returned with nothing new"
+    );
+
+    let out = herald(&[
+        "incident",
+        "create",
+        "--page",
+        "acme",
+        "--title",
+        "Declared from a terminal",
+        "--severity",
+        "2",
+        "--affected",
+        &f.api,
+        "--status",
+        "500",
+        "--details",
+        "Investigating.",
+        "--json",
+    ])
+    .output()
+    .await
+    .unwrap();
+    let committed = Instant::now();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = str_of(&created["id"]).to_string();
+
+    let events = poll.await.unwrap().ok(200);
+    let latency = committed.elapsed();
+    assert!(
+        latency < Duration::from_secs(3),
+        "the long poll saw the CLI's write after {latency:?}"
+    );
+    let events = events.as_array().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["kind"], "incident.created");
+    assert_eq!(events[0]["actor"], "cli:tester");
+    assert_eq!(events[0]["subject_id"], json!(id));
+    assert_eq!(events[0]["page_id"], json!(f.page_id));
+
+    // The server serves what the CLI wrote, and a token the CLI made works against it.
+    let incident = s
+        .get(&f.path(&format!("/incidents/{id}")), &s.viewer)
+        .await
+        .ok(200);
+    assert_eq!(incident["title"], "Declared from a terminal");
+    assert_eq!(incident["level"], "service_disruption");
+    let out = herald(&[
+        "token", "create", "--name", "bot", "--role", "viewer", "--json",
+    ])
+    .output()
+    .await
+    .unwrap();
+    assert!(out.status.success());
+    let token: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bot = common::Tok {
+        id: str_of(&token["id"]).into(),
+        name: "bot".into(),
+        secret: str_of(&token["secret"]).into(),
+    };
+    let pages = s.get("/api/v1/pages", &bot).await.ok(200);
+    assert_eq!(pages[0]["slug"], "acme");
+}

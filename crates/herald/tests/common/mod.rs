@@ -1,0 +1,423 @@
+//! The integration-test harness: a real Herald server on a port the test bound, over a real
+//! SQLite file in a temporary directory, with a clock the test moves by hand, and one API
+//! token per role created directly through the store.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use herald::config::{Config, ServerConfig};
+use herald_core::access::Role;
+use herald_store::Store;
+use jiff::{SignedDuration, Timestamp};
+use reqwest::Method;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// Where every test's clock starts: a round instant, so expected times are easy to write.
+pub const START: &str = "2025-06-02T09:00:00Z";
+
+/// A token created for the test, with the secret only its creator ever sees.
+#[derive(Clone, Debug)]
+pub struct Tok {
+    pub id: String,
+    pub name: String,
+    pub secret: String,
+}
+
+impl Tok {
+    /// How the audit log names a caller using this token.
+    pub fn actor(&self) -> String {
+        format!("token:{} ({})", self.id, self.name)
+    }
+}
+
+/// What came back: the status, the content type, and the body (JSON, or a string when the
+/// body is not JSON, or null when empty).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub content_type: String,
+    pub www_authenticate: Option<String>,
+    pub body: Value,
+}
+
+impl Resp {
+    /// Asserts an RFC 9457 problem document with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "unexpected status: {self:#?}");
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "errors are problem documents: {self:#?}"
+        );
+        assert_eq!(self.body["status"], json!(status), "{self:#?}");
+        assert_eq!(self.body["code"], json!(code), "{self:#?}");
+        let detail = self.body["detail"].as_str().unwrap_or_default();
+        assert!(!detail.is_empty(), "a problem says what to do: {self:#?}");
+    }
+
+    /// Asserts a success with this status and returns the body.
+    #[track_caller]
+    pub fn ok(self, status: u16) -> Value {
+        assert_eq!(self.status, status, "unexpected status: {self:#?}");
+        self.body
+    }
+}
+
+pub struct Server {
+    pub base: String,
+    pub config: Config,
+    pub client: reqwest::Client,
+    pub admin: Tok,
+    pub responder: Tok,
+    pub viewer: Tok,
+    clock: Arc<Mutex<Timestamp>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    // Dropped last: the server's files live here.
+    _dir: Option<TempDir>,
+}
+
+impl Server {
+    /// A server over a fresh data directory.
+    pub async fn start() -> Server {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().to_path_buf();
+        Server::start_in(path, Some(dir)).await
+    }
+
+    /// A server over `data_dir`, which the caller keeps alive.
+    pub async fn start_on(data_dir: &Path) -> Server {
+        Server::start_in(data_dir.to_path_buf(), None).await
+    }
+
+    async fn start_in(data_dir: PathBuf, dir: Option<TempDir>) -> Server {
+        let clock = Arc::new(Mutex::new(START.parse::<Timestamp>().unwrap()));
+        let now = *clock.lock().unwrap();
+        let store = herald::server::open_store(&data_dir).expect("the store opens");
+        let admin = store_token(&store, "ops admin", Role::Admin, now).await;
+        let responder = store_token(&store, "on-call responder", Role::Responder, now).await;
+        let viewer = store_token(&store, "read-only viewer", Role::Viewer, now).await;
+        drop(store);
+
+        let defaults = Config::default();
+        let config = Config {
+            data_dir,
+            server: ServerConfig {
+                change_poll_ms: 100,
+                ..defaults.server
+            },
+            ..defaults
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let served = config.clone();
+        let read_clock = clock.clone();
+        let herald_clock: herald_web::Clock = Arc::new(move || *read_clock.lock().unwrap());
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx.await;
+            };
+            if let Err(err) = herald::server::serve(&served, listener, herald_clock, shutdown).await
+            {
+                panic!("the server failed: {err:#}");
+            }
+        });
+        Server {
+            base,
+            config,
+            client: reqwest::Client::new(),
+            admin,
+            responder,
+            viewer,
+            clock,
+            shutdown: Some(tx),
+            _dir: dir,
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.config.data_dir
+    }
+
+    pub fn now(&self) -> Timestamp {
+        *self.clock.lock().unwrap()
+    }
+
+    pub fn advance_mins(&self, minutes: i64) -> Timestamp {
+        let mut now = self.clock.lock().unwrap();
+        *now = now.checked_add(SignedDuration::from_mins(minutes)).unwrap();
+        *now
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request with `Authorization: Bearer <secret>` when a token is given.
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        tok: Option<&Tok>,
+    ) -> reqwest::RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match tok {
+            Some(tok) => builder.bearer_auth(&tok.secret),
+            None => builder,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        tok: Option<&Tok>,
+        body: Option<&Value>,
+    ) -> Resp {
+        let mut builder = self.request(method, path, tok);
+        if let Some(body) = body {
+            builder = builder.json(body);
+        }
+        send(builder).await
+    }
+
+    pub async fn get(&self, path: &str, tok: &Tok) -> Resp {
+        self.call(Method::GET, path, Some(tok), None).await
+    }
+
+    pub async fn post(&self, path: &str, tok: &Tok, body: Value) -> Resp {
+        self.call(Method::POST, path, Some(tok), Some(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, tok: &Tok, body: Value) -> Resp {
+        self.call(Method::PATCH, path, Some(tok), Some(&body)).await
+    }
+
+    pub async fn put(&self, path: &str, tok: &Tok, body: Value) -> Resp {
+        self.call(Method::PUT, path, Some(tok), Some(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str, tok: &Tok) -> Resp {
+        self.call(Method::DELETE, path, Some(tok), None).await
+    }
+
+    /// A body sent as given, with the given content type (none when `None`).
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        tok: Option<&Tok>,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Resp {
+        let mut builder = self.request(method, path, tok).body(body);
+        if let Some(content_type) = content_type {
+            builder = builder.header("content-type", content_type);
+        }
+        send(builder).await
+    }
+
+    /// The whole audit log, oldest first (read with the admin token).
+    pub async fn events(&self) -> Vec<Value> {
+        self.events_after(0).await
+    }
+
+    pub async fn events_after(&self, after: i64) -> Vec<Value> {
+        let mut all = Vec::new();
+        let mut after = after;
+        loop {
+            let path = format!("/api/v1/events?after={after}&limit=500");
+            let batch = self.get(&path, &self.admin).await.ok(200);
+            let batch = batch.as_array().expect("an array of events").clone();
+            if batch.is_empty() {
+                return all;
+            }
+            after = batch.last().unwrap()["id"].as_i64().unwrap();
+            all.extend(batch);
+        }
+    }
+
+    pub async fn last_event_id(&self) -> i64 {
+        self.events()
+            .await
+            .last()
+            .map_or(0, |e| e["id"].as_i64().unwrap())
+    }
+
+    /// Asserts that exactly these events (kind, actor) were appended after `after`.
+    pub async fn assert_events_after(&self, after: i64, expected: &[(&str, String)]) -> Vec<Value> {
+        let events = self.events_after(after).await;
+        let got: Vec<(String, String)> = events
+            .iter()
+            .map(|e| {
+                (
+                    e["kind"].as_str().unwrap().to_string(),
+                    e["actor"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, a)| (k.to_string(), a.clone()))
+            .collect();
+        assert_eq!(got, expected, "the audit log after event {after}");
+        events
+    }
+
+    /// A token made through the API, as an admin would.
+    pub async fn create_token(&self, name: &str, role: &str) -> Tok {
+        let body = self
+            .post(
+                "/api/v1/tokens",
+                &self.admin,
+                json!({"name": name, "role": role}),
+            )
+            .await
+            .ok(201);
+        Tok {
+            id: body["id"].as_str().unwrap().into(),
+            name: body["name"].as_str().unwrap().into(),
+            secret: body["secret"].as_str().unwrap().into(),
+        }
+    }
+
+    /// A page with two components: "API" in "US East" and "APAC", "Website" with its one
+    /// default location.
+    pub async fn fixture(&self, slug: &str) -> Fixture {
+        let page = self
+            .post(
+                "/api/v1/pages",
+                &self.admin,
+                json!({"slug": slug, "name": format!("{slug} status")}),
+            )
+            .await
+            .ok(201);
+        let page_id = page["id"].as_str().unwrap().to_string();
+        let api = self
+            .post(
+                &format!("/api/v1/pages/{slug}/components"),
+                &self.admin,
+                json!({"name": "API", "locations": ["US East", "APAC"]}),
+            )
+            .await
+            .ok(201);
+        let website = self
+            .post(
+                &format!("/api/v1/pages/{slug}/components"),
+                &self.admin,
+                json!({"name": "Website"}),
+            )
+            .await
+            .ok(201);
+        let loc = |c: &Value, i: usize| c["locations"][i]["id"].as_str().unwrap().to_string();
+        Fixture {
+            slug: slug.into(),
+            page_id,
+            api: api["id"].as_str().unwrap().into(),
+            us_east: loc(&api, 0),
+            apac: loc(&api, 1),
+            website: website["id"].as_str().unwrap().into(),
+            website_default: loc(&website, 0),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub struct Fixture {
+    pub slug: String,
+    pub page_id: String,
+    pub api: String,
+    pub us_east: String,
+    pub apac: String,
+    pub website: String,
+    pub website_default: String,
+}
+
+impl Fixture {
+    /// `/api/v1/pages/{slug}` followed by `rest`.
+    pub fn path(&self, rest: &str) -> String {
+        format!("/api/v1/pages/{}{rest}", self.slug)
+    }
+
+    /// A valid new incident on the API component's US East location.
+    pub fn new_incident(&self, title: &str, severity: u8) -> Value {
+        json!({
+            "title": title,
+            "severity": severity,
+            "details": "We are investigating elevated error rates.",
+            "affected": [{"location_id": self.us_east, "level": "partial_service_disruption"}],
+        })
+    }
+}
+
+async fn store_token(store: &dyn Store, name: &str, role: Role, now: Timestamp) -> Tok {
+    let created = store
+        .create_token("test-harness", name.into(), role, now)
+        .await
+        .expect("a token");
+    Tok {
+        id: created.token.id,
+        name: created.token.name,
+        secret: created.secret,
+    }
+}
+
+pub async fn send(builder: reqwest::RequestBuilder) -> Resp {
+    let response = builder.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let content_type = header("content-type").unwrap_or_default();
+    let www_authenticate = header("www-authenticate");
+    let bytes = response.bytes().await.expect("a body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Resp {
+        status,
+        content_type,
+        www_authenticate,
+        body,
+    }
+}
+
+/// Parses an RFC 3339 timestamp from a JSON value.
+#[track_caller]
+pub fn ts(value: &Value) -> Timestamp {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("{value} is not a timestamp string"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{value} is not a timestamp: {e}"))
+}
+
+pub fn plus_mins(t: Timestamp, minutes: i64) -> Timestamp {
+    t.checked_add(SignedDuration::from_mins(minutes)).unwrap()
+}
+
+/// True for 24 lowercase hex characters, the shape of every Herald id.
+pub fn is_id(value: &Value) -> bool {
+    value.as_str().is_some_and(|s| {
+        s.len() == 24
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
