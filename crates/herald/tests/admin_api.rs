@@ -81,35 +81,9 @@ struct World {
 
 async fn world(s: &Server) -> World {
     let f = s.fixture("acme").await;
-    let active = s
-        .post(
-            &f.path("/incidents"),
-            &s.responder,
-            f.new_incident("API errors", 2),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let resolved = s
-        .post(
-            &f.path("/incidents"),
-            &s.responder,
-            f.new_incident("Earlier API errors", 3),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    s.post(
-        &f.path(&format!("/incidents/{resolved}/updates")),
-        &s.responder,
-        json!({"state": "resolved", "details": "Fixed."}),
-    )
-    .await
-    .ok(201);
+    let active = s.create_incident(&f, "API errors", 2).await;
+    let resolved = s.create_incident(&f, "Earlier API errors", 3).await;
+    s.resolve_incident(&f, &resolved).await;
     let spare_component = s
         .post(&f.path("/components"), &s.admin, json!({"name": "Spare"}))
         .await
@@ -1104,35 +1078,9 @@ async fn incidents_are_listed_newest_first_by_state_and_page() {
 async fn incident_writes_that_break_a_rule_write_nothing() {
     let s = Server::start().await;
     let f = s.fixture("acme").await;
-    let active = s
-        .post(
-            &f.path("/incidents"),
-            &s.responder,
-            f.new_incident("Errors", 2),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let resolved = s
-        .post(
-            &f.path("/incidents"),
-            &s.responder,
-            f.new_incident("Old", 3),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    s.post(
-        &f.path(&format!("/incidents/{resolved}/updates")),
-        &s.responder,
-        json!({"state": "resolved", "details": "Fixed."}),
-    )
-    .await
-    .ok(201);
+    let active = s.create_incident(&f, "Errors", 2).await;
+    let resolved = s.create_incident(&f, "Old", 3).await;
+    s.resolve_incident(&f, &resolved).await;
     let before = snapshot(&s, &["acme"]).await;
 
     let new = |affected: Value| json!({"title": "T", "severity": 2, "details": "D", "affected": affected});

@@ -101,6 +101,23 @@ fn command(cwd: &Path, data_dir: &Path, args: &[&str]) -> std::process::Command 
     cmd
 }
 
+/// Creates component "API" with locations "US East" and "APAC" on page "s"; its JSON.
+fn api_component(cli: &Cli) -> Value {
+    cli.json(&[
+        "component",
+        "create",
+        "--page",
+        "s",
+        "--name",
+        "API",
+        "--location",
+        "US East",
+        "--location",
+        "APAC",
+        "--json",
+    ])
+}
+
 fn str_of(v: &Value) -> &str {
     v.as_str().unwrap_or_else(|| panic!("{v} is not a string"))
 }
@@ -125,19 +142,7 @@ async fn pages_components_and_tokens() {
     assert!(table.starts_with("ID"), "{table}");
     assert!(table.contains("TIME ZONE") && table.contains(str_of(&page["id"])));
 
-    let api = cli.json(&[
-        "component",
-        "create",
-        "--page",
-        "s",
-        "--name",
-        "API",
-        "--location",
-        "US East",
-        "--location",
-        "APAC",
-        "--json",
-    ]);
+    let api = api_component(&cli);
     assert!(is_id(&api["id"]), "{api}");
     assert_eq!(api["name"], "API");
     assert_eq!(api["group_id"], Value::Null);
@@ -246,19 +251,7 @@ async fn pages_components_and_tokens() {
 async fn incidents_are_run_from_the_command_line() {
     let cli = Cli::new();
     cli.ok(&["page", "create", "--slug", "s", "--name", "N"]);
-    let api = cli.json(&[
-        "component",
-        "create",
-        "--page",
-        "s",
-        "--name",
-        "API",
-        "--location",
-        "US East",
-        "--location",
-        "APAC",
-        "--json",
-    ]);
+    let api = api_component(&cli);
     let api_id = str_of(&api["id"]).to_string();
     let apac = str_of(&api["locations"][1]["id"]).to_string();
 

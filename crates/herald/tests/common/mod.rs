@@ -287,6 +287,26 @@ impl Server {
 
     /// A page with two components: "API" in "US East" and "APAC", "Website" with its one
     /// default location.
+    /// Declares an incident on the fixture's US East location as the responder; its id.
+    pub async fn create_incident(&self, f: &Fixture, title: &str, severity: u8) -> String {
+        let created = self
+            .post(
+                &f.path("/incidents"),
+                &self.responder,
+                f.new_incident(title, severity),
+            )
+            .await
+            .ok(201);
+        created["id"].as_str().unwrap().to_string()
+    }
+
+    /// Resolves an incident as the responder.
+    pub async fn resolve_incident(&self, f: &Fixture, id: &str) {
+        let path = f.path(&format!("/incidents/{id}/updates"));
+        let body = json!({"state": "resolved", "details": "Fixed."});
+        self.post(&path, &self.responder, body).await.ok(201);
+    }
+
     pub async fn fixture(&self, slug: &str) -> Fixture {
         let page = self
             .post(
