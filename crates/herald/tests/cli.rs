@@ -101,6 +101,21 @@ fn command(cwd: &Path, data_dir: &Path, args: &[&str]) -> std::process::Command 
     cmd
 }
 
+/// `incident create` with these values and fixed title and details; `affected` may be left out.
+fn incident_create<'a>(
+    page: &'a str,
+    severity: &'a str,
+    affected: Option<&'a str>,
+    status: &'a str,
+) -> Vec<&'a str> {
+    let mut args = vec!["incident", "create", "--page", page, "--title", "T"];
+    args.extend(["--severity", severity, "--status", status, "--details", "D"]);
+    if let Some(affected) = affected {
+        args.extend(["--affected", affected]);
+    }
+    args
+}
+
 /// Creates component "API" with locations "US East" and "APAC" on page "s"; its JSON.
 fn api_component(cli: &Cli) -> Value {
     cli.json(&[
@@ -541,117 +556,26 @@ async fn bad_input_fails_with_a_clear_message_and_writes_nothing() {
             "listed twice",
         ),
         (
-            vec![
-                "incident",
-                "create",
-                "--page",
-                "nope",
-                "--title",
-                "T",
-                "--severity",
-                "2",
-                "--affected",
-                &api_id,
-                "--status",
-                "400",
-                "--details",
-                "D",
-            ],
+            incident_create("nope", "2", Some(&api_id), "400"),
             "page \"nope\" was not found",
         ),
         (
-            vec![
-                "incident",
-                "create",
-                "--page",
-                "s",
-                "--title",
-                "T",
-                "--severity",
-                "9",
-                "--affected",
-                &api_id,
-                "--status",
-                "400",
-                "--details",
-                "D",
-            ],
+            incident_create("s", "9", Some(&api_id), "400"),
             "9 is not a severity",
         ),
         (
-            vec![
-                "incident",
-                "create",
-                "--page",
-                "s",
-                "--title",
-                "T",
-                "--severity",
-                "2",
-                "--affected",
-                &api_id,
-                "--status",
-                "bogus",
-                "--details",
-                "D",
-            ],
+            incident_create("s", "2", Some(&api_id), "bogus"),
             "use operational, under_maintenance",
         ),
         (
-            vec![
-                "incident",
-                "create",
-                "--page",
-                "s",
-                "--title",
-                "T",
-                "--severity",
-                "2",
-                "--affected",
-                &api_id,
-                "--status",
-                "operational",
-                "--details",
-                "D",
-            ],
+            incident_create("s", "2", Some(&api_id), "operational"),
             "not operational",
         ),
         (
-            vec![
-                "incident",
-                "create",
-                "--page",
-                "s",
-                "--title",
-                "T",
-                "--severity",
-                "2",
-                "--affected",
-                "000000000000000000000000",
-                "--status",
-                "400",
-                "--details",
-                "D",
-            ],
+            incident_create("s", "2", Some("000000000000000000000000"), "400"),
             "does not belong to this page",
         ),
-        (
-            vec![
-                "incident",
-                "create",
-                "--page",
-                "s",
-                "--title",
-                "T",
-                "--severity",
-                "2",
-                "--status",
-                "400",
-                "--details",
-                "D",
-            ],
-            "--affected",
-        ),
+        (incident_create("s", "2", None, "400"), "--affected"),
         (
             vec![
                 "incident",
