@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod branding;
 pub mod cadence;
 pub mod component;
 pub mod error;

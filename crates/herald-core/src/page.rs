@@ -2,6 +2,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::branding::{Branding, validate_branding, validate_host};
 use crate::cadence::CadenceTable;
 use crate::lint::LintRules;
 use crate::{DomainError, Id};
@@ -27,6 +28,9 @@ pub struct PageSettings {
     pub default_subject: String,
     pub cadence: CadenceTable,
     pub lint: LintRules,
+    pub branding: Branding,
+    /// A host name that serves this page at its root (`https://status.example.com/`).
+    pub host: Option<String>,
 }
 
 impl Default for PageSettings {
@@ -35,6 +39,8 @@ impl Default for PageSettings {
             default_subject: "Service status update".into(),
             cadence: CadenceTable::default(),
             lint: LintRules::default(),
+            branding: Branding::default(),
+            host: None,
         }
     }
 }
@@ -69,7 +75,13 @@ pub fn validate_page_fields(fields: &PageFields) -> Result<(), DomainError> {
         200,
     )?;
     fields.settings.cadence.validate()?;
-    fields.settings.lint.validate()
+    fields.settings.lint.validate()?;
+    validate_branding(&fields.settings.branding)?;
+    fields
+        .settings
+        .host
+        .as_deref()
+        .map_or(Ok(()), validate_host)
 }
 
 /// Slugs appear in URLs (`/p/{slug}/`): lowercase letters, digits and inner hyphens.

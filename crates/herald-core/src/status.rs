@@ -86,6 +86,18 @@ impl StatusLevel {
         }
     }
 
+    /// The level's name in Herald's own API, also used as a CSS class on the public page.
+    pub fn css_key(self) -> &'static str {
+        match self {
+            StatusLevel::Operational => "operational",
+            StatusLevel::UnderMaintenance => "under_maintenance",
+            StatusLevel::DegradedPerformance => "degraded_performance",
+            StatusLevel::PartialServiceDisruption => "partial_service_disruption",
+            StatusLevel::ServiceDisruption => "service_disruption",
+            StatusLevel::SecurityEvent => "security_event",
+        }
+    }
+
     pub fn is_operational(self) -> bool {
         self == StatusLevel::Operational
     }

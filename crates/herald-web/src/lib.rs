@@ -5,15 +5,19 @@
 pub mod admin;
 mod auth;
 mod problem;
+mod public;
 pub mod statusio;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use herald_public::Site;
 use herald_store::Store;
 use jiff::Timestamp;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 pub use problem::ApiError;
 
@@ -29,6 +33,10 @@ pub struct AppState {
     pub clock: Clock,
     /// The id of the newest audit event, kept current by following the events table.
     pub changes: watch::Receiver<i64>,
+    /// Notified after every successful write, so the change is published at once.
+    pub nudge: Arc<Notify>,
+    /// The public page's current snapshots.
+    pub site: Arc<Site>,
 }
 
 impl AppState {
@@ -41,11 +49,30 @@ pub fn system_clock() -> Clock {
     Arc::new(Timestamp::now)
 }
 
-/// Every route Herald serves.
+/// Every route Herald serves: the APIs, and the public page for every other path.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let apis = Router::new()
         .merge(admin::router())
         .merge(statusio::router())
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            nudge_after_writes,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    apis.fallback(public::serve).with_state(state)
+}
+
+/// A write that succeeded changes what the public page shows: look for it now rather than at
+/// the next poll.
+async fn nudge_after_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let writes = !request.method().is_safe();
+    let response = next.run(request).await;
+    if writes && response.status().is_success() {
+        state.nudge.notify_one();
+    }
+    response
 }

@@ -14,7 +14,21 @@ pub struct Config {
     /// Where Herald keeps its SQLite database.
     pub data_dir: PathBuf,
     pub server: ServerConfig,
+    pub public: PublicConfig,
     pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicConfig {
+    /// Where visitors reach Herald; feeds and the JSON APIs give absolute links under it.
+    pub base_url: String,
+    /// The page served at `/` (a slug); the first page created when empty.
+    pub default_page: String,
+    /// Templates here replace the built-in ones of the same name.
+    pub templates_dir: Option<PathBuf>,
+    /// Files here are served under `/assets/site/` (a logo, say).
+    pub assets_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,6 +54,12 @@ impl Default for Config {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 change_poll_ms: 250,
             },
+            public: PublicConfig {
+                base_url: "http://localhost:8080".into(),
+                default_page: String::new(),
+                templates_dir: None,
+                assets_dir: None,
+            },
             log: LogConfig {
                 level: "info".into(),
             },
@@ -62,6 +82,19 @@ listen = "127.0.0.1:8080"
 # How often, in milliseconds, the server looks for changes other processes committed
 # (the command line, another replica).
 change_poll_ms = 250
+
+[public]
+# The address visitors use to reach the public page. Feeds and the Statuspage-compatible
+# JSON need absolute links; a page bound to a host name (its settings.host) uses that instead.
+base_url = "http://localhost:8080"
+# The slug of the page served at "/". Empty: the first page created.
+default_page = ""
+# A directory whose templates (base.html, home.html, history.html, incident.html,
+# macros.html) replace the built-in ones. Unset: the built-in templates.
+# templates_dir = "/etc/herald/templates"
+# A directory whose files are served under /assets/site/, such as the logo a page's
+# settings.branding.logo names ("/assets/site/logo.svg"). Unset: none.
+# assets_dir = "/etc/herald/assets"
 
 [log]
 # Log filter: error, warn, info, debug, trace, or per module ("herald=debug,info").

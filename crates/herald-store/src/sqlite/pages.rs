@@ -13,6 +13,7 @@ const COLUMNS: &str = "id, slug, name, time_zone, settings, created_at, updated_
 pub fn create(conn: &Connection, actor: &str, fields: PageFields, now: Timestamp) -> Result<Page> {
     validate_page_fields(&fields)?;
     ensure_slug_free(conn, &fields.slug, None)?;
+    ensure_host_free(conn, fields.settings.host.as_deref(), None)?;
     let page = Page {
         id: new_id(),
         slug: fields.slug,
@@ -55,6 +56,7 @@ pub fn update(
     };
     validate_page_fields(&fields)?;
     ensure_slug_free(conn, &fields.slug, Some(&before.id))?;
+    ensure_host_free(conn, fields.settings.host.as_deref(), Some(&before.id))?;
     let after = Page {
         slug: fields.slug,
         name: fields.name.trim().to_string(),
@@ -90,6 +92,23 @@ fn ensure_slug_free(conn: &Connection, slug: &str, except: Option<&str>) -> Resu
     match taken {
         Some(_) => Err(StoreError::Conflict(format!(
             "a page with slug or id {slug:?} already exists; choose another slug"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn ensure_host_free(conn: &Connection, host: Option<&str>, except: Option<&str>) -> Result<()> {
+    let Some(host) = host else { return Ok(()) };
+    let taken: Option<String> = conn
+        .query_row(
+            "SELECT slug FROM pages WHERE json_extract(settings, '$.host') = ?1 AND id IS NOT ?2 LIMIT 1",
+            params![host, except],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match taken {
+        Some(slug) => Err(StoreError::Conflict(format!(
+            "the host {host:?} already serves the page {slug:?}; a host name can serve one page"
         ))),
         None => Ok(()),
     }

@@ -11,6 +11,7 @@ use herald_core::status::StatusLevel::{
     DegradedPerformance, PartialServiceDisruption, ServiceDisruption,
 };
 use herald_store::{EventRecord, IncidentQuery, NewComponent, Store, Token, watch_changes};
+use tokio::sync::Notify;
 use tokio::time::timeout;
 
 use super::*;
@@ -27,7 +28,11 @@ pub async fn two_handles(one: Arc<dyn Store>, other: Arc<dyn Store>) {
     assert_eq!(first, 1);
     assert_eq!(other.last_event_id().await.unwrap(), first);
 
-    let mut changes = watch_changes(other.clone(), Duration::from_millis(100));
+    let mut changes = watch_changes(
+        other.clone(),
+        Duration::from_millis(100),
+        Arc::new(Notify::new()),
+    );
     let caught_up = timeout(WITHIN, changes.wait_for(|id| *id == first)).await;
     drop(
         caught_up
@@ -66,6 +71,26 @@ pub async fn two_handles(one: Arc<dyn Store>, other: Arc<dyn Store>) {
     assert_eq!(*changes.borrow_and_update(), second + 1);
     assert_eq!(one.last_event_id().await.unwrap(), second + 1);
 
+    // A watcher that polls rarely still sees a change at once when nudged after a write.
+    let nudge = Arc::new(Notify::new());
+    let mut nudged = watch_changes(one.clone(), Duration::from_secs(3600), nudge.clone());
+    drop(
+        timeout(WITHIN, nudged.wait_for(|id| *id == second + 1))
+            .await
+            .expect("first look"),
+    );
+    new_component(&*one, "acme", "Nudged", &[], t(2)).await;
+    nudge.notify_one();
+    let seen = timeout(WITHIN, nudged.changed()).await;
+    seen.expect("the nudge wakes the watcher")
+        .expect("the watcher runs");
+    assert_eq!(*nudged.borrow_and_update(), second + 2);
+    drop(
+        timeout(WITHIN, changes.changed())
+            .await
+            .expect("the poller sees it too"),
+    );
+
     // Both writing at once: every write lands whole, one after another.
     let before = one.last_event_id().await.unwrap();
     let mut tasks = Vec::new();
@@ -95,7 +120,7 @@ pub async fn two_handles(one: Arc<dyn Store>, other: Arc<dyn Store>) {
     let positions: BTreeSet<i64> = listed.iter().map(|c| c.position).collect();
     assert_eq!(
         positions,
-        (1..=21).collect::<BTreeSet<_>>(),
+        (1..=22).collect::<BTreeSet<_>>(),
         "each write saw the one before"
     );
     let seen = timeout(WITHIN, changes.wait_for(|id| *id == before + 20)).await;

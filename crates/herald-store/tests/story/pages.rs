@@ -154,12 +154,43 @@ pub async fn pages(store: &dyn Store) {
     assert_conflict(&refused(store, store.update_page(ADMIN, "acme-cloud", shadow, t(4))).await);
     assert_eq!(store.page(&beta.id).await.unwrap(), beta);
 
+    // A host name serves one page.
+    let bind = |host: &str| {
+        let mut settings = beta.settings.clone();
+        settings.host = Some(host.into());
+        PagePatch {
+            settings: Some(settings),
+            ..PagePatch::default()
+        }
+    };
+    let beta = store
+        .update_page(ADMIN, "beta", bind("status.beta.example"), t(5))
+        .await
+        .unwrap();
+    assert_eq!(beta.settings.host.as_deref(), Some("status.beta.example"));
+    let err = refused(
+        store,
+        store.update_page(ADMIN, "acme-cloud", bind("status.beta.example"), t(6)),
+    )
+    .await;
+    assert_conflict(&err);
+    assert!(err.to_string().contains("\"beta\""), "{err}");
+    assert_invalid(
+        &refused(
+            store,
+            store.update_page(ADMIN, "acme-cloud", bind("Status:80"), t(6)),
+        )
+        .await,
+        "settings.host",
+    );
+
     assert_eq!(store.pages().await.unwrap(), vec![renamed, beta]);
     assert_eq!(
         kinds(&all_events(store).await),
         [
             "page.created",
             "page.created",
+            "page.updated",
             "page.updated",
             "page.updated"
         ]

@@ -346,6 +346,55 @@ impl Server {
     }
 }
 
+impl Server {
+    /// An anonymous GET of a public path, as a visitor's browser sends it.
+    pub async fn public(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// The public page's snapshot follows writes within milliseconds, not synchronously: waits
+    /// (up to two seconds) until `path` answers 200 with a body that satisfies `seen`.
+    pub async fn public_eventually(&self, path: &str, seen: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            let response = self.public(path).await;
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            if status == 200 && seen(&body) {
+                return body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path} did not show the change within 2 s; last answer {status}: {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Runs `tests/interop/<script>` with Python and returns what it printed; fails the test with
+/// the script's output when it fails. The scripts use real third-party clients
+/// (`tests/interop/requirements.txt`).
+pub fn python(script: &str, args: &[&str]) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop");
+    let output = std::process::Command::new("python3")
+        .arg(dir.join(script))
+        .args(args)
+        .output()
+        .expect("python3 runs (install tests/interop/requirements.txt)");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

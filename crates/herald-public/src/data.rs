@@ -1,0 +1,138 @@
+//! What a public page shows, held in memory: the page, its groups and components, and every
+//! incident. Rendering reads only this, never the database.
+use std::collections::HashMap;
+
+use herald_core::component::{Component, Group, Location};
+use herald_core::incident::Incident;
+use herald_core::page::Page;
+use herald_core::status::{PageStatus, StatusLevel, page_status};
+use jiff::Timestamp;
+
+#[derive(Clone, Debug)]
+pub struct PageData {
+    pub page: Page,
+    pub groups: Vec<Group>,
+    pub components: Vec<Component>,
+    /// Newest first.
+    pub incidents: Vec<Incident>,
+}
+
+impl PageData {
+    /// Every location's level, derived from the active incidents and the overrides.
+    pub fn status(&self) -> PageStatus {
+        let holds: Vec<_> = self
+            .incidents
+            .iter()
+            .flat_map(|i| i.holds())
+            .map(|a| (a.location_id.clone(), a.level))
+            .collect();
+        page_status(&self.components, &holds)
+    }
+
+    /// Puts a (re)loaded incident in its place, newest first.
+    pub fn upsert_incident(&mut self, incident: Incident) {
+        self.incidents.retain(|i| i.id != incident.id);
+        let at = self
+            .incidents
+            .partition_point(|i| (i.created_at, &i.id) > (incident.created_at, &incident.id));
+        self.incidents.insert(at, incident);
+    }
+
+    pub fn remove_incident(&mut self, id: &str) {
+        self.incidents.retain(|i| i.id != id);
+    }
+}
+
+/// One consistent moment of a page: its data, the levels derived from it, and the time the
+/// snapshot was taken (for the uptime history and the feeds' dates).
+pub struct View<'a> {
+    pub data: &'a PageData,
+    pub status: PageStatus,
+    pub now: Timestamp,
+    /// Where visitors reach the page, absolute, ending in `/`; used where a format needs
+    /// absolute links (feeds, the JSON APIs).
+    pub base_url: String,
+    levels: HashMap<&'a str, StatusLevel>,
+    locations: HashMap<&'a str, (&'a Component, &'a Location)>,
+}
+
+impl<'a> View<'a> {
+    pub fn new(data: &'a PageData, now: Timestamp, base_url: String) -> View<'a> {
+        let status = data.status();
+        let mut levels = HashMap::new();
+        for (component, derived) in data.components.iter().zip(&status.components) {
+            levels.insert(component.id.as_str(), derived.level);
+            for (location, derived) in component.locations.iter().zip(&derived.locations) {
+                levels.insert(location.id.as_str(), derived.level);
+            }
+        }
+        let locations = data
+            .components
+            .iter()
+            .flat_map(|c| c.locations.iter().map(move |l| (l.id.as_str(), (c, l))))
+            .collect();
+        View {
+            data,
+            status,
+            now,
+            base_url,
+            levels,
+            locations,
+        }
+    }
+
+    pub fn page(&self) -> &Page {
+        &self.data.page
+    }
+
+    /// The displayed level of a component or a location, by id.
+    pub fn level(&self, id: &str) -> StatusLevel {
+        self.levels
+            .get(id)
+            .copied()
+            .unwrap_or(StatusLevel::Operational)
+    }
+
+    pub fn location(&self, id: &str) -> Option<(&'a Component, &'a Location)> {
+        self.locations.get(id).copied()
+    }
+
+    pub fn active_incidents(&self) -> impl Iterator<Item = &'a Incident> {
+        self.data.incidents.iter().filter(|i| i.is_active())
+    }
+
+    pub fn resolved_incidents(&self) -> impl Iterator<Item = &'a Incident> {
+        self.data.incidents.iter().filter(|i| !i.is_active())
+    }
+
+    /// When anything on the page last changed.
+    pub fn updated_at(&self) -> Timestamp {
+        let data = self.data;
+        data.components
+            .iter()
+            .map(|c| c.updated_at)
+            .chain(data.groups.iter().map(|g| g.updated_at))
+            .chain(data.incidents.iter().map(|i| i.updated_at))
+            .fold(data.page.updated_at, Timestamp::max)
+    }
+
+    /// The components an incident or update names, in page order, each with the ids of its
+    /// named locations.
+    pub fn components_of<'i>(
+        &self,
+        location_ids: impl IntoIterator<Item = &'i str>,
+    ) -> Vec<(&'a Component, Vec<&'a Location>)> {
+        let mut named: Vec<(&'a Component, Vec<&'a Location>)> = Vec::new();
+        for id in location_ids {
+            let Some((component, location)) = self.location(id) else {
+                continue;
+            };
+            match named.iter_mut().find(|(c, _)| c.id == component.id) {
+                Some((_, locations)) => locations.push(location),
+                None => named.push((component, vec![location])),
+            }
+        }
+        named.sort_by_key(|(c, _)| (c.position, c.id.clone()));
+        named
+    }
+}

@@ -1,0 +1,17 @@
+//! Herald's public status page. After each change a page's public files (HTML, Statuspage
+//! and Status.io JSON, feeds, calendar) are rendered once into immutable, pre-compressed bytes
+//! with strong ETags, and swapped in; requests read those bytes and never touch the database.
+#![forbid(unsafe_code)]
+
+pub mod asset;
+pub mod data;
+pub mod paths;
+pub mod publisher;
+pub mod render;
+pub mod site;
+pub mod snapshot;
+
+pub use asset::{Asset, Encoding};
+pub use publisher::{PublishError, PublishOptions, Publisher};
+pub use site::{Site, SitePages};
+pub use snapshot::PageSnapshot;

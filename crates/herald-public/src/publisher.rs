@@ -1,0 +1,355 @@
+//! Keeps every page's snapshot current: loads the pages once, then follows the audit log,
+//! reloads only what changed, re-renders the pages it touched, and swaps the result in.
+//! If the database cannot be read, the last snapshots stay in service.
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald_store::{EventQuery, IncidentQuery, Store, StoreError};
+use jiff::Timestamp;
+use tokio::sync::watch;
+
+use crate::asset::Asset;
+use crate::data::PageData;
+use crate::paths;
+use crate::render::{self, RenderError, Renderer};
+use crate::site::{Site, SitePages};
+use crate::snapshot::PageSnapshot;
+
+#[derive(Clone, Debug, Default)]
+pub struct PublishOptions {
+    /// Where visitors reach Herald, such as `https://status.example.com`; feeds and the JSON
+    /// APIs need absolute links.
+    pub base_url: String,
+    /// The slug served at `/`; the first page created when not set.
+    pub default_page: Option<String>,
+    /// Templates that replace the built-in ones.
+    pub templates_dir: Option<PathBuf>,
+    /// Files served under `/assets/site/` (a logo, fonts).
+    pub assets_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("the assets directory {dir}: {source}")]
+    Assets { dir: String, source: std::io::Error },
+}
+
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// Rebuilt at least this often, so that what depends on the date alone (the uptime bars)
+/// moves on without a change.
+const REBUILD_EVERY: Duration = Duration::from_secs(60);
+const EVENT_BATCH: u32 = 500;
+
+pub struct Publisher {
+    store: Arc<dyn Store>,
+    site: Arc<Site>,
+    renderer: Arc<Renderer>,
+    options: PublishOptions,
+    shared: Arc<HashMap<String, Arc<Asset>>>,
+    data: HashMap<String, Arc<PageData>>,
+    snapshots: HashMap<String, Arc<PageSnapshot>>,
+    /// The last audit event applied.
+    cursor: i64,
+}
+
+impl Publisher {
+    /// Loads every page and publishes its first snapshot.
+    pub async fn start(
+        store: Arc<dyn Store>,
+        site: Arc<Site>,
+        options: PublishOptions,
+        now: Timestamp,
+    ) -> Result<Publisher, PublishError> {
+        let renderer = Arc::new(Renderer::new(options.templates_dir.as_deref())?);
+        let shared = Arc::new(shared_assets(options.assets_dir.as_deref())?);
+        // Read the cursor first: a change committed while loading is applied again, harmlessly.
+        let cursor = store.last_event_id().await?;
+        let mut publisher = Publisher {
+            store,
+            site,
+            renderer,
+            options,
+            shared,
+            data: HashMap::new(),
+            snapshots: HashMap::new(),
+            cursor,
+        };
+        let ids: Vec<String> = publisher
+            .store
+            .pages()
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        for id in &ids {
+            let data = load_page(publisher.store.as_ref(), id).await?;
+            publisher.data.insert(id.clone(), Arc::new(data));
+        }
+        publisher.rebuild(ids.into_iter().collect(), now).await?;
+        Ok(publisher)
+    }
+
+    /// Applies every change committed since the last call; rebuilds and publishes the pages
+    /// they touched. Returns whether anything was rebuilt.
+    pub async fn catch_up(&mut self, now: Timestamp) -> Result<bool, PublishError> {
+        let mut dirty = BTreeSet::new();
+        loop {
+            let query = EventQuery {
+                page_id: None,
+                after: self.cursor,
+                limit: EVENT_BATCH,
+            };
+            let events = self.store.events(query).await?;
+            let Some(last) = events.last().map(|e| e.id) else {
+                break;
+            };
+            for event in &events {
+                let Some(page_id) = &event.page_id else {
+                    continue;
+                };
+                self.apply(page_id, &event.subject_type, &event.subject_id)
+                    .await?;
+                dirty.insert(page_id.clone());
+            }
+            self.cursor = last;
+            if events.len() < EVENT_BATCH as usize {
+                break;
+            }
+        }
+        if dirty.is_empty() {
+            return Ok(false);
+        }
+        self.rebuild(dirty, now).await?;
+        Ok(true)
+    }
+
+    /// Re-renders every page, for what depends on the time alone.
+    pub async fn rebuild_all(&mut self, now: Timestamp) -> Result<(), PublishError> {
+        let ids = self.data.keys().cloned().collect();
+        self.rebuild(ids, now).await
+    }
+
+    async fn apply(
+        &mut self,
+        page_id: &str,
+        subject_type: &str,
+        subject_id: &str,
+    ) -> Result<(), PublishError> {
+        let store = self.store.as_ref();
+        let Some(current) = self.data.get_mut(page_id) else {
+            let data = load_page(store, page_id).await?;
+            self.data.insert(page_id.to_string(), Arc::new(data));
+            return Ok(());
+        };
+        let data = Arc::make_mut(current);
+        match subject_type {
+            "incident" => match store.incident(page_id, subject_id).await {
+                Ok(incident) => data.upsert_incident(incident),
+                Err(StoreError::NotFound { .. }) => data.remove_incident(subject_id),
+                Err(err) => return Err(err.into()),
+            },
+            _ => {
+                data.page = store.page(page_id).await?;
+                data.groups = store.groups(page_id).await?;
+                data.components = store.components(page_id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn rebuild(
+        &mut self,
+        page_ids: BTreeSet<String>,
+        now: Timestamp,
+    ) -> Result<(), PublishError> {
+        let default_slug = self.default_slug();
+        let jobs: Vec<(Arc<PageData>, String)> = page_ids
+            .iter()
+            .filter_map(|id| self.data.get(id))
+            .map(|data| {
+                let base = self.base_url(data, default_slug.as_deref());
+                (data.clone(), base)
+            })
+            .collect();
+        let renderer = self.renderer.clone();
+        let shared = self.shared.clone();
+        let built = tokio::task::spawn_blocking(move || {
+            jobs.into_iter()
+                .map(|(data, base)| PageSnapshot::build(renderer.clone(), data, &shared, base, now))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .expect("rendering does not panic")?;
+        for snapshot in built {
+            self.snapshots
+                .insert(snapshot.page.id.clone(), Arc::new(snapshot));
+        }
+        self.publish(default_slug);
+        Ok(())
+    }
+
+    fn publish(&self, default: Option<String>) {
+        let mut pages = SitePages {
+            default,
+            ..SitePages::default()
+        };
+        for snapshot in self.snapshots.values() {
+            if let Some(host) = &snapshot.page.settings.host {
+                pages.hosts.insert(host.clone(), snapshot.page.slug.clone());
+            }
+            pages
+                .by_slug
+                .insert(snapshot.page.slug.clone(), snapshot.clone());
+        }
+        self.site.publish(pages);
+    }
+
+    /// The configured default page if it exists, else the first page created.
+    fn default_slug(&self) -> Option<String> {
+        let pages = || self.data.values().map(|d| &d.page);
+        self.options
+            .default_page
+            .as_ref()
+            .and_then(|wanted| pages().find(|p| &p.slug == wanted || &p.id == wanted))
+            .or_else(|| pages().min_by_key(|p| (p.created_at, p.id.clone())))
+            .map(|p| p.slug.clone())
+    }
+
+    fn base_url(&self, data: &PageData, default_slug: Option<&str>) -> String {
+        let page = &data.page;
+        if let Some(host) = &page.settings.host {
+            return format!("https://{host}/");
+        }
+        let base = self.options.base_url.trim_end_matches('/');
+        if default_slug == Some(page.slug.as_str()) {
+            format!("{base}/")
+        } else {
+            format!("{base}/p/{}/", page.slug)
+        }
+    }
+
+    pub fn snapshot(&self, slug: &str) -> Option<Arc<PageSnapshot>> {
+        self.snapshots
+            .values()
+            .find(|s| s.page.slug == slug || s.page.id == slug)
+            .cloned()
+    }
+}
+
+/// Follows changes until the sender goes away: at once when one is signalled, and on a timer.
+pub async fn run(mut publisher: Publisher, mut changes: watch::Receiver<i64>, clock: Clock) {
+    let mut timer = tokio::time::interval(REBUILD_EVERY);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    timer.tick().await;
+    loop {
+        let scheduled = tokio::select! {
+            changed = changes.changed() => {
+                if changed.is_err() { return; }
+                false
+            }
+            _ = timer.tick() => true,
+        };
+        let now = clock();
+        let result = match publisher.catch_up(now).await {
+            Ok(false) if scheduled => publisher.rebuild_all(now).await,
+            Ok(_) => Ok(()),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = result {
+            tracing::warn!(%err, "could not refresh the public page; still serving the last snapshot");
+        }
+    }
+}
+
+async fn load_page(store: &dyn Store, page_id: &str) -> Result<PageData, StoreError> {
+    let page = store.page(page_id).await?;
+    let groups = store.groups(page_id).await?;
+    let components = store.components(page_id).await?;
+    let mut incidents = Vec::new();
+    let mut query = IncidentQuery {
+        limit: herald_store::MAX_LIST_LIMIT,
+        ..IncidentQuery::default()
+    };
+    loop {
+        let batch = store.incidents(page_id, query.clone()).await?;
+        let full = batch.len() == query.limit as usize;
+        query.before = batch.last().map(|i| i.id.clone());
+        incidents.extend(batch);
+        if !full {
+            break;
+        }
+    }
+    Ok(PageData {
+        page,
+        groups,
+        components,
+        incidents,
+    })
+}
+
+/// The stylesheet and script every page uses, and the operator's own files.
+fn shared_assets(dir: Option<&Path>) -> Result<HashMap<String, Arc<Asset>>, PublishError> {
+    let mut files = HashMap::new();
+    files.insert(
+        paths::STYLESHEET.to_string(),
+        Arc::new(Asset::new("text/css; charset=utf-8", render::STYLESHEET)),
+    );
+    files.insert(
+        paths::SCRIPT.to_string(),
+        Arc::new(Asset::new("text/javascript; charset=utf-8", render::SCRIPT)),
+    );
+    let Some(dir) = dir.filter(|d| d.exists()) else {
+        return Ok(files);
+    };
+    let error = |source| PublishError::Assets {
+        dir: dir.display().to_string(),
+        source,
+    };
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).map_err(error)? {
+            let path = entry.map_err(error)?.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let Ok(relative) = path.strip_prefix(dir) else {
+                continue;
+            };
+            let Some(relative) = relative.to_str() else {
+                continue;
+            };
+            let bytes = std::fs::read(&path).map_err(error)?;
+            let key = format!("assets/site/{}", relative.replace('\\', "/"));
+            files.insert(key, Arc::new(Asset::new(content_type(&path), bytes)));
+        }
+    }
+    Ok(files)
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        Some("gif") => "image/gif",
+        Some("ico") => "image/x-icon",
+        Some("css") => "text/css; charset=utf-8",
+        Some("woff2") => "font/woff2",
+        Some("woff") => "font/woff",
+        _ => "application/octet-stream",
+    }
+}

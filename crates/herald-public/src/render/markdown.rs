@@ -1,0 +1,69 @@
+//! Incident text is Markdown; what reaches a visitor is sanitised HTML.
+use pulldown_cmark::{Options, Parser, html};
+
+/// Markdown to HTML that is safe to embed: raw HTML in the source is escaped by the
+/// sanitiser's allow-list (no scripts, no event handlers, no styles), links get `rel`.
+pub fn to_html(markdown: &str) -> String {
+    let parser = Parser::new_ext(
+        markdown,
+        Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES,
+    );
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, parser);
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .url_schemes(["http", "https", "mailto"].into())
+        .clean(&raw)
+        .to_string()
+}
+
+/// Markdown reduced to its words, for plain-text outputs (the calendar, titles).
+pub fn to_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, TagEnd};
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                text.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_)) => text.push('\n'),
+            _ => {}
+        }
+    }
+    text.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_and_handlers_never_survive() {
+        let html = to_html(
+            "**Down** <script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))",
+        );
+        assert!(html.contains("<strong>Down</strong>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn links_are_kept_with_a_safe_rel() {
+        let html = to_html("See [the issue](https://example.com/issues/1).");
+        assert!(
+            html.contains("href=\"https://example.com/issues/1\""),
+            "{html}"
+        );
+        assert!(html.contains("noopener"), "{html}");
+    }
+
+    #[test]
+    fn text_keeps_the_words() {
+        assert_eq!(
+            to_text("We are **investigating**.\n\n- one\n- two"),
+            "We are investigating.\none\ntwo"
+        );
+    }
+}

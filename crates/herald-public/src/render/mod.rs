@@ -1,0 +1,177 @@
+//! Every public representation of a page, rendered from a [`View`]. The hot files are rendered
+//! when the page changes ([`eager`]); the long tail (old history pages and incidents) on first
+//! request ([`lazy`]); [`all_keys`] lists every file, for the static export.
+pub mod feeds;
+pub mod html;
+pub mod ics;
+pub mod markdown;
+pub mod statusio;
+pub mod statuspage;
+pub mod uptime;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::asset::Asset;
+use crate::data::View;
+use crate::paths;
+
+pub use statuspage::impact;
+
+const HTML: &str = "text/html; charset=utf-8";
+const JSON: &str = "application/json";
+
+/// How many resolved incidents get their page rendered eagerly: the ones visitors follow from
+/// the home page, the first history page and the feeds.
+const EAGER_RESOLVED: usize = html::HISTORY_PAGE_SIZE;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("template {0}")]
+    Template(#[from] minijinja::Error),
+    #[error("the template directory {dir}: {source}")]
+    TemplateDir { dir: String, source: std::io::Error },
+}
+
+/// The HTML templates: built in, or the operator's copies where an override directory has them.
+pub struct Renderer {
+    env: minijinja::Environment<'static>,
+}
+
+const TEMPLATES: [(&str, &str); 5] = [
+    ("base.html", include_str!("../../templates/base.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("history.html", include_str!("../../templates/history.html")),
+    (
+        "incident.html",
+        include_str!("../../templates/incident.html"),
+    ),
+];
+
+pub const WELCOME_HTML: &str = include_str!("../../templates/welcome.html");
+pub const STYLESHEET: &str = include_str!("../../assets/herald.css");
+pub const SCRIPT: &str = include_str!("../../assets/herald.js");
+
+impl Renderer {
+    /// `overrides`: a directory whose files replace the built-in templates of the same name.
+    pub fn new(overrides: Option<&Path>) -> Result<Renderer, RenderError> {
+        let mut env = minijinja::Environment::new();
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        for (name, source) in TEMPLATES {
+            let custom = match overrides.map(|dir| dir.join(name)) {
+                Some(path) if path.exists() => {
+                    Some(std::fs::read_to_string(&path).map_err(|source| {
+                        RenderError::TemplateDir {
+                            dir: path.display().to_string(),
+                            source,
+                        }
+                    })?)
+                }
+                _ => None,
+            };
+            match custom {
+                Some(text) => env.add_template_owned(name, text)?,
+                None => env.add_template(name, source)?,
+            }
+        }
+        Ok(Renderer { env })
+    }
+}
+
+/// The files rendered every time the page changes.
+pub fn eager(renderer: &Renderer, view: &View) -> Result<Vec<(String, Asset)>, RenderError> {
+    let env = &renderer.env;
+    let mut files = vec![
+        (
+            paths::HOME.to_string(),
+            Asset::new(HTML, html::home(env, view)?),
+        ),
+        (
+            paths::key_for(&paths::history_dir(1)),
+            Asset::new(
+                HTML,
+                html::history(env, view, 1).expect("page 1 always exists")?,
+            ),
+        ),
+        (
+            paths::RSS.into(),
+            Asset::new("application/rss+xml; charset=utf-8", feeds::rss(view)),
+        ),
+        (
+            paths::ATOM.into(),
+            Asset::new("application/atom+xml; charset=utf-8", feeds::atom(view)),
+        ),
+        (
+            paths::CALENDAR.into(),
+            Asset::new("text/calendar; charset=utf-8", ics::calendar(view)),
+        ),
+        (
+            paths::statusio_status(&view.page().id),
+            json(statusio::status(view)),
+        ),
+    ];
+    for (key, value) in statuspage::files(view) {
+        files.push((key.to_string(), json(value)));
+    }
+    let hot = view
+        .active_incidents()
+        .chain(view.resolved_incidents().take(EAGER_RESOLVED));
+    for incident in hot {
+        let key = paths::key_for(&paths::incident_dir(&incident.id));
+        files.push((key, Asset::new(HTML, html::incident(env, view, incident)?)));
+    }
+    Ok(files)
+}
+
+/// A file outside the eager set, if the key names one.
+pub fn lazy(renderer: &Renderer, view: &View, key: &str) -> Option<Result<Asset, RenderError>> {
+    let env = &renderer.env;
+    let dir = key.strip_suffix(paths::INDEX)?;
+    if let Some(id) = dir
+        .strip_prefix("incidents/")
+        .and_then(|rest| rest.strip_suffix('/'))
+    {
+        let incident = view.data.incidents.iter().find(|i| i.id == id)?;
+        return Some(
+            html::incident(env, view, incident)
+                .map(|body| Asset::new(HTML, body))
+                .map_err(Into::into),
+        );
+    }
+    let number: usize = dir
+        .strip_prefix("history/")?
+        .strip_suffix('/')?
+        .parse()
+        .ok()?;
+    if number < 2 {
+        return None;
+    }
+    html::history(env, view, number).map(|result| {
+        result
+            .map(|body| Asset::new(HTML, body))
+            .map_err(Into::into)
+    })
+}
+
+/// Every file of the page, eager and lazy.
+pub fn all_keys(view: &View) -> Vec<String> {
+    let mut keys: Vec<String> = (2..=html::history_pages(view))
+        .map(|n| paths::key_for(&paths::history_dir(n)))
+        .collect();
+    keys.extend(
+        view.data
+            .incidents
+            .iter()
+            .map(|i| paths::key_for(&paths::incident_dir(&i.id))),
+    );
+    keys
+}
+
+fn json(value: Value) -> Asset {
+    Asset::new(
+        JSON,
+        serde_json::to_vec(&value).expect("JSON values always serialise"),
+    )
+}

@@ -1,0 +1,175 @@
+//! The public status page: bytes from the current snapshot, never the database. A page is
+//! found by the request's host name, by `/p/{slug}/`, or is the default page at `/`.
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use herald_public::render::{STYLESHEET, WELCOME_HTML};
+use herald_public::{Asset, Encoding, PageSnapshot, paths};
+
+use crate::AppState;
+
+/// A CDN in front may keep a copy briefly, and serve it stale while Herald is unreachable.
+const CACHE_CONTROL: &str = "public, max-age=10, stale-while-revalidate=30, stale-if-error=86400";
+/// Everything the page loads comes from its own origin.
+const CSP: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// Answers every GET or HEAD the other routers did not take.
+pub async fn serve(State(state): State<AppState>, request: Request) -> Response {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+        )
+            .into_response();
+    }
+    if !state.site.is_ready() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+            "Herald is starting; try again in a moment.\n",
+        )
+            .into_response();
+    }
+    let pages = state.site.pages();
+    let path = request.uri().path();
+    let headers = request.headers();
+
+    let (snapshot, rest, prefix) = match path.strip_prefix("/p/") {
+        Some(after) => {
+            let (slug, rest) = after.split_once('/').unwrap_or((after, ""));
+            let Some(snapshot) = pages.by_slug(slug) else {
+                return not_found();
+            };
+            if !after.contains('/') {
+                return redirect(&format!("/p/{slug}/"));
+            }
+            (snapshot.clone(), rest.to_string(), format!("/p/{slug}/"))
+        }
+        None => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            let rest = path.trim_start_matches('/').to_string();
+            // Status.io's public API names its page by id, on any host.
+            if let Some(page_id) = rest.strip_prefix("1.0/status/") {
+                return match pages.by_id(page_id) {
+                    Some(snapshot) => send(snapshot, &rest, headers),
+                    None => not_found(),
+                };
+            }
+            match pages.for_host(host) {
+                Some(snapshot) => (snapshot.clone(), rest, "/".to_string()),
+                None if pages.by_slug.is_empty() => return welcome(&rest),
+                None => return not_found(),
+            }
+        }
+    };
+    if snapshot.get(&paths::key_for(&rest)).is_none()
+        && !rest.is_empty()
+        && !rest.ends_with('/')
+        && snapshot.has_dir(&rest)
+    {
+        return redirect(&format!("{prefix}{rest}/"));
+    }
+    send(&snapshot, &rest, headers)
+}
+
+fn send(snapshot: &Arc<PageSnapshot>, rest: &str, headers: &HeaderMap) -> Response {
+    match snapshot.get(&paths::key_for(rest)) {
+        Some(asset) => respond(&asset, headers),
+        None => not_found(),
+    }
+}
+
+/// The asset, or 304 when the client's copy is current.
+fn respond(asset: &Asset, headers: &HeaderMap) -> Response {
+    let accept = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (encoding, body, etag) = asset.variant(accept);
+    let mut response = match headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(tags) if asset.matches(tags) => StatusCode::NOT_MODIFIED.into_response(),
+        _ => {
+            let mut response = Response::new(Body::from(body.clone()));
+            let out = response.headers_mut();
+            out.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            );
+            match encoding {
+                Encoding::Brotli => {
+                    out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+                }
+                Encoding::Gzip => {
+                    out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                }
+                Encoding::Identity => {}
+            }
+            response
+        }
+    };
+    let out = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        out.insert(header::ETAG, etag);
+    }
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    out.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    out.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    response
+}
+
+/// A fresh install: one screen that says how to create the first page.
+fn welcome(rest: &str) -> Response {
+    match rest {
+        "" => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            WELCOME_HTML,
+        )
+            .into_response(),
+        "assets/herald.css" => (
+            [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+            STYLESHEET,
+        )
+            .into_response(),
+        _ => not_found(),
+    }
+}
+
+fn redirect(to: &str) -> Response {
+    (
+        StatusCode::PERMANENT_REDIRECT,
+        [(header::LOCATION, to.to_string())],
+    )
+        .into_response()
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Not found\n",
+    )
+        .into_response()
+}
