@@ -4,4 +4,6 @@
 
 pub mod cli;
 pub mod config;
+pub mod demo;
+pub mod export;
 pub mod server;

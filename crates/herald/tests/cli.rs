@@ -747,3 +747,182 @@ async fn the_server_sees_what_the_cli_writes_within_a_second() {
     let pages = s.get("/api/v1/pages", &bot).await.ok(200);
     assert_eq!(pages[0]["slug"], "acme");
 }
+
+/// Waits up to five seconds for `done`.
+async fn within_5s(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn export_writes_the_public_site_and_watch_keeps_it_current() {
+    let cli = Cli::new();
+    cli.ok(&["page", "create", "--slug", "s", "--name", "Status <S>"]);
+    let api = api_component(&cli);
+    let us_east = str_of(&api["locations"][0]["id"]).to_string();
+    cli.ok(&incident_create("s", "2", Some(&us_east), "400"));
+    let out = cli.dir.path().join("site");
+    let printed = cli.ok(&["export", "--page", "s", "--out", out.to_str().unwrap()]);
+    assert!(printed.contains("exported"), "{printed}");
+    let incidents = cli.json(&["incident", "list", "--page", "s", "--json"]);
+    let id = str_of(&incidents[0]["id"]);
+    for file in [
+        "index.html".to_string(),
+        "history/index.html".into(),
+        format!("incidents/{id}/index.html"),
+        "api/v2/summary.json".into(),
+        "history.rss".into(),
+        "history.atom".into(),
+        "maintenance.ics".into(),
+        "assets/herald.css".into(),
+    ] {
+        assert!(out.join(&file).is_file(), "{file} was not exported");
+    }
+    let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(home.contains("Status &lt;S&gt;"), "{home}");
+
+    // The exported JSON is byte for byte what the server serves for the same page.
+    let server = Server::start_on(&cli.data_dir()).await;
+    let served = server
+        .public_eventually("/api/v2/summary.json", |_| true)
+        .await;
+    let exported = std::fs::read_to_string(out.join("api/v2/summary.json")).unwrap();
+    assert_eq!(served, exported);
+    drop(server);
+
+    let mut watching = cli
+        .command(&[
+            "export",
+            "--page",
+            "s",
+            "--out",
+            out.to_str().unwrap(),
+            "--watch",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the export starts");
+    let mut args = incident_create("s", "3", Some(&us_east), "300");
+    args[5] = "Second incident";
+    // Written while the watcher runs, by another process.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    cli.ok(&args);
+    within_5s("the export picking up the new incident", || {
+        std::fs::read_to_string(out.join("index.html")).is_ok_and(|h| h.contains("Second incident"))
+    })
+    .await;
+    watching.kill().expect("the watcher stops");
+    let _ = watching.wait();
+    let leftovers: Vec<_> = walk(&out)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    let err = cli.fails(&["export", "--page", "nope", "--out", out.to_str().unwrap()]);
+    assert!(
+        err.contains("\"nope\"") && err.contains("page list"),
+        "{err}"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn serve_demo_fills_an_empty_data_directory_once() {
+    let cli = Cli::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut serving = cli
+        .command(&["serve", "--demo", "--listen", &listen])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let client = reqwest::Client::new();
+    let url = format!("http://{listen}/");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let home = loop {
+        if let Ok(response) = client.get(&url).send().await {
+            break response.text().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "the demo server did not answer");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    serving.kill().unwrap();
+    let _ = serving.wait();
+    for expected in [
+        "Acme Cloud",
+        "<h3>Platform</h3>",
+        "<span>EU West</span>",
+        "Delayed email notifications",
+        "Current incidents",
+        "% uptime",
+    ] {
+        assert!(home.contains(expected), "{expected} is missing: {home}");
+    }
+    // 90 days of history: incidents spread over the uptime window, one with a post-mortem.
+    let incidents = cli.json(&["incident", "list", "--page", "demo", "--json"]);
+    let incidents = incidents.as_array().unwrap();
+    assert!(incidents.len() >= 6, "{incidents:?}");
+    let oldest = incidents
+        .iter()
+        .map(|i| ts(&i["created_at"]))
+        .min()
+        .unwrap();
+    assert!(oldest < plus_mins(jiff::Timestamp::now(), -60 * 24 * 80));
+    let active = incidents
+        .iter()
+        .filter(|i| i["state"] != "resolved")
+        .count();
+    assert_eq!(active, 1);
+    let postmortem = incidents.iter().find(|i| i["postmortem_url"].is_string());
+    let postmortem = postmortem.expect("a resolved incident with its post-mortem");
+    let shown = cli.json(&[
+        "incident",
+        "show",
+        "--page",
+        "demo",
+        str_of(&postmortem["id"]),
+        "--json",
+    ]);
+    assert!(shown["updates"].as_array().unwrap().len() >= 4, "{shown}");
+
+    // A second start changes nothing.
+    let events = cli.events().await.len();
+    let mut again = cli
+        .command(&["serve", "--demo", "--listen", &listen])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.get(&url).send().await.is_err() {
+        assert!(Instant::now() < deadline, "the second start did not answer");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    again.kill().unwrap();
+    let _ = again.wait();
+    assert_eq!(cli.events().await.len(), events);
+}

@@ -28,12 +28,16 @@ async fn the_home_page_shows_the_truth_and_escapes_what_leads_write() {
     let home = s.public_eventually("/", |b| b.contains(WEBSITE)).await;
     assert!(home.contains("All systems operational"), "{home}");
     // A component with several locations lists them; one with a single location does not.
-    assert!(home.contains("<span>US East</span>") && home.contains("<span>APAC</span>"), "{home}");
+    assert!(
+        home.contains("<span>US East</span>") && home.contains("<span>APAC</span>"),
+        "{home}"
+    );
     assert!(!home.contains("<span>Default</span>"), "{home}");
 
     let title = "Errors <script>alert(1)</script> on API";
     let mut incident = f.new_incident(title, 2);
-    incident["details"] = json!("We are **investigating**. <script>alert(2)</script><img src=x onerror=alert(3)>");
+    incident["details"] =
+        json!("We are **investigating**. <script>alert(2)</script><img src=x onerror=alert(3)>");
     let id = s
         .post(&f.path("/incidents"), &s.responder, incident)
         .await
@@ -41,7 +45,9 @@ async fn the_home_page_shows_the_truth_and_escapes_what_leads_write() {
         .as_str()
         .unwrap()
         .to_string();
-    let home = s.public_eventually("/", |b| b.contains("Partial Service Disruption")).await;
+    let home = s
+        .public_eventually("/", |b| b.contains("Partial Service Disruption"))
+        .await;
     assert!(home.contains("Errors &lt;script&gt;alert(1)&lt;"), "{home}");
     assert!(home.contains("<strong>investigating</strong>"), "{home}");
     for raw in ["<script>alert", "onerror"] {
@@ -50,27 +56,50 @@ async fn the_home_page_shows_the_truth_and_escapes_what_leads_write() {
     assert!(home.contains("Affected: API (US East)"), "{home}");
 
     // The incident's own page, its canonical directory form, and the history.
-    let page = s.public_eventually(&format!("/incidents/{id}/"), |b| b.contains("Investigating")).await;
+    let page = s
+        .public_eventually(&format!("/incidents/{id}/"), |b| {
+            b.contains("Investigating")
+        })
+        .await;
     assert!(page.contains("Errors &lt;script&gt;"), "{page}");
     let no_slash = s.public(&format!("/incidents/{id}")).await;
     assert_eq!(no_slash.status(), 200, "followed the redirect");
     assert_eq!(no_slash.url().path(), format!("/incidents/{id}/"));
-    assert_eq!(s.public("/incidents/000000000000000000000000/").await.status(), 404);
+    assert_eq!(
+        s.public("/incidents/000000000000000000000000/")
+            .await
+            .status(),
+        404
+    );
 
     s.advance_mins(20);
     s.resolve_incident(&f, &id).await;
     let postmortem = json!({"url": "https://example.com/postmortems/42"});
-    s.put(&f.path(&format!("/incidents/{id}/postmortem")), &s.responder, postmortem)
-        .await
-        .ok(200);
-    let home = s.public_eventually("/", |b| b.contains("All systems operational")).await;
+    s.put(
+        &f.path(&format!("/incidents/{id}/postmortem")),
+        &s.responder,
+        postmortem,
+    )
+    .await
+    .ok(200);
+    let home = s
+        .public_eventually("/", |b| b.contains("All systems operational"))
+        .await;
     assert!(!home.contains("Current incidents"), "{home}");
-    let history = s.public_eventually("/history/", |b| b.contains("Errors &lt;script&gt;")).await;
-    assert!(history.contains(&format!("incidents&#x2f;{id}&#x2f;")), "{history}");
+    let history = s
+        .public_eventually("/history/", |b| b.contains("Errors &lt;script&gt;"))
+        .await;
+    assert!(
+        history.contains(&format!("incidents&#x2f;{id}&#x2f;")),
+        "{history}"
+    );
     let page = s
         .public_eventually(&format!("/incidents/{id}/"), |b| b.contains("post-mortem"))
         .await;
-    assert!(page.contains("https:&#x2f;&#x2f;example.com&#x2f;postmortems&#x2f;42"), "{page}");
+    assert!(
+        page.contains("https:&#x2f;&#x2f;example.com&#x2f;postmortems&#x2f;42"),
+        "{page}"
+    );
     assert!(page.contains("Resolved"), "{page}");
 }
 
@@ -81,16 +110,27 @@ async fn the_history_is_paginated_newest_first() {
     let mut titles = Vec::new();
     for n in 0..25 {
         s.advance_mins(60);
-        let id = s.create_incident(&f, &format!("Incident number {n:02}"), 3).await;
+        let id = s
+            .create_incident(&f, &format!("Incident number {n:02}"), 3)
+            .await;
         s.resolve_incident(&f, &id).await;
         titles.push(format!("Incident number {n:02}"));
     }
-    let first = s.public_eventually("/history/", |b| b.contains("Incident number 24")).await;
+    let first = s
+        .public_eventually("/history/", |b| b.contains("Incident number 24"))
+        .await;
     let second = s.public("/history/2/").await.text().await.unwrap();
-    assert!(first.contains("Page 1 of 2") && second.contains("Page 2 of 2"), "{first}");
+    assert!(
+        first.contains("Page 1 of 2") && second.contains("Page 2 of 2"),
+        "{first}"
+    );
     let position = |body: &str, title: &str| body.find(title);
     assert!(position(&first, "number 24") < position(&first, "number 05"));
-    assert!(!first.contains("number 04") && second.contains("number 04") && second.contains("number 00"));
+    assert!(
+        !first.contains("number 04")
+            && second.contains("number 04")
+            && second.contains("number 00")
+    );
     assert!(!second.contains("number 05"), "{second}");
     assert_eq!(s.public("/history/3/").await.status(), 404);
     assert_eq!(s.public("/history/2").await.url().path(), "/history/2/");
@@ -121,22 +161,39 @@ async fn files_are_precompressed_cached_and_revalidated() {
     };
     let plain = get("/", &[]).await.unwrap();
     let etag = plain.headers()[header::ETAG].to_str().unwrap().to_string();
-    let cache = plain.headers()[header::CACHE_CONTROL].to_str().unwrap().to_string();
-    assert!(etag.starts_with('"') && !etag.starts_with("W/"), "a strong ETag: {etag}");
-    assert!(cache.contains("max-age") && cache.contains("stale-if-error"), "{cache}");
+    let cache = plain.headers()[header::CACHE_CONTROL]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        etag.starts_with('"') && !etag.starts_with("W/"),
+        "a strong ETag: {etag}"
+    );
+    assert!(
+        cache.contains("max-age") && cache.contains("stale-if-error"),
+        "{cache}"
+    );
     assert_eq!(plain.headers()[header::VARY], "Accept-Encoding");
     let identity = plain.bytes().await.unwrap();
 
     for encoding in ["br", "gzip"] {
         let response = get("/", &[("accept-encoding", encoding)]).await.unwrap();
         assert_eq!(response.headers()[header::CONTENT_ENCODING], encoding);
-        let tag = response.headers()[header::ETAG].to_str().unwrap().to_string();
+        let tag = response.headers()[header::ETAG]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert_ne!(tag, etag, "each encoding has its own strong ETag");
         let body = response.bytes().await.unwrap();
         assert!(body.len() < identity.len());
         assert_eq!(decode(encoding, &body), identity);
         // Revalidating with the encoded variant's tag is a 304 too.
-        let again = get("/", &[("accept-encoding", encoding), ("if-none-match", &tag)]).await.unwrap();
+        let again = get(
+            "/",
+            &[("accept-encoding", encoding), ("if-none-match", &tag)],
+        )
+        .await
+        .unwrap();
         assert_eq!(again.status(), 304);
     }
 
@@ -154,7 +211,9 @@ async fn files_are_precompressed_cached_and_revalidated() {
 
     // A change makes a new file with a new tag: the old tag no longer matches.
     let f_page = json!({"name": "Acme Cloud"});
-    s.patch("/api/v1/pages/acme", &s.admin, f_page).await.ok(200);
+    s.patch("/api/v1/pages/acme", &s.admin, f_page)
+        .await
+        .ok(200);
     s.public_eventually("/", |b| b.contains("Acme Cloud")).await;
     let changed = get("/", &[("if-none-match", &etag)]).await.unwrap();
     assert_eq!(changed.status(), 200);
@@ -166,7 +225,8 @@ async fn pages_are_served_by_slug_and_by_bound_host_name() {
     let s = Server::start().await;
     s.fixture("acme").await;
     s.fixture("beta").await;
-    s.public_eventually("/p/beta/", |b| b.contains("beta status")).await;
+    s.public_eventually("/p/beta/", |b| b.contains("beta status"))
+        .await;
     // The first page created is the default one.
     let home = s.public("/").await.text().await.unwrap();
     assert!(home.contains("acme status"), "{home}");
@@ -190,7 +250,10 @@ async fn pages_are_served_by_slug_and_by_bound_host_name() {
         if body.contains("beta status") {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the host binding was not served: {body}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the host binding was not served: {body}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     // Other host names still get the default page.

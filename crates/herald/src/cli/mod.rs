@@ -37,6 +37,21 @@ pub enum Command {
         /// Address to listen on (default 127.0.0.1:8080).
         #[arg(long)]
         listen: Option<SocketAddr>,
+        /// Fill an empty data directory with a sample page first, to see Herald at work.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Write a page's whole public site to a directory, for static hosting.
+    Export {
+        /// The page's slug or id.
+        #[arg(long)]
+        page: String,
+        /// The directory to write; created when missing.
+        #[arg(long)]
+        out: PathBuf,
+        /// Keep the directory current as changes are committed, until interrupted.
+        #[arg(long)]
+        watch: bool,
     },
     /// Configuration.
     #[command(subcommand)]
@@ -70,11 +85,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         print!("{}", config::DEFAULT_TOML);
         return Ok(());
     }
-    init_logging(&config, matches!(args.command, Command::Serve { .. }));
+    init_logging(
+        &config,
+        matches!(
+            args.command,
+            Command::Serve { .. } | Command::Export { watch: true, .. }
+        ),
+    );
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         match args.command {
-            Command::Serve { listen } => serve(config, listen).await,
+            Command::Serve { listen, demo } => serve(config, listen, demo).await,
+            Command::Export { page, out, watch } => {
+                crate::export::run(&config, &page, &out, watch).await
+            }
             Command::Config(_) => Ok(()),
             Command::Page(cmd) => resources::page(&open(&config)?, cmd).await,
             Command::Component(cmd) => resources::component(&open(&config)?, cmd).await,
@@ -105,9 +129,16 @@ fn init_logging(config: &Config, serving: bool) {
         .try_init();
 }
 
-async fn serve(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Result<()> {
+async fn serve(mut config: Config, listen: Option<SocketAddr>, demo: bool) -> anyhow::Result<()> {
     if let Some(listen) = listen {
         config.server.listen = listen;
+    }
+    if demo {
+        if crate::demo::seed(&open(&config)?, jiff::Timestamp::now()).await? {
+            tracing::info!("added the demo page \"{}\"", crate::demo::DEMO_SLUG);
+        } else {
+            tracing::warn!("the data directory already has pages; no demo data added");
+        }
     }
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
