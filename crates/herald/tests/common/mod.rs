@@ -378,14 +378,24 @@ impl Server {
 
 /// Runs `tests/interop/<script>` with Python and returns what it printed; fails the test with
 /// the script's output when it fails. The scripts use real third-party clients
-/// (`tests/interop/requirements.txt`).
+/// (`tests/interop/requirements.txt`). It blocks while the script runs, so a test that has
+/// it talk to the test's own server needs `#[tokio::test(flavor = "multi_thread")]`.
 pub fn python(script: &str, args: &[&str]) -> String {
+    interop("python3", script, args)
+}
+
+/// Runs `tests/interop/<script>` with Node (its packages: `tests/interop/package.json`).
+pub fn node(script: &str, args: &[&str]) -> String {
+    interop("node", script, args)
+}
+
+fn interop(program: &str, script: &str, args: &[&str]) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop");
-    let output = std::process::Command::new("python3")
+    let output = std::process::Command::new(program)
         .arg(dir.join(script))
         .args(args)
         .output()
-        .expect("python3 runs (install tests/interop/requirements.txt)");
+        .unwrap_or_else(|e| panic!("{program} runs ({e}); .ci/run installs what tests/interop needs"));
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
