@@ -1,6 +1,7 @@
 //! What a public page shows, held in memory: the page, its groups and components, and every
 //! incident. Rendering reads only this, never the database.
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use herald_core::component::{Component, Group, Location};
 use herald_core::incident::Incident;
@@ -13,8 +14,8 @@ pub struct PageData {
     pub page: Page,
     pub groups: Vec<Group>,
     pub components: Vec<Component>,
-    /// Newest first.
-    pub incidents: Vec<Incident>,
+    /// Newest first. Shared, so a change copies pointers rather than every timeline.
+    pub incidents: Vec<Arc<Incident>>,
 }
 
 impl PageData {
@@ -35,7 +36,7 @@ impl PageData {
         let at = self
             .incidents
             .partition_point(|i| (i.created_at, &i.id) > (incident.created_at, &incident.id));
-        self.incidents.insert(at, incident);
+        self.incidents.insert(at, Arc::new(incident));
     }
 
     pub fn remove_incident(&mut self, id: &str) {
@@ -98,11 +99,11 @@ impl<'a> View<'a> {
     }
 
     pub fn active_incidents(&self) -> impl Iterator<Item = &'a Incident> {
-        self.data.incidents.iter().filter(|i| i.is_active())
+        self.data.incidents.iter().map(Arc::as_ref).filter(|i| i.is_active())
     }
 
     pub fn resolved_incidents(&self) -> impl Iterator<Item = &'a Incident> {
-        self.data.incidents.iter().filter(|i| !i.is_active())
+        self.data.incidents.iter().map(Arc::as_ref).filter(|i| !i.is_active())
     }
 
     /// When anything on the page last changed.

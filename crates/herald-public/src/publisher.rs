@@ -281,7 +281,7 @@ async fn load_page(store: &dyn Store, page_id: &str) -> Result<PageData, StoreEr
         let batch = store.incidents(page_id, query.clone()).await?;
         let full = batch.len() == query.limit as usize;
         query.before = batch.last().map(|i| i.id.clone());
-        incidents.extend(batch);
+        incidents.extend(batch.into_iter().map(Arc::new));
         if !full {
             break;
         }

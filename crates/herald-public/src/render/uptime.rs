@@ -115,8 +115,9 @@ fn history(spans: &[Span], created: Timestamp, first_day: Date, now: Timestamp) 
 /// The worst level between `from` and `to`, and the weighted seconds of outage in it.
 /// Overlapping incidents count once, at the worst of them.
 fn worst_between(spans: &[Span], from: Timestamp, to: Timestamp) -> (StatusLevel, f64) {
+    let spans: Vec<&Span> = spans.iter().filter(|s| s.start < to && s.end > from).collect();
     let mut cuts: Vec<Timestamp> = vec![from, to];
-    for span in spans {
+    for span in &spans {
         for t in [span.start, span.end] {
             if t > from && t < to {
                 cuts.push(t);
