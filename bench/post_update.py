@@ -11,46 +11,8 @@ the client's own overhead.
 Usage: python3 bench/post_update.py [--past 10000] [--updates 2000]
 """
 import argparse
-import http.client
-import json
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(sorted_values, p):
-    index = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values)) - 1))
-    return sorted_values[index]
-
-
-class Client:
-    def __init__(self, port, secret):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port)
-        self.headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
-
-    def call(self, method, path, body=None):
-        self.conn.request(method, path, body=None if body is None else json.dumps(body), headers=self.headers)
-        response = self.conn.getresponse()
-        data = response.read()
-        if response.status >= 300:
-            sys.exit(f"{method} {path} -> {response.status}: {data[:300]!r}")
-        return json.loads(data) if data else None
-
-    def timed(self, method, path, body=None):
-        start = time.perf_counter()
-        self.call(method, path, body)
-        return (time.perf_counter() - start) * 1000
+from harness import Herald, percentile
 
 
 def main():
@@ -60,40 +22,11 @@ def main():
     parser.add_argument("--active", type=int, default=50, help="active incidents the updates rotate over")
     args = parser.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "herald"], cwd=ROOT, check=True)
-    herald = os.path.join(ROOT, "target", "release", "herald")
-    data = tempfile.mkdtemp(prefix="herald-bench-")
-    cli = lambda *a: subprocess.run([herald, "--data-dir", data, *a], check=True, capture_output=True, text=True).stdout
-    token = json.loads(cli("token", "create", "--name", "bench", "--role", "admin", "--json"))
-    cli("page", "create", "--slug", "bench", "--name", "Bench")
-    locations = [
-        json.loads(cli("component", "create", "--page", "bench", "--name", f"Service {i}", "--json"))["locations"][0]["id"]
-        for i in range(10)
-    ]
-    port = free_port()
-    server = subprocess.Popen([herald, "--data-dir", data, "serve", "--listen", f"127.0.0.1:{port}"],
-                              stderr=subprocess.DEVNULL, env={**os.environ, "HERALD__LOG__LEVEL": "warn"})
+    herald = Herald()
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        client = Client(port, token["secret"])
-        base = "/api/v1/pages/bench/incidents"
-
-        def new_incident(i, severity):
-            return {"title": f"Incident {i}", "severity": severity, "details": "Investigating elevated errors.",
-                    "affected": [{"location_id": locations[i % len(locations)], "level": "degraded_performance"}]}
-
-        started = time.perf_counter()
-        for i in range(args.past):
-            incident = client.call("POST", base, new_incident(i, 4))
-            client.call("POST", f"{base}/{incident['id']}/updates", {"state": "resolved", "details": "Resolved."})
-        print(f"seeded {args.past} past incidents in {time.perf_counter() - started:.1f} s")
-
-        active = [client.call("POST", base, new_incident(i, 2))["id"] for i in range(args.active)]
+        print(f"seeded {args.past} past incidents in {herald.seed_past(args.past):.1f} s")
+        client, base = herald.client, herald.incidents
+        active = [client.call("POST", base, herald.new_incident(i, 2))["id"] for i in range(args.active)]
         states = ["identified", "investigating"]
         posts = sorted(
             client.timed("POST", f"{base}/{active[n % len(active)]}/updates",
@@ -101,10 +34,9 @@ def main():
                           "status": {"mode": "all", "levels": "partial_service_disruption"}})
             for n in range(args.updates)
         )
-        reads = sorted(client.timed("GET", "/api/v1/pages/bench") for _ in range(args.updates))
+        reads = sorted(client.timed("GET", f"/api/v1/pages/{herald.slug}") for _ in range(args.updates))
     finally:
-        server.terminate()
-        server.wait()
+        herald.stop()
 
     p50, p99 = percentile(posts, 50), percentile(posts, 99)
     r50, r99 = percentile(reads, 50), percentile(reads, 99)

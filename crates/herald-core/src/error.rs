@@ -1,5 +1,7 @@
 use thiserror::Error;
 
+use crate::maintenance::MaintenanceState;
+
 /// A rule of the workflow was broken. Each variant has a stable code and a message that tells
 /// the person what to do instead.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -27,6 +29,34 @@ pub enum DomainError {
         "a post-mortem link can be added only to a resolved incident; resolve the incident first"
     )]
     PostmortemBeforeResolved,
+    #[error(
+        "the maintenance window is {}; it cannot change any more. Schedule a new window instead",
+        .0.label().to_lowercase()
+    )]
+    MaintenanceFinished(MaintenanceState),
+    #[error("{}", transition_refusal(*.from, *.to))]
+    MaintenanceTransition {
+        from: MaintenanceState,
+        to: MaintenanceState,
+    },
+}
+
+/// Names the states the window can move to instead.
+fn transition_refusal(from: MaintenanceState, to: MaintenanceState) -> String {
+    let name = |state: MaintenanceState| state.label().to_lowercase();
+    let options: Vec<String> = from
+        .next_states()
+        .iter()
+        .filter(|s| **s != from)
+        .map(|s| name(*s))
+        .collect();
+    format!(
+        "a {} maintenance window cannot move to {}; an update can move it to {}, or leave it {}",
+        name(from),
+        name(to),
+        options.join(" or "),
+        name(from)
+    )
 }
 
 impl DomainError {
@@ -40,6 +70,8 @@ impl DomainError {
             DomainError::AlreadyResolved => "already-resolved",
             DomainError::CreatedResolved => "created-resolved",
             DomainError::PostmortemBeforeResolved => "postmortem-before-resolved",
+            DomainError::MaintenanceFinished(_) => "maintenance-finished",
+            DomainError::MaintenanceTransition { .. } => "maintenance-transition",
         }
     }
 

@@ -304,6 +304,26 @@ impl PageContext<'_> {
             Err(DomainError::UnknownLocation(id.to_string()))
         }
     }
+
+    /// An `affected` list (of an incident or a maintenance window): every id a location of
+    /// this page, each listed once.
+    pub(crate) fn check_affected<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), DomainError> {
+        let mut seen: Vec<&str> = Vec::new();
+        for id in ids {
+            self.check_location(id)?;
+            if seen.contains(&id) {
+                return Err(DomainError::invalid(
+                    "affected",
+                    format!("location {id} is listed twice"),
+                ));
+            }
+            seen.push(id);
+        }
+        Ok(())
+    }
 }
 
 /// The new state of an incident and the events that record the change.
@@ -337,18 +357,7 @@ pub fn create(
     if input.affected.is_empty() {
         return Err(DomainError::NoAffectedLocations);
     }
-    for (i, affected) in input.affected.iter().enumerate() {
-        ctx.check_location(&affected.location_id)?;
-        if input.affected[..i]
-            .iter()
-            .any(|a| a.location_id == affected.location_id)
-        {
-            return Err(DomainError::invalid(
-                "affected",
-                format!("location {} is listed twice", affected.location_id),
-            ));
-        }
-    }
+    ctx.check_affected(input.affected.iter().map(|a| a.location_id.as_str()))?;
     if input.affected.iter().all(|a| a.level.is_operational()) {
         return Err(DomainError::AllOperational);
     }

@@ -1,4 +1,5 @@
-//! Herald's domain: the types of the incident workflow and the rules that keep it honest.
+//! Herald's domain: the types of the incident and maintenance workflows and the rules that
+//! keep them honest.
 //!
 //! Everything here is pure: functions take `now` as an argument, never read a clock and never
 //! do I/O. The store loads state, calls into this crate, and persists what comes back.
@@ -12,6 +13,7 @@ pub mod error;
 pub mod event;
 pub mod incident;
 pub mod lint;
+pub mod maintenance;
 pub mod page;
 pub mod preview;
 pub mod status;

@@ -170,19 +170,22 @@ impl Publisher {
         now: Timestamp,
     ) -> Result<(), PublishError> {
         let default_slug = self.default_slug();
-        let jobs: Vec<(Arc<PageData>, String)> = page_ids
+        let jobs: Vec<_> = page_ids
             .iter()
             .filter_map(|id| self.data.get(id))
             .map(|data| {
                 let base = self.base_url(data, default_slug.as_deref());
-                (data.clone(), base)
+                (data.clone(), base, self.snapshots.get(&data.page.id).cloned())
             })
             .collect();
         let renderer = self.renderer.clone();
         let shared = self.shared.clone();
+        let started = std::time::Instant::now();
         let built = tokio::task::spawn_blocking(move || {
             jobs.into_iter()
-                .map(|(data, base)| PageSnapshot::build(renderer.clone(), data, &shared, base, now))
+                .map(|(data, base, previous)| {
+                    PageSnapshot::build(renderer.clone(), data, &shared, base, now, previous.as_deref())
+                })
                 .collect::<Result<Vec<_>, _>>()
         })
         .await
@@ -192,6 +195,7 @@ impl Publisher {
                 .insert(snapshot.page.id.clone(), Arc::new(snapshot));
         }
         self.publish(default_slug);
+        tracing::debug!(pages = page_ids.len(), elapsed = ?started.elapsed(), "published the public page");
         Ok(())
     }
 

@@ -1,13 +1,32 @@
 //! A page's public files at one moment: immutable once built, swapped in whole.
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use herald_core::incident::Incident;
 use herald_core::page::Page;
 use jiff::Timestamp;
 
 use crate::asset::Asset;
 use crate::data::{PageData, View};
+use crate::paths;
 use crate::render::{self, RenderError, Renderer};
+
+/// Rendered incident pages by incident id, each with what it was rendered from: the layout
+/// stamp and the incident itself (a change reloads an incident into a new `Arc`).
+type IncidentPages = HashMap<String, RenderedIncident>;
+
+#[derive(Clone)]
+struct RenderedIncident {
+    layout: Arc<str>,
+    incident: Arc<Incident>,
+    page: Arc<Asset>,
+}
+
+impl RenderedIncident {
+    fn is_current(&self, layout: &str, incident: &Arc<Incident>) -> bool {
+        *self.layout == *layout && Arc::ptr_eq(&self.incident, incident)
+    }
+}
 
 pub struct PageSnapshot {
     pub page: Page,
@@ -15,9 +34,13 @@ pub struct PageSnapshot {
     pub built_at: Timestamp,
     data: Arc<PageData>,
     renderer: Arc<Renderer>,
+    /// Rendered at build: lock-free reads for what everyone asks for.
     files: HashMap<String, Arc<Asset>>,
-    /// The long tail, rendered from `data` on first request and kept for this snapshot's life.
-    lazy: Mutex<HashMap<String, Arc<Asset>>>,
+    /// Every incident page rendered so far; carried into the next snapshot while still
+    /// current, so a change re-renders only the incidents it touched.
+    incident_pages: Mutex<IncidentPages>,
+    /// History pages past the first, rendered on first request.
+    history: Mutex<HashMap<String, Arc<Asset>>>,
 }
 
 impl PageSnapshot {
@@ -27,11 +50,30 @@ impl PageSnapshot {
         shared: &HashMap<String, Arc<Asset>>,
         base_url: String,
         now: Timestamp,
+        previous: Option<&PageSnapshot>,
     ) -> Result<PageSnapshot, RenderError> {
         let view = View::new(&data, now, base_url.clone());
         let mut files: HashMap<String, Arc<Asset>> = shared.clone();
         for (key, asset) in render::eager(&renderer, &view)? {
             files.insert(key, Arc::new(asset));
+        }
+        let layout: Arc<str> = render::layout_stamp(&view).into();
+        let mut pages = carried_over(previous, &data, &layout);
+        for incident in render::hot_incidents(&view) {
+            let page = match pages.get(&incident.id) {
+                Some(kept) if kept.is_current(&layout, incident) => kept.page.clone(),
+                _ => {
+                    let page = Arc::new(render::incident_page(&renderer, &view, incident)?);
+                    let rendered = RenderedIncident {
+                        layout: layout.clone(),
+                        incident: incident.clone(),
+                        page: page.clone(),
+                    };
+                    pages.insert(incident.id.clone(), rendered);
+                    page
+                }
+            };
+            files.insert(paths::key_for(&paths::incident_dir(&incident.id)), page);
         }
         Ok(PageSnapshot {
             page: data.page.clone(),
@@ -40,7 +82,8 @@ impl PageSnapshot {
             data,
             renderer,
             files,
-            lazy: Mutex::new(HashMap::new()),
+            incident_pages: Mutex::new(pages),
+            history: Mutex::new(HashMap::new()),
         })
     }
 
@@ -48,40 +91,87 @@ impl PageSnapshot {
         if let Some(asset) = self.files.get(key) {
             return Some(asset.clone());
         }
-        let mut lazy = self
-            .lazy
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(asset) = lazy.get(key) {
-            return Some(asset.clone());
+        let rendered = match render::incident_of_key(key) {
+            Some(id) => self.incident_page(id),
+            None => self.history_page(key),
+        };
+        rendered?
+            .inspect_err(|err| tracing::error!(%err, key, "could not render a public file"))
+            .ok()
+    }
+
+    fn incident_page(&self, id: &str) -> Option<Result<Arc<Asset>, RenderError>> {
+        let mut pages = lock(&self.incident_pages);
+        if let Some(rendered) = pages.get(id) {
+            return Some(Ok(rendered.page.clone()));
         }
-        let view = View::new(&self.data, self.built_at, self.base_url.clone());
-        match render::lazy(&self.renderer, &view, key)? {
-            Ok(asset) => {
-                let asset = Arc::new(asset);
-                lazy.insert(key.to_string(), asset.clone());
-                Some(asset)
-            }
-            Err(err) => {
-                tracing::error!(%err, key, "could not render a public file");
-                None
-            }
+        let incident = self.data.incidents.iter().find(|i| i.id == id)?;
+        let view = self.view();
+        Some(
+            render::incident_page(&self.renderer, &view, incident).map(|page| {
+                let page = Arc::new(page);
+                let rendered = RenderedIncident {
+                    layout: render::layout_stamp(&view).into(),
+                    incident: incident.clone(),
+                    page: page.clone(),
+                };
+                pages.insert(id.to_string(), rendered);
+                page
+            }),
+        )
+    }
+
+    fn history_page(&self, key: &str) -> Option<Result<Arc<Asset>, RenderError>> {
+        let mut history = lock(&self.history);
+        if let Some(asset) = history.get(key) {
+            return Some(Ok(asset.clone()));
         }
+        let rendered = render::history_page(&self.renderer, &self.view(), key)?;
+        Some(rendered.map(|asset| {
+            let asset = Arc::new(asset);
+            history.insert(key.to_string(), asset.clone());
+            asset
+        }))
+    }
+
+    fn view(&self) -> View<'_> {
+        View::new(&self.data, self.built_at, self.base_url.clone())
     }
 
     /// Whether `key` names a directory of this page (served as `key/`).
     pub fn has_dir(&self, key: &str) -> bool {
-        self.get(&format!("{key}/{}", crate::paths::INDEX))
-            .is_some()
+        self.get(&format!("{key}/{}", paths::INDEX)).is_some()
     }
 
     /// Every file of the page: for the static export.
     pub fn all_keys(&self) -> Vec<String> {
-        let view = View::new(&self.data, self.built_at, self.base_url.clone());
         let mut keys: Vec<String> = self.files.keys().cloned().collect();
-        keys.extend(render::all_keys(&view));
+        keys.extend(render::all_keys(&self.view()));
         keys.sort();
         keys.dedup();
         keys
     }
+}
+
+/// The previous snapshot's incident pages that are still current.
+fn carried_over(previous: Option<&PageSnapshot>, data: &PageData, layout: &str) -> IncidentPages {
+    let Some(previous) = previous else {
+        return IncidentPages::new();
+    };
+    let incidents: HashMap<&str, &Arc<Incident>> =
+        data.incidents.iter().map(|i| (i.id.as_str(), i)).collect();
+    lock(&previous.incident_pages)
+        .iter()
+        .filter(|(id, rendered)| {
+            incidents
+                .get(id.as_str())
+                .is_some_and(|incident| rendered.is_current(layout, incident))
+        })
+        .map(|(id, rendered)| (id.clone(), rendered.clone()))
+        .collect()
+}
+
+/// A poisoned lock only means a render panicked; the map itself is still consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

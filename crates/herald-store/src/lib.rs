@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use herald_core::access::Role;
 use herald_core::component::{Component, Group};
 use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
+use herald_core::maintenance::{Maintenance, MaintenanceDraft, NewMaintenance, Reschedule};
 use herald_core::page::{Page, PageFields};
 use herald_core::preview::Preview;
 use herald_core::status::{PageStatus, StatusLevel};
@@ -64,7 +65,8 @@ pub trait Store: Send + Sync + 'static {
         patch: ComponentPatch,
         now: Timestamp,
     ) -> Result<Component>;
-    /// Refused while any incident refers to one of its locations: history keeps its meaning.
+    /// Refused while any incident or maintenance window refers to one of its locations:
+    /// history keeps its meaning.
     async fn delete_component(
         &self,
         actor: &str,
@@ -91,7 +93,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Component>;
     async fn components(&self, page: &str) -> Result<Vec<Component>>;
     async fn component(&self, page: &str, id: &str) -> Result<Component>;
-    /// Every location's displayed level, derived from what holds it.
+    /// Every location's displayed level, derived from what holds it: active incidents, and
+    /// maintenance windows in progress or verifying.
     async fn page_status(&self, page: &str) -> Result<PageStatus>;
 
     async fn create_incident(
@@ -151,6 +154,53 @@ pub trait Store: Send + Sync + 'static {
         draft: UpdateDraft,
         now: Timestamp,
     ) -> Result<Preview>;
+
+    async fn schedule_maintenance(
+        &self,
+        actor: &str,
+        page: &str,
+        new: NewMaintenance,
+        now: Timestamp,
+    ) -> Result<Maintenance>;
+    async fn post_maintenance_update(
+        &self,
+        actor: &str,
+        page: &str,
+        maintenance: &str,
+        draft: MaintenanceDraft,
+        now: Timestamp,
+    ) -> Result<Maintenance>;
+    async fn reschedule_maintenance(
+        &self,
+        actor: &str,
+        page: &str,
+        maintenance: &str,
+        times: Reschedule,
+        now: Timestamp,
+    ) -> Result<Maintenance>;
+    async fn set_maintenance_automation(
+        &self,
+        actor: &str,
+        page: &str,
+        maintenance: &str,
+        enabled: bool,
+        now: Timestamp,
+    ) -> Result<Maintenance>;
+    async fn delete_maintenance(
+        &self,
+        actor: &str,
+        page: &str,
+        maintenance: &str,
+        now: Timestamp,
+    ) -> Result<()>;
+    async fn maintenance(&self, page: &str, maintenance: &str) -> Result<Maintenance>;
+    /// `now` decides which scheduled windows are still upcoming and which are past.
+    async fn maintenances(
+        &self,
+        page: &str,
+        query: MaintenanceQuery,
+        now: Timestamp,
+    ) -> Result<Vec<Maintenance>>;
 
     async fn create_token(
         &self,

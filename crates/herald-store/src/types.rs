@@ -74,6 +74,42 @@ impl Default for IncidentQuery {
     }
 }
 
+/// Which maintenance windows to list; see [`herald_core::maintenance::Maintenance::is_upcoming`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenanceFilter {
+    #[default]
+    All,
+    /// Scheduled, with the planned end still ahead.
+    Upcoming,
+    /// In progress or verifying.
+    Active,
+    /// Completed, cancelled, or never started before the planned end.
+    Past,
+}
+
+/// Latest planned start first, `limit` at a time; `before` is the id of the last window of
+/// the previous page of results. One order for every filter keeps the cursor simple; a caller
+/// that wants the next window first reverses the (short) upcoming list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MaintenanceQuery {
+    pub filter: MaintenanceFilter,
+    pub limit: u32,
+    pub before: Option<Id>,
+}
+
+impl Default for MaintenanceQuery {
+    fn default() -> Self {
+        MaintenanceQuery {
+            filter: MaintenanceFilter::All,
+            limit: 50,
+            before: None,
+        }
+    }
+}
+
 pub const MAX_LIST_LIMIT: u32 = 500;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

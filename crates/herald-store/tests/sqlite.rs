@@ -60,6 +60,9 @@ stories!(
     preview_writes_nothing,
     derived_status,
     repeat_severity,
+    maintenance_lifecycle,
+    maintenance_listing,
+    maintenance_holds,
     audit_log,
     tokens,
 );

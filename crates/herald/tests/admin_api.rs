@@ -20,6 +20,10 @@ async fn snapshot(s: &Server, slugs: &[&str]) -> Value {
             .get(&format!("{base}/incidents?limit=500"), &s.admin)
             .await
             .ok(200);
+        let maintenance = s
+            .get(&format!("{base}/maintenance?limit=500"), &s.admin)
+            .await
+            .ok(200);
         pages.insert(
             slug.to_string(),
             json!({
@@ -28,6 +32,7 @@ async fn snapshot(s: &Server, slugs: &[&str]) -> Value {
                 "components": s.get(&format!("{base}/components"), &s.admin).await.ok(200),
                 "status": s.get(&format!("{base}/status"), &s.admin).await.ok(200),
                 "incidents": incidents,
+                "maintenance": maintenance,
             }),
         );
     }
@@ -68,12 +73,14 @@ fn route(method: Method, path: impl Into<String>, body: Option<Value>, need: Nee
     }
 }
 
-/// A page "acme" with an active incident, a resolved one, a spare component and a spare token,
-/// and every route of the admin API with a body it would accept.
+/// A page "acme" with an active incident, a resolved one, a scheduled maintenance window, a
+/// spare component and a spare token, and every route of the admin API with a body it would
+/// accept.
 struct World {
     f: Fixture,
     active: String,
     resolved: String,
+    planned: String,
     spare_component: String,
     spare_token: String,
     routes: Vec<Route>,
@@ -92,6 +99,22 @@ async fn world(s: &Server) -> World {
         .unwrap()
         .to_string();
     let spare_token = s.create_token("spare", "viewer").await.id;
+    let (starts_at, ends_at) = (plus_mins(s.now(), 60), plus_mins(s.now(), 120));
+    let times = json!({"starts_at": starts_at.to_string(), "ends_at": ends_at.to_string()});
+    let new_window = json!({
+        "title": "Upgrade",
+        "details": "Writes pause.",
+        "affected": [f.apac],
+        "starts_at": starts_at.to_string(),
+        "ends_at": ends_at.to_string(),
+    });
+    let planned = s
+        .post(&f.path("/maintenance"), &s.responder, new_window.clone())
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     use Need::*;
     let p = |rest: &str| f.path(rest);
@@ -204,6 +227,38 @@ async fn world(s: &Server) -> World {
             Some(json!({"url": "https://example.com/pm/1"})),
             Responder,
         ),
+        route(Method::GET, p("/maintenance"), None, Viewer),
+        route(Method::POST, p("/maintenance"), Some(new_window), Responder),
+        route(
+            Method::GET,
+            p(&format!("/maintenance/{planned}")),
+            None,
+            Viewer,
+        ),
+        route(
+            Method::DELETE,
+            p(&format!("/maintenance/{planned}")),
+            None,
+            Admin,
+        ),
+        route(
+            Method::POST,
+            p(&format!("/maintenance/{planned}/updates")),
+            Some(json!({"state": "in_progress", "details": "Starting."})),
+            Responder,
+        ),
+        route(
+            Method::PUT,
+            p(&format!("/maintenance/{planned}/schedule")),
+            Some(times),
+            Responder,
+        ),
+        route(
+            Method::PUT,
+            p(&format!("/maintenance/{planned}/automation")),
+            Some(json!({"enabled": false})),
+            Responder,
+        ),
         route(Method::GET, "/api/v1/tokens", None, Admin),
         route(
             Method::POST,
@@ -223,6 +278,7 @@ async fn world(s: &Server) -> World {
         f,
         active,
         resolved,
+        planned,
         spare_component,
         spare_token,
         routes,
@@ -1287,13 +1343,14 @@ async fn unknown_pages_and_incidents_are_404_and_write_nothing() {
             .await
             .assert_problem(404, "not-found");
     }
-    // Components, locations and tokens that do not exist.
+    // Components, locations, maintenance windows and tokens that do not exist.
     for r in &w.routes {
         let replaced = r
             .path
             .replace(&f.api, ghost)
             .replace(&f.apac, ghost)
             .replace(&w.spare_component, ghost)
+            .replace(&w.planned, ghost)
             .replace(&w.spare_token, ghost);
         if replaced == r.path {
             continue;
@@ -1311,7 +1368,7 @@ async fn bad_bodies_are_refused_with_clear_codes_and_write_nothing() {
     let w = world(&s).await;
     let before = snapshot(&s, &["acme"]).await;
     let with_body: Vec<&Route> = w.routes.iter().filter(|r| r.body.is_some()).collect();
-    assert_eq!(with_body.len(), 14);
+    assert_eq!(with_body.len(), 18);
 
     for r in &with_body {
         let what = format!("{} {}", r.method, r.path);
@@ -1798,6 +1855,23 @@ const ROUTES: &[(&str, &[&str])] = &[
         "/api/v1/pages/{page}/incidents/{incident}/postmortem",
         &["put"],
     ),
+    ("/api/v1/pages/{page}/maintenance", &["get", "post"]),
+    (
+        "/api/v1/pages/{page}/maintenance/{maintenance}",
+        &["get", "delete"],
+    ),
+    (
+        "/api/v1/pages/{page}/maintenance/{maintenance}/updates",
+        &["post"],
+    ),
+    (
+        "/api/v1/pages/{page}/maintenance/{maintenance}/schedule",
+        &["put"],
+    ),
+    (
+        "/api/v1/pages/{page}/maintenance/{maintenance}/automation",
+        &["put"],
+    ),
     ("/api/v1/tokens", &["get", "post"]),
     ("/api/v1/tokens/{token}", &["delete"]),
     ("/api/v1/events", &["get"]),
@@ -1813,6 +1887,7 @@ fn template_of(path: &str, w: &World) -> String {
         (w.spare_component.as_str(), "{component}"),
         (w.active.as_str(), "{incident}"),
         (w.resolved.as_str(), "{incident}"),
+        (w.planned.as_str(), "{maintenance}"),
         (w.spare_token.as_str(), "{token}"),
     ] {
         out = out.replace(value, name);

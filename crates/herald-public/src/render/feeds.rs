@@ -1,16 +1,588 @@
-//! RSS 2.0 and Atom feeds of the page's history (placeholder).
-use crate::data::View;
+//! RSS 2.0 and Atom 1.0 feeds of the page's history: one entry per incident (maintenance
+//! windows will join them), newest first, rewritten as the incident is updated.
+//!
+//! Entry ids are UUIDs derived from the page id and the incident id alone, so a reader never
+//! sees an entry twice when the page is renamed, the incident retitled, or the base URL moved.
+use herald_core::incident::Incident;
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
 
-pub fn rss(view: &View) -> String {
+use super::{html, markdown};
+use crate::data::View;
+use crate::paths;
+
+/// Entries per feed: enough for any reader's polling interval, small enough to stay cheap.
+pub const FEED_ENTRIES: usize = 50;
+
+/// One feed entry, whatever it is about: built from an incident now, from a maintenance
+/// window later.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// `urn:uuid:…`, from [`stable_uuid`].
+    pub id: String,
+    /// Plain text.
+    pub title: String,
+    /// Absolute.
+    pub link: String,
+    pub published: Timestamp,
+    pub updated: Timestamp,
+    /// Sanitised HTML (written as escaped text, never as markup of the feed).
+    pub html: String,
+}
+
+/// A fixed namespace for Herald's name-based UUIDs; changing it would change every id.
+const NAMESPACE: [u8; 16] = [
+    0x6b, 0x1f, 0x3a, 0x52, 0x0e, 0x8d, 0x4c, 0x21, 0x9a, 0x77, 0x25, 0xd1, 0x40, 0x6e, 0xb3, 0x08,
+];
+
+/// A name-based UUID for something on a page (`kind` is "incident", "maintenance", "feed"):
+/// RFC 9562's UUIDv8 with SHA-256 (version 5 would mean SHA-1), the namespace then the name
+/// hashed, the first 128 bits kept, and the version and variant bits set.
+pub fn stable_uuid(page_id: &str, kind: &str, id: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(NAMESPACE);
+    hash.update(format!("{page_id}/{kind}/{id}"));
+    let digest = hash.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex = hex::encode(b);
     format!(
-        "<rss version=\"2.0\"><channel><title>{}</title></channel></rss>",
-        view.page().id
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
     )
 }
 
+/// The feeds' entries, newest first, at most [`FEED_ENTRIES`].
+pub fn entries(view: &View) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = view
+        .data
+        .incidents
+        .iter()
+        .map(|incident| incident_entry(view, incident))
+        .collect();
+    // Sorted here rather than trusted from the data: other kinds will be merged in.
+    entries.sort_by(|a, b| (b.published, &b.id).cmp(&(a.published, &a.id)));
+    entries.truncate(FEED_ENTRIES);
+    entries
+}
+
+fn incident_entry(view: &View, incident: &Incident) -> Entry {
+    let mut body = String::new();
+    let affected = html::affected_names(
+        view,
+        incident.affected.iter().map(|a| a.location_id.as_str()),
+    );
+    if !affected.is_empty() {
+        body.push_str(&format!(
+            "<p>Affected: {}</p>\n",
+            escape_html(&affected.join(", "))
+        ));
+    }
+    for update in incident.updates.iter().rev() {
+        body.push_str(&format!(
+            "<p><strong>{}</strong> – {}</p>\n{}\n",
+            update.state.label(),
+            update.at.strftime("%Y-%m-%d %H:%M UTC"),
+            markdown::to_html(&update.details).trim_end()
+        ));
+    }
+    if let Some(url) = &incident.postmortem_url {
+        body.push_str(&format!(
+            "<p><a href=\"{}\">Post-mortem</a></p>\n",
+            escape_html(url)
+        ));
+    }
+    Entry {
+        id: format!(
+            "urn:uuid:{}",
+            stable_uuid(&incident.page_id, "incident", &incident.id)
+        ),
+        title: incident.title.clone(),
+        link: format!("{}{}", view.base_url, paths::incident_dir(&incident.id)),
+        published: incident.created_at,
+        updated: incident.updated_at,
+        html: body,
+    }
+}
+
+fn feed_title(view: &View) -> String {
+    format!("{} status", view.page().name)
+}
+
+fn feed_description(view: &View) -> String {
+    format!("Incidents on {}, newest first.", view.page().name)
+}
+
+/// When the feed last changed: its newest entry, or the page's name.
+fn feed_updated(view: &View, entries: &[Entry]) -> Timestamp {
+    entries
+        .iter()
+        .map(|e| e.updated)
+        .fold(view.page().updated_at, Timestamp::max)
+}
+
+/// RFC 822 dates, as RSS 2.0 wants them.
+fn rfc822(t: Timestamp) -> String {
+    t.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+pub fn rss(view: &View) -> String {
+    let entries = entries(view);
+    let home = view.base_url.as_str();
+    let self_link = format!("{home}{}", paths::RSS);
+    let mut x = Xml::new();
+    x.start(
+        "rss",
+        &[
+            ("version", "2.0"),
+            ("xmlns:atom", "http://www.w3.org/2005/Atom"),
+        ],
+    );
+    x.start("channel", &[]);
+    x.leaf("title", &[], &feed_title(view));
+    x.leaf("link", &[], home);
+    x.leaf("description", &[], &feed_description(view));
+    x.empty(
+        "atom:link",
+        &[
+            ("href", &self_link),
+            ("rel", "self"),
+            ("type", "application/rss+xml"),
+        ],
+    );
+    x.leaf("lastBuildDate", &[], &rfc822(feed_updated(view, &entries)));
+    x.leaf("generator", &[], "Herald");
+    for entry in &entries {
+        x.start("item", &[]);
+        x.leaf("title", &[], &entry.title);
+        x.leaf("link", &[], &entry.link);
+        x.leaf("guid", &[("isPermaLink", "false")], &entry.id);
+        x.leaf("pubDate", &[], &rfc822(entry.published));
+        x.leaf("description", &[], &entry.html);
+        x.end();
+    }
+    x.end();
+    x.end();
+    x.finish()
+}
+
 pub fn atom(view: &View) -> String {
-    format!(
-        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><id>{}</id></feed>",
-        view.page().id
-    )
+    let entries = entries(view);
+    let home = view.base_url.as_str();
+    let self_link = format!("{home}{}", paths::ATOM);
+    let feed_id = format!(
+        "urn:uuid:{}",
+        stable_uuid(&view.page().id, "feed", "history")
+    );
+    let mut x = Xml::new();
+    x.start("feed", &[("xmlns", "http://www.w3.org/2005/Atom")]);
+    x.leaf("id", &[], &feed_id);
+    x.leaf("title", &[("type", "text")], &feed_title(view));
+    x.leaf("subtitle", &[("type", "text")], &feed_description(view));
+    x.leaf("updated", &[], &feed_updated(view, &entries).to_string());
+    x.empty(
+        "link",
+        &[
+            ("rel", "self"),
+            ("type", "application/atom+xml"),
+            ("href", &self_link),
+        ],
+    );
+    x.empty(
+        "link",
+        &[("rel", "alternate"), ("type", "text/html"), ("href", home)],
+    );
+    // Atom needs an author on the feed when entries have none.
+    x.start("author", &[]);
+    x.leaf("name", &[], &view.page().name);
+    x.end();
+    x.leaf("generator", &[], "Herald");
+    for entry in &entries {
+        x.start("entry", &[]);
+        x.leaf("id", &[], &entry.id);
+        x.leaf("title", &[("type", "text")], &entry.title);
+        x.empty(
+            "link",
+            &[
+                ("rel", "alternate"),
+                ("type", "text/html"),
+                ("href", &entry.link),
+            ],
+        );
+        x.leaf("published", &[], &entry.published.to_string());
+        x.leaf("updated", &[], &entry.updated.to_string());
+        x.leaf("content", &[("type", "html")], &entry.html);
+        x.end();
+    }
+    x.end();
+    x.finish()
+}
+
+/// A minimal XML writer: element and attribute names are this file's constants; every value
+/// and text is escaped, and characters XML 1.0 cannot carry at all are dropped.
+struct Xml {
+    out: String,
+    open: Vec<&'static str>,
+}
+
+impl Xml {
+    fn new() -> Xml {
+        Xml {
+            out: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n".into(),
+            open: Vec::new(),
+        }
+    }
+
+    fn tag(&mut self, name: &'static str, attrs: &[(&'static str, &str)]) {
+        self.out.push('<');
+        self.out.push_str(name);
+        for (key, value) in attrs {
+            self.out.push(' ');
+            self.out.push_str(key);
+            self.out.push_str("=\"");
+            escape_xml(&mut self.out, value, true);
+            self.out.push('"');
+        }
+    }
+
+    fn start(&mut self, name: &'static str, attrs: &[(&'static str, &str)]) {
+        self.tag(name, attrs);
+        self.out.push_str(">\n");
+        self.open.push(name);
+    }
+
+    fn end(&mut self) {
+        let name = self.open.pop().expect("end() matches a start()");
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push_str(">\n");
+    }
+
+    fn leaf(&mut self, name: &'static str, attrs: &[(&'static str, &str)], text: &str) {
+        self.tag(name, attrs);
+        self.out.push('>');
+        escape_xml(&mut self.out, text, false);
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push_str(">\n");
+    }
+
+    fn empty(&mut self, name: &'static str, attrs: &[(&'static str, &str)]) {
+        self.tag(name, attrs);
+        self.out.push_str("/>\n");
+    }
+
+    fn finish(self) -> String {
+        assert!(self.open.is_empty(), "unclosed elements: {:?}", self.open);
+        self.out
+    }
+}
+
+/// XML 1.0's `Char`: anything else is an error even as a character reference.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn escape_xml(out: &mut String, text: &str, attribute: bool) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            // Also keeps `]]>` from ever appearing.
+            '>' => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            // References, because parsers normalise literal line breaks and tabs away.
+            '\r' => out.push_str("&#13;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            c if is_xml_char(c) => out.push(c),
+            _ => {}
+        }
+    }
+}
+
+/// For the few plain strings (component names, URLs) put into the entries' HTML.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use herald_core::component::{Component, Location};
+    use herald_core::incident::{
+        AffectedLocation, Channels, Incident, IncidentState, Severity, Update,
+    };
+    use herald_core::page::{Page, PageSettings};
+    use herald_core::status::StatusLevel;
+    use jiff::{SignedDuration, Timestamp};
+
+    use super::*;
+    use crate::data::PageData;
+
+    const T0: &str = "2025-06-02T09:00:00Z";
+
+    fn at(minutes: i64) -> Timestamp {
+        T0.parse::<Timestamp>()
+            .unwrap()
+            .checked_add(SignedDuration::from_mins(minutes))
+            .unwrap()
+    }
+
+    fn page(name: &str) -> Page {
+        Page {
+            id: "aaaaaaaaaaaaaaaaaaaaaaaa".into(),
+            slug: "acme".into(),
+            name: name.into(),
+            time_zone: "UTC".into(),
+            settings: PageSettings::default(),
+            created_at: at(0),
+            updated_at: at(0),
+        }
+    }
+
+    fn update(state: IncidentState, details: &str, minute: i64) -> Update {
+        Update {
+            id: format!("u{minute}"),
+            state,
+            details: details.into(),
+            levels: Vec::new(),
+            subject: "Status".into(),
+            channels: Channels::default(),
+            author: "test".into(),
+            at: at(minute),
+            next_update_in: None,
+        }
+    }
+
+    /// An incident created at `minute`, with one update per later entry of `timeline`.
+    fn incident(
+        n: usize,
+        title: &str,
+        minute: i64,
+        timeline: &[(IncidentState, &str)],
+    ) -> Incident {
+        let updates: Vec<Update> = timeline
+            .iter()
+            .enumerate()
+            .map(|(i, (state, details))| update(*state, details, minute + i as i64))
+            .collect();
+        let last = updates.last().unwrap().clone();
+        Incident {
+            id: format!("{n:024x}"),
+            page_id: "aaaaaaaaaaaaaaaaaaaaaaaa".into(),
+            title: title.into(),
+            severity: Severity::new(3).unwrap(),
+            severity_reason: None,
+            state: last.state,
+            affected: vec![AffectedLocation {
+                location_id: "loc".into(),
+                level: StatusLevel::PartialServiceDisruption,
+            }],
+            updates,
+            postmortem_url: None,
+            recurrences: 0,
+            created_at: at(minute),
+            updated_at: last.at,
+            resolved_at: (last.state == IncidentState::Resolved).then_some(last.at),
+        }
+    }
+
+    fn data(name: &str, incidents: Vec<Incident>) -> PageData {
+        let mut data = PageData {
+            page: page(name),
+            groups: Vec::new(),
+            components: vec![Component {
+                id: "api".into(),
+                page_id: "aaaaaaaaaaaaaaaaaaaaaaaa".into(),
+                group_id: None,
+                name: "API <b>".into(),
+                description: String::new(),
+                position: 0,
+                locations: vec![Location {
+                    id: "loc".into(),
+                    component_id: "api".into(),
+                    name: "Default".into(),
+                    position: 0,
+                    override_level: None,
+                }],
+                created_at: at(0),
+                updated_at: at(0),
+            }],
+            incidents: Vec::new(),
+        };
+        for incident in incidents {
+            data.upsert_incident(incident);
+        }
+        data
+    }
+
+    fn view<'a>(data: &'a PageData, base: &str) -> View<'a> {
+        View::new(data, at(1000), base.into())
+    }
+
+    #[test]
+    fn uuids_are_stable_version_8_and_distinct() {
+        let a = stable_uuid("p", "incident", "1");
+        assert_eq!(a, stable_uuid("p", "incident", "1"));
+        assert_ne!(a, stable_uuid("p", "incident", "2"));
+        assert_ne!(a, stable_uuid("q", "incident", "1"));
+        assert_ne!(a, stable_uuid("p", "maintenance", "1"));
+        let parts: Vec<&str> = a.split('-').collect();
+        let lengths: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+        assert_eq!(lengths, [8, 4, 4, 4, 12], "{a}");
+        assert!(parts[2].starts_with('8'), "version 8: {a}");
+        assert!(
+            matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'),
+            "RFC variant: {a}"
+        );
+        assert!(
+            a.bytes()
+                .all(|b| b == b'-' || b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+    }
+
+    #[test]
+    fn ids_survive_renames_and_a_new_base_url() {
+        use IncidentState::*;
+        let before = data(
+            "Acme",
+            vec![incident(1, "Errors", 0, &[(Investigating, "x")])],
+        );
+        let after = data(
+            "Acme Corp",
+            vec![incident(1, "Errors on API", 0, &[(Investigating, "x")])],
+        );
+        let old = entries(&view(&before, "https://old.example/"));
+        let new = entries(&view(&after, "https://status.example/p/acme/"));
+        assert_eq!(old[0].id, new[0].id);
+        assert_eq!(
+            new[0].link,
+            format!("https://status.example/p/acme/incidents/{:024x}/", 1)
+        );
+        let atom_id = |v: &View| {
+            let xml = atom(v);
+            xml.split("<id>")
+                .nth(1)
+                .unwrap()
+                .split("</id>")
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(
+            atom_id(&view(&before, "https://old.example/")),
+            atom_id(&view(&after, "https://status.example/"))
+        );
+    }
+
+    #[test]
+    fn newest_first_and_at_most_fifty() {
+        use IncidentState::*;
+        let incidents = (0..55)
+            .map(|n| {
+                incident(
+                    n,
+                    &format!("Incident {n}"),
+                    n as i64 * 10,
+                    &[(Resolved, "Fixed.")],
+                )
+            })
+            .collect();
+        let data = data("Acme", incidents);
+        let entries = entries(&view(&data, "https://s.example/"));
+        assert_eq!(entries.len(), FEED_ENTRIES);
+        assert_eq!(entries[0].title, "Incident 54");
+        assert_eq!(entries[49].title, "Incident 5");
+        let rss = rss(&view(&data, "https://s.example/"));
+        assert_eq!(rss.matches("<item>").count(), FEED_ENTRIES);
+        assert!(rss.find("Incident 54") < rss.find("Incident 53"));
+    }
+
+    #[test]
+    fn the_timeline_is_newest_first_with_states_and_times() {
+        use IncidentState::*;
+        let data = data(
+            "Acme",
+            vec![incident(
+                1,
+                "Errors",
+                0,
+                &[
+                    (Investigating, "Looking."),
+                    (Identified, "Found **it**."),
+                    (Resolved, "Fixed."),
+                ],
+            )],
+        );
+        let entry = &entries(&view(&data, "https://s.example/"))[0];
+        let html = &entry.html;
+        let (r, i, v) = (
+            html.find("Resolved").unwrap(),
+            html.find("Identified").unwrap(),
+            html.find("Investigating").unwrap(),
+        );
+        assert!(r < i && i < v, "{html}");
+        assert!(html.contains("2025-06-02 09:02 UTC"), "{html}");
+        assert!(html.contains("<strong>it</strong>"), "{html}");
+        assert!(html.contains("Affected: API &lt;b&gt;"), "{html}");
+        assert_eq!((entry.published, entry.updated), (at(0), at(2)));
+    }
+
+    #[test]
+    fn hostile_text_is_escaped_and_illegal_characters_dropped() {
+        use IncidentState::*;
+        let title = "<script>alert(1)</script> & ]]> \"q\" \u{1}\u{FFFE}";
+        let data = data(
+            "Acme <i>",
+            vec![incident(
+                1,
+                title,
+                0,
+                &[(Investigating, "<script>alert(2)</script> ]]>")],
+            )],
+        );
+        let v = view(&data, "https://s.example/?a=1&b=\"2\"");
+        for xml in [rss(&v), atom(&v)] {
+            assert!(!xml.contains("<script"), "{xml}");
+            assert!(!xml.contains("]]>"), "{xml}");
+            assert!(!xml.contains("<i>"), "{xml}");
+            assert!(!xml.contains('\u{1}') && !xml.contains('\u{FFFE}'), "{xml}");
+            assert!(
+                xml.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt;"),
+                "{xml}"
+            );
+            // The body's HTML, itself escaping the script, escaped once more as text.
+            assert!(xml.contains("&amp;lt;script&amp;gt;alert(2)"), "{xml}");
+            assert!(xml.contains("?a=1&amp;b=&quot;2&quot;"), "{xml}");
+        }
+    }
+
+    #[test]
+    fn the_writer_escapes_attributes_and_nests() {
+        let mut x = Xml::new();
+        x.start("a", &[("k", "1<2 & \"3\"\n")]);
+        x.leaf("b", &[], "x\ry");
+        x.end();
+        assert_eq!(
+            x.finish(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a k=\"1&lt;2 &amp; &quot;3&quot;&#10;\">\n<b>x&#13;y</b>\n</a>\n"
+        );
+    }
 }

@@ -399,7 +399,6 @@ fn render(
     env.get_template(template)?.render(minijinja::context! {
         site,
         webcal,
-        generated => time(view.now),
         ..ctx
     })
 }

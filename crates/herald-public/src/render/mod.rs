@@ -1,6 +1,6 @@
 //! Every public representation of a page, rendered from a [`View`]. The hot files are rendered
-//! when the page changes ([`eager`]); the long tail (old history pages and incidents) on first
-//! request ([`lazy`]); [`all_keys`] lists every file, for the static export.
+//! when the page changes ([`eager`], [`hot_incidents`]); the long tail (old history pages and
+//! incidents) on first request; [`all_keys`] lists every file, for the static export.
 pub mod feeds;
 pub mod html;
 pub mod ics;
@@ -10,7 +10,9 @@ pub mod statuspage;
 pub mod uptime;
 
 use std::path::Path;
+use std::sync::Arc;
 
+use herald_core::incident::Incident;
 use serde_json::Value;
 
 use crate::asset::Asset;
@@ -115,40 +117,67 @@ pub fn eager(renderer: &Renderer, view: &View) -> Result<Vec<(String, Asset)>, R
     for (key, value) in statuspage::files(view) {
         files.push((key.to_string(), json(value)));
     }
-    let hot = view
-        .active_incidents()
-        .chain(view.resolved_incidents().take(EAGER_RESOLVED));
-    for incident in hot {
-        let key = paths::key_for(&paths::incident_dir(&incident.id));
-        files.push((key, Asset::new(HTML, html::incident(env, view, incident)?)));
-    }
     Ok(files)
 }
 
+/// The incidents whose pages are rendered with every change, ahead of any request: the
+/// active ones and the newest resolved.
+pub fn hot_incidents<'a>(view: &View<'a>) -> impl Iterator<Item = &'a Arc<Incident>> {
+    let incidents = &view.data.incidents;
+    let active = incidents.iter().filter(|i| i.is_active());
+    active.chain(
+        incidents
+            .iter()
+            .filter(|i| !i.is_active())
+            .take(EAGER_RESOLVED),
+    )
+}
+
+pub fn incident_page(
+    renderer: &Renderer,
+    view: &View,
+    incident: &Incident,
+) -> Result<Asset, RenderError> {
+    Ok(Asset::new(HTML, html::incident(&renderer.env, view, incident)?))
+}
+
+/// What every incident page shows besides its incident: the page's address, name, branding
+/// and components. While it and the incident stay the same, a page rendered before is right.
+pub fn layout_stamp(view: &View) -> String {
+    let data = view.data;
+    let changed = data
+        .components
+        .iter()
+        .map(|c| c.updated_at)
+        .chain(data.groups.iter().map(|g| g.updated_at))
+        .fold(data.page.updated_at, jiff::Timestamp::max);
+    format!("{}|{changed}|{}", view.base_url, data.components.len())
+}
+
+/// The incident a page key names (`incidents/{id}/index.html`).
+pub fn incident_of_key(key: &str) -> Option<&str> {
+    key.strip_prefix("incidents/")?
+        .strip_suffix(paths::INDEX)?
+        .strip_suffix('/')
+}
+
 /// A file outside the eager set, if the key names one.
-pub fn lazy(renderer: &Renderer, view: &View, key: &str) -> Option<Result<Asset, RenderError>> {
-    let env = &renderer.env;
-    let dir = key.strip_suffix(paths::INDEX)?;
-    if let Some(id) = dir
-        .strip_prefix("incidents/")
-        .and_then(|rest| rest.strip_suffix('/'))
-    {
-        let incident = view.data.incidents.iter().find(|i| i.id == id)?;
-        return Some(
-            html::incident(env, view, incident)
-                .map(|body| Asset::new(HTML, body))
-                .map_err(Into::into),
-        );
-    }
-    let number: usize = dir
+/// A history page past the first, if the key names one that exists.
+pub fn history_page(
+    renderer: &Renderer,
+    view: &View,
+    key: &str,
+) -> Option<Result<Asset, RenderError>> {
+    let number: usize = key
         .strip_prefix("history/")?
+        .strip_suffix(paths::INDEX)?
         .strip_suffix('/')?
         .parse()
         .ok()?;
     if number < 2 {
         return None;
     }
-    html::history(env, view, number).map(|result| {
+    html::history(&renderer.env, view, number).map(|result| {
         result
             .map(|body| Asset::new(HTML, body))
             .map_err(Into::into)

@@ -205,9 +205,24 @@ pub fn delete(
         params![id, page_id],
         |row| row.get(0),
     )?;
-    if referenced > 0 {
+    let windows: i64 = conn.query_row(
+        "SELECT COUNT(DISTINCT ml.maintenance_id) FROM maintenance_locations ml
+         JOIN locations l ON l.id = ml.location_id WHERE l.component_id = ?1",
+        [id],
+        |row| row.get(0),
+    )?;
+    if referenced > 0 || windows > 0 {
+        let counts = [
+            (referenced, "incident(s)"),
+            (windows, "maintenance window(s)"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect::<Vec<_>>()
+        .join(" and ");
         return Err(StoreError::Conflict(format!(
-            "component {:?} appears in {referenced} incident(s) and cannot be deleted while their history refers to it; rename it or move it instead",
+            "component {:?} appears in {counts} and cannot be deleted while their history refers to it; rename it or move it instead",
             before.name
         )));
     }

@@ -1,4 +1,5 @@
 //! Incidents: load the state the rules need, let the core decide, persist what it decided.
+use herald_core::Id;
 use herald_core::component::Location;
 use herald_core::incident::{
     self, AffectedLocation, Decision, Incident, IncidentEdit, NewIds, NewIncident, PageContext,
@@ -6,15 +7,16 @@ use herald_core::incident::{
 };
 use herald_core::page::Page;
 use herald_core::preview::{self, Preview};
-use herald_core::status::{self, PageStatus};
+use herald_core::status::StatusLevel;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
+use super::listing::Listing;
 use super::{components, events};
-use crate::{IncidentFilter, IncidentQuery, MAX_LIST_LIMIT, Result, StoreError, new_id};
+use crate::{IncidentFilter, IncidentQuery, Result, StoreError, new_id};
 
-fn context<'a>(page: &'a Page, locations: &'a [Location]) -> PageContext<'a> {
+pub(super) fn context<'a>(page: &'a Page, locations: &'a [Location]) -> PageContext<'a> {
     PageContext { page, locations }
 }
 
@@ -340,35 +342,22 @@ fn updates(conn: &Connection, incident_id: &str) -> Result<Vec<Update>> {
 }
 
 pub fn list(conn: &Connection, page_id: &str, query: &IncidentQuery) -> Result<Vec<Incident>> {
-    let cursor = match &query.before {
-        Some(id) => Some(
-            conn.query_row(
-                "SELECT created_at FROM incidents WHERE id = ?1 AND page_id = ?2",
-                params![id, page_id],
-                |row| row.get::<_, i64>(0),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::not_found("incident", id))?,
-        ),
-        None => None,
-    };
-    let state_clause = match query.filter {
+    let filter = match query.filter {
         IncidentFilter::All => "",
         IncidentFilter::Active => "AND state <> 'resolved'",
         IncidentFilter::Resolved => "AND state = 'resolved'",
     };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id FROM incidents WHERE page_id = ?1 {state_clause}
-         AND (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3))
-         ORDER BY created_at DESC, id DESC LIMIT ?4"
-    ))?;
-    let limit = query.limit.clamp(1, MAX_LIST_LIMIT);
-    let ids = stmt
-        .query_map(params![page_id, cursor, query.before, limit], |row| {
-            row.get::<_, String>(0)
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    ids.iter().map(|id| get(conn, page_id, id)).collect()
+    let listing = Listing {
+        what: "incident",
+        table: "incidents",
+        key: "created_at",
+        filter,
+    };
+    listing
+        .ids(conn, page_id, &[], query.before.as_deref(), query.limit)?
+        .iter()
+        .map(|id| get(conn, page_id, id))
+        .collect()
 }
 
 pub fn by_update(conn: &Connection, page_id: &str, update_id: &str) -> Result<Incident> {
@@ -384,20 +373,18 @@ pub fn by_update(conn: &Connection, page_id: &str, update_id: &str) -> Result<In
     get(conn, page_id, &incident_id)
 }
 
-pub fn page_status(conn: &Connection, page_id: &str) -> Result<PageStatus> {
-    let components = components::list(conn, page_id)?;
+/// What the active incidents hold: each location with its level, once per incident.
+pub fn holds(conn: &Connection, page_id: &str) -> Result<Vec<(Id, StatusLevel)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT il.location_id, il.level FROM incident_locations il JOIN incidents i ON i.id = il.incident_id
          WHERE i.page_id = ?1 AND i.state <> 'resolved'",
     )?;
-    let holds = stmt
-        .query_map([page_id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })?
-        .map(|row| {
-            let (location, level) = row?;
-            Ok((location, from_name(&level)?))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(status::page_status(&components, &holds))
+    stmt.query_map([page_id], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?
+    .map(|row| {
+        let (location, level) = row?;
+        Ok((location, from_name(&level)?))
+    })
+    .collect()
 }

@@ -4,8 +4,11 @@ mod codec;
 mod components;
 mod events;
 mod incidents;
+mod listing;
+mod maintenance;
 mod migrations;
 mod pages;
+mod status;
 mod tokens;
 
 use std::path::Path;
@@ -17,6 +20,7 @@ use async_trait::async_trait;
 use herald_core::access::Role;
 use herald_core::component::{Component, Group};
 use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
+use herald_core::maintenance::{Maintenance, MaintenanceDraft, NewMaintenance, Reschedule};
 use herald_core::page::{Page, PageFields};
 use herald_core::preview::Preview;
 use herald_core::status::{PageStatus, StatusLevel};
@@ -26,8 +30,8 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use migrations::SCHEMA_VERSION;
 
 use crate::{
-    ComponentPatch, EventQuery, EventRecord, IncidentQuery, NewComponent, NewToken, PagePatch,
-    Result, Store, StoreError, Token,
+    ComponentPatch, EventQuery, EventRecord, IncidentQuery, MaintenanceQuery, NewComponent,
+    NewToken, PagePatch, Result, Store, StoreError, Token,
 };
 
 const READERS: usize = 4;
@@ -291,7 +295,7 @@ impl Store for SqliteStore {
 
     async fn page_status(&self, page: &str) -> Result<PageStatus> {
         let page = owned(page);
-        self.read(move |tx| incidents::page_status(tx, &pages::get(tx, &page)?.id))
+        self.read(move |tx| status::page_status(tx, &pages::get(tx, &page)?.id))
             .await
     }
 
@@ -441,6 +445,110 @@ impl Store for SqliteStore {
             )
         })
         .await
+    }
+
+    async fn schedule_maintenance(
+        &self,
+        actor: &str,
+        page: &str,
+        new: NewMaintenance,
+        now: Timestamp,
+    ) -> Result<Maintenance> {
+        let (actor, page) = (owned(actor), owned(page));
+        // Planned times are instants like `now`, rounded alike.
+        let new = NewMaintenance {
+            starts_at: micros(new.starts_at),
+            ends_at: micros(new.ends_at),
+            ..new
+        };
+        self.write(move |tx| {
+            maintenance::schedule(tx, &actor, &pages::get(tx, &page)?, new, micros(now))
+        })
+        .await
+    }
+
+    async fn post_maintenance_update(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        draft: MaintenanceDraft,
+        now: Timestamp,
+    ) -> Result<Maintenance> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            maintenance::post_update(tx, &actor, &page, &id, draft, micros(now))
+        })
+        .await
+    }
+
+    async fn reschedule_maintenance(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        times: Reschedule,
+        now: Timestamp,
+    ) -> Result<Maintenance> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        let times = Reschedule {
+            starts_at: micros(times.starts_at),
+            ends_at: micros(times.ends_at),
+            ..times
+        };
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            maintenance::reschedule(tx, &actor, &page, &id, times, micros(now))
+        })
+        .await
+    }
+
+    async fn set_maintenance_automation(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        enabled: bool,
+        now: Timestamp,
+    ) -> Result<Maintenance> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            maintenance::set_automation(tx, &actor, &page, &id, enabled, micros(now))
+        })
+        .await
+    }
+
+    async fn delete_maintenance(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            maintenance::delete(tx, &actor, &pages::get(tx, &page)?, &id, micros(now))
+        })
+        .await
+    }
+
+    async fn maintenance(&self, page: &str, id: &str) -> Result<Maintenance> {
+        let (page, id) = (owned(page), owned(id));
+        self.read(move |tx| maintenance::get(tx, &pages::get(tx, &page)?.id, &id))
+            .await
+    }
+
+    async fn maintenances(
+        &self,
+        page: &str,
+        query: MaintenanceQuery,
+        now: Timestamp,
+    ) -> Result<Vec<Maintenance>> {
+        let page = owned(page);
+        self.read(move |tx| maintenance::list(tx, &pages::get(tx, &page)?.id, &query, now))
+            .await
     }
 
     async fn create_token(

@@ -3,6 +3,7 @@
 mod components;
 mod events;
 mod incidents;
+mod maintenance;
 mod pages;
 mod tokens;
 
@@ -22,7 +23,7 @@ use crate::AppState;
     modifiers(&BearerAuth),
     security(("token" = [])),
     tags(
-        (name = "pages"), (name = "components"), (name = "incidents"), (name = "tokens"), (name = "audit")
+        (name = "pages"), (name = "components"), (name = "incidents"), (name = "maintenance"), (name = "tokens"), (name = "audit")
     )
 )]
 struct ApiDoc;
@@ -59,6 +60,11 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::post_update))
         .routes(routes!(incidents::preview_update))
         .routes(routes!(incidents::set_postmortem))
+        .routes(routes!(maintenance::list, maintenance::schedule))
+        .routes(routes!(maintenance::get, maintenance::delete))
+        .routes(routes!(maintenance::post_update))
+        .routes(routes!(maintenance::reschedule))
+        .routes(routes!(maintenance::set_automation))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(events::list))

@@ -395,7 +395,9 @@ fn interop(program: &str, script: &str, args: &[&str]) -> String {
         .arg(dir.join(script))
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("{program} runs ({e}); .ci/run installs what tests/interop needs"));
+        .unwrap_or_else(|e| {
+            panic!("{program} runs ({e}); .ci/run installs what tests/interop needs")
+        });
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),

@@ -1,0 +1,103 @@
+"""What the benchmarks share: a release build of Herald on a fresh data directory, a kept-alive
+API client, seeding through the API, and percentiles."""
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"nothing listens on port {port} after {seconds} s")
+
+
+def percentile(sorted_values, p):
+    index = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+class Client:
+    def __init__(self, port, secret=None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port)
+        self.headers = {"Content-Type": "application/json"}
+        if secret:
+            self.headers["Authorization"] = f"Bearer {secret}"
+
+    def raw(self, method, path, body=None):
+        self.conn.request(method, path, body=None if body is None else json.dumps(body), headers=self.headers)
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def call(self, method, path, body=None):
+        status, data = self.raw(method, path, body)
+        if status >= 300:
+            sys.exit(f"{method} {path} -> {status}: {data[:300]!r}")
+        return json.loads(data) if data else None
+
+    def timed(self, method, path, body=None):
+        start = time.perf_counter()
+        self.call(method, path, body)
+        return (time.perf_counter() - start) * 1000
+
+
+class Herald:
+    """A release build serving a fresh data directory, with an admin token and one page."""
+
+    def __init__(self, slug="bench", components=10):
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "herald"], cwd=ROOT, check=True)
+        self.binary = os.path.join(ROOT, "target", "release", "herald")
+        self.data = tempfile.mkdtemp(prefix="herald-bench-")
+        self.slug = slug
+        self.secret = json.loads(self.cli("token", "create", "--name", "bench", "--role", "admin", "--json"))["secret"]
+        self.cli("page", "create", "--slug", slug, "--name", "Bench")
+        self.locations = [
+            json.loads(self.cli("component", "create", "--page", slug, "--name", f"Service {i}",
+                                "--group", f"Group {i // 20}", "--json"))["locations"][0]["id"]
+            for i in range(components)
+        ]
+        self.port = free_port()
+        self.server = subprocess.Popen(
+            [self.binary, "--data-dir", self.data, "serve", "--listen", f"127.0.0.1:{self.port}"],
+            stderr=subprocess.DEVNULL, env={**os.environ, "HERALD__LOG__LEVEL": "warn"})
+        wait_for_port(self.port)
+        self.client = Client(self.port, self.secret)
+        self.incidents = f"/api/v1/pages/{slug}/incidents"
+
+    def cli(self, *args):
+        return subprocess.run([self.binary, "--data-dir", self.data, *args],
+                              check=True, capture_output=True, text=True).stdout
+
+    def new_incident(self, i, severity):
+        return {"title": f"Incident {i}", "severity": severity, "details": "Investigating elevated errors.",
+                "affected": [{"location_id": self.locations[i % len(self.locations)], "level": "degraded_performance"}]}
+
+    def seed_past(self, count):
+        """Creates and resolves `count` incidents through the API; returns the seconds it took."""
+        started = time.perf_counter()
+        for i in range(count):
+            incident = self.client.call("POST", self.incidents, self.new_incident(i, 4))
+            self.client.call("POST", f"{self.incidents}/{incident['id']}/updates",
+                             {"state": "resolved", "details": "Resolved."})
+        return time.perf_counter() - started
+
+    def stop(self):
+        self.server.terminate()
+        self.server.wait()

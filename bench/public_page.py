@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""The public page under a refresh storm, against nginx serving the same bytes from disk, and
+how soon a published update is visible.
+
+Builds Herald in release mode and seeds one page with 200 components and 10,000 past incidents
+through the API. Exports the page with `herald export` and starts nginx (Debian's) on the
+export directory. Then, in one run, wrk (`-t2 -c64 -d10s`) loads nginx and Herald with the same
+two files, `api/v2/summary.json` and the home page, and the script prints requests per second,
+p99 latency and Herald's ratio to nginx. Last, it posts updates through the admin API and times
+how long after each call returns the next GET of the home page shows it.
+
+Usage: python3 bench/public_page.py [--components 200] [--past 10000] [--duration 10]
+Needs: wrk and nginx (apt-get install wrk nginx).
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from harness import Client, Herald, free_port, percentile, wait_for_port
+
+NGINX_CONF = """
+user root;
+worker_processes auto;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    types {{ application/json json; text/html html; }}
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        index index.html;
+    }}
+}}
+"""
+
+
+def wrk(url, duration):
+    out = subprocess.run(["wrk", "-t2", "-c64", f"-d{duration}s", "--latency", url],
+                         check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        sys.exit(f"{url}: {errors.group(1)} failed responses\n{out}")
+    return rps, float(p99.group(1)) * scale
+
+
+def start_nginx(root):
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is needed: apt-get install wrk nginx")
+    tmp = tempfile.mkdtemp(prefix="herald-bench-nginx-")
+    port = free_port()
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(tmp=tmp, port=port, root=root))
+    process = subprocess.Popen(["nginx", "-c", conf, "-p", tmp], stderr=subprocess.DEVNULL)
+    wait_for_port(port)
+    return process, port
+
+
+def publish_to_visible(herald, count):
+    """Milliseconds from an update's API call returning to the home page showing it."""
+    incident = herald.client.call("POST", herald.incidents, herald.new_incident(0, 2))
+    reader = Client(herald.port)
+    delays = []
+    for n in range(count):
+        marker = f"Visible marker {n} now"
+        herald.client.call("POST", f"{herald.incidents}/{incident['id']}/updates",
+                           {"state": "identified", "details": marker})
+        returned = time.perf_counter()
+        while marker.encode() not in reader.raw("GET", "/")[1]:
+            if time.perf_counter() - returned > 5:
+                sys.exit(f"update {n} was not visible after 5 s")
+        delays.append((time.perf_counter() - returned) * 1000)
+    return sorted(delays)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--components", type=int, default=200)
+    parser.add_argument("--past", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--publishes", type=int, default=300)
+    args = parser.parse_args()
+
+    herald = Herald(components=args.components)
+    nginx = None
+    try:
+        print(f"seeded {args.components} components and {args.past} past incidents in {herald.seed_past(args.past):.1f} s")
+        export = tempfile.mkdtemp(prefix="herald-bench-export-")
+        herald.cli("export", "--page", herald.slug, "--out", export)
+        nginx, nginx_port = start_nginx(export)
+        files = ["api/v2/summary.json", ""]
+        sizes = {f or "index.html": os.path.getsize(os.path.join(export, f or "index.html")) for f in files}
+        print("files: " + ", ".join(f"{name} {size} bytes" for name, size in sizes.items()))
+
+        results = {}
+        for name, port in (("nginx", nginx_port), ("herald", herald.port)):
+            for f in files:
+                results[name, f] = wrk(f"http://127.0.0.1:{port}/{f}", args.duration)
+        delays = publish_to_visible(herald, args.publishes)
+    finally:
+        herald.stop()
+        if nginx:
+            nginx.terminate()
+            nginx.wait()
+
+    print(f"\n{'file':<22}{'nginx req/s':>14}{'herald req/s':>14}{'ratio':>8}{'nginx p99':>12}{'herald p99':>12}")
+    for f in files:
+        (n_rps, n_p99), (h_rps, h_p99) = results["nginx", f], results["herald", f]
+        print(f"{f or 'home page (/)':<22}{n_rps:>14,.0f}{h_rps:>14,.0f}{h_rps / n_rps:>7.2f}x{n_p99:>10.2f}ms{h_p99:>10.2f}ms")
+    p50, p99 = percentile(delays, 50), percentile(delays, 99)
+    print(f"\npublish-to-visible over {len(delays)} updates: p50 {p50:.1f} ms  p99 {p99:.1f} ms  max {delays[-1]:.1f} ms")
+    ratios_met = all(results["herald", f][0] >= 0.9 * results["nginx", f][0] for f in files)
+    p99_met = all(results["herald", f][1] < 5 for f in files)
+    print(f"targets: throughput >= 0.9x nginx {'met' if ratios_met else 'NOT met'}; "
+          f"p99 < 5 ms {'met' if p99_met else 'NOT met'}; publish-to-visible p99 < 50 ms {'met' if p99 < 50 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+//! Keyset pagination, shared by the lists of a page's incidents and maintenance windows.
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
+
+use crate::{MAX_LIST_LIMIT, Result, StoreError};
+
+/// A list of a page's rows: newest `key` first, ties broken by id.
+pub struct Listing<'a> {
+    /// What a row is, to name in the error when the cursor is not one of the page's rows.
+    pub what: &'static str,
+    pub table: &'static str,
+    pub key: &'static str,
+    /// An SQL condition starting with `AND`, or nothing; its parameters are `?5` onwards.
+    pub filter: &'a str,
+}
+
+impl Listing<'_> {
+    /// The ids of up to `limit` rows that pass the filter (`args` bound to its parameters),
+    /// continuing after the row `before`, the last of the previous page of results.
+    pub fn ids(
+        &self,
+        conn: &Connection,
+        page_id: &str,
+        args: &[&dyn ToSql],
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<String>> {
+        let Listing {
+            what,
+            table,
+            key,
+            filter,
+        } = self;
+        let cursor: Option<i64> = match before {
+            Some(id) => Some(
+                conn.query_row(
+                    &format!("SELECT {key} FROM {table} WHERE id = ?1 AND page_id = ?2"),
+                    params![id, page_id],
+                    |row| row.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::not_found(what, id))?,
+            ),
+            None => None,
+        };
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT id FROM {table} WHERE page_id = ?1 {filter}
+             AND (?2 IS NULL OR {key} < ?2 OR ({key} = ?2 AND id < ?3))
+             ORDER BY {key} DESC, id DESC LIMIT ?4"
+        ))?;
+        let limit = limit.clamp(1, MAX_LIST_LIMIT);
+        let mut bound: Vec<&dyn ToSql> = vec![&page_id, &cursor, &before, &limit];
+        bound.extend_from_slice(args);
+        let ids = stmt
+            .query_map(bound.as_slice(), |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+}
