@@ -99,11 +99,19 @@ impl<'a> View<'a> {
     }
 
     pub fn active_incidents(&self) -> impl Iterator<Item = &'a Incident> {
-        self.data.incidents.iter().map(Arc::as_ref).filter(|i| i.is_active())
+        self.data
+            .incidents
+            .iter()
+            .map(Arc::as_ref)
+            .filter(|i| i.is_active())
     }
 
     pub fn resolved_incidents(&self) -> impl Iterator<Item = &'a Incident> {
-        self.data.incidents.iter().map(Arc::as_ref).filter(|i| !i.is_active())
+        self.data
+            .incidents
+            .iter()
+            .map(Arc::as_ref)
+            .filter(|i| !i.is_active())
     }
 
     /// When anything on the page last changed.

@@ -175,7 +175,11 @@ impl Publisher {
             .filter_map(|id| self.data.get(id))
             .map(|data| {
                 let base = self.base_url(data, default_slug.as_deref());
-                (data.clone(), base, self.snapshots.get(&data.page.id).cloned())
+                (
+                    data.clone(),
+                    base,
+                    self.snapshots.get(&data.page.id).cloned(),
+                )
             })
             .collect();
         let renderer = self.renderer.clone();
@@ -184,7 +188,14 @@ impl Publisher {
         let built = tokio::task::spawn_blocking(move || {
             jobs.into_iter()
                 .map(|(data, base, previous)| {
-                    PageSnapshot::build(renderer.clone(), data, &shared, base, now, previous.as_deref())
+                    PageSnapshot::build(
+                        renderer.clone(),
+                        data,
+                        &shared,
+                        base,
+                        now,
+                        previous.as_deref(),
+                    )
                 })
                 .collect::<Result<Vec<_>, _>>()
         })

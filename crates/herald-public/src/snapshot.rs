@@ -173,5 +173,7 @@ fn carried_over(previous: Option<&PageSnapshot>, data: &PageData, layout: &str) 
 
 /// A poisoned lock only means a render panicked; the map itself is still consistent.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -18,15 +18,23 @@ async fn pages_are_valid_accessible_small_and_self_contained() {
     // A second page whose lead wrote HTML and script into every field.
     let f = s.fixture("hostile").await;
     let mut incident = f.new_incident("<script>alert('title')</script> & <b>bold</b>", 2);
-    incident["details"] = json!("<script>alert(1)</script> <iframe src=x></iframe> **ok** [link](javascript:alert(2))");
-    let id = s.post(&f.path("/incidents"), &s.responder, incident).await.ok(201)["id"]
+    incident["details"] = json!(
+        "<script>alert(1)</script> <iframe src=x></iframe> **ok** [link](javascript:alert(2))"
+    );
+    let id = s
+        .post(&f.path("/incidents"), &s.responder, incident)
+        .await
+        .ok(201)["id"]
         .as_str()
         .unwrap()
         .to_string();
     let hostile_page = format!("/p/hostile/incidents/{id}/");
-    s.public_eventually(&hostile_page, |b| b.contains("alert(1)")).await;
+    s.public_eventually(&hostile_page, |b| b.contains("alert(1)"))
+        .await;
 
-    let demo = s.public_eventually("/", |b| b.contains("Delayed email notifications")).await;
+    let demo = s
+        .public_eventually("/", |b| b.contains("Delayed email notifications"))
+        .await;
     let incident_path = demo
         .split("href=\".&#x2f;incidents&#x2f;")
         .nth(1)
@@ -57,5 +65,9 @@ async fn pages_are_valid_accessible_small_and_self_contained() {
         .bytes()
         .await
         .unwrap();
-    assert!(compressed.len() < 30 * 1024, "{} bytes gzipped", compressed.len());
+    assert!(
+        compressed.len() < 30 * 1024,
+        "{} bytes gzipped",
+        compressed.len()
+    );
 }

@@ -50,7 +50,10 @@ async fn the_home_page_shows_the_truth_and_escapes_what_leads_write() {
         .await;
     assert!(home.contains("Errors &lt;script&gt;alert(1)&lt;"), "{home}");
     assert!(home.contains("<strong>investigating</strong>"), "{home}");
-    assert!(home.contains("&lt;script&gt;alert(2)"), "shown as text: {home}");
+    assert!(
+        home.contains("&lt;script&gt;alert(2)"),
+        "shown as text: {home}"
+    );
     for raw in ["<script>alert", "<img"] {
         assert!(!home.contains(raw), "{raw} reached the page: {home}");
     }

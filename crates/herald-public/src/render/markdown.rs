@@ -44,7 +44,10 @@ mod tests {
             "**Down** <script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))",
         );
         assert!(html.contains("<strong>Down</strong>"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "shown as text: {html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "shown as text: {html}"
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");

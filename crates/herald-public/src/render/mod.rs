@@ -138,7 +138,10 @@ pub fn incident_page(
     view: &View,
     incident: &Incident,
 ) -> Result<Asset, RenderError> {
-    Ok(Asset::new(HTML, html::incident(&renderer.env, view, incident)?))
+    Ok(Asset::new(
+        HTML,
+        html::incident(&renderer.env, view, incident)?,
+    ))
 }
 
 /// What every incident page shows besides its incident: the page's address, name, branding

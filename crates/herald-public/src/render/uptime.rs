@@ -115,7 +115,10 @@ fn history(spans: &[Span], created: Timestamp, first_day: Date, now: Timestamp) 
 /// The worst level between `from` and `to`, and the weighted seconds of outage in it.
 /// Overlapping incidents count once, at the worst of them.
 fn worst_between(spans: &[Span], from: Timestamp, to: Timestamp) -> (StatusLevel, f64) {
-    let spans: Vec<&Span> = spans.iter().filter(|s| s.start < to && s.end > from).collect();
+    let spans: Vec<&Span> = spans
+        .iter()
+        .filter(|s| s.start < to && s.end > from)
+        .collect();
     let mut cuts: Vec<Timestamp> = vec![from, to];
     for span in &spans {
         for t in [span.start, span.end] {
