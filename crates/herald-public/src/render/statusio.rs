@@ -1,8 +1,118 @@
-//! Status.io's public status API (placeholder).
+//! Status.io's public status API, `GET /1.0/status/{page_id}`, as Status.io documents it
+//! (kb.status.io/developers/public-status-api): `{"result": {status_overall, status[],
+//! incidents[], maintenance{active, upcoming}}}`.
+//!
+//! The same inner object is the `result` of the authenticated `GET /v2/status/summary/{id}`
+//! (Status.io answers that call with "Get public api status successfully"), so [`summary`]
+//! serves both: herald-web calls it with what it reads from the store, [`status`] with the
+//! public snapshot's [`View`].
+use herald_core::component::Component;
+use herald_core::incident::Incident;
+use herald_core::status::{PageStatus, StatusLevel, worst};
+use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::data::View;
 
+/// Status.io's time format: ISO 8601 in UTC with milliseconds.
+pub fn iso(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// The public status file: [`summary`] in Status.io's `result` envelope.
 pub fn status(view: &View) -> Value {
-    json!({"result": {"status_overall": {"status_code": view.status.level.statusio_code()}}})
+    json!({"result": summary(&view.data.components, &view.status, view.active_incidents())})
+}
+
+/// A location's level in `status`, operational when it is not there.
+pub fn level_of(status: &PageStatus, location_id: &str) -> StatusLevel {
+    status
+        .components
+        .iter()
+        .flat_map(|c| &c.locations)
+        .find(|l| l.location_id == location_id)
+        .map_or(StatusLevel::Operational, |l| l.level)
+}
+
+/// The components and containers an incident or update touches, as `{_id, name}` pairs.
+pub fn affected(components: &[Component], location_ids: &[&str]) -> (Vec<Value>, Vec<Value>) {
+    let mut touched_components = Vec::new();
+    let mut containers = Vec::new();
+    for component in components {
+        let hit: Vec<_> = component
+            .locations
+            .iter()
+            .filter(|l| location_ids.contains(&l.id.as_str()))
+            .collect();
+        if hit.is_empty() {
+            continue;
+        }
+        touched_components.push(json!({"_id": component.id, "name": component.name}));
+        containers.extend(hit.iter().map(|l| json!({"_id": l.id, "name": l.name})));
+    }
+    (touched_components, containers)
+}
+
+/// The inner object of both the public status and `status/summary`: every component with its
+/// containers, the active incidents, and maintenance (empty until Herald schedules it).
+pub fn summary<'i>(
+    components: &[Component],
+    status: &PageStatus,
+    active: impl IntoIterator<Item = &'i Incident>,
+) -> Value {
+    let active: Vec<&Incident> = active.into_iter().collect();
+    // When a location last changed: its component's last edit or an active incident's update.
+    let updated = |location_ids: &[&str], since: Timestamp| -> Timestamp {
+        active
+            .iter()
+            .filter(|i| {
+                i.affected
+                    .iter()
+                    .any(|a| location_ids.contains(&a.location_id.as_str()))
+            })
+            .map(|i| i.updated_at)
+            .fold(since, Timestamp::max)
+    };
+    let mut overall_updated = Timestamp::UNIX_EPOCH;
+    let entries: Vec<Value> = components
+        .iter()
+        .map(|c| {
+            let containers: Vec<Value> = c
+                .locations
+                .iter()
+                .map(|l| {
+                    let level = level_of(status, &l.id);
+                    json!({"id": l.id, "name": l.name, "updated": iso(updated(&[&l.id], c.updated_at)),
+                           "status": level.statusio_label(), "status_code": level.statusio_code()})
+                })
+                .collect();
+            let ids: Vec<&str> = c.locations.iter().map(|l| l.id.as_str()).collect();
+            let component_updated = updated(&ids, c.updated_at);
+            overall_updated = overall_updated.max(component_updated);
+            let level = worst(c.locations.iter().map(|l| level_of(status, &l.id)));
+            json!({"id": c.id, "name": c.name, "updated": iso(component_updated),
+                   "status": level.statusio_label(), "status_code": level.statusio_code(), "containers": containers})
+        })
+        .collect();
+    let incidents: Vec<Value> = active
+        .iter()
+        .map(|i| {
+            let locations: Vec<&str> = i.affected.iter().map(|a| a.location_id.as_str()).collect();
+            let (touched, containers) = affected(components, &locations);
+            let messages: Vec<Value> = i
+                .updates
+                .iter()
+                .map(|u| json!({"details": u.details, "datetime": iso(u.at), "state": u.state.statusio_code(),
+                                "status": worst(u.levels.iter().map(|l| l.level)).statusio_code()}))
+                .collect();
+            json!({"_id": i.id, "name": i.title, "datetime_open": iso(i.created_at), "messages": messages,
+                   "components_affected": touched, "containers_affected": containers})
+        })
+        .collect();
+    json!({
+        "status_overall": {"updated": iso(overall_updated), "status": status.level.statusio_label(), "status_code": status.level.statusio_code()},
+        "status": entries,
+        "incidents": incidents,
+        "maintenance": {"active": [], "upcoming": []},
+    })
 }

@@ -1,18 +1,489 @@
-//! Atlassian Statuspage's public API v2 (placeholder until the shapes land).
-use herald_core::incident::Incident;
+//! Atlassian Statuspage's public API v2 (`/api/v2/*.json`), with Statuspage's field names and
+//! enum values, so widgets, aggregators and exporters written for Statuspage read Herald as is.
+//! Shapes follow public responses of Statuspage pages (Discord, HashiCorp, GitHub) and
+//! Atlassian's "Top-level status and incident impact calculations"; `docs/api.md` lists them.
+//!
+//! How Herald's model maps onto Statuspage's:
+//! - A Herald component is one Statuspage component, with the status of its worst location.
+//!   Statuspage has one level of nesting and Herald already uses it for groups, so locations
+//!   cannot become child components; a client that needs them reads Status.io's containers.
+//! - A Herald group is a Statuspage group component (`"group": true`, `"components"`: the ids
+//!   of its children) with the status of its worst child. Empty groups are left out, as on the
+//!   HTML page.
+//! - `position` is the place on the page, from 1, among the top-level entries (ungrouped
+//!   components, then groups) or among a group's children, as Statuspage numbers them.
+//! - Times are in the page's time zone with milliseconds, as Statuspage writes them:
+//!   `2022-02-15T13:37:37.407-08:00`, or `…Z` for a UTC page.
+use herald_core::component::{Component, Group};
+use herald_core::incident::{AffectedLocation, Incident, IncidentState};
+use herald_core::status::{StatusLevel, worst};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
 use crate::data::View;
 use crate::paths;
 
+/// How many incidents `incidents.json` (and maintenances `scheduled-maintenances.json`) list.
+const RECENT: usize = 50;
+
+/// Statuspage's impact of an incident: the worst level it ever held, whatever it holds now,
+/// mapped as Statuspage maps component statuses (degraded → minor, partial → major, major
+/// outage → critical). A security event counts as a major outage; an incident that only held
+/// locations under maintenance has no impact (Statuspage keeps `maintenance` for windows).
 pub fn impact(incident: &Incident) -> &'static str {
-    let _ = incident;
-    "none"
+    impact_of(worst_held(incident))
 }
 
+fn worst_held(incident: &Incident) -> StatusLevel {
+    let held = incident
+        .updates
+        .iter()
+        .flat_map(|u| &u.levels)
+        .chain(&incident.affected)
+        .map(|a| a.level);
+    worst(held)
+}
+
+fn impact_of(level: StatusLevel) -> &'static str {
+    match level {
+        StatusLevel::Operational | StatusLevel::UnderMaintenance => "none",
+        StatusLevel::DegradedPerformance => "minor",
+        StatusLevel::PartialServiceDisruption => "major",
+        StatusLevel::ServiceDisruption | StatusLevel::SecurityEvent => "critical",
+    }
+}
+
+/// Every Statuspage file of the page. Herald has no maintenance windows yet, so the
+/// maintenance lists are empty; see [`files_with_maintenance`].
 pub fn files(view: &View) -> Vec<(&'static str, Value)> {
-    vec![(
-        paths::STATUSPAGE_SUMMARY,
-        json!({"page": {"id": view.page().id}}),
-    )]
+    files_with_maintenance(view, &[])
+}
+
+/// Every Statuspage file, with `windows`: the page's scheduled maintenances, newest first,
+/// each already in Statuspage's shape (the incident fields, `status` scheduled, in_progress,
+/// verifying or completed, `scheduled_for`, `scheduled_until`). Upcoming are the scheduled
+/// ones, active those in progress or verifying; the summary lists both.
+pub fn files_with_maintenance(view: &View, windows: &[Value]) -> Vec<(&'static str, Value)> {
+    let r = Render::new(view);
+    let page = r.page();
+    let status = r.status();
+    let components = r.components();
+    let incident = |i: &Incident| r.incident(i, &components);
+    let recent: Vec<Value> = view
+        .data
+        .incidents
+        .iter()
+        .take(RECENT)
+        .map(|i| incident(i))
+        .collect();
+    let unresolved: Vec<Value> = view.active_incidents().map(incident).collect();
+    let with_status = |wanted: &[&str]| -> Vec<Value> {
+        windows
+            .iter()
+            .filter(|w| wanted.contains(&w["status"].as_str().unwrap_or_default()))
+            .cloned()
+            .collect()
+    };
+    let upcoming = with_status(&["scheduled"]);
+    let active = with_status(&["in_progress", "verifying"]);
+    let current = with_status(&["scheduled", "in_progress", "verifying"]);
+    let all: Vec<Value> = windows.iter().take(RECENT).cloned().collect();
+    let maintenances = |list: Vec<Value>| json!({"page": page, "scheduled_maintenances": list});
+    vec![
+        (
+            paths::STATUSPAGE_SUMMARY,
+            json!({
+                "page": page,
+                "components": components,
+                "incidents": unresolved,
+                "scheduled_maintenances": current,
+                "status": status,
+            }),
+        ),
+        (
+            paths::STATUSPAGE_STATUS,
+            json!({"page": page, "status": status}),
+        ),
+        (
+            paths::STATUSPAGE_COMPONENTS,
+            json!({"page": page, "components": components}),
+        ),
+        (
+            paths::STATUSPAGE_INCIDENTS,
+            json!({"page": page, "incidents": recent}),
+        ),
+        (
+            paths::STATUSPAGE_UNRESOLVED,
+            json!({"page": page, "incidents": unresolved}),
+        ),
+        (paths::STATUSPAGE_MAINTENANCES, maintenances(all)),
+        (paths::STATUSPAGE_UPCOMING, maintenances(upcoming)),
+        (paths::STATUSPAGE_ACTIVE, maintenances(active)),
+    ]
+}
+
+/// Statuspage's top-level status of a page whose components have these levels, as Atlassian
+/// documents it: all operational reads "All Systems Operational"; otherwise the worst status
+/// decides, and whether every component shares it (a single degraded component reads
+/// "Partially Degraded Service", as Atlassian's one-component table says).
+pub fn rollup(levels: &[StatusLevel]) -> (&'static str, &'static str) {
+    let worst_status = worst(levels.iter().copied()).statuspage_component_status();
+    let all = levels
+        .iter()
+        .all(|l| l.statuspage_component_status() == worst_status);
+    match worst_status {
+        "under_maintenance" => ("maintenance", "Service Under Maintenance"),
+        "degraded_performance" if all && levels.len() > 1 => ("minor", "Degraded System Service"),
+        "degraded_performance" => ("minor", "Partially Degraded Service"),
+        "partial_outage" if all => ("major", "Partial System Outage"),
+        "partial_outage" => ("minor", "Minor Service Outage"),
+        "major_outage" if all => ("critical", "Major System Outage"),
+        "major_outage" => ("major", "Partial System Outage"),
+        _ => ("none", "All Systems Operational"),
+    }
+}
+
+/// The words Statuspage shows for an indicator set by an incident rather than by components.
+fn indicator_words(indicator: &str) -> &'static str {
+    match indicator {
+        "minor" => "Minor Service Outage",
+        "major" => "Partial System Outage",
+        "critical" => "Major System Outage",
+        _ => "All Systems Operational",
+    }
+}
+
+/// Statuspage's time format in `tz`: milliseconds and the offset, `Z` for UTC as Rails writes it.
+pub fn time(tz: &TimeZone, t: Timestamp) -> String {
+    let zoned = t.to_zoned(tz.clone());
+    let offset = if zoned.strftime("%Z").to_string() == "UTC" {
+        "Z".to_string()
+    } else {
+        zoned.strftime("%:z").to_string()
+    };
+    format!("{}{offset}", zoned.strftime("%Y-%m-%dT%H:%M:%S%.3f"))
+}
+
+fn state_name(state: IncidentState) -> &'static str {
+    match state {
+        IncidentState::Investigating => "investigating",
+        IncidentState::Identified => "identified",
+        IncidentState::Monitoring => "monitoring",
+        IncidentState::Resolved => "resolved",
+    }
+}
+
+struct Render<'v, 'a> {
+    view: &'v View<'a>,
+    tz: TimeZone,
+}
+
+impl<'v, 'a> Render<'v, 'a> {
+    fn new(view: &'v View<'a>) -> Self {
+        // The zone was validated when the page was saved; UTC keeps a bad row renderable.
+        let tz = TimeZone::get(&view.page().time_zone).unwrap_or(TimeZone::UTC);
+        Render { view, tz }
+    }
+
+    fn time(&self, t: Timestamp) -> String {
+        time(&self.tz, t)
+    }
+
+    fn page(&self) -> Value {
+        let page = self.view.page();
+        json!({
+            "id": page.id,
+            "name": page.name,
+            "url": self.view.base_url,
+            "time_zone": page.time_zone,
+            "updated_at": self.time(self.view.updated_at()),
+        })
+    }
+
+    fn status(&self) -> Value {
+        let view = self.view;
+        let levels: Vec<StatusLevel> = view
+            .data
+            .components
+            .iter()
+            .map(|c| view.level(&c.id))
+            .collect();
+        let (mut indicator, mut description) = rollup(&levels);
+        // "All Systems Operational (unless there is an active incident)": when no component
+        // is degraded, an open incident (say, monitoring after levels returned) still counts.
+        if matches!(indicator, "none" | "maintenance") {
+            let open = worst(view.active_incidents().map(worst_held));
+            if impact_of(open) != "none" {
+                indicator = impact_of(open);
+                description = indicator_words(indicator);
+            }
+        }
+        json!({"indicator": indicator, "description": description})
+    }
+
+    /// When a component's status last changed: its own last edit, or the last update that set
+    /// a level on one of its locations.
+    fn updated_at(&self, component: &Component) -> Timestamp {
+        self.view
+            .data
+            .incidents
+            .iter()
+            .flat_map(|i| &i.updates)
+            .filter(|u| u.levels.iter().any(|l| holds(component, l)))
+            .map(|u| u.at)
+            .fold(component.updated_at, Timestamp::max)
+    }
+
+    /// Ungrouped components, then each group followed by its children.
+    fn components(&self) -> Vec<Value> {
+        let data = self.view.data;
+        let mut entries = Vec::new();
+        let mut top = 0;
+        for component in data.components.iter().filter(|c| c.group_id.is_none()) {
+            top += 1;
+            entries.push(self.component(component, top));
+        }
+        for group in &data.groups {
+            let children: Vec<&Component> = data
+                .components
+                .iter()
+                .filter(|c| c.group_id.as_deref() == Some(group.id.as_str()))
+                .collect();
+            if children.is_empty() {
+                continue;
+            }
+            top += 1;
+            entries.push(self.group(group, &children, top));
+            for (k, child) in children.iter().enumerate() {
+                entries.push(self.component(child, k + 1));
+            }
+        }
+        entries
+    }
+
+    fn component(&self, c: &Component, position: usize) -> Value {
+        json!({
+            "id": c.id,
+            "name": c.name,
+            "status": self.view.level(&c.id).statuspage_component_status(),
+            "created_at": self.time(c.created_at),
+            "updated_at": self.time(self.updated_at(c)),
+            "position": position,
+            "description": (!c.description.is_empty()).then_some(&c.description),
+            // Every Herald component shows its uptime bar, counted from the day it was made.
+            "showcase": true,
+            "start_date": c.created_at.to_zoned(TimeZone::UTC).date().to_string(),
+            "group_id": c.group_id,
+            "page_id": c.page_id,
+            "group": false,
+            "only_show_if_degraded": false,
+        })
+    }
+
+    fn group(&self, g: &Group, children: &[&Component], position: usize) -> Value {
+        let level = worst(children.iter().map(|c| self.view.level(&c.id)));
+        let updated = children
+            .iter()
+            .map(|c| self.updated_at(c))
+            .fold(g.updated_at, Timestamp::max);
+        json!({
+            "id": g.id,
+            "name": g.name,
+            "status": level.statuspage_component_status(),
+            "created_at": self.time(g.created_at),
+            "updated_at": self.time(updated),
+            "position": position,
+            "description": null,
+            "showcase": false,
+            "start_date": null,
+            "group_id": null,
+            "page_id": g.page_id,
+            "group": true,
+            "only_show_if_degraded": false,
+            "components": children.iter().map(|c| &c.id).collect::<Vec<_>>(),
+        })
+    }
+
+    /// `components`: the page's entries, whose affected ones the incident repeats.
+    fn incident(&self, i: &Incident, components: &[Value]) -> Value {
+        let view = self.view;
+        let status = match i.state {
+            // Statuspage's last stage, once a post-mortem is out.
+            IncidentState::Resolved if i.postmortem_url.is_some() => "postmortem",
+            state => state_name(state),
+        };
+        // Statuspage lists updates newest first.
+        let updates: Vec<Value> = (0..i.updates.len())
+            .rev()
+            .map(|k| self.update(i, k))
+            .collect();
+        let affected: Vec<Value> = view
+            .components_of(i.affected.iter().map(|a| a.location_id.as_str()))
+            .into_iter()
+            .filter_map(|(c, _)| components.iter().find(|e| e["id"] == c.id.as_str()))
+            .cloned()
+            .collect();
+        let monitoring_at = i
+            .updates
+            .iter()
+            .rev()
+            .find(|u| u.state == IncidentState::Monitoring)
+            .map(|u| self.time(u.at));
+        json!({
+            "id": i.id,
+            "name": i.title,
+            "status": status,
+            "created_at": self.time(i.created_at),
+            "updated_at": self.time(i.updated_at),
+            "monitoring_at": monitoring_at,
+            "resolved_at": i.resolved_at.map(|t| self.time(t)),
+            "impact": impact(i),
+            "shortlink": format!("{}{}", view.base_url, paths::incident_dir(&i.id)),
+            "started_at": self.time(i.created_at),
+            "page_id": i.page_id,
+            "incident_updates": updates,
+            "components": affected,
+        })
+    }
+
+    /// The `k`th update. `affected_components` names each component the update sets a level on,
+    /// with the level this incident held it at before (operational before the first update)
+    /// and after; Herald does not record what other incidents held at that moment.
+    fn update(&self, i: &Incident, k: usize) -> Value {
+        let u = &i.updates[k];
+        let before: &[AffectedLocation] = match k.checked_sub(1) {
+            Some(previous) => &i.updates[previous].levels,
+            None => &[],
+        };
+        let held = |c: &Component, levels: &[AffectedLocation]| {
+            worst(levels.iter().filter(|l| holds(c, l)).map(|l| l.level))
+                .statuspage_component_status()
+        };
+        let affected: Vec<Value> = self
+            .view
+            .components_of(u.levels.iter().map(|l| l.location_id.as_str()))
+            .into_iter()
+            .map(|(c, _)| {
+                json!({
+                    "code": c.id,
+                    "name": c.name,
+                    "old_status": held(c, before),
+                    "new_status": held(c, &u.levels),
+                })
+            })
+            .collect();
+        let c = &u.channels;
+        let at = self.time(u.at);
+        json!({
+            "id": u.id,
+            "status": state_name(u.state),
+            "body": u.details,
+            "incident_id": i.id,
+            "created_at": at,
+            "updated_at": at,
+            "display_at": at,
+            // Statuspage writes null, not [], when an update names no component.
+            "affected_components": (!affected.is_empty()).then_some(affected),
+            "deliver_notifications": c.email || c.webhook || c.slack || c.teams || c.social || c.irc || c.sms,
+            "custom_tweet": null,
+            "tweet_id": null,
+        })
+    }
+}
+
+/// Whether `level` is about one of the component's locations.
+fn holds(component: &Component, level: &AffectedLocation) -> bool {
+    component
+        .locations
+        .iter()
+        .any(|l| l.id == level.location_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use StatusLevel::*;
+
+    #[test]
+    fn top_level_status_blends_components_as_statuspage_does() {
+        let cases: [(&[StatusLevel], (&str, &str)); 14] = [
+            (&[], ("none", "All Systems Operational")),
+            (
+                &[Operational, Operational],
+                ("none", "All Systems Operational"),
+            ),
+            (
+                &[UnderMaintenance],
+                ("maintenance", "Service Under Maintenance"),
+            ),
+            (
+                &[DegradedPerformance],
+                ("minor", "Partially Degraded Service"),
+            ),
+            (
+                &[PartialServiceDisruption],
+                ("major", "Partial System Outage"),
+            ),
+            (&[ServiceDisruption], ("critical", "Major System Outage")),
+            (
+                &[Operational, DegradedPerformance],
+                ("minor", "Partially Degraded Service"),
+            ),
+            (
+                &[DegradedPerformance, DegradedPerformance],
+                ("minor", "Degraded System Service"),
+            ),
+            (
+                &[Operational, PartialServiceDisruption],
+                ("minor", "Minor Service Outage"),
+            ),
+            (
+                &[PartialServiceDisruption, PartialServiceDisruption],
+                ("major", "Partial System Outage"),
+            ),
+            (
+                &[Operational, ServiceDisruption],
+                ("major", "Partial System Outage"),
+            ),
+            (
+                &[ServiceDisruption, SecurityEvent],
+                ("critical", "Major System Outage"),
+            ),
+            (
+                &[PartialServiceDisruption, ServiceDisruption],
+                ("major", "Partial System Outage"),
+            ),
+            (
+                &[UnderMaintenance, DegradedPerformance],
+                ("minor", "Partially Degraded Service"),
+            ),
+        ];
+        for (levels, expected) in cases {
+            assert_eq!(rollup(levels), expected, "{levels:?}");
+        }
+    }
+
+    #[test]
+    fn impact_follows_statuspage_colours() {
+        let impacts: Vec<&str> = StatusLevel::ALL.iter().map(|l| impact_of(*l)).collect();
+        assert_eq!(
+            impacts,
+            ["none", "none", "minor", "major", "critical", "critical"]
+        );
+    }
+
+    #[test]
+    fn times_carry_milliseconds_and_the_page_offset() {
+        let t: Timestamp = "2022-02-15T21:37:37.407Z".parse().unwrap();
+        assert_eq!(time(&TimeZone::UTC, t), "2022-02-15T21:37:37.407Z");
+        let utc = TimeZone::get("Etc/UTC").unwrap();
+        assert_eq!(time(&utc, t), "2022-02-15T21:37:37.407Z");
+        let tijuana = TimeZone::get("America/Tijuana").unwrap();
+        assert_eq!(time(&tijuana, t), "2022-02-15T13:37:37.407-08:00");
+        // Zero offset outside UTC is still an offset, as Rails writes it.
+        let london = TimeZone::get("Europe/London").unwrap();
+        let whole: Timestamp = "2022-02-15T21:37:37Z".parse().unwrap();
+        assert_eq!(time(&london, whole), "2022-02-15T21:37:37.000+00:00");
+    }
 }

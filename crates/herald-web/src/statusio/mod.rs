@@ -272,6 +272,6 @@ async fn status_summary(
     let active = newest(&state, &page.id, IncidentFilter::Active).await?;
     ok(
         "Get public api status successfully",
-        shapes::summary(&components, &status, &active),
+        herald_public::render::statusio::summary(&components, &status, &active),
     )
 }
