@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use herald_core::component::{Component, Group, Location};
 use herald_core::incident::Incident;
+use herald_core::maintenance::Maintenance;
 use herald_core::page::Page;
 use herald_core::status::{PageStatus, StatusLevel, page_status};
 use jiff::Timestamp;
@@ -16,18 +17,35 @@ pub struct PageData {
     pub components: Vec<Component>,
     /// Newest first. Shared, so a change copies pointers rather than every timeline.
     pub incidents: Vec<Arc<Incident>>,
+    /// Latest planned start first.
+    pub maintenance: Vec<Arc<Maintenance>>,
 }
 
 impl PageData {
-    /// Every location's level, derived from the active incidents and the overrides.
+    /// Every location's level, derived from the active incidents and maintenance windows
+    /// and the overrides.
     pub fn status(&self) -> PageStatus {
-        let holds: Vec<_> = self
+        let mut holds: Vec<_> = self
             .incidents
             .iter()
             .flat_map(|i| i.holds())
             .map(|a| (a.location_id.clone(), a.level))
             .collect();
+        let windows = self.maintenance.iter().flat_map(|m| m.holds());
+        holds.extend(windows.map(|a| (a.location_id, a.level)));
         page_status(&self.components, &holds)
+    }
+
+    pub fn upsert_maintenance(&mut self, window: Maintenance) {
+        self.maintenance.retain(|m| m.id != window.id);
+        let at = self
+            .maintenance
+            .partition_point(|m| (m.starts_at, &m.id) > (window.starts_at, &window.id));
+        self.maintenance.insert(at, Arc::new(window));
+    }
+
+    pub fn remove_maintenance(&mut self, id: &str) {
+        self.maintenance.retain(|m| m.id != id);
     }
 
     /// Puts a (re)loaded incident in its place, newest first.
@@ -98,7 +116,7 @@ impl<'a> View<'a> {
         self.locations.get(id).copied()
     }
 
-    pub fn active_incidents(&self) -> impl Iterator<Item = &'a Incident> {
+    pub fn active_incidents(&self) -> impl Iterator<Item = &'a Incident> + use<'a> {
         self.data
             .incidents
             .iter()
@@ -106,12 +124,39 @@ impl<'a> View<'a> {
             .filter(|i| i.is_active())
     }
 
-    pub fn resolved_incidents(&self) -> impl Iterator<Item = &'a Incident> {
+    pub fn resolved_incidents(&self) -> impl Iterator<Item = &'a Incident> + use<'a> {
         self.data
             .incidents
             .iter()
             .map(Arc::as_ref)
             .filter(|i| !i.is_active())
+    }
+
+    /// In progress or verifying, soonest end first.
+    pub fn active_maintenance(&self) -> Vec<&'a Maintenance> {
+        let mut windows: Vec<_> = self.maintenance().filter(|m| m.is_active()).collect();
+        windows.sort_by_key(|m| m.ends_at);
+        windows
+    }
+
+    /// Scheduled and still ahead, soonest first.
+    pub fn upcoming_maintenance(&self) -> Vec<&'a Maintenance> {
+        let mut windows: Vec<_> = self
+            .maintenance()
+            .filter(|m| m.is_upcoming(self.now))
+            .collect();
+        windows.sort_by_key(|m| m.starts_at);
+        windows
+    }
+
+    /// Done, cancelled, or never started in time; latest planned start first.
+    pub fn past_maintenance(&self) -> impl Iterator<Item = &'a Maintenance> + use<'a> {
+        let now = self.now;
+        self.maintenance().filter(move |m| m.is_past(now))
+    }
+
+    fn maintenance(&self) -> impl Iterator<Item = &'a Maintenance> + use<'a> {
+        self.data.maintenance.iter().map(Arc::as_ref)
     }
 
     /// When anything on the page last changed.
@@ -122,6 +167,7 @@ impl<'a> View<'a> {
             .map(|c| c.updated_at)
             .chain(data.groups.iter().map(|g| g.updated_at))
             .chain(data.incidents.iter().map(|i| i.updated_at))
+            .chain(data.maintenance.iter().map(|m| m.updated_at))
             .fold(data.page.updated_at, Timestamp::max)
     }
 

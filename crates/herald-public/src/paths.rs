@@ -31,6 +31,10 @@ pub fn incident_dir(id: &str) -> String {
     format!("incidents/{id}/")
 }
 
+pub fn maintenance_dir(id: &str) -> String {
+    format!("maintenance/{id}/")
+}
+
 /// Status.io's public status API names the page by id.
 pub fn statusio_status(page_id: &str) -> String {
     format!("1.0/status/{page_id}")

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use herald_store::{EventQuery, IncidentQuery, Store, StoreError};
+use herald_store::{EventQuery, IncidentQuery, MaintenanceQuery, Store, StoreError};
 use jiff::Timestamp;
 use tokio::sync::watch;
 
@@ -89,7 +89,7 @@ impl Publisher {
             .map(|p| p.id)
             .collect();
         for id in &ids {
-            let data = load_page(publisher.store.as_ref(), id).await?;
+            let data = load_page(publisher.store.as_ref(), id, now).await?;
             publisher.data.insert(id.clone(), Arc::new(data));
         }
         publisher.rebuild(ids.into_iter().collect(), now).await?;
@@ -110,13 +110,20 @@ impl Publisher {
             let Some(last) = events.last().map(|e| e.id) else {
                 break;
             };
-            for event in &events {
-                let Some(page_id) = &event.page_id else {
-                    continue;
-                };
-                self.apply(page_id, &event.subject_type, &event.subject_id)
-                    .await?;
-                dirty.insert(page_id.clone());
+            // Each changed thing is read once, however many events it has in the batch.
+            let changed: BTreeSet<(&str, &str, &str)> = events
+                .iter()
+                .filter_map(|e| {
+                    Some((
+                        e.page_id.as_deref()?,
+                        e.subject_type.as_str(),
+                        e.subject_id.as_str(),
+                    ))
+                })
+                .collect();
+            for (page_id, subject_type, subject_id) in changed {
+                self.apply(page_id, subject_type, subject_id, now).await?;
+                dirty.insert(page_id.to_string());
             }
             self.cursor = last;
             if events.len() < EVENT_BATCH as usize {
@@ -141,10 +148,11 @@ impl Publisher {
         page_id: &str,
         subject_type: &str,
         subject_id: &str,
+        now: Timestamp,
     ) -> Result<(), PublishError> {
         let store = self.store.as_ref();
         let Some(current) = self.data.get_mut(page_id) else {
-            let data = load_page(store, page_id).await?;
+            let data = load_page(store, page_id, now).await?;
             self.data.insert(page_id.to_string(), Arc::new(data));
             return Ok(());
         };
@@ -153,6 +161,11 @@ impl Publisher {
             "incident" => match store.incident(page_id, subject_id).await {
                 Ok(incident) => data.upsert_incident(incident),
                 Err(StoreError::NotFound { .. }) => data.remove_incident(subject_id),
+                Err(err) => return Err(err.into()),
+            },
+            "maintenance" => match store.maintenance(page_id, subject_id).await {
+                Ok(window) => data.upsert_maintenance(window),
+                Err(StoreError::NotFound { .. }) => data.remove_maintenance(subject_id),
                 Err(err) => return Err(err.into()),
             },
             _ => {
@@ -283,30 +296,64 @@ pub async fn run(mut publisher: Publisher, mut changes: watch::Receiver<i64>, cl
     }
 }
 
-async fn load_page(store: &dyn Store, page_id: &str) -> Result<PageData, StoreError> {
-    let page = store.page(page_id).await?;
-    let groups = store.groups(page_id).await?;
-    let components = store.components(page_id).await?;
-    let mut incidents = Vec::new();
-    let mut query = IncidentQuery {
-        limit: herald_store::MAX_LIST_LIMIT,
-        ..IncidentQuery::default()
-    };
+async fn load_page(
+    store: &dyn Store,
+    page_id: &str,
+    now: Timestamp,
+) -> Result<PageData, StoreError> {
+    let limit = herald_store::MAX_LIST_LIMIT;
+    let incidents = read_all(
+        |before| {
+            let query = IncidentQuery {
+                limit,
+                before,
+                ..IncidentQuery::default()
+            };
+            store.incidents(page_id, query)
+        },
+        |i| &i.id,
+    );
+    let maintenance = read_all(
+        |before| {
+            let query = MaintenanceQuery {
+                limit,
+                before,
+                ..MaintenanceQuery::default()
+            };
+            store.maintenances(page_id, query, now)
+        },
+        |m| &m.id,
+    );
+    Ok(PageData {
+        page: store.page(page_id).await?,
+        groups: store.groups(page_id).await?,
+        components: store.components(page_id).await?,
+        incidents: incidents.await?,
+        maintenance: maintenance.await?,
+    })
+}
+
+/// A whole list, read one page of results at a time: `fetch` gets the results after the id
+/// it is given.
+async fn read_all<T, F, Fut>(
+    mut fetch: F,
+    id: impl Fn(&T) -> &String,
+) -> Result<Vec<Arc<T>>, StoreError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, StoreError>>,
+{
+    let mut all = Vec::new();
+    let mut before = None;
     loop {
-        let batch = store.incidents(page_id, query.clone()).await?;
-        let full = batch.len() == query.limit as usize;
-        query.before = batch.last().map(|i| i.id.clone());
-        incidents.extend(batch.into_iter().map(Arc::new));
+        let batch = fetch(before.take()).await?;
+        let full = batch.len() == herald_store::MAX_LIST_LIMIT as usize;
+        before = batch.last().map(|item| id(item).clone());
+        all.extend(batch.into_iter().map(Arc::new));
         if !full {
-            break;
+            return Ok(all);
         }
     }
-    Ok(PageData {
-        page,
-        groups,
-        components,
-        incidents,
-    })
 }
 
 /// The stylesheet and script every page uses, and the operator's own files.

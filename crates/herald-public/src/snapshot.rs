@@ -39,8 +39,8 @@ pub struct PageSnapshot {
     /// Every incident page rendered so far; carried into the next snapshot while still
     /// current, so a change re-renders only the incidents it touched.
     incident_pages: Mutex<IncidentPages>,
-    /// History pages past the first, rendered on first request.
-    history: Mutex<HashMap<String, Arc<Asset>>>,
+    /// History pages past the first and older maintenance pages, rendered on first request.
+    lazy: Mutex<HashMap<String, Arc<Asset>>>,
 }
 
 impl PageSnapshot {
@@ -83,7 +83,7 @@ impl PageSnapshot {
             renderer,
             files,
             incident_pages: Mutex::new(pages),
-            history: Mutex::new(HashMap::new()),
+            lazy: Mutex::new(HashMap::new()),
         })
     }
 
@@ -93,7 +93,7 @@ impl PageSnapshot {
         }
         let rendered = match render::incident_of_key(key) {
             Some(id) => self.incident_page(id),
-            None => self.history_page(key),
+            None => self.lazy_page(key),
         };
         rendered?
             .inspect_err(|err| tracing::error!(%err, key, "could not render a public file"))
@@ -121,15 +121,15 @@ impl PageSnapshot {
         )
     }
 
-    fn history_page(&self, key: &str) -> Option<Result<Arc<Asset>, RenderError>> {
-        let mut history = lock(&self.history);
-        if let Some(asset) = history.get(key) {
+    fn lazy_page(&self, key: &str) -> Option<Result<Arc<Asset>, RenderError>> {
+        let mut lazy = lock(&self.lazy);
+        if let Some(asset) = lazy.get(key) {
             return Some(Ok(asset.clone()));
         }
-        let rendered = render::history_page(&self.renderer, &self.view(), key)?;
+        let rendered = render::lazy_page(&self.renderer, &self.view(), key)?;
         Some(rendered.map(|asset| {
             let asset = Arc::new(asset);
-            history.insert(key.to_string(), asset.clone());
+            lazy.insert(key.to_string(), asset.clone());
             asset
         }))
     }

@@ -1,10 +1,12 @@
 //! `herald serve --demo`: a realistic sample page in an empty data directory, so a newcomer
 //! sees a complete status page at once: groups, components with locations, 90 days of
-//! history, a resolved incident with its whole timeline and post-mortem, and an active one.
+//! history, a resolved incident with its whole timeline and post-mortem, an active one, a
+//! past maintenance window and an upcoming one.
 use herald_core::branding::Link;
 use herald_core::incident::{
     AffectedLocation, Channels, IncidentState, NewIncident, Severity, StatusChange, UpdateDraft,
 };
+use herald_core::maintenance::{MaintenanceDraft, MaintenanceState, NewMaintenance};
 use herald_core::page::{PageFields, PageSettings};
 use herald_core::status::StatusLevel::{self, *};
 use herald_store::{NewComponent, Store};
@@ -281,7 +283,67 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> anyhow::Result<bool> {
         tell(store, story, start).await?;
     }
     tell(store, &ACTIVE, now - SignedDuration::from_mins(35)).await?;
+    maintenance(store, now).await?;
     Ok(true)
+}
+
+/// A window run last week, and one announced for the coming weekend.
+async fn maintenance(store: &dyn Store, now: Timestamp) -> anyhow::Result<()> {
+    let components = store.components(DEMO_SLUG).await?;
+    let ids = |name: &str| -> Vec<String> {
+        components
+            .iter()
+            .filter(|c| c.name == name)
+            .flat_map(|c| c.locations.iter().map(|l| l.id.clone()))
+            .collect()
+    };
+    let day = SignedDuration::from_hours(24);
+    let announced = now - day * 10;
+    let past = NewMaintenance {
+        title: "Network switch replacement".into(),
+        details:
+            "We replace the core switches in our EU West data centre. Connections may drop briefly."
+                .into(),
+        affected: ids("Object storage"),
+        starts_at: now - day * 7,
+        ends_at: now - day * 7 + SignedDuration::from_hours(2),
+        automation: true,
+        channels: Channels::default(),
+    };
+    let window = store
+        .schedule_maintenance(ACTOR, DEMO_SLUG, past, announced)
+        .await?;
+    for (minutes, state, text) in [
+        (0, MaintenanceState::InProgress, "The work has started."),
+        (
+            95,
+            MaintenanceState::Completed,
+            "The switches are replaced and traffic is flowing normally.",
+        ),
+    ] {
+        let draft = MaintenanceDraft {
+            state: Some(state),
+            details: text.into(),
+            channels: Channels::default(),
+        };
+        let at = window.starts_at + SignedDuration::from_mins(minutes);
+        store
+            .post_maintenance_update(ACTOR, DEMO_SLUG, &window.id, draft, at)
+            .await?;
+    }
+    let upcoming = NewMaintenance {
+        title: "Database version upgrade".into(),
+        details: "We upgrade the managed **PostgreSQL** clusters to the next minor version. Each cluster is read-only for up to five minutes during its failover.".into(),
+        affected: ids("Database"),
+        starts_at: now + day * 3,
+        ends_at: now + day * 3 + SignedDuration::from_hours(3),
+        automation: true,
+        channels: Channels::default(),
+    };
+    store
+        .schedule_maintenance(ACTOR, DEMO_SLUG, upcoming, now - day)
+        .await?;
+    Ok(())
 }
 
 /// Writes a story through the same store calls a lead's actions make.

@@ -878,6 +878,7 @@ async fn serve_demo_fills_an_empty_data_directory_once() {
         "<span>EU West</span>",
         "Delayed email notifications",
         "Current incidents",
+        "Database version upgrade",
         "% uptime",
     ] {
         assert!(home.contains(expected), "{expected} is missing: {home}");

@@ -40,10 +40,16 @@ async fn pages_are_valid_accessible_small_and_self_contained() {
         .nth(1)
         .and_then(|rest| rest.split('&').next())
         .expect("the home page links its active incident");
+    let window = demo
+        .split("href=\".&#x2f;maintenance&#x2f;")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .expect("the home page links its upcoming maintenance");
     let urls: Vec<String> = [
         "/".to_string(),
         "/history/".into(),
         format!("/incidents/{incident_path}/"),
+        format!("/maintenance/{window}/"),
         "/p/hostile/".into(),
         hostile_page,
     ]

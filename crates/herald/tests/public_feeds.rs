@@ -12,21 +12,9 @@ const RSS: &str = "application/rss+xml; charset=utf-8";
 const ATOM: &str = "application/atom+xml; charset=utf-8";
 const CALENDAR: &str = "text/calendar; charset=utf-8";
 
-/// Runs an interop script off the runtime's thread, so the server can answer it meanwhile,
-/// and parses the JSON it prints.
-async fn interop(script: &'static str, args: Vec<String>) -> Value {
-    let out = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        common::python(script, &args)
-    })
-    .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{script} printed no JSON ({e}): {out}"))
-}
-
 /// Both feeds through feedparser, which also checks the entries' titles in order.
 async fn feedparser(s: &Server, titles: &[&str]) -> (Value, Value) {
-    let parsed = interop(
+    let parsed = common::python_json(
         "feeds.py",
         vec![
             s.url("/history.rss"),
@@ -259,7 +247,7 @@ async fn the_maintenance_calendar_parses_in_icalendar() {
     s.public_eventually("/maintenance.ics", |b| b.contains("acme status"))
         .await;
     assert_eq!(content_type(&s, "/maintenance.ics").await, CALENDAR);
-    let parsed = interop("calendar_ics.py", vec![s.url("/maintenance.ics")]).await;
+    let parsed = common::python_json("calendar_ics.py", vec![s.url("/maintenance.ics")]).await;
     assert_eq!(parsed["name"], "acme status maintenance", "{parsed:#}");
     assert_eq!(parsed["version"], "2.0");
     assert_eq!(parsed["method"], "PUBLISH");

@@ -4,6 +4,7 @@
 //! Entry ids are UUIDs derived from the page id and the incident id alone, so a reader never
 //! sees an entry twice when the page is renamed, the incident retitled, or the base URL moved.
 use herald_core::incident::Incident;
+use herald_core::maintenance::Maintenance;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
@@ -60,16 +61,67 @@ pub fn stable_uuid(page_id: &str, kind: &str, id: &str) -> String {
 
 /// The feeds' entries, newest first, at most [`FEED_ENTRIES`].
 pub fn entries(view: &View) -> Vec<Entry> {
+    // Only the newest of each kind can make the cut; rendering the rest would be wasted.
+    let mut windows: Vec<&Maintenance> = view.data.maintenance.iter().map(|m| &**m).collect();
+    windows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
     let mut entries: Vec<Entry> = view
         .data
         .incidents
         .iter()
+        .take(FEED_ENTRIES)
         .map(|incident| incident_entry(view, incident))
+        .chain(
+            windows
+                .into_iter()
+                .take(FEED_ENTRIES)
+                .map(|w| maintenance_entry(view, w)),
+        )
         .collect();
-    // Sorted here rather than trusted from the data: other kinds will be merged in.
     entries.sort_by(|a, b| (b.published, &b.id).cmp(&(a.published, &a.id)));
     entries.truncate(FEED_ENTRIES);
     entries
+}
+
+fn maintenance_entry(view: &View, window: &Maintenance) -> Entry {
+    let mut body = format!(
+        "<p>Planned from {} to {}</p>\n",
+        window.starts_at.strftime("%Y-%m-%d %H:%M UTC"),
+        window.ends_at.strftime("%Y-%m-%d %H:%M UTC")
+    );
+    let affected = html::affected_names(view, window.affected.iter().map(String::as_str));
+    if !affected.is_empty() {
+        body.push_str(&format!(
+            "<p>Affected: {}</p>\n",
+            escape_html(&affected.join(", "))
+        ));
+    }
+    for update in window.updates.iter().rev() {
+        body.push_str(&update_html(
+            update.state.label(),
+            update.at,
+            &update.details,
+        ));
+    }
+    Entry {
+        id: format!(
+            "urn:uuid:{}",
+            stable_uuid(&window.page_id, "maintenance", &window.id)
+        ),
+        title: format!("Maintenance: {}", window.title),
+        link: format!("{}{}", view.base_url, paths::maintenance_dir(&window.id)),
+        published: window.created_at,
+        updated: window.updated_at,
+        html: body,
+    }
+}
+
+/// One update of a timeline: its state, when, and what it said.
+fn update_html(state: &str, at: Timestamp, details: &str) -> String {
+    format!(
+        "<p><strong>{state}</strong> – {}</p>\n{}\n",
+        at.strftime("%Y-%m-%d %H:%M UTC"),
+        markdown::to_html(details).trim_end()
+    )
 }
 
 fn incident_entry(view: &View, incident: &Incident) -> Entry {
@@ -85,11 +137,10 @@ fn incident_entry(view: &View, incident: &Incident) -> Entry {
         ));
     }
     for update in incident.updates.iter().rev() {
-        body.push_str(&format!(
-            "<p><strong>{}</strong> – {}</p>\n{}\n",
+        body.push_str(&update_html(
             update.state.label(),
-            update.at.strftime("%Y-%m-%d %H:%M UTC"),
-            markdown::to_html(&update.details).trim_end()
+            update.at,
+            &update.details,
         ));
     }
     if let Some(url) = &incident.postmortem_url {
@@ -426,6 +477,7 @@ mod tests {
                 updated_at: at(0),
             }],
             incidents: Vec::new(),
+            maintenance: Vec::new(),
         };
         for incident in incidents {
             data.upsert_incident(incident);

@@ -1,6 +1,7 @@
 //! The HTML pages: what each template is given. Everything a visitor reads passes through
 //! minijinja's auto-escaping, except update bodies, which are sanitised Markdown.
 use herald_core::incident::{Incident, Update};
+use herald_core::maintenance::{Maintenance, MaintenanceState};
 use herald_core::status::StatusLevel;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -51,6 +52,65 @@ struct IncidentCard {
     postmortem_url: Option<String>,
     components: Vec<String>,
     updates: Vec<UpdateEntry>,
+}
+
+#[derive(Serialize)]
+struct MaintenanceCard {
+    id: String,
+    path: String,
+    title: String,
+    state: &'static str,
+    starts: Time,
+    ends: Time,
+    components: Vec<String>,
+    updates: Vec<UpdateEntry>,
+}
+
+fn maintenance_card(view: &View, window: &Maintenance) -> MaintenanceCard {
+    let affected = affected_names(view, window.affected.iter().map(String::as_str));
+    MaintenanceCard {
+        id: window.id.clone(),
+        path: paths::maintenance_dir(&window.id),
+        title: window.title.clone(),
+        state: window.state.label(),
+        starts: time(window.starts_at),
+        ends: time(window.ends_at),
+        updates: window
+            .updates
+            .iter()
+            .rev()
+            .map(|u| UpdateEntry {
+                state: u.state.label(),
+                at: time(u.at),
+                html: markdown::to_html(&u.details),
+                affected: Vec::new(),
+            })
+            .collect(),
+        components: affected,
+    }
+}
+
+fn cards(view: &View, windows: Vec<&Maintenance>) -> Vec<MaintenanceCard> {
+    windows
+        .into_iter()
+        .map(|w| maintenance_card(view, w))
+        .collect()
+}
+
+pub fn maintenance(
+    env: &minijinja::Environment,
+    view: &View,
+    window: &Maintenance,
+) -> Result<String, minijinja::Error> {
+    render(
+        env,
+        "maintenance.html",
+        view,
+        minijinja::context! {
+            root => "../../",
+            window => maintenance_card(view, window),
+        },
+    )
 }
 
 #[derive(Serialize)]
@@ -272,7 +332,6 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
         StatusLevel::UnderMaintenance => "Maintenance in progress",
         other => other.label(),
     };
-    let empty: Vec<()> = Vec::new();
     render(
         env,
         "home.html",
@@ -283,8 +342,8 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
             updated => time(view.updated_at()),
             active,
             groups,
-            maintenance_active => empty,
-            maintenance_upcoming => empty,
+            maintenance_active => cards(view, view.active_maintenance()),
+            maintenance_upcoming => cards(view, view.upcoming_maintenance()),
         },
     )
 }
@@ -300,11 +359,56 @@ struct HistoryEntry {
     summary: String,
 }
 
+/// Past incidents and maintenance windows, newest first by when they began.
+fn history_entries<'a>(view: &View<'a>) -> impl Iterator<Item = HistoryEntry> + use<'a> {
+    let mut incidents = view.resolved_incidents().peekable();
+    let mut windows = view.past_maintenance().peekable();
+    std::iter::from_fn(move || {
+        let incident_first = match (incidents.peek(), windows.peek()) {
+            (Some(i), Some(m)) => i.created_at >= m.starts_at,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return None,
+        };
+        Some(if incident_first {
+            let incident = incidents.next()?;
+            HistoryEntry {
+                id: incident.id.clone(),
+                path: paths::incident_dir(&incident.id),
+                kind: "Incident",
+                title: incident.title.clone(),
+                started: time(incident.created_at),
+                ended: incident.resolved_at.map(time),
+                summary: summary(incident.updates.last().map(|u| u.details.as_str())),
+            }
+        } else {
+            let window = windows.next()?;
+            HistoryEntry {
+                id: window.id.clone(),
+                path: paths::maintenance_dir(&window.id),
+                kind: if window.state == MaintenanceState::Cancelled {
+                    "Maintenance (cancelled)"
+                } else {
+                    "Maintenance"
+                },
+                title: window.title.clone(),
+                started: time(window.started_at.unwrap_or(window.starts_at)),
+                ended: Some(time(window.ended_at.unwrap_or(window.ends_at))),
+                summary: summary(window.updates.last().map(|u| u.details.as_str())),
+            }
+        })
+    })
+}
+
+fn summary(details: Option<&str>) -> String {
+    details
+        .map(|d| first_line(&markdown::to_text(d)))
+        .unwrap_or_default()
+}
+
 pub fn history_pages(view: &View) -> usize {
-    view.resolved_incidents()
-        .count()
-        .div_ceil(HISTORY_PAGE_SIZE)
-        .max(1)
+    let count = view.resolved_incidents().count() + view.past_maintenance().count();
+    count.div_ceil(HISTORY_PAGE_SIZE).max(1)
 }
 
 /// One page of history, `number` from 1; `None` past the last page.
@@ -317,23 +421,9 @@ pub fn history(
     if number == 0 || number > pages {
         return None;
     }
-    let entries: Vec<HistoryEntry> = view
-        .resolved_incidents()
+    let entries: Vec<HistoryEntry> = history_entries(view)
         .skip((number - 1) * HISTORY_PAGE_SIZE)
         .take(HISTORY_PAGE_SIZE)
-        .map(|incident| HistoryEntry {
-            id: incident.id.clone(),
-            path: paths::incident_dir(&incident.id),
-            kind: "Incident",
-            title: incident.title.clone(),
-            started: time(incident.created_at),
-            ended: incident.resolved_at.map(time),
-            summary: incident
-                .updates
-                .last()
-                .map(|u| first_line(&markdown::to_text(&u.details)))
-                .unwrap_or_default(),
-        })
         .collect();
     let root = if number == 1 { "../" } else { "../../" };
     Some(render(

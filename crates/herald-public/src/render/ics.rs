@@ -1,10 +1,13 @@
 //! The maintenance calendar: RFC 5545 iCalendar, subscribed to as `webcal://…/maintenance.ics`.
 //!
-//! The writer knows nothing of the maintenance model: whoever has maintenance windows maps
-//! each onto a [`CalendarEvent`] and calls [`write`].
+//! The writer knows nothing of the maintenance model: [`calendar`] maps each window onto a
+//! [`CalendarEvent`] and calls [`write`].
+use herald_core::maintenance::{Maintenance, MaintenanceState};
 use jiff::Timestamp;
 
+use super::{feeds, markdown};
 use crate::data::View;
+use crate::paths;
 
 /// One maintenance window as a calendar shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,9 +49,40 @@ impl EventStatus {
 
 pub const PRODID: &str = "-//Herald//Herald status page//EN";
 
+/// Every maintenance window of the page, cancelled ones included so that calendars that
+/// subscribed drop them.
 pub fn calendar(view: &View) -> String {
-    // No maintenance model yet; its windows become events here.
-    write(&view.page().name, &[])
+    let events: Vec<CalendarEvent> = view
+        .data
+        .maintenance
+        .iter()
+        .map(|w| event(view, w))
+        .collect();
+    write(&view.page().name, &events)
+}
+
+fn event(view: &View, window: &Maintenance) -> CalendarEvent {
+    let cancelled = window.state == MaintenanceState::Cancelled;
+    CalendarEvent {
+        uid: feeds::stable_uuid(&window.page_id, "maintenance", &window.id),
+        // A cancellation changes the event as much as a new time does.
+        sequence: window.sequence + u32::from(cancelled),
+        start: window.starts_at,
+        end: window.ends_at,
+        summary: format!("Maintenance: {}", window.title),
+        description: window
+            .updates
+            .first()
+            .map(|u| markdown::to_text(&u.details))
+            .unwrap_or_default(),
+        url: format!("{}{}", view.base_url, paths::maintenance_dir(&window.id)),
+        status: if cancelled {
+            EventStatus::Cancelled
+        } else {
+            EventStatus::Confirmed
+        },
+        modified: window.updated_at,
+    }
 }
 
 /// A whole calendar named after the page (`page_name` + " maintenance").

@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use herald_core::incident::Incident;
+use herald_core::maintenance::Maintenance;
 use serde_json::Value;
 
 use crate::asset::Asset;
@@ -41,7 +42,7 @@ pub struct Renderer {
     env: minijinja::Environment<'static>,
 }
 
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 6] = [
     ("base.html", include_str!("../../templates/base.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
     ("home.html", include_str!("../../templates/home.html")),
@@ -49,6 +50,10 @@ const TEMPLATES: [(&str, &str); 5] = [
     (
         "incident.html",
         include_str!("../../templates/incident.html"),
+    ),
+    (
+        "maintenance.html",
+        include_str!("../../templates/maintenance.html"),
     ),
 ];
 
@@ -117,6 +122,16 @@ pub fn eager(renderer: &Renderer, view: &View) -> Result<Vec<(String, Asset)>, R
     for (key, value) in statuspage::files(view) {
         files.push((key.to_string(), json(value)));
     }
+    // Windows people look at: running, coming, and the most recent past ones.
+    let hot = view
+        .active_maintenance()
+        .into_iter()
+        .chain(view.upcoming_maintenance())
+        .chain(view.past_maintenance().take(EAGER_RESOLVED));
+    for window in hot {
+        let key = paths::key_for(&paths::maintenance_dir(&window.id));
+        files.push((key, maintenance_page(renderer, view, window)?));
+    }
     Ok(files)
 }
 
@@ -165,18 +180,19 @@ pub fn incident_of_key(key: &str) -> Option<&str> {
 }
 
 /// A file outside the eager set, if the key names one.
-/// A history page past the first, if the key names one that exists.
-pub fn history_page(
+/// A file of the long tail: a history page past the first, or an older maintenance window's
+/// page, if the key names one that exists.
+pub fn lazy_page(
     renderer: &Renderer,
     view: &View,
     key: &str,
 ) -> Option<Result<Asset, RenderError>> {
-    let number: usize = key
-        .strip_prefix("history/")?
-        .strip_suffix(paths::INDEX)?
-        .strip_suffix('/')?
-        .parse()
-        .ok()?;
+    let dir = key.strip_suffix(paths::INDEX)?.strip_suffix('/')?;
+    if let Some(id) = dir.strip_prefix("maintenance/") {
+        let window = view.data.maintenance.iter().find(|m| m.id == id)?;
+        return Some(maintenance_page(renderer, view, window));
+    }
+    let number: usize = dir.strip_prefix("history/")?.parse().ok()?;
     if number < 2 {
         return None;
     }
@@ -187,16 +203,32 @@ pub fn history_page(
     })
 }
 
+fn maintenance_page(
+    renderer: &Renderer,
+    view: &View,
+    window: &Maintenance,
+) -> Result<Asset, RenderError> {
+    Ok(Asset::new(
+        HTML,
+        html::maintenance(&renderer.env, view, window)?,
+    ))
+}
+
 /// Every file of the page, eager and lazy.
 pub fn all_keys(view: &View) -> Vec<String> {
     let mut keys: Vec<String> = (2..=html::history_pages(view))
         .map(|n| paths::key_for(&paths::history_dir(n)))
         .collect();
+    let data = view.data;
     keys.extend(
-        view.data
-            .incidents
+        data.incidents
             .iter()
             .map(|i| paths::key_for(&paths::incident_dir(&i.id))),
+    );
+    keys.extend(
+        data.maintenance
+            .iter()
+            .map(|m| paths::key_for(&paths::maintenance_dir(&m.id))),
     );
     keys
 }

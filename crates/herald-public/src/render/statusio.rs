@@ -8,6 +8,7 @@
 //! public snapshot's [`View`].
 use herald_core::component::Component;
 use herald_core::incident::Incident;
+use herald_core::maintenance::Maintenance;
 use herald_core::status::{PageStatus, StatusLevel, worst};
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -21,7 +22,30 @@ pub fn iso(t: Timestamp) -> String {
 
 /// The public status file: [`summary`] in Status.io's `result` envelope.
 pub fn status(view: &View) -> Value {
-    json!({"result": summary(&view.data.components, &view.status, view.active_incidents())})
+    let maintenance = Windows {
+        active: view.active_maintenance(),
+        upcoming: view.upcoming_maintenance(),
+    };
+    json!({"result": summary(&view.data.components, &view.status, view.active_incidents(), &maintenance)})
+}
+
+/// The maintenance windows the summary lists.
+pub struct Windows<'m> {
+    pub active: Vec<&'m Maintenance>,
+    pub upcoming: Vec<&'m Maintenance>,
+}
+
+fn window(components: &[Component], w: &Maintenance) -> Value {
+    let locations: Vec<&str> = w.affected.iter().map(String::as_str).collect();
+    let (touched, containers) = affected(components, &locations);
+    let messages: Vec<Value> = w
+        .updates
+        .iter()
+        .map(|u| json!({"details": u.details, "datetime": iso(u.at)}))
+        .collect();
+    json!({"_id": w.id, "name": w.title, "datetime_open": iso(w.created_at),
+           "datetime_planned_start": iso(w.starts_at), "datetime_planned_end": iso(w.ends_at),
+           "messages": messages, "components_affected": touched, "containers_affected": containers})
 }
 
 /// A location's level in `status`, operational when it is not there.
@@ -54,11 +78,12 @@ pub fn affected(components: &[Component], location_ids: &[&str]) -> (Vec<Value>,
 }
 
 /// The inner object of both the public status and `status/summary`: every component with its
-/// containers, the active incidents, and maintenance (empty until Herald schedules it).
+/// containers, the active incidents, and the active and upcoming maintenance.
 pub fn summary<'i>(
     components: &[Component],
     status: &PageStatus,
     active: impl IntoIterator<Item = &'i Incident>,
+    maintenance: &Windows,
 ) -> Value {
     let active: Vec<&Incident> = active.into_iter().collect();
     // When a location last changed: its component's last edit or an active incident's update.
@@ -113,6 +138,9 @@ pub fn summary<'i>(
         "status_overall": {"updated": iso(overall_updated), "status": status.level.statusio_label(), "status_code": status.level.statusio_code()},
         "status": entries,
         "incidents": incidents,
-        "maintenance": {"active": [], "upcoming": []},
+        "maintenance": {
+            "active": maintenance.active.iter().map(|w| window(components, w)).collect::<Vec<_>>(),
+            "upcoming": maintenance.upcoming.iter().map(|w| window(components, w)).collect::<Vec<_>>(),
+        },
     })
 }

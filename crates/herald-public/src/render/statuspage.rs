@@ -16,6 +16,7 @@
 //!   `2022-02-15T13:37:37.407-08:00`, or `…Z` for a UTC page.
 use herald_core::component::{Component, Group};
 use herald_core::incident::{AffectedLocation, Incident, IncidentState};
+use herald_core::maintenance::Maintenance;
 use herald_core::status::{StatusLevel, worst};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -54,17 +55,9 @@ fn impact_of(level: StatusLevel) -> &'static str {
     }
 }
 
-/// Every Statuspage file of the page. Herald has no maintenance windows yet, so the
-/// maintenance lists are empty; see [`files_with_maintenance`].
+/// Every Statuspage file of the page. Upcoming maintenance is the scheduled windows still
+/// ahead, active the ones in progress or verifying; the summary lists both.
 pub fn files(view: &View) -> Vec<(&'static str, Value)> {
-    files_with_maintenance(view, &[])
-}
-
-/// Every Statuspage file, with `windows`: the page's scheduled maintenances, newest first,
-/// each already in Statuspage's shape (the incident fields, `status` scheduled, in_progress,
-/// verifying or completed, `scheduled_for`, `scheduled_until`). Upcoming are the scheduled
-/// ones, active those in progress or verifying; the summary lists both.
-pub fn files_with_maintenance(view: &View, windows: &[Value]) -> Vec<(&'static str, Value)> {
     let r = Render::new(view);
     let page = r.page();
     let status = r.status();
@@ -78,17 +71,21 @@ pub fn files_with_maintenance(view: &View, windows: &[Value]) -> Vec<(&'static s
         .map(|i| incident(i))
         .collect();
     let unresolved: Vec<Value> = view.active_incidents().map(incident).collect();
-    let with_status = |wanted: &[&str]| -> Vec<Value> {
-        windows
-            .iter()
-            .filter(|w| wanted.contains(&w["status"].as_str().unwrap_or_default()))
-            .cloned()
-            .collect()
-    };
-    let upcoming = with_status(&["scheduled"]);
-    let active = with_status(&["in_progress", "verifying"]);
-    let current = with_status(&["scheduled", "in_progress", "verifying"]);
-    let all: Vec<Value> = windows.iter().take(RECENT).cloned().collect();
+    let window = |w: &Maintenance| r.maintenance(w, &components);
+    let active: Vec<Value> = view.active_maintenance().into_iter().map(window).collect();
+    let upcoming: Vec<Value> = view
+        .upcoming_maintenance()
+        .into_iter()
+        .map(window)
+        .collect();
+    let current: Vec<Value> = active.iter().chain(&upcoming).cloned().collect();
+    let all: Vec<Value> = view
+        .data
+        .maintenance
+        .iter()
+        .take(RECENT)
+        .map(|w| window(w))
+        .collect();
     let maintenances = |list: Vec<Value>| json!({"page": page, "scheduled_maintenances": list});
     vec![
         (
@@ -344,6 +341,56 @@ impl<'v, 'a> Render<'v, 'a> {
             "page_id": i.page_id,
             "incident_updates": updates,
             "components": affected,
+        })
+    }
+
+    /// A maintenance window: an incident's fields with Statuspage's maintenance status and
+    /// impact, and its planned times.
+    fn maintenance(&self, w: &Maintenance, components: &[Value]) -> Value {
+        let view = self.view;
+        let affected: Vec<Value> = view
+            .components_of(w.affected.iter().map(String::as_str))
+            .into_iter()
+            .filter_map(|(c, _)| components.iter().find(|e| e["id"] == c.id.as_str()))
+            .cloned()
+            .collect();
+        let updates: Vec<Value> = w
+            .updates
+            .iter()
+            .rev()
+            .map(|u| {
+                let at = self.time(u.at);
+                json!({
+                    "id": u.id,
+                    "status": u.state.statuspage_status(),
+                    "body": u.details,
+                    "incident_id": w.id,
+                    "created_at": at,
+                    "updated_at": at,
+                    "display_at": at,
+                    "affected_components": null,
+                    "deliver_notifications": u.channels.email || u.channels.webhook,
+                    "custom_tweet": null,
+                    "tweet_id": null,
+                })
+            })
+            .collect();
+        json!({
+            "id": w.id,
+            "name": w.title,
+            "status": w.state.statuspage_status(),
+            "created_at": self.time(w.created_at),
+            "updated_at": self.time(w.updated_at),
+            "monitoring_at": null,
+            "resolved_at": w.ended_at.map(|t| self.time(t)),
+            "impact": "maintenance",
+            "shortlink": format!("{}{}", view.base_url, paths::maintenance_dir(&w.id)),
+            "started_at": self.time(w.started_at.unwrap_or(w.starts_at)),
+            "page_id": w.page_id,
+            "incident_updates": updates,
+            "components": affected,
+            "scheduled_for": self.time(w.starts_at),
+            "scheduled_until": self.time(w.ends_at),
         })
     }
 

@@ -12,7 +12,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use herald_core::access::Role;
 use herald_core::incident::{Incident, IncidentState, NewIncident, StatusChange, UpdateDraft};
-use herald_store::{IncidentFilter, IncidentQuery};
+use herald_public::render::statusio;
+use herald_store::{
+    IncidentFilter, IncidentQuery, MAX_LIST_LIMIT, MaintenanceFilter, MaintenanceQuery,
+};
 use serde_json::{Value, json};
 
 use crate::auth::{Principal, authenticate};
@@ -270,8 +273,27 @@ async fn status_summary(
     let components = state.store.components(&page.id).await?;
     let status = state.store.page_status(&page.id).await?;
     let active = newest(&state, &page.id, IncidentFilter::Active).await?;
+    let windows = |filter| {
+        let query = MaintenanceQuery {
+            filter,
+            limit: MAX_LIST_LIMIT,
+            before: None,
+        };
+        state.store.maintenances(&page.id, query, state.now())
+    };
+    let (running, coming) = (
+        windows(MaintenanceFilter::Active).await?,
+        windows(MaintenanceFilter::Upcoming).await?,
+    );
+    let mut coming: Vec<_> = coming.iter().collect();
+    // The public status lists upcoming windows soonest first.
+    coming.sort_by_key(|w| w.starts_at);
+    let maintenance = statusio::Windows {
+        active: running.iter().collect(),
+        upcoming: coming,
+    };
     ok(
         "Get public api status successfully",
-        herald_public::render::statusio::summary(&components, &status, &active),
+        statusio::summary(&components, &status, &active, &maintenance),
     )
 }

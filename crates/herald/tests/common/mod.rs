@@ -384,6 +384,18 @@ pub fn python(script: &str, args: &[&str]) -> String {
     interop("python3", script, args)
 }
 
+/// Runs a Python interop script off the runtime's thread, so the test's server can answer it
+/// meanwhile, and parses the JSON it prints.
+pub async fn python_json(script: &'static str, args: Vec<String>) -> Value {
+    let out = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        python(script, &args)
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{script} printed no JSON ({e}): {out}"))
+}
+
 /// Runs `tests/interop/<script>` with Node (its packages: `tests/interop/package.json`).
 pub fn node(script: &str, args: &[&str]) -> String {
     interop("node", script, args)
