@@ -1,5 +1,11 @@
-//! One public file, rendered once: its bytes, pre-compressed variants and a strong ETag.
+//! One public file, rendered once: its bytes, compressed variants and a strong ETag.
+//!
+//! The variants are made once per file, off the publishing path: [`Asset::warm`] runs right
+//! after a snapshot is swapped in, and a request that comes sooner makes the variant itself
+//! (once; others asking meanwhile wait for it). A change is thus visible before its bytes are
+//! compressed.
 use std::io::Write;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
@@ -14,10 +20,12 @@ const BROTLI_QUALITY: i32 = 6;
 pub struct Asset {
     pub content_type: &'static str,
     pub identity: Bytes,
-    pub gzip: Option<Bytes>,
-    pub brotli: Option<Bytes>,
     /// Strong, of the identity bytes; each encoding answers with its own suffix.
     pub etag: String,
+    compressible: bool,
+    /// `None` inside when compressing did not make the file smaller.
+    gzip: OnceLock<Option<Bytes>>,
+    brotli: OnceLock<Option<Bytes>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,30 +41,52 @@ impl Asset {
         let digest = Sha256::digest(&identity);
         let etag = hex::encode(&digest[..12]);
         let compressible = identity.len() >= COMPRESS_MIN_BYTES && is_text(content_type);
-        let smaller = |compressed: Vec<u8>| {
-            (compressed.len() < identity.len()).then(|| Bytes::from(compressed))
-        };
-        let (gzip, brotli) = if compressible {
-            (smaller(gzip(&identity)), smaller(brotli(&identity)))
-        } else {
-            (None, None)
-        };
         Asset {
             content_type,
             identity,
-            gzip,
-            brotli,
             etag,
+            compressible,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
         }
+    }
+
+    pub fn gzip(&self) -> Option<&Bytes> {
+        self.variant_of(&self.gzip, gzip)
+    }
+
+    pub fn brotli(&self) -> Option<&Bytes> {
+        self.variant_of(&self.brotli, brotli)
+    }
+
+    /// Makes both variants now, so no request has to.
+    pub fn warm(&self) {
+        self.gzip();
+        self.brotli();
+    }
+
+    fn variant_of<'a>(
+        &'a self,
+        cell: &'a OnceLock<Option<Bytes>>,
+        compress: fn(&[u8]) -> Vec<u8>,
+    ) -> Option<&'a Bytes> {
+        if !self.compressible {
+            return None;
+        }
+        cell.get_or_init(|| {
+            let compressed = compress(&self.identity);
+            (compressed.len() < self.identity.len()).then(|| Bytes::from(compressed))
+        })
+        .as_ref()
     }
 
     /// The best variant the client accepts, its bytes and its ETag.
     pub fn variant(&self, accept_encoding: &str) -> (Encoding, &Bytes, String) {
         let accepts = |name: &str| accepted(accept_encoding, name);
-        if let Some(body) = self.brotli.as_ref().filter(|_| accepts("br")) {
+        if let Some(body) = accepts("br").then(|| self.brotli()).flatten() {
             return (Encoding::Brotli, body, format!("\"{}-br\"", self.etag));
         }
-        if let Some(body) = self.gzip.as_ref().filter(|_| accepts("gzip")) {
+        if let Some(body) = accepts("gzip").then(|| self.gzip()).flatten() {
             return (Encoding::Gzip, body, format!("\"{}-gz\"", self.etag));
         }
         (
@@ -143,6 +173,6 @@ mod tests {
     #[test]
     fn small_files_are_not_compressed() {
         let asset = Asset::new("application/json", "{}");
-        assert!(asset.gzip.is_none() && asset.brotli.is_none());
+        assert!(asset.gzip().is_none() && asset.brotli().is_none());
     }
 }

@@ -214,11 +214,13 @@ impl Publisher {
         })
         .await
         .expect("rendering does not panic")?;
-        for snapshot in built {
+        let built: Vec<Arc<PageSnapshot>> = built.into_iter().map(Arc::new).collect();
+        for snapshot in &built {
             self.snapshots
-                .insert(snapshot.page.id.clone(), Arc::new(snapshot));
+                .insert(snapshot.page.id.clone(), snapshot.clone());
         }
         self.publish(default_slug);
+        tokio::task::spawn_blocking(move || built.iter().for_each(|s| s.warm()));
         tracing::debug!(pages = page_ids.len(), elapsed = ?started.elapsed(), "published the public page");
         Ok(())
     }

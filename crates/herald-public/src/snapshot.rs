@@ -138,6 +138,13 @@ impl PageSnapshot {
         View::new(&self.data, self.built_at, self.base_url.clone())
     }
 
+    /// Compresses every file rendered at build; see [`Asset::warm`].
+    pub fn warm(&self) {
+        for asset in self.files.values() {
+            asset.warm();
+        }
+    }
+
     /// Whether `key` names a directory of this page (served as `key/`).
     pub fn has_dir(&self, key: &str) -> bool {
         self.get(&format!("{key}/{}", paths::INDEX)).is_some()

@@ -183,8 +183,8 @@ fn rfc822(t: Timestamp) -> String {
     t.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
-pub fn rss(view: &View) -> String {
-    let entries = entries(view);
+/// RSS 2.0 of `entries` (from [`entries`], shared with the Atom feed).
+pub fn rss(view: &View, entries: &[Entry]) -> String {
     let home = view.base_url.as_str();
     let self_link = format!("{home}{}", paths::RSS);
     let mut x = Xml::new();
@@ -207,9 +207,9 @@ pub fn rss(view: &View) -> String {
             ("type", "application/rss+xml"),
         ],
     );
-    x.leaf("lastBuildDate", &[], &rfc822(feed_updated(view, &entries)));
+    x.leaf("lastBuildDate", &[], &rfc822(feed_updated(view, entries)));
     x.leaf("generator", &[], "Herald");
-    for entry in &entries {
+    for entry in entries {
         x.start("item", &[]);
         x.leaf("title", &[], &entry.title);
         x.leaf("link", &[], &entry.link);
@@ -223,8 +223,8 @@ pub fn rss(view: &View) -> String {
     x.finish()
 }
 
-pub fn atom(view: &View) -> String {
-    let entries = entries(view);
+/// Atom of `entries` (from [`entries`], shared with the RSS feed).
+pub fn atom(view: &View, entries: &[Entry]) -> String {
     let home = view.base_url.as_str();
     let self_link = format!("{home}{}", paths::ATOM);
     let feed_id = format!(
@@ -236,7 +236,7 @@ pub fn atom(view: &View) -> String {
     x.leaf("id", &[], &feed_id);
     x.leaf("title", &[("type", "text")], &feed_title(view));
     x.leaf("subtitle", &[("type", "text")], &feed_description(view));
-    x.leaf("updated", &[], &feed_updated(view, &entries).to_string());
+    x.leaf("updated", &[], &feed_updated(view, entries).to_string());
     x.empty(
         "link",
         &[
@@ -254,7 +254,7 @@ pub fn atom(view: &View) -> String {
     x.leaf("name", &[], &view.page().name);
     x.end();
     x.leaf("generator", &[], "Herald");
-    for entry in &entries {
+    for entry in entries {
         x.start("entry", &[]);
         x.leaf("id", &[], &entry.id);
         x.leaf("title", &[("type", "text")], &entry.title);
@@ -529,7 +529,7 @@ mod tests {
             format!("https://status.example/p/acme/incidents/{:024x}/", 1)
         );
         let atom_id = |v: &View| {
-            let xml = atom(v);
+            let xml = atom(v, &entries(v));
             xml.split("<id>")
                 .nth(1)
                 .unwrap()
@@ -562,7 +562,8 @@ mod tests {
         assert_eq!(entries.len(), FEED_ENTRIES);
         assert_eq!(entries[0].title, "Incident 54");
         assert_eq!(entries[49].title, "Incident 5");
-        let rss = rss(&view(&data, "https://s.example/"));
+        let v = view(&data, "https://s.example/");
+        let rss = rss(&v, &entries);
         assert_eq!(rss.matches("<item>").count(), FEED_ENTRIES);
         assert!(rss.find("Incident 54") < rss.find("Incident 53"));
     }
@@ -611,7 +612,7 @@ mod tests {
             )],
         );
         let v = view(&data, "https://s.example/?a=1&b=\"2\"");
-        for xml in [rss(&v), atom(&v)] {
+        for xml in [rss(&v, &entries(&v)), atom(&v, &entries(&v))] {
             assert!(!xml.contains("<script"), "{xml}");
             assert!(!xml.contains("]]>"), "{xml}");
             assert!(!xml.contains("<i>"), "{xml}");

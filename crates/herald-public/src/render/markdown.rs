@@ -1,4 +1,6 @@
 //! Incident text is Markdown; what reaches a visitor is sanitised HTML.
+use std::sync::LazyLock;
+
 use pulldown_cmark::{Event, Options, Parser, TagEnd, html};
 
 /// Markdown to HTML that is safe to embed. HTML written into the source is shown as the text
@@ -11,12 +13,17 @@ pub fn to_html(markdown: &str) -> String {
     });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, parser);
-    ammonia::Builder::default()
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .url_schemes(["http", "https", "mailto"].into())
-        .clean(&raw)
-        .to_string()
+    SANITISER.clean(&raw).to_string()
 }
+
+/// Built once: a sanitiser's allow-lists cost more to build than most texts do to clean.
+static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .url_schemes(["http", "https", "mailto"].into());
+    builder
+});
 
 /// Markdown reduced to its words, for plain-text outputs (the calendar, titles).
 pub fn to_text(markdown: &str) -> String {

@@ -89,12 +89,24 @@ impl Renderer {
 
 /// The files rendered every time the page changes.
 pub fn eager(renderer: &Renderer, view: &View) -> Result<Vec<(String, Asset)>, RenderError> {
+    // The home page is the largest file: it renders on another core beside the rest.
+    let (home, files) = std::thread::scope(|scope| {
+        let home = scope.spawn(|| html::home(&renderer.env, view));
+        let rest = eager_besides_home(renderer, view);
+        (home.join().expect("rendering does not panic"), rest)
+    });
+    let mut files = files?;
+    files.push((paths::HOME.to_string(), Asset::new(HTML, home?)));
+    Ok(files)
+}
+
+fn eager_besides_home(
+    renderer: &Renderer,
+    view: &View,
+) -> Result<Vec<(String, Asset)>, RenderError> {
     let env = &renderer.env;
+    let entries = feeds::entries(view);
     let mut files = vec![
-        (
-            paths::HOME.to_string(),
-            Asset::new(HTML, html::home(env, view)?),
-        ),
         (
             paths::key_for(&paths::history_dir(1)),
             Asset::new(
@@ -104,11 +116,17 @@ pub fn eager(renderer: &Renderer, view: &View) -> Result<Vec<(String, Asset)>, R
         ),
         (
             paths::RSS.into(),
-            Asset::new("application/rss+xml; charset=utf-8", feeds::rss(view)),
+            Asset::new(
+                "application/rss+xml; charset=utf-8",
+                feeds::rss(view, &entries),
+            ),
         ),
         (
             paths::ATOM.into(),
-            Asset::new("application/atom+xml; charset=utf-8", feeds::atom(view)),
+            Asset::new(
+                "application/atom+xml; charset=utf-8",
+                feeds::atom(view, &entries),
+            ),
         ),
         (
             paths::CALENDAR.into(),

@@ -14,6 +14,8 @@
 //!   components, then groups) or among a group's children, as Statuspage numbers them.
 //! - Times are in the page's time zone with milliseconds, as Statuspage writes them:
 //!   `2022-02-15T13:37:37.407-08:00`, or `…Z` for a UTC page.
+use std::collections::HashMap;
+
 use herald_core::component::{Component, Group};
 use herald_core::incident::{AffectedLocation, Incident, IncidentState};
 use herald_core::maintenance::Maintenance;
@@ -22,7 +24,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
-use crate::data::View;
+use crate::data::{PageData, View};
 use crate::paths;
 
 /// How many incidents `incidents.json` (and maintenances `scheduled-maintenances.json`) list.
@@ -63,14 +65,16 @@ pub fn files(view: &View) -> Vec<(&'static str, Value)> {
     let status = r.status();
     let components = r.components();
     let incident = |i: &Incident| r.incident(i, &components);
+    let unresolved: Vec<Value> = view.active_incidents().map(incident).collect();
+    // An open incident is usually among the recent ones too: its long timeline is built once.
+    let open = |id: &str| unresolved.iter().find(|v| v["id"] == id).cloned();
     let recent: Vec<Value> = view
         .data
         .incidents
         .iter()
         .take(RECENT)
-        .map(|i| incident(i))
+        .map(|i| open(&i.id).unwrap_or_else(|| incident(i)))
         .collect();
-    let unresolved: Vec<Value> = view.active_incidents().map(incident).collect();
     let window = |w: &Maintenance| r.maintenance(w, &components);
     let active: Vec<Value> = view.active_maintenance().into_iter().map(window).collect();
     let upcoming: Vec<Value> = view
@@ -174,13 +178,25 @@ fn state_name(state: IncidentState) -> &'static str {
 struct Render<'v, 'a> {
     view: &'v View<'a>,
     tz: TimeZone,
+    /// When an update last set a level on each location, from one pass over the timelines.
+    last_set: HashMap<&'a str, Timestamp>,
 }
 
 impl<'v, 'a> Render<'v, 'a> {
     fn new(view: &'v View<'a>) -> Self {
         // The zone was validated when the page was saved; UTC keeps a bad row renderable.
         let tz = TimeZone::get(&view.page().time_zone).unwrap_or(TimeZone::UTC);
-        Render { view, tz }
+        let mut last_set: HashMap<&'a str, Timestamp> = HashMap::new();
+        let data: &'a PageData = view.data;
+        for update in data.incidents.iter().flat_map(|i| &i.updates) {
+            for level in &update.levels {
+                let seen = last_set
+                    .entry(level.location_id.as_str())
+                    .or_insert(update.at);
+                *seen = (*seen).max(update.at);
+            }
+        }
+        Render { view, tz, last_set }
     }
 
     fn time(&self, t: Timestamp) -> String {
@@ -222,14 +238,11 @@ impl<'v, 'a> Render<'v, 'a> {
     /// When a component's status last changed: its own last edit, or the last update that set
     /// a level on one of its locations.
     fn updated_at(&self, component: &Component) -> Timestamp {
-        self.view
-            .data
-            .incidents
+        component
+            .locations
             .iter()
-            .flat_map(|i| &i.updates)
-            .filter(|u| u.levels.iter().any(|l| holds(component, l)))
-            .map(|u| u.at)
-            .fold(component.updated_at, Timestamp::max)
+            .filter_map(|l| self.last_set.get(l.id.as_str()))
+            .fold(component.updated_at, |latest, t| latest.max(*t))
     }
 
     /// Ungrouped components, then each group followed by its children.
