@@ -14,7 +14,7 @@ use crate::AppState;
 /// A CDN in front may keep a copy briefly, and serve it stale while Herald is unreachable.
 const CACHE_CONTROL: &str = "public, max-age=10, stale-while-revalidate=30, stale-if-error=86400";
 /// Everything the page loads comes from its own origin.
-const CSP: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Answers every GET or HEAD the other routers did not take.
 pub async fn serve(State(state): State<AppState>, request: Request) -> Response {

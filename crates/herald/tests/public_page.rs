@@ -296,3 +296,64 @@ async fn the_page_keeps_serving_when_the_database_is_gone() {
         assert_eq!(response.text().await.unwrap(), before);
     }
 }
+
+#[tokio::test]
+async fn branding_templates_and_assets_come_from_the_operator() {
+    let assets = tempfile::tempdir().unwrap();
+    std::fs::write(
+        assets.path().join("logo.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
+    let templates = tempfile::tempdir().unwrap();
+    let builtin = include_str!("../../herald-public/templates/history.html");
+    let reworded = builtin.replace("<h1>History</h1>", "<h1>Past events</h1>");
+    std::fs::write(templates.path().join("history.html"), reworded).unwrap();
+    let (assets_dir, templates_dir) = (assets.path().to_path_buf(), templates.path().to_path_buf());
+    let s = Server::start_configured(|config| {
+        config.public.assets_dir = Some(assets_dir);
+        config.public.templates_dir = Some(templates_dir);
+    })
+    .await;
+    s.fixture("acme").await;
+    let branding = json!({"settings": {"branding": {
+        "logo": "/assets/site/logo.svg",
+        "colors": {"accent": "#0a7", "background": "#fffdf8", "text": "#222"},
+        "custom_css": ".banner { border-radius: 0 }",
+        "header_links": [{"label": "Acme <home>", "url": "https://acme.example/"}],
+        "footer_links": [{"label": "Support", "url": "mailto:ops@acme.example"}],
+    }}});
+    s.patch("/api/v1/pages/acme", &s.admin, branding)
+        .await
+        .ok(200);
+    let home = s.public_eventually("/", |b| b.contains("Support")).await;
+    for expected in [
+        "--accent:#0a7",
+        "--bg:#fffdf8",
+        ".banner { border-radius: 0 }",
+        "Acme &lt;home&gt;",
+        "mailto:ops@acme.example",
+        "logo.svg\" alt=\"acme status\"",
+    ] {
+        assert!(home.contains(expected), "{expected} is missing: {home}");
+    }
+    let logo = s.public("/assets/site/logo.svg").await;
+    assert_eq!(logo.status(), 200);
+    assert_eq!(logo.headers()[header::CONTENT_TYPE], "image/svg+xml");
+    let history = s.public("/history/").await.text().await.unwrap();
+    assert!(history.contains("<h1>Past events</h1>"), "{history}");
+
+    // CSS that could close the style element is refused, and the page keeps its branding.
+    let breakout =
+        json!({"settings": {"branding": {"custom_css": "</style><script>alert(1)</script>"}}});
+    let refused = s.patch("/api/v1/pages/acme", &s.admin, breakout).await;
+    refused.assert_problem(422, "invalid-field");
+    assert!(
+        s.public("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("--accent:#0a7")
+    );
+}

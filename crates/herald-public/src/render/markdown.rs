@@ -21,7 +21,9 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
         .link_rel(Some("noopener noreferrer nofollow"))
-        .url_schemes(["http", "https", "mailto"].into());
+        .url_schemes(["http", "https", "mailto"].into())
+        // An image from elsewhere would be a third-party request on every visit.
+        .rm_tags(["img"]);
     builder
 });
 
@@ -57,6 +59,8 @@ mod tests {
         );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
+        let image = to_html("![logo](https://tracker.example/pixel.png)");
+        assert!(!image.contains("<img"), "{image}");
         assert!(!html.contains("javascript:"), "{html}");
     }
 

@@ -85,15 +85,26 @@ impl Server {
     pub async fn start() -> Server {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().to_path_buf();
-        Server::start_in(path, Some(dir)).await
+        Server::start_in(path, Some(dir), |_| {}).await
     }
 
     /// A server over `data_dir`, which the caller keeps alive.
     pub async fn start_on(data_dir: &Path) -> Server {
-        Server::start_in(data_dir.to_path_buf(), None).await
+        Server::start_in(data_dir.to_path_buf(), None, |_| {}).await
     }
 
-    async fn start_in(data_dir: PathBuf, dir: Option<TempDir>) -> Server {
+    /// A server over a fresh data directory, with the test's changes to the configuration.
+    pub async fn start_configured(configure: impl FnOnce(&mut Config)) -> Server {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().to_path_buf();
+        Server::start_in(path, Some(dir), configure).await
+    }
+
+    async fn start_in(
+        data_dir: PathBuf,
+        dir: Option<TempDir>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Server {
         let clock = Arc::new(Mutex::new(START.parse::<Timestamp>().unwrap()));
         let now = *clock.lock().unwrap();
         let store = herald::server::open_store(&data_dir).expect("the store opens");
@@ -103,7 +114,7 @@ impl Server {
         drop(store);
 
         let defaults = Config::default();
-        let config = Config {
+        let mut config = Config {
             data_dir,
             server: ServerConfig {
                 change_poll_ms: 100,
@@ -111,6 +122,7 @@ impl Server {
             },
             ..defaults
         };
+        configure(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
