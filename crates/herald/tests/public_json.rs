@@ -433,7 +433,7 @@ async fn times_are_written_in_the_page_time_zone() {
 }
 
 #[tokio::test]
-async fn maintenance_lists_are_empty_until_herald_schedules_maintenance() {
+async fn maintenance_lists_are_empty_while_no_window_is_scheduled() {
     let s = Server::start().await;
     let f = s.fixture("acme").await;
     let summary = json_when(&s, "/api/v2/summary.json", |v| {
