@@ -44,12 +44,21 @@ pub async fn run(config: &Config, slug: &str, out: &Path, watch: bool) -> anyhow
     }
     let poll = Duration::from_millis(config.server.change_poll_ms.max(10));
     let mut changes = watch_changes(store, poll, Arc::new(Notify::new()));
+    // As the server does, re-render now and then for what moves with the date alone.
+    let mut daily = tokio::time::interval(Duration::from_secs(60));
+    daily.tick().await;
     loop {
-        tokio::select! {
-            changed = changes.changed() => changed.context("stopped following changes")?,
+        let scheduled = tokio::select! {
+            changed = changes.changed() => { changed.context("stopped following changes")?; false }
+            _ = daily.tick() => true,
             _ = tokio::signal::ctrl_c() => return Ok(()),
-        }
-        match publisher.catch_up(Timestamp::now()).await {
+        };
+        let now = Timestamp::now();
+        let refreshed = match publisher.catch_up(now).await {
+            Ok(false) if scheduled => publisher.rebuild_all(now).await.map(|()| true),
+            other => other,
+        };
+        match refreshed {
             Ok(true) => {
                 let snapshot = current(&publisher, slug)?;
                 written = write_site(&snapshot, out, &written)?;
