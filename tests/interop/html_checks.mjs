@@ -34,8 +34,9 @@ const browser = await chromium.launch({
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
   ],
 });
-// Herald's Content-Security-Policy forbids inline scripts, axe's injection included.
-const context = await browser.newContext({ bypassCSP: true });
+// Herald's Content-Security-Policy forbids inline scripts, axe's injection included. A
+// visitor in Berlin should see every time in their own zone once the page's script ran.
+const context = await browser.newContext({ bypassCSP: true, timezoneId: "Europe/Berlin" });
 const report = [];
 let failed = false;
 try {
@@ -46,6 +47,9 @@ try {
       if (new URL(request.url()).origin !== new URL(url).origin) outside.push(request.url());
     });
     await page.goto(url, { waitUntil: "load" });
+    const unlocalised = await page.$$eval("time[datetime]", (times) =>
+      times.map((t) => t.textContent).filter((text) => text.endsWith("UTC")),
+    );
     await page.addScriptTag({ content: axeSource });
     const axe = await page.evaluate(async () =>
       await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
@@ -53,8 +57,11 @@ try {
     await page.close();
     const violations = axe.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.html).slice(0, 3) }));
     const errors = vnuMessages(url).map((m) => ({ line: m.lastLine, message: m.message, extract: m.extract }));
-    if (violations.length || errors.length || outside.length) failed = true;
-    report.push({ url, passes: axe.passes.length, violations, html_errors: errors, third_party_requests: outside });
+    if (violations.length || errors.length || outside.length || unlocalised.length) failed = true;
+    report.push({
+      url, passes: axe.passes.length, violations, html_errors: errors, third_party_requests: outside,
+      times_left_in_utc: unlocalised,
+    });
   }
 } finally {
   await browser.close();

@@ -9,6 +9,7 @@ use std::time::Duration;
 use herald_store::{EventQuery, IncidentQuery, MaintenanceQuery, Store, StoreError};
 use jiff::Timestamp;
 use tokio::sync::watch;
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::asset::Asset;
 use crate::data::PageData;
@@ -40,6 +41,7 @@ pub enum PublishError {
     Assets { dir: String, source: std::io::Error },
 }
 
+/// Where the time is read; tests inject their own.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
 /// Rebuilt at least this often, so that what depends on the date alone (the uptime bars)
@@ -135,6 +137,28 @@ impl Publisher {
         }
         self.rebuild(dirty, now).await?;
         Ok(true)
+    }
+
+    /// Waits for a committed change or the timer, then brings the snapshots up to date:
+    /// `Some(Ok(true))` when it republished, `None` once the changes are no longer followed.
+    pub async fn refresh_next(
+        &mut self,
+        changes: &mut watch::Receiver<i64>,
+        timer: &mut Interval,
+        clock: &Clock,
+    ) -> Option<Result<bool, PublishError>> {
+        let scheduled = tokio::select! {
+            changed = changes.changed() => {
+                changed.ok()?;
+                false
+            }
+            _ = timer.tick() => true,
+        };
+        let now = clock();
+        Some(match self.catch_up(now).await {
+            Ok(false) if scheduled => self.rebuild_all(now).await.map(|()| true),
+            other => other,
+        })
     }
 
     /// Re-renders every page, for what depends on the time alone.
@@ -273,25 +297,20 @@ impl Publisher {
     }
 }
 
-/// Follows changes until the sender goes away: at once when one is signalled, and on a timer.
+/// The timer for [`Publisher::refresh_next`]: first due one period from now.
+pub fn rebuild_timer() -> Interval {
+    let mut timer = tokio::time::interval_at(Instant::now() + REBUILD_EVERY, REBUILD_EVERY);
+    timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    timer
+}
+
+/// Follows changes until the sender goes away, keeping the snapshots current.
 pub async fn run(mut publisher: Publisher, mut changes: watch::Receiver<i64>, clock: Clock) {
-    let mut timer = tokio::time::interval(REBUILD_EVERY);
-    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    timer.tick().await;
-    loop {
-        let scheduled = tokio::select! {
-            changed = changes.changed() => {
-                if changed.is_err() { return; }
-                false
-            }
-            _ = timer.tick() => true,
-        };
-        let now = clock();
-        let result = match publisher.catch_up(now).await {
-            Ok(false) if scheduled => publisher.rebuild_all(now).await,
-            Ok(_) => Ok(()),
-            Err(err) => Err(err),
-        };
+    let mut timer = rebuild_timer();
+    while let Some(result) = publisher
+        .refresh_next(&mut changes, &mut timer, &clock)
+        .await
+    {
         if let Err(err) = result {
             tracing::warn!(%err, "could not refresh the public page; still serving the last snapshot");
         }

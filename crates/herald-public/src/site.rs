@@ -40,13 +40,11 @@ impl SitePages {
     }
 }
 
-/// What the public routes read: swapped whole, read without locks.
+/// What the public routes read: swapped whole, read without locks. The server publishes the
+/// first snapshots before it accepts a request.
 #[derive(Default)]
 pub struct Site {
     current: ArcSwap<SitePages>,
-    /// False until the first snapshot of every page is in: until then `/` cannot tell "no page
-    /// yet" from "not loaded yet".
-    ready: std::sync::atomic::AtomicBool,
 }
 
 impl Site {
@@ -56,10 +54,5 @@ impl Site {
 
     pub fn publish(&self, pages: SitePages) {
         self.current.store(Arc::new(pages));
-        self.ready.store(true, std::sync::atomic::Ordering::Release);
-    }
-
-    pub fn is_ready(&self) -> bool {
-        self.ready.load(std::sync::atomic::Ordering::Acquire)
     }
 }

@@ -22,7 +22,7 @@ use tokio::sync::{Notify, watch};
 pub use problem::ApiError;
 
 /// Where handlers read the time; tests inject their own.
-pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+pub use herald_public::publisher::Clock;
 
 /// Request bodies larger than this are refused with 413 before they are read in full.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;

@@ -1,13 +1,11 @@
 //! The public status page: bytes from the current snapshot, never the database. A page is
 //! found by the request's host name, by `/p/{slug}/`, or is the default page at `/`.
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use herald_public::render::{STYLESHEET, WELCOME_HTML};
-use herald_public::{Asset, Encoding, PageSnapshot, paths};
+use herald_public::{Asset, Encoding, paths};
 
 use crate::AppState;
 
@@ -25,59 +23,42 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
         )
             .into_response();
     }
-    if !state.site.is_ready() {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "1")],
-            "Herald is starting; try again in a moment.\n",
-        )
-            .into_response();
-    }
     let pages = state.site.pages();
     let path = request.uri().path();
     let headers = request.headers();
 
-    let (snapshot, rest, prefix) = match path.strip_prefix("/p/") {
+    // The page, the path within it, and where the page's root is on this host.
+    let (snapshot, rest, root) = match path.strip_prefix("/p/") {
         Some(after) => {
-            let (slug, rest) = after.split_once('/').unwrap_or((after, ""));
-            let Some(snapshot) = pages.by_slug(slug) else {
-                return not_found();
-            };
-            if !after.contains('/') {
-                return redirect(&format!("/p/{slug}/"));
-            }
-            (snapshot.clone(), rest.to_string(), format!("/p/{slug}/"))
-        }
-        None => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-            let rest = path.trim_start_matches('/').to_string();
-            // Status.io's public API names its page by id, on any host.
-            if let Some(page_id) = rest.strip_prefix("1.0/status/") {
-                return match pages.by_id(page_id) {
-                    Some(snapshot) => send(snapshot, &rest, headers),
+            let Some((slug, rest)) = after.split_once('/') else {
+                return match pages.by_slug(after) {
+                    Some(_) => redirect(&format!("/p/{after}/")),
                     None => not_found(),
                 };
+            };
+            match pages.by_slug(slug) {
+                Some(snapshot) => (snapshot, rest, &path[..path.len() - rest.len()]),
+                None => return not_found(),
             }
-            match pages.for_host(host) {
-                Some(snapshot) => (snapshot.clone(), rest, "/".to_string()),
-                None if pages.by_slug.is_empty() => return welcome(&rest),
+        }
+        None => {
+            let rest = path.trim_start_matches('/');
+            // Status.io's public API names its page by id, on any host.
+            let by_id = rest.strip_prefix("1.0/status/").map(|id| pages.by_id(id));
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            match by_id.unwrap_or_else(|| pages.for_host(host)) {
+                Some(snapshot) => (snapshot, rest, "/"),
+                None if by_id.is_none() && pages.by_slug.is_empty() => return welcome(rest),
                 None => return not_found(),
             }
         }
     };
-    if snapshot.get(&paths::key_for(&rest)).is_none()
-        && !rest.is_empty()
-        && !rest.ends_with('/')
-        && snapshot.has_dir(&rest)
-    {
-        return redirect(&format!("{prefix}{rest}/"));
-    }
-    send(&snapshot, &rest, headers)
-}
-
-fn send(snapshot: &Arc<PageSnapshot>, rest: &str, headers: &HeaderMap) -> Response {
     match snapshot.get(&paths::key_for(rest)) {
         Some(asset) => respond(&asset, headers),
+        // A page's directories are served with their slash, so relative links resolve.
+        None if !rest.is_empty() && !rest.ends_with('/') && snapshot.has_dir(rest) => {
+            redirect(&format!("{root}{rest}/"))
+        }
         None => not_found(),
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use herald_public::publisher::Clock;
 use herald_public::{PageSnapshot, PublishOptions, Publisher, Site};
 use herald_store::{Store, watch_changes};
 use jiff::Timestamp;
@@ -44,19 +45,14 @@ pub async fn run(config: &Config, slug: &str, out: &Path, watch: bool) -> anyhow
     }
     let poll = Duration::from_millis(config.server.change_poll_ms.max(10));
     let mut changes = watch_changes(store, poll, Arc::new(Notify::new()));
-    // As the server does, re-render now and then for what moves with the date alone.
-    let mut daily = tokio::time::interval(Duration::from_secs(60));
-    daily.tick().await;
+    let mut timer = herald_public::publisher::rebuild_timer();
+    let clock: Clock = Arc::new(Timestamp::now);
     loop {
-        let scheduled = tokio::select! {
-            changed = changes.changed() => { changed.context("stopped following changes")?; false }
-            _ = daily.tick() => true,
+        let refreshed = tokio::select! {
+            next = publisher.refresh_next(&mut changes, &mut timer, &clock) => {
+                next.context("stopped following changes")?
+            }
             _ = tokio::signal::ctrl_c() => return Ok(()),
-        };
-        let now = Timestamp::now();
-        let refreshed = match publisher.catch_up(now).await {
-            Ok(false) if scheduled => publisher.rebuild_all(now).await.map(|()| true),
-            other => other,
         };
         match refreshed {
             Ok(true) => {

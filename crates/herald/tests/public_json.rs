@@ -2,19 +2,8 @@
 //! `/1.0/status/{page_id}`, as the clients written for those products read them.
 mod common;
 
-use common::{Fixture, Server, Tok};
+use common::{Fixture, Server, Tok, json_when};
 use serde_json::{Value, json};
-
-/// The public files follow writes within milliseconds: waits for `path` to parse and satisfy
-/// `seen`, and returns it.
-async fn json_when(s: &Server, path: &str, seen: impl Fn(&Value) -> bool) -> Value {
-    let body = s
-        .public_eventually(path, |b| {
-            serde_json::from_str::<Value>(b).is_ok_and(|v| seen(&v))
-        })
-        .await;
-    serde_json::from_str(&body).unwrap()
-}
 
 /// The entry named `name` in a list of Statuspage components or incidents.
 fn find<'v>(list: &'v Value, name: &str) -> Option<&'v Value> {

@@ -2,15 +2,8 @@
 //! own page, history, Statuspage and Status.io JSON, the feeds and the calendar.
 mod common;
 
-use common::{Server, plus_mins};
+use common::{Server, json_when, plus_mins};
 use serde_json::{Value, json};
-
-async fn public_json(s: &Server, path: &str, seen: impl Fn(&Value) -> bool) -> Value {
-    let body = s
-        .public_eventually(path, |b| serde_json::from_str(b).is_ok_and(|v| seen(&v)))
-        .await;
-    serde_json::from_str(&body).unwrap()
-}
 
 async fn calendar(s: &Server) -> Value {
     common::python_json("calendar_ics.py", vec![s.url("/maintenance.ics")]).await
@@ -47,7 +40,7 @@ async fn a_window_is_announced_rescheduled_run_and_remembered() {
         page.contains("<strong>primary</strong>") && page.contains("API (US East)"),
         "{page}"
     );
-    let upcoming = public_json(&s, "/api/v2/scheduled-maintenances/upcoming.json", |v| {
+    let upcoming = json_when(&s, "/api/v2/scheduled-maintenances/upcoming.json", |v| {
         v["scheduled_maintenances"]
             .as_array()
             .is_some_and(|l| l.len() == 1)
@@ -64,7 +57,7 @@ async fn a_window_is_announced_rescheduled_run_and_remembered() {
             .starts_with(&at(120)[..16]),
         "{listed}"
     );
-    let statusio = public_json(&s, &format!("/1.0/status/{}", f.page_id), |v| {
+    let statusio = json_when(&s, &format!("/1.0/status/{}", f.page_id), |v| {
         v["result"]["maintenance"]["upcoming"]
             .as_array()
             .is_some_and(|l| l.len() == 1)
@@ -113,19 +106,19 @@ async fn a_window_is_announced_rescheduled_run_and_remembered() {
         home.contains("<span>US East</span><span class=\"badge under_maintenance\">"),
         "{home}"
     );
-    let active = public_json(&s, "/api/v2/scheduled-maintenances/active.json", |v| {
+    let active = json_when(&s, "/api/v2/scheduled-maintenances/active.json", |v| {
         v["scheduled_maintenances"]
             .as_array()
             .is_some_and(|l| l.len() == 1)
     })
     .await;
     assert_eq!(active["scheduled_maintenances"][0]["status"], "in_progress");
-    let summary = public_json(&s, "/api/v2/summary.json", |v| {
+    let summary = json_when(&s, "/api/v2/summary.json", |v| {
         v["status"]["indicator"] == "maintenance"
     })
     .await;
     assert_eq!(summary["scheduled_maintenances"][0]["id"], id.as_str());
-    let statusio = public_json(&s, &format!("/1.0/status/{}", f.page_id), |v| {
+    let statusio = json_when(&s, &format!("/1.0/status/{}", f.page_id), |v| {
         v["result"]["maintenance"]["active"]
             .as_array()
             .is_some_and(|l| l.len() == 1)
@@ -156,7 +149,7 @@ async fn a_window_is_announced_rescheduled_run_and_remembered() {
         })
         .await;
     assert!(rss.contains("The upgrade is complete."), "{rss}");
-    let all = public_json(&s, "/api/v2/scheduled-maintenances.json", |v| {
+    let all = json_when(&s, "/api/v2/scheduled-maintenances.json", |v| {
         v["scheduled_maintenances"][0]["status"] == "completed"
     })
     .await;

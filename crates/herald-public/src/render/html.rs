@@ -282,18 +282,8 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
         } else {
             Vec::new()
         },
-        uptime: uptimes
-            .get(&c.id)
-            .map(|u| uptime_bar(&c.name, u))
-            .unwrap_or_else(|| {
-                uptime_bar(
-                    &c.name,
-                    &Uptime {
-                        days: Vec::new(),
-                        percent: None,
-                    },
-                )
-            }),
+        // Every component of the page has its history.
+        uptime: uptime_bar(&c.name, &uptimes[&c.id]),
     };
     let mut groups: Vec<GroupEntry> = Vec::new();
     let ungrouped: Vec<_> = data

@@ -159,3 +159,213 @@ fn seconds(from: Timestamp, to: Timestamp) -> f64 {
         0.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use herald_core::component::{Component, Location};
+    use herald_core::incident::{
+        AffectedLocation, Channels, Incident, IncidentState, Severity, Update,
+    };
+    use herald_core::page::{Page, PageSettings};
+    use jiff::civil::date;
+
+    use super::*;
+    use crate::data::PageData;
+
+    /// Noon on 2025-06-02, "today" for every test.
+    fn now() -> Timestamp {
+        "2025-06-02T12:00:00Z".parse().unwrap()
+    }
+
+    fn hours_ago(hours: i64) -> Timestamp {
+        now() - SignedDuration::from_hours(hours)
+    }
+
+    fn page_with(created: Timestamp, incidents: Vec<Incident>) -> PageData {
+        let component = Component {
+            id: "api".into(),
+            page_id: "p".into(),
+            group_id: None,
+            name: "API".into(),
+            description: String::new(),
+            position: 0,
+            locations: ["east", "west"]
+                .iter()
+                .enumerate()
+                .map(|(i, id)| Location {
+                    id: (*id).into(),
+                    component_id: "api".into(),
+                    name: (*id).into(),
+                    position: i as i64,
+                    override_level: None,
+                })
+                .collect(),
+            created_at: created,
+            updated_at: created,
+        };
+        let mut data = PageData {
+            page: Page {
+                id: "p".into(),
+                slug: "p".into(),
+                name: "P".into(),
+                time_zone: "UTC".into(),
+                settings: PageSettings::default(),
+                created_at: created,
+                updated_at: created,
+            },
+            groups: Vec::new(),
+            components: vec![component],
+            incidents: Vec::new(),
+            maintenance: Vec::new(),
+        };
+        for incident in incidents {
+            data.upsert_incident(incident);
+        }
+        data
+    }
+
+    /// An incident holding `location` at `level` from `start` for `minutes`, then resolved.
+    fn outage(
+        id: &str,
+        location: &str,
+        level: StatusLevel,
+        start: Timestamp,
+        minutes: i64,
+    ) -> Incident {
+        let end = start + SignedDuration::from_mins(minutes);
+        let update = |n: &str, state, level, at| Update {
+            id: format!("{id}{n}"),
+            state,
+            details: String::new(),
+            levels: vec![AffectedLocation {
+                location_id: location.into(),
+                level,
+            }],
+            subject: String::new(),
+            channels: Channels::default(),
+            author: "test".into(),
+            at,
+            next_update_in: None,
+        };
+        Incident {
+            id: id.into(),
+            page_id: "p".into(),
+            title: id.into(),
+            severity: Severity::new(3).unwrap(),
+            severity_reason: None,
+            state: IncidentState::Resolved,
+            affected: vec![AffectedLocation {
+                location_id: location.into(),
+                level: StatusLevel::Operational,
+            }],
+            updates: vec![
+                update("a", IncidentState::Investigating, level, start),
+                update("b", IncidentState::Resolved, StatusLevel::Operational, end),
+            ],
+            postmortem_url: None,
+            recurrences: 0,
+            created_at: start,
+            updated_at: end,
+            resolved_at: Some(end),
+        }
+    }
+
+    fn api_uptime(data: &PageData) -> Uptime {
+        let view = View::new(data, now(), "https://s.example/".into());
+        uptime_by_component(&view).remove("api").unwrap()
+    }
+
+    #[test]
+    fn each_day_shows_the_worst_level_any_location_had() {
+        let three_days_ago = hours_ago(3 * 24);
+        let data = page_with(
+            hours_ago(200 * 24),
+            vec![
+                outage(
+                    "a",
+                    "east",
+                    StatusLevel::DegradedPerformance,
+                    three_days_ago,
+                    60,
+                ),
+                outage(
+                    "b",
+                    "west",
+                    StatusLevel::ServiceDisruption,
+                    three_days_ago,
+                    30,
+                ),
+            ],
+        );
+        let uptime = api_uptime(&data);
+        assert_eq!(uptime.days.len(), DAYS);
+        assert_eq!(uptime.days[DAYS - 1].date, date(2025, 6, 2));
+        assert_eq!(uptime.days[DAYS - 4].date, date(2025, 5, 30));
+        assert_eq!(
+            uptime.days[DAYS - 4].level,
+            Some(StatusLevel::ServiceDisruption)
+        );
+        let others = uptime
+            .days
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != DAYS - 4);
+        assert!(
+            others
+                .into_iter()
+                .all(|(_, d)| d.level == Some(StatusLevel::Operational))
+        );
+    }
+
+    #[test]
+    fn uptime_counts_major_outages_fully_partial_ones_at_30_percent_and_overlaps_once() {
+        let start = hours_ago(10 * 24);
+        let data = page_with(
+            hours_ago(200 * 24),
+            vec![
+                // Two hours major, with a partial outage inside it that must not count again.
+                outage("major", "east", StatusLevel::ServiceDisruption, start, 120),
+                outage(
+                    "inside",
+                    "west",
+                    StatusLevel::PartialServiceDisruption,
+                    start,
+                    60,
+                ),
+                // One hour partial on its own, and a degraded hour that costs nothing.
+                outage(
+                    "partial",
+                    "west",
+                    StatusLevel::PartialServiceDisruption,
+                    hours_ago(5 * 24),
+                    60,
+                ),
+                outage(
+                    "slow",
+                    "east",
+                    StatusLevel::DegradedPerformance,
+                    hours_ago(4 * 24),
+                    60,
+                ),
+            ],
+        );
+        let window_start = date(2025, 3, 5)
+            .to_zoned(TimeZone::UTC)
+            .unwrap()
+            .timestamp();
+        let observed = now().duration_since(window_start).as_secs_f64();
+        let down = 2.0 * 3600.0 + 0.3 * 3600.0;
+        let expected = 100.0 * (1.0 - down / observed);
+        let percent = api_uptime(&data).percent.unwrap();
+        assert!((percent - expected).abs() < 1e-9, "{percent} != {expected}");
+    }
+
+    #[test]
+    fn days_before_the_component_existed_have_no_data() {
+        let data = page_with(hours_ago(36), Vec::new());
+        let uptime = api_uptime(&data);
+        assert!(uptime.days[..DAYS - 2].iter().all(|d| d.level.is_none()));
+        assert_eq!(uptime.days[DAYS - 2].level, Some(StatusLevel::Operational));
+        assert_eq!(uptime.percent, Some(100.0));
+    }
+}

@@ -285,12 +285,10 @@ async fn status_summary(
         windows(MaintenanceFilter::Active).await?,
         windows(MaintenanceFilter::Upcoming).await?,
     );
-    let mut coming: Vec<_> = coming.iter().collect();
-    // The public status lists upcoming windows soonest first.
-    coming.sort_by_key(|w| w.starts_at);
+    // The store lists the latest start first; the public status, the soonest.
     let maintenance = statusio::Windows {
         active: running.iter().collect(),
-        upcoming: coming,
+        upcoming: coming.iter().rev().collect(),
     };
     ok(
         "Get public api status successfully",

@@ -388,6 +388,16 @@ impl Server {
     }
 }
 
+/// [`Server::public_eventually`] for a JSON file: waits until it parses and satisfies `seen`.
+pub async fn json_when(s: &Server, path: &str, seen: impl Fn(&Value) -> bool) -> Value {
+    let body = s
+        .public_eventually(path, |b| {
+            serde_json::from_str::<Value>(b).is_ok_and(|v| seen(&v))
+        })
+        .await;
+    serde_json::from_str(&body).unwrap()
+}
+
 /// Runs `tests/interop/<script>` with Python and returns what it printed; fails the test with
 /// the script's output when it fails. The scripts use real third-party clients
 /// (`tests/interop/requirements.txt`). It blocks while the script runs, so a test that has
