@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod branding;
+pub mod broadcast;
 pub mod cadence;
 pub mod component;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod maintenance;
 pub mod page;
 pub mod preview;
 pub mod status;
+pub mod subscriber;
 pub mod text;
 
 pub use error::DomainError;

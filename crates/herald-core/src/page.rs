@@ -31,6 +31,9 @@ pub struct PageSettings {
     pub branding: Branding,
     /// A host name that serves this page at its root (`https://status.example.com/`).
     pub host: Option<String>,
+    /// Who is told when Herald stops delivering to a subscriber (an endpoint failing for days,
+    /// or gone).
+    pub admin_emails: Vec<String>,
 }
 
 impl Default for PageSettings {
@@ -41,6 +44,7 @@ impl Default for PageSettings {
             lint: LintRules::default(),
             branding: Branding::default(),
             host: None,
+            admin_emails: Vec::new(),
         }
     }
 }
@@ -77,6 +81,14 @@ pub fn validate_page_fields(fields: &PageFields) -> Result<(), DomainError> {
     fields.settings.cadence.validate()?;
     fields.settings.lint.validate()?;
     validate_branding(&fields.settings.branding)?;
+    for address in &fields.settings.admin_emails {
+        crate::subscriber::email_address(address).map_err(|_| {
+            DomainError::invalid(
+                "settings.admin_emails",
+                format!("{address:?} is not an email address such as ops@example.com"),
+            )
+        })?;
+    }
     fields
         .settings
         .host

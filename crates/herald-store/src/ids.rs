@@ -14,6 +14,17 @@ pub(crate) fn new_secret() -> String {
     format!("hrld_{}", hex::encode(random))
 }
 
+/// A webhook signing secret as Standard Webhooks writes it: `whsec_` and base64 of 32 random
+/// bytes.
+pub(crate) fn new_webhook_secret() -> String {
+    use base64::Engine;
+    let random: [u8; 32] = rand::random();
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(random)
+    )
+}
+
 /// Secrets are random and long, so one SHA-256 is enough to store them safely.
 pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -41,5 +52,7 @@ mod tests {
         assert!(s.starts_with("hrld_") && s.len() == 69);
         assert_eq!(hash_secret(&s), hash_secret(&s));
         assert_ne!(hash_secret(&s), hash_secret("other"));
+        let w = new_webhook_secret();
+        assert!(w.starts_with("whsec_") && w.len() == 6 + 44, "{w}");
     }
 }

@@ -3,18 +3,21 @@
 //! audit events and commits, or changes nothing.
 #![forbid(unsafe_code)]
 
+mod delivery_types;
 mod error;
 mod ids;
 pub mod sqlite;
 mod types;
 mod watch;
 
+pub use delivery_types::*;
 pub use error::StoreError;
 pub use ids::{hash_secret, new_id};
 pub use types::*;
 pub use watch::watch_changes;
 
 use async_trait::async_trait;
+use herald_core::Id;
 use herald_core::access::Role;
 use herald_core::component::{Component, Group};
 use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
@@ -22,6 +25,7 @@ use herald_core::maintenance::{Maintenance, MaintenanceDraft, NewMaintenance, Re
 use herald_core::page::{Page, PageFields};
 use herald_core::preview::Preview;
 use herald_core::status::{PageStatus, StatusLevel};
+use herald_core::subscriber::{NewSubscriber, Subscriber};
 use jiff::Timestamp;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -218,6 +222,95 @@ pub trait Store: Send + Sync + 'static {
         secret: &str,
         now: Timestamp,
     ) -> Result<Option<Token>>;
+
+    /// A new subscriber. An email subscriber not marked confirmed is pending until its owner
+    /// follows the confirmation link; a webhook gets its signing secret, returned this once.
+    async fn create_subscriber(
+        &self,
+        actor: &str,
+        page: &str,
+        new: NewSubscriber,
+        now: Timestamp,
+    ) -> Result<CreatedSubscriber>;
+    /// A visitor asked for email updates on the public page.
+    async fn request_subscription(
+        &self,
+        page: &str,
+        address: String,
+        components: Vec<Id>,
+        now: Timestamp,
+    ) -> Result<SubscribeRequest>;
+    async fn subscribers(&self, page: &str, query: SubscriberQuery) -> Result<Vec<Subscriber>>;
+    /// A subscriber of the page; `page` None finds it on any page (for its own signed links).
+    async fn subscriber(&self, page: Option<&str>, id: &str) -> Result<Subscriber>;
+    async fn update_subscriber(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        patch: SubscriberPatch,
+        now: Timestamp,
+    ) -> Result<Subscriber>;
+    async fn delete_subscriber(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<()>;
+    async fn confirm_subscriber(&self, id: &str, now: Timestamp) -> Result<Subscriber>;
+    /// A new webhook signing secret; the previous one keeps signing for a day.
+    async fn rotate_subscriber_secret(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<CreatedSubscriber>;
+    async fn enable_subscriber(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Subscriber>;
+    /// Every broadcast about an incident or maintenance window, with per-channel progress.
+    async fn delivery_report(&self, page: &str, subject_id: &str) -> Result<Vec<DeliveryReport>>;
+    /// This installation's key for signing subscribers' links, made on first use.
+    async fn link_key(&self) -> Result<Vec<u8>>;
+
+    /// Takes up to `limit` due jobs; each comes due again at `lease_until` unless finished or
+    /// moved on before.
+    async fn claim_jobs(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease_until: Timestamp,
+    ) -> Result<Vec<Job>>;
+    async fn broadcast(&self, id: &str) -> Result<Broadcast>;
+    /// The next subscribers of a fan-out after `after`, in id order.
+    async fn fanout_batch(
+        &self,
+        broadcast: &Broadcast,
+        after: Option<&str>,
+        limit: u32,
+        now: Timestamp,
+    ) -> Result<Vec<Target>>;
+    /// One transaction: a fan-out batch's outcomes, its hand-offs, and its cursor.
+    async fn record_batch(&self, batch: BatchRecord, now: Timestamp) -> Result<()>;
+    /// The subscriber a delivery job is for, with its signing secrets; None when gone.
+    async fn target(&self, subscriber_id: &str, now: Timestamp) -> Result<Option<Target>>;
+    /// A delivery job's outcome.
+    async fn settle_delivery(
+        &self,
+        job_id: i64,
+        broadcast_id: &str,
+        settled: Settled,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// A confirmation or notice job done, or moot.
+    async fn finish_job(&self, job_id: i64) -> Result<()>;
+    async fn retry_job(&self, job_id: i64, at: Timestamp, error: String) -> Result<()>;
 
     /// The audit log, oldest first.
     async fn events(&self, query: EventQuery) -> Result<Vec<EventRecord>>;

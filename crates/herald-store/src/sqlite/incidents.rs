@@ -1,5 +1,6 @@
 //! Incidents: load the state the rules need, let the core decide, persist what it decided.
 use herald_core::Id;
+use herald_core::broadcast;
 use herald_core::component::Location;
 use herald_core::incident::{
     self, AffectedLocation, Decision, Incident, IncidentEdit, NewIds, NewIncident, PageContext,
@@ -13,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::listing::Listing;
-use super::{components, events};
+use super::{components, delivery, events};
 use crate::{IncidentFilter, IncidentQuery, Result, StoreError, new_id};
 
 pub(super) fn context<'a>(page: &'a Page, locations: &'a [Location]) -> PageContext<'a> {
@@ -34,7 +35,7 @@ pub fn create(
         update: new_id(),
     };
     let decision = incident::create(context(page, &locations), &recent, ids, new, actor, now)?;
-    commit(conn, actor, &page.id, decision, 0, now)
+    commit(conn, actor, page, decision, 0, now)
 }
 
 pub fn post_update(
@@ -55,7 +56,7 @@ pub fn post_update(
         actor,
         now,
     )?;
-    commit(conn, actor, &page.id, decision, current.updates.len(), now)
+    commit(conn, actor, page, decision, current.updates.len(), now)
 }
 
 pub fn edit(
@@ -69,7 +70,7 @@ pub fn edit(
     let current = get(conn, &page.id, id)?;
     let locations = components::page_locations(conn, &page.id)?;
     let decision = incident::edit(&current, context(page, &locations), edit, now)?;
-    commit(conn, actor, &page.id, decision, current.updates.len(), now)
+    commit(conn, actor, page, decision, current.updates.len(), now)
 }
 
 pub fn set_postmortem(
@@ -82,21 +83,30 @@ pub fn set_postmortem(
 ) -> Result<Incident> {
     let current = get(conn, &page.id, id)?;
     let decision = incident::set_postmortem(&current, url, now)?;
-    commit(conn, actor, &page.id, decision, current.updates.len(), now)
+    commit(conn, actor, page, decision, current.updates.len(), now)
 }
 
 /// Persists what the rules decided: the incident (its first `persisted_updates` updates are
-/// already stored), then the audit events.
+/// already stored), the audit events, and the broadcast a published change calls for.
 fn commit(
     conn: &Connection,
     actor: &str,
-    page_id: &str,
+    page: &Page,
     decision: Decision,
     persisted_updates: usize,
     now: Timestamp,
 ) -> Result<Incident> {
     save(conn, &decision.incident, persisted_updates)?;
-    events::append_all(conn, Some(page_id), actor, now, &decision.events)?;
+    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
+    let incident = &decision.incident;
+    delivery::announce(
+        conn,
+        page,
+        &decision.events,
+        incident,
+        now,
+        |kind, locations| broadcast::for_incident(kind, incident, locations, &page.settings.lint),
+    )?;
     Ok(decision.incident)
 }
 

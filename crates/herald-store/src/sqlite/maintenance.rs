@@ -1,5 +1,6 @@
 //! Maintenance windows: load what the rules need, let the core decide, persist the decision.
 use herald_core::Id;
+use herald_core::broadcast;
 use herald_core::maintenance::{
     self, Decision, Maintenance, MaintenanceDraft, MaintenanceUpdate, NewMaintenance, Reschedule,
 };
@@ -11,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::incidents::context;
 use super::listing::Listing;
-use super::{components, events};
+use super::{components, delivery, events};
 use crate::{MaintenanceFilter, MaintenanceQuery, Result, StoreError, new_id};
 
 const WHAT: &str = "maintenance window";
@@ -32,7 +33,7 @@ pub fn schedule(
         actor,
         now,
     )?;
-    commit(conn, actor, &page.id, decision, 0, now)
+    commit(conn, actor, page, decision, 0, now)
 }
 
 pub fn post_update(
@@ -45,7 +46,7 @@ pub fn post_update(
 ) -> Result<Maintenance> {
     let current = get(conn, &page.id, id)?;
     let decision = maintenance::post_update(&current, new_id(), draft, actor, now)?;
-    commit(conn, actor, &page.id, decision, current.updates.len(), now)
+    commit(conn, actor, page, decision, current.updates.len(), now)
 }
 
 pub fn reschedule(
@@ -58,7 +59,7 @@ pub fn reschedule(
 ) -> Result<Maintenance> {
     let current = get(conn, &page.id, id)?;
     let decision = maintenance::reschedule(&current, page, new_id(), times, actor, now)?;
-    commit(conn, actor, &page.id, decision, current.updates.len(), now)
+    commit(conn, actor, page, decision, current.updates.len(), now)
 }
 
 pub fn set_automation(
@@ -71,7 +72,7 @@ pub fn set_automation(
 ) -> Result<Maintenance> {
     let current = get(conn, &page.id, id)?;
     let decision = maintenance::set_automation(&current, enabled, now)?;
-    commit(conn, actor, &page.id, decision, current.updates.len(), now)
+    commit(conn, actor, page, decision, current.updates.len(), now)
 }
 
 pub fn delete(conn: &Connection, actor: &str, page: &Page, id: &str, now: Timestamp) -> Result<()> {
@@ -91,15 +92,25 @@ pub fn delete(conn: &Connection, actor: &str, page: &Page, id: &str, now: Timest
 fn commit(
     conn: &Connection,
     actor: &str,
-    page_id: &str,
+    page: &Page,
     decision: Decision,
     persisted_updates: usize,
     now: Timestamp,
 ) -> Result<Maintenance> {
-    if !decision.events.is_empty() {
-        save(conn, &decision.maintenance, persisted_updates)?;
-        events::append_all(conn, Some(page_id), actor, now, &decision.events)?;
+    if decision.events.is_empty() {
+        return Ok(decision.maintenance);
     }
+    save(conn, &decision.maintenance, persisted_updates)?;
+    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
+    let window = &decision.maintenance;
+    delivery::announce(
+        conn,
+        page,
+        &decision.events,
+        window,
+        now,
+        |kind, locations| broadcast::for_maintenance(kind, window, locations, &page.settings.lint),
+    )?;
     Ok(decision.maintenance)
 }
 

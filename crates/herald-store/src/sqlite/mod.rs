@@ -2,6 +2,7 @@
 //! connection, each command in one IMMEDIATE transaction; reads use a small pool.
 mod codec;
 mod components;
+mod delivery;
 mod events;
 mod incidents;
 mod listing;
@@ -9,6 +10,7 @@ mod maintenance;
 mod migrations;
 mod pages;
 mod status;
+mod subscribers;
 mod tokens;
 
 use std::path::Path;
@@ -17,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use herald_core::Id;
 use herald_core::access::Role;
 use herald_core::component::{Component, Group};
 use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
@@ -24,14 +27,16 @@ use herald_core::maintenance::{Maintenance, MaintenanceDraft, NewMaintenance, Re
 use herald_core::page::{Page, PageFields};
 use herald_core::preview::Preview;
 use herald_core::status::{PageStatus, StatusLevel};
+use herald_core::subscriber::{NewSubscriber, Subscriber};
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use migrations::SCHEMA_VERSION;
 
 use crate::{
-    ComponentPatch, EventQuery, EventRecord, IncidentQuery, MaintenanceQuery, NewComponent,
-    NewToken, PagePatch, Result, Store, StoreError, Token,
+    BatchRecord, Broadcast, ComponentPatch, CreatedSubscriber, DeliveryReport, EventQuery,
+    EventRecord, IncidentQuery, Job, MaintenanceQuery, NewComponent, NewToken, PagePatch, Result,
+    Settled, Store, StoreError, SubscribeRequest, SubscriberPatch, SubscriberQuery, Target, Token,
 };
 
 const READERS: usize = 4;
@@ -590,6 +595,197 @@ impl Store for SqliteStore {
                 .await?;
         }
         Ok(Some(token))
+    }
+
+    async fn create_subscriber(
+        &self,
+        actor: &str,
+        page: &str,
+        new: NewSubscriber,
+        now: Timestamp,
+    ) -> Result<CreatedSubscriber> {
+        let (actor, page) = (owned(actor), owned(page));
+        self.write(move |tx| {
+            subscribers::create(tx, &actor, &pages::get(tx, &page)?, new, micros(now))
+        })
+        .await
+    }
+
+    async fn request_subscription(
+        &self,
+        page: &str,
+        address: String,
+        components: Vec<Id>,
+        now: Timestamp,
+    ) -> Result<SubscribeRequest> {
+        let page = owned(page);
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            subscribers::request(tx, &page, address, components, micros(now))
+        })
+        .await
+    }
+
+    async fn subscribers(&self, page: &str, query: SubscriberQuery) -> Result<Vec<Subscriber>> {
+        let page = owned(page);
+        self.read(move |tx| subscribers::list(tx, &pages::get(tx, &page)?.id, &query))
+            .await
+    }
+
+    async fn subscriber(&self, page: Option<&str>, id: &str) -> Result<Subscriber> {
+        let (page, id) = (page.map(owned), owned(id));
+        self.read(move |tx| {
+            let page_id = page.map(|p| pages::get(tx, &p)).transpose()?.map(|p| p.id);
+            subscribers::get(tx, page_id.as_deref(), &id)
+        })
+        .await
+    }
+
+    async fn update_subscriber(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        patch: SubscriberPatch,
+        now: Timestamp,
+    ) -> Result<Subscriber> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            subscribers::update(tx, &actor, &page.id, &id, patch, micros(now))
+        })
+        .await
+    }
+
+    async fn delete_subscriber(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            subscribers::delete(tx, &actor, &pages::get(tx, &page)?.id, &id, micros(now))
+        })
+        .await
+    }
+
+    async fn confirm_subscriber(&self, id: &str, now: Timestamp) -> Result<Subscriber> {
+        let id = owned(id);
+        self.write(move |tx| subscribers::confirm(tx, &id, micros(now)))
+            .await
+    }
+
+    async fn rotate_subscriber_secret(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<CreatedSubscriber> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            subscribers::rotate_secret(tx, &actor, &page.id, &id, micros(now))
+        })
+        .await
+    }
+
+    async fn enable_subscriber(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Subscriber> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            subscribers::enable(tx, &actor, &pages::get(tx, &page)?.id, &id, micros(now))
+        })
+        .await
+    }
+
+    async fn delivery_report(&self, page: &str, subject_id: &str) -> Result<Vec<DeliveryReport>> {
+        let (page, subject_id) = (owned(page), owned(subject_id));
+        self.read(move |tx| delivery::report(tx, &pages::get(tx, &page)?.id, &subject_id))
+            .await
+    }
+
+    async fn link_key(&self) -> Result<Vec<u8>> {
+        self.write(|tx| {
+            let fresh: [u8; 32] = rand::random();
+            tx.execute(
+                "INSERT OR IGNORE INTO server_keys (name, secret) VALUES ('links', ?1)",
+                [fresh.as_slice()],
+            )?;
+            Ok(tx.query_row(
+                "SELECT secret FROM server_keys WHERE name = 'links'",
+                [],
+                |row| row.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn claim_jobs(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease_until: Timestamp,
+    ) -> Result<Vec<Job>> {
+        self.write(move |tx| delivery::claim(tx, now, limit, micros(lease_until)))
+            .await
+    }
+
+    async fn broadcast(&self, id: &str) -> Result<Broadcast> {
+        let id = owned(id);
+        self.read(move |tx| delivery::get(tx, &id)).await
+    }
+
+    async fn fanout_batch(
+        &self,
+        broadcast: &Broadcast,
+        after: Option<&str>,
+        limit: u32,
+        now: Timestamp,
+    ) -> Result<Vec<Target>> {
+        let (broadcast, after) = (broadcast.clone(), after.map(owned));
+        self.read(move |tx| delivery::batch(tx, &broadcast, after.as_deref(), limit, now))
+            .await
+    }
+
+    async fn record_batch(&self, batch: BatchRecord, now: Timestamp) -> Result<()> {
+        self.write(move |tx| delivery::record_batch(tx, &batch, micros(now)))
+            .await
+    }
+
+    async fn target(&self, subscriber_id: &str, now: Timestamp) -> Result<Option<Target>> {
+        let id = owned(subscriber_id);
+        self.read(move |tx| delivery::target(tx, &id, now)).await
+    }
+
+    async fn settle_delivery(
+        &self,
+        job_id: i64,
+        broadcast_id: &str,
+        settled: Settled,
+        now: Timestamp,
+    ) -> Result<()> {
+        let broadcast_id = owned(broadcast_id);
+        self.write(move |tx| {
+            delivery::settle(tx, Some(job_id), &broadcast_id, &settled, micros(now))
+        })
+        .await
+    }
+
+    async fn finish_job(&self, job_id: i64) -> Result<()> {
+        self.write(move |tx| delivery::finish(tx, job_id)).await
+    }
+
+    async fn retry_job(&self, job_id: i64, at: Timestamp, error: String) -> Result<()> {
+        self.write(move |tx| delivery::retry(tx, job_id, micros(at), &error))
+            .await
     }
 
     async fn events(&self, query: EventQuery) -> Result<Vec<EventRecord>> {

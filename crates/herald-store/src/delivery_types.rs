@@ -1,0 +1,185 @@
+//! The records subscribers and delivery speak in.
+use herald_core::Id;
+use herald_core::broadcast::{Skipped, Subject};
+use herald_core::subscriber::{Channel, Subscriber, WebhookFormat};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A subscriber as created, with the webhook signing secret, shown this once.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedSubscriber {
+    #[serde(flatten)]
+    pub subscriber: Subscriber,
+    /// Webhooks only: the `whsec_` secret deliveries are signed with. Store it now; Herald
+    /// never shows it again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// Oldest first, `limit` at a time, after the subscriber `after`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubscriberQuery {
+    pub channel: Option<Channel>,
+    pub limit: u32,
+    pub after: Option<Id>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct SubscriberPatch {
+    /// The components to hear about; empty for all.
+    pub components: Option<Vec<Id>>,
+    /// Webhooks only.
+    pub format: Option<WebhookFormat>,
+    /// The new email address or URL. A changed email address must be confirmed again.
+    pub address: Option<String>,
+}
+
+/// What a public visitor asked for on the subscribe form.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SubscribeRequest {
+    /// A new pending subscriber; a confirmation email is queued.
+    Created(Subscriber),
+    /// Already pending: the confirmation is queued again unless one went out recently.
+    Pending(Subscriber),
+    /// Already subscribed: nothing is sent.
+    Active(Subscriber),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    Fanout,
+    Delivery,
+    Confirmation,
+    Notice,
+}
+
+/// Work claimed from the job table. Its lease ends at `due_at`: unless it is finished or
+/// moved on by then, it comes due again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: JobKind,
+    pub page_id: Id,
+    pub broadcast_id: Option<Id>,
+    pub subscriber_id: Option<Id>,
+    pub channel: Option<Channel>,
+    /// Fan-out: the last subscriber handled.
+    pub cursor: Option<Id>,
+    /// Attempts before this one.
+    pub attempts: u32,
+    pub note: Option<String>,
+    pub due_at: Timestamp,
+}
+
+/// A broadcast as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Broadcast {
+    pub id: Id,
+    pub page_id: Id,
+    pub event: String,
+    pub subject: Subject,
+    pub subject_id: Id,
+    pub update_id: Option<Id>,
+    pub channels: Vec<Channel>,
+    pub components: Vec<Id>,
+    pub skipped: Vec<Skipped>,
+    /// The incident or window as published.
+    pub snapshot: Value,
+    pub created_at: Timestamp,
+    pub fanned_out_at: Option<Timestamp>,
+}
+
+/// A subscriber with what it takes to send to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub subscriber: Subscriber,
+    /// Webhooks: the secrets to sign with, current first (two during a rotation).
+    pub secrets: Vec<String>,
+}
+
+/// How one delivery attempt ended, as the worker reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Delivered,
+    /// Try again at `at`.
+    Retry {
+        at: Timestamp,
+        error: String,
+    },
+    /// Given up: the delivery is counted failed. `disable` also stops the subscriber (410
+    /// Gone, a refused address, failing for too long).
+    Failed {
+        error: String,
+        disable: bool,
+    },
+}
+
+/// One finished or handed-off delivery in a fan-out batch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settled {
+    pub subscriber_id: Id,
+    pub channel: Channel,
+    pub outcome: Outcome,
+}
+
+/// A delivery still running when its batch moved on: it gets its own job row, due when its
+/// request has surely ended, so a crash cannot lose it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HandedOff {
+    pub subscriber_id: Id,
+    pub channel: Channel,
+    pub due_at: Timestamp,
+}
+
+/// What a fan-out batch did, recorded with its cursor in one transaction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchRecord {
+    pub job_id: i64,
+    pub broadcast_id: Id,
+    /// The last subscriber the batch handled.
+    pub cursor: Option<Id>,
+    pub settled: Vec<Settled>,
+    pub handed_off: Vec<HandedOff>,
+    /// When the fan-out job comes due again if this process stops; None: the walk is over
+    /// and the job goes.
+    pub lease_until: Option<Timestamp>,
+}
+
+/// Per broadcast, per channel: how far delivery got.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryReport {
+    pub broadcast_id: Id,
+    pub event: String,
+    pub subject_id: Id,
+    pub update_id: Option<Id>,
+    pub created_at: Timestamp,
+    /// Whether every subscriber has been reached once (delivered, failed or retrying).
+    pub fanned_out: bool,
+    pub channels: Vec<ChannelReport>,
+    /// Chosen channels that do not go to subscribers, and why.
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelReport {
+    pub channel: Channel,
+    /// `queued` (not tried yet), `retrying`, `failed` (some gave up), `delivered` (all of
+    /// them), or `no_subscribers`.
+    pub status: String,
+    /// Subscribers found so far (all of them once fanned out).
+    pub matched: u64,
+    pub queued: u64,
+    pub delivered: u64,
+    pub retrying: u64,
+    pub failed: u64,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<Timestamp>,
+}

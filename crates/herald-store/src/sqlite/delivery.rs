@@ -1,0 +1,476 @@
+//! Broadcasts and the job table. Publishing writes one broadcast row and one fan-out job,
+//! whatever the number of subscribers; the walk over the subscribers records each batch's
+//! results together with its cursor, and only deliveries that are not settled get rows.
+use herald_core::broadcast::BroadcastDraft;
+use herald_core::component::Location;
+use herald_core::event::Event;
+use herald_core::page::Page;
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
+use super::components;
+use super::subscribers::{self, read_row};
+use crate::{
+    BatchRecord, Broadcast, ChannelReport, DeliveryReport, Job, JobKind, Outcome, Result, Settled,
+    StoreError, Target, new_id,
+};
+
+/// Queues the broadcast each committed event calls for (`draft_for` asks the rules), with a
+/// snapshot of the item as published.
+pub fn announce<T: Serialize>(
+    conn: &Connection,
+    page: &Page,
+    events: &[Event],
+    item: &T,
+    now: Timestamp,
+    draft_for: impl Fn(&str, &[Location]) -> Option<BroadcastDraft>,
+) -> Result<()> {
+    let locations = components::page_locations(conn, &page.id)?;
+    for event in events {
+        if let Some(draft) = draft_for(event.kind, &locations) {
+            queue(conn, page, draft, serde_json::to_value(item)?, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a broadcast with its fan-out job, due at once.
+fn queue(
+    conn: &Connection,
+    page: &Page,
+    draft: BroadcastDraft,
+    snapshot: Value,
+    now: Timestamp,
+) -> Result<()> {
+    let id = new_id();
+    conn.prepare_cached(
+        "INSERT INTO broadcasts (id, page_id, event, subject, subject_id, update_id, channels, components,
+                                 skipped, snapshot, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        id,
+        page.id,
+        draft.event,
+        name(&draft.subject)?,
+        draft.subject_id,
+        draft.update_id,
+        json(&draft.channels)?,
+        json(&draft.components)?,
+        json(&draft.skipped)?,
+        snapshot.to_string(),
+        ts(now)
+    ])?;
+    let mut channel = conn
+        .prepare_cached("INSERT INTO broadcast_channels (broadcast_id, channel) VALUES (?1, ?2)")?;
+    for c in &draft.channels {
+        channel.execute(params![id, c.name()])?;
+    }
+    conn.prepare_cached(
+        "INSERT INTO jobs (kind, due_at, page_id, broadcast_id, created_at) VALUES ('fanout', ?1, ?2, ?3, ?1)",
+    )?
+    .execute(params![ts(now), page.id, id])?;
+    Ok(())
+}
+
+/// Takes up to `limit` due jobs, moving each one's due time to `lease_until`.
+pub fn claim(
+    conn: &Connection,
+    now: Timestamp,
+    limit: u32,
+    lease_until: Timestamp,
+) -> Result<Vec<Job>> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE jobs SET due_at = ?3
+         WHERE id IN (SELECT id FROM jobs WHERE due_at <= ?1 ORDER BY due_at, id LIMIT ?2)
+         RETURNING id, kind, page_id, broadcast_id, subscriber_id, channel, cursor, attempts, note, due_at",
+    )?;
+    let rows = stmt.query_map(params![ts(now), limit, ts(lease_until)], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, Option<String>>(3)?,
+            row.get::<_, Option<String>>(4)?,
+            row.get::<_, Option<String>>(5)?,
+            row.get::<_, Option<String>>(6)?,
+            row.get::<_, u32>(7)?,
+            row.get::<_, Option<String>>(8)?,
+            row.get::<_, i64>(9)?,
+        ))
+    })?;
+    let mut jobs = Vec::new();
+    for row in rows {
+        let (id, kind, page_id, broadcast_id, subscriber_id, channel, cursor, attempts, note, due) =
+            row?;
+        jobs.push(Job {
+            id,
+            kind: from_name::<JobKind>(&kind)?,
+            page_id,
+            broadcast_id,
+            subscriber_id,
+            channel: channel.as_deref().map(from_name).transpose()?,
+            cursor,
+            attempts,
+            note,
+            due_at: from_ts(due)?,
+        });
+    }
+    jobs.sort_by_key(|j| j.id);
+    Ok(jobs)
+}
+
+pub fn get(conn: &Connection, id: &str) -> Result<Broadcast> {
+    let row = conn
+        .prepare_cached(
+            "SELECT id, page_id, event, subject, subject_id, update_id, channels, components, skipped,
+                    snapshot, created_at, fanned_out_at
+             FROM broadcasts WHERE id = ?1",
+        )?
+        .query_row([id], |row| {
+            Ok((
+                (
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                ),
+                (
+                    row.get::<_, String>(6)?,
+                    row.get::<_, String>(7)?,
+                    row.get::<_, String>(8)?,
+                    row.get::<_, String>(9)?,
+                    row.get::<_, i64>(10)?,
+                    row.get::<_, Option<i64>>(11)?,
+                ),
+            ))
+        })
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("broadcast", id))?;
+    let ((id, page_id, event, subject, subject_id, update_id), rest) = row;
+    let (channels, components, skipped, snapshot, created_at, fanned_out_at) = rest;
+    Ok(Broadcast {
+        id,
+        page_id,
+        event,
+        subject: from_name(&subject)?,
+        subject_id,
+        update_id,
+        channels: from_json(&channels)?,
+        components: from_json(&components)?,
+        skipped: from_json(&skipped)?,
+        snapshot: from_json(&snapshot)?,
+        created_at: from_ts(created_at)?,
+        fanned_out_at: from_opt_ts(fanned_out_at)?,
+    })
+}
+
+/// The next `limit` active subscribers after `after` that the broadcast is for: on a chosen
+/// channel, and not limited to components it does not touch. Their component lists are not
+/// loaded; sending does not need them.
+pub fn batch(
+    conn: &Connection,
+    broadcast: &Broadcast,
+    after: Option<&str>,
+    limit: u32,
+    now: Timestamp,
+) -> Result<Vec<Target>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {}, secret, previous_secret, previous_until FROM subscribers s
+         WHERE s.page_id = ?1 AND s.state = 'active' AND (?2 IS NULL OR s.id > ?2)
+           AND s.channel IN (SELECT value FROM json_each(?3))
+           AND (NOT EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = s.id)
+                OR EXISTS (SELECT 1 FROM subscriber_components sc
+                           WHERE sc.subscriber_id = s.id
+                             AND sc.component_id IN (SELECT value FROM json_each(?4))))
+         ORDER BY s.id LIMIT ?5",
+        subscribers::COLUMNS
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            broadcast.page_id,
+            after,
+            json(&broadcast.channels)?,
+            json(&broadcast.components)?,
+            limit
+        ],
+        |row| Ok((read_row(row)?, secrets(row, now)?)),
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (subscriber, secrets) = row?;
+        out.push(Target {
+            subscriber: subscriber?,
+            secrets,
+        });
+    }
+    Ok(out)
+}
+
+/// One subscriber, to send a single delivery to; none when it is gone or no longer active.
+pub fn target(conn: &Connection, subscriber_id: &str, now: Timestamp) -> Result<Option<Target>> {
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {}, secret, previous_secret, previous_until FROM subscribers WHERE id = ?1",
+            subscribers::COLUMNS
+        ))?
+        .query_row([subscriber_id], |row| {
+            Ok((read_row(row)?, secrets(row, now)?))
+        })
+        .optional()?;
+    let Some((subscriber, secrets)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Target {
+        subscriber: subscribers::with_components(conn, subscriber?)?,
+        secrets,
+    }))
+}
+
+/// The secrets that sign now: the current one, and the previous one during a rotation.
+fn secrets(row: &rusqlite::Row, now: Timestamp) -> rusqlite::Result<Vec<String>> {
+    let base = subscribers::COLUMN_COUNT;
+    let current: Option<String> = row.get(base)?;
+    let previous: Option<String> = row.get(base + 1)?;
+    let until: Option<i64> = row.get(base + 2)?;
+    let previous = previous.filter(|_| until.is_some_and(|u| u > ts(now)));
+    Ok(current.into_iter().chain(previous).collect())
+}
+
+/// Records a fan-out batch with its cursor, in one transaction: what was settled, what was
+/// handed off to rows of its own, and where the walk resumes (or that it ended).
+pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> Result<()> {
+    let BatchRecord {
+        job_id,
+        broadcast_id,
+        cursor,
+        settled,
+        handed_off,
+        lease_until,
+    } = batch;
+    let mut matched = conn.prepare_cached(
+        "UPDATE broadcast_channels SET matched = matched + 1 WHERE broadcast_id = ?1 AND channel = ?2",
+    )?;
+    for s in settled {
+        matched.execute(params![broadcast_id, s.channel.name()])?;
+        settle(conn, None, broadcast_id, s, now)?;
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO jobs (kind, due_at, page_id, broadcast_id, subscriber_id, channel, created_at)
+         SELECT 'delivery', ?1, page_id, id, ?2, ?3, ?4 FROM broadcasts WHERE id = ?5
+         ON CONFLICT DO NOTHING",
+    )?;
+    for h in handed_off {
+        matched.execute(params![broadcast_id, h.channel.name()])?;
+        insert.execute(params![
+            ts(h.due_at),
+            h.subscriber_id,
+            h.channel.name(),
+            ts(now),
+            broadcast_id
+        ])?;
+    }
+    match lease_until {
+        Some(until) => {
+            conn.prepare_cached("UPDATE jobs SET cursor = ?2, due_at = ?3 WHERE id = ?1")?
+                .execute(params![job_id, cursor, ts(*until)])?;
+        }
+        None => {
+            conn.execute("DELETE FROM jobs WHERE id = ?1", [job_id])?;
+            conn.prepare_cached("UPDATE broadcasts SET fanned_out_at = ?2 WHERE id = ?1")?
+                .execute(params![broadcast_id, ts(now)])?;
+        }
+    }
+    Ok(())
+}
+
+/// Books one delivery's outcome: counters, the subscriber's failure streak, and its job row
+/// (`job`, when it has one; a retry gets one).
+pub fn settle(
+    conn: &Connection,
+    job: Option<i64>,
+    broadcast_id: &str,
+    s: &Settled,
+    now: Timestamp,
+) -> Result<()> {
+    let channel = s.channel.name();
+    match &s.outcome {
+        Outcome::Delivered => {
+            count(conn, broadcast_id, channel, "delivered")?;
+            conn.prepare_cached(
+                "UPDATE subscribers SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL",
+            )?
+            .execute([&s.subscriber_id])?;
+            delete_job(conn, job)?;
+        }
+        Outcome::Retry { at, error } => {
+            note_error(conn, broadcast_id, channel, error, now)?;
+            streak(conn, &s.subscriber_id, now)?;
+            match job {
+                Some(id) => conn
+                    .prepare_cached(
+                        "UPDATE jobs SET due_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
+                    )?
+                    .execute(params![id, ts(*at), error])?,
+                None => conn
+                    .prepare_cached(
+                        "INSERT INTO jobs (kind, due_at, attempts, page_id, broadcast_id, subscriber_id, channel,
+                                           last_error, created_at)
+                         SELECT 'delivery', ?1, 1, page_id, id, ?2, ?3, ?4, ?5 FROM broadcasts WHERE id = ?6
+                         ON CONFLICT DO NOTHING",
+                    )?
+                    .execute(params![
+                        ts(*at),
+                        s.subscriber_id,
+                        channel,
+                        error,
+                        ts(now),
+                        broadcast_id
+                    ])?,
+            };
+        }
+        Outcome::Failed { error, disable } => {
+            count(conn, broadcast_id, channel, "failed")?;
+            note_error(conn, broadcast_id, channel, error, now)?;
+            streak(conn, &s.subscriber_id, now)?;
+            delete_job(conn, job)?;
+            if *disable {
+                subscribers::disable(conn, &s.subscriber_id, error, now)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn count(conn: &Connection, broadcast_id: &str, channel: &str, column: &str) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "UPDATE broadcast_channels SET {column} = {column} + 1 WHERE broadcast_id = ?1 AND channel = ?2"
+    ))?
+    .execute(params![broadcast_id, channel])?;
+    Ok(())
+}
+
+fn note_error(
+    conn: &Connection,
+    broadcast_id: &str,
+    channel: &str,
+    error: &str,
+    now: Timestamp,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE broadcast_channels SET last_error = ?3, last_error_at = ?4 WHERE broadcast_id = ?1 AND channel = ?2",
+    )?
+    .execute(params![broadcast_id, channel, error, ts(now)])?;
+    Ok(())
+}
+
+/// The subscriber has been failing since its first failure after its last success.
+fn streak(conn: &Connection, subscriber_id: &str, now: Timestamp) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE subscribers SET failing_since = ?2 WHERE id = ?1 AND failing_since IS NULL",
+    )?
+    .execute(params![subscriber_id, ts(now)])?;
+    Ok(())
+}
+
+fn delete_job(conn: &Connection, job: Option<i64>) -> Result<()> {
+    if let Some(id) = job {
+        conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
+            .execute([id])?;
+    }
+    Ok(())
+}
+
+/// A job done (or moot, its subscriber gone).
+pub fn finish(conn: &Connection, job_id: i64) -> Result<()> {
+    delete_job(conn, Some(job_id))
+}
+
+/// A confirmation or notice to try again at `at`.
+pub fn retry(conn: &Connection, job_id: i64, at: Timestamp, error: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE jobs SET due_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
+    )?
+    .execute(params![job_id, ts(at), error])?;
+    Ok(())
+}
+
+/// Every broadcast about an incident or window, oldest first, with how far each channel got.
+pub fn report(conn: &Connection, page_id: &str, subject_id: &str) -> Result<Vec<DeliveryReport>> {
+    let ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT id FROM broadcasts WHERE subject_id = ?1 AND page_id = ?2 ORDER BY created_at, id",
+        )?
+        .query_map(params![subject_id, page_id], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.iter().map(|id| report_one(conn, id)).collect()
+}
+
+fn report_one(conn: &Connection, id: &str) -> Result<DeliveryReport> {
+    let b = get(conn, id)?;
+    let fanned_out = b.fanned_out_at.is_some();
+    let mut pending = conn.prepare_cached(
+        "SELECT COALESCE(SUM(attempts = 0), 0), COALESCE(SUM(attempts > 0), 0) FROM jobs
+         WHERE broadcast_id = ?1 AND kind = 'delivery' AND channel = ?2",
+    )?;
+    let mut counters = conn.prepare_cached(
+        "SELECT matched, delivered, failed, last_error, last_error_at FROM broadcast_channels
+         WHERE broadcast_id = ?1 AND channel = ?2",
+    )?;
+    let mut channels = Vec::new();
+    for channel in &b.channels {
+        let (queued, retrying): (u64, u64) =
+            pending.query_row(params![id, channel.name()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (matched, delivered, failed, last_error, last_error_at) =
+            counters.query_row(params![id, channel.name()], |r| {
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    r.get::<_, u64>(1)?,
+                    r.get::<_, u64>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                ))
+            })?;
+        channels.push(ChannelReport {
+            channel: *channel,
+            status: status(fanned_out, matched, queued, retrying, failed).into(),
+            matched,
+            queued,
+            delivered,
+            retrying,
+            failed,
+            last_error,
+            last_error_at: from_opt_ts(last_error_at)?,
+        });
+    }
+    Ok(DeliveryReport {
+        broadcast_id: b.id,
+        event: b.event,
+        subject_id: b.subject_id,
+        update_id: b.update_id,
+        created_at: b.created_at,
+        fanned_out,
+        channels,
+        skipped: b.skipped,
+    })
+}
+
+/// The worst news first: a lead must see a failure even while other deliveries still run.
+fn status(fanned_out: bool, matched: u64, queued: u64, retrying: u64, failed: u64) -> &'static str {
+    if failed > 0 {
+        "failed"
+    } else if retrying > 0 {
+        "retrying"
+    } else if queued > 0 || !fanned_out {
+        "queued"
+    } else if matched == 0 {
+        "no_subscribers"
+    } else {
+        "delivered"
+    }
+}
