@@ -19,6 +19,21 @@ pub const STATUSPAGE_MAINTENANCES: &str = "api/v2/scheduled-maintenances.json";
 pub const STATUSPAGE_UPCOMING: &str = "api/v2/scheduled-maintenances/upcoming.json";
 pub const STATUSPAGE_ACTIVE: &str = "api/v2/scheduled-maintenances/active.json";
 
+/// Subscribers' own pages, served by Herald beside the page (not part of the snapshot).
+pub const SUBSCRIBE: &str = "subscribe";
+pub const SUBSCRIPTION_CONFIRM: &str = "subscription/confirm";
+pub const SUBSCRIPTION_MANAGE: &str = "subscription/manage";
+pub const SUBSCRIPTION_UNSUBSCRIBE: &str = "subscription/unsubscribe";
+
+/// Where a page can always be reached, ending in `/`: its bound host, or `/p/{slug}/` under
+/// the base URL.
+pub fn page_url(page: &herald_core::page::Page, base_url: &str) -> String {
+    match &page.settings.host {
+        Some(host) => format!("https://{host}/"),
+        None => format!("{}/p/{}/", base_url.trim_end_matches('/'), page.slug),
+    }
+}
+
 pub fn history_dir(number: usize) -> String {
     if number <= 1 {
         "history/".into()

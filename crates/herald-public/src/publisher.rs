@@ -278,14 +278,10 @@ impl Publisher {
 
     fn base_url(&self, data: &PageData, default_slug: Option<&str>) -> String {
         let page = &data.page;
-        if let Some(host) = &page.settings.host {
-            return format!("https://{host}/");
-        }
-        let base = self.options.base_url.trim_end_matches('/');
-        if default_slug == Some(page.slug.as_str()) {
-            format!("{base}/")
+        if page.settings.host.is_none() && default_slug == Some(page.slug.as_str()) {
+            format!("{}/", self.options.base_url.trim_end_matches('/'))
         } else {
-            format!("{base}/p/{}/", page.slug)
+            paths::page_url(page, &self.options.base_url)
         }
     }
 

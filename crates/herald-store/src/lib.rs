@@ -300,10 +300,9 @@ pub trait Store: Send + Sync + 'static {
     async fn record_batch(&self, batch: BatchRecord, now: Timestamp) -> Result<()>;
     /// The subscriber a delivery job is for, with its signing secrets; None when gone.
     async fn target(&self, subscriber_id: &str, now: Timestamp) -> Result<Option<Target>>;
-    /// A delivery job's outcome.
+    /// One delivery's outcome, booked against its job row if it has one.
     async fn settle_delivery(
         &self,
-        job_id: i64,
         broadcast_id: &str,
         settled: Settled,
         now: Timestamp,

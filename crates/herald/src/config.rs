@@ -15,7 +15,38 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub server: ServerConfig,
     pub public: PublicConfig,
+    pub smtp: SmtpConfig,
+    pub delivery: DeliveryConfig,
     pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// `smtp://user:password@host:port` (`?tls=required` for STARTTLS) or `smtps://` for
+    /// implicit TLS. Unset: emails are written as .eml files under the data directory.
+    pub url: Option<String>,
+    /// The sender of every email Herald sends.
+    pub from: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// Let webhooks, Slack and Teams deliveries reach private, loopback and link-local
+    /// addresses (refused by default, after DNS resolution).
+    pub allow_private_targets: bool,
+    /// How long a receiver has to answer, in seconds.
+    pub timeout_secs: u64,
+    /// The wait before the first retry, in seconds; it doubles with each failure.
+    pub first_retry_secs: u64,
+    /// The longest wait between retries, in seconds.
+    pub max_retry_secs: u64,
+    /// A subscriber every delivery has failed to for this many hours is disabled, and the
+    /// page's admins (settings.admin_emails) are told.
+    pub disable_after_hours: u64,
+    /// Requests and emails in flight at once.
+    pub concurrency: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -60,6 +91,18 @@ impl Default for Config {
                 templates_dir: None,
                 assets_dir: None,
             },
+            smtp: SmtpConfig {
+                url: None,
+                from: "Herald <herald@localhost.localdomain>".into(),
+            },
+            delivery: DeliveryConfig {
+                allow_private_targets: false,
+                timeout_secs: 15,
+                first_retry_secs: 30,
+                max_retry_secs: 3600,
+                disable_after_hours: 72,
+                concurrency: 256,
+            },
             log: LogConfig {
                 level: "info".into(),
             },
@@ -95,6 +138,31 @@ default_page = ""
 # A directory whose files are served under /assets/site/, such as the logo a page's
 # settings.branding.logo names ("/assets/site/logo.svg"). Unset: none.
 # assets_dir = "/etc/herald/assets"
+
+[smtp]
+# The mail server for subscriber emails: "smtp://user:password@mail.example.com:587?tls=required"
+# (STARTTLS), "smtps://user:password@mail.example.com:465" (implicit TLS) or
+# "smtp://127.0.0.1:25". Unset: every email is written as an .eml file under
+# <data_dir>/mail, so nothing needs a mail server to run.
+# url = "smtp://127.0.0.1:25"
+# The sender of every email.
+from = "Herald <herald@localhost.localdomain>"
+
+[delivery]
+# Webhook, Slack and Teams deliveries to private, loopback and link-local addresses are
+# refused (checked after DNS resolution) unless this is true.
+allow_private_targets = false
+# Seconds a receiver has to answer.
+timeout_secs = 15
+# Seconds before the first retry; the wait doubles with each failure, with jitter.
+first_retry_secs = 30
+# The longest wait between two retries, in seconds.
+max_retry_secs = 3600
+# Hours of nothing but failures before a subscriber is disabled and the page's admins
+# (the page's settings.admin_emails) are told.
+disable_after_hours = 72
+# Requests and emails in flight at once.
+concurrency = 256
 
 [log]
 # Log filter: error, warn, info, debug, trace, or per module ("herald=debug,info").

@@ -5,6 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use herald_notify::email::Emails;
+use herald_notify::http::HttpOptions;
+use herald_notify::mail;
+use herald_notify::retry::RetryPolicy;
+use herald_notify::worker::{Worker, WorkerOptions};
 use herald_public::{PublishOptions, Publisher, Site};
 use herald_store::sqlite::SqliteStore;
 use herald_store::{Store, watch_changes};
@@ -32,6 +37,35 @@ pub fn publish_options(config: &Config) -> PublishOptions {
         templates_dir: public.templates_dir.clone(),
         assets_dir: public.assets_dir.clone(),
     }
+}
+
+/// The delivery worker as configured: SMTP or the `mail` spool under the data directory,
+/// the email templates (overridable beside the page's), the retry policy.
+pub async fn delivery_worker(
+    config: &Config,
+    store: Arc<dyn Store>,
+    clock: Clock,
+) -> anyhow::Result<Arc<Worker>> {
+    let spool = config.data_dir.join("mail");
+    let mailer = mail::mailer(config.smtp.url.as_deref(), &spool)?;
+    let emails = Emails::new(config.public.templates_dir.as_deref())?;
+    let d = &config.delivery;
+    let options = WorkerOptions {
+        http: HttpOptions {
+            timeout: Duration::from_secs(d.timeout_secs.max(1)),
+            allow_private_targets: d.allow_private_targets,
+        },
+        base_url: config.public.base_url.clone(),
+        from: config.smtp.from.clone(),
+        retry: RetryPolicy {
+            first_delay: Duration::from_secs(d.first_retry_secs.max(1)),
+            max_delay: Duration::from_secs(d.max_retry_secs.max(1)),
+            disable_after: Duration::from_secs(d.disable_after_hours * 3600),
+        },
+        max_in_flight: d.concurrency.max(1),
+        ..WorkerOptions::default()
+    };
+    Ok(Worker::new(store, clock, mailer, emails, options).await?)
 }
 
 /// Serves until `shutdown` completes.
@@ -62,6 +96,10 @@ pub async fn serve(
         changes.clone(),
         clock.clone(),
     ));
+    let worker = delivery_worker(config, store.clone(), clock.clone())
+        .await
+        .context("cannot start delivery")?;
+    tokio::spawn(worker.run(changes.clone()));
     let app = herald_web::router(AppState {
         store,
         clock,

@@ -124,6 +124,32 @@ pub fn files(view: &View) -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// What Atlassian Statuspage sends its webhook subscribers about an incident or a maintenance
+/// window (both under `incident`), less the per-recipient `meta`.
+pub fn webhook(view: &View, item: WebhookItem) -> Value {
+    let r = Render::new(view);
+    let status = r.status();
+    let components = r.components();
+    let incident = match item {
+        WebhookItem::Incident(i) => r.incident(i, &components),
+        WebhookItem::Maintenance(w) => r.maintenance(w, &components),
+    };
+    json!({
+        "page": {
+            "id": view.page().id,
+            "status_indicator": status["indicator"],
+            "status_description": status["description"],
+        },
+        "incident": incident,
+    })
+}
+
+/// The item a Statuspage webhook is about.
+pub enum WebhookItem<'a> {
+    Incident(&'a Incident),
+    Maintenance(&'a Maintenance),
+}
+
 /// Statuspage's top-level status of a page whose components have these levels, as Atlassian
 /// documents it: all operational reads "All Systems Operational"; otherwise the worst status
 /// decides, and whether every component shares it (a single degraded component reads

@@ -258,7 +258,7 @@ pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> R
     )?;
     for s in settled {
         matched.execute(params![broadcast_id, s.channel.name()])?;
-        settle(conn, None, broadcast_id, s, now)?;
+        settle(conn, broadcast_id, s, now)?;
     }
     let mut insert = conn.prepare_cached(
         "INSERT INTO jobs (kind, due_at, page_id, broadcast_id, subscriber_id, channel, created_at)
@@ -290,57 +290,46 @@ pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> R
 }
 
 /// Books one delivery's outcome: counters, the subscriber's failure streak, and its job row
-/// (`job`, when it has one; a retry gets one).
-pub fn settle(
-    conn: &Connection,
-    job: Option<i64>,
-    broadcast_id: &str,
-    s: &Settled,
-    now: Timestamp,
-) -> Result<()> {
+/// (a retry gets one; a delivered or given-up one loses it).
+pub fn settle(conn: &Connection, broadcast_id: &str, s: &Settled, now: Timestamp) -> Result<()> {
     let channel = s.channel.name();
+    let subscriber = &s.subscriber_id;
     match &s.outcome {
         Outcome::Delivered => {
             count(conn, broadcast_id, channel, "delivered")?;
             conn.prepare_cached(
                 "UPDATE subscribers SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL",
             )?
-            .execute([&s.subscriber_id])?;
-            delete_job(conn, job)?;
+            .execute([subscriber])?;
+            delete_delivery(conn, broadcast_id, subscriber)?;
         }
         Outcome::Retry { at, error } => {
             note_error(conn, broadcast_id, channel, error, now)?;
-            streak(conn, &s.subscriber_id, now)?;
-            match job {
-                Some(id) => conn
-                    .prepare_cached(
-                        "UPDATE jobs SET due_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
-                    )?
-                    .execute(params![id, ts(*at), error])?,
-                None => conn
-                    .prepare_cached(
-                        "INSERT INTO jobs (kind, due_at, attempts, page_id, broadcast_id, subscriber_id, channel,
-                                           last_error, created_at)
-                         SELECT 'delivery', ?1, 1, page_id, id, ?2, ?3, ?4, ?5 FROM broadcasts WHERE id = ?6
-                         ON CONFLICT DO NOTHING",
-                    )?
-                    .execute(params![
-                        ts(*at),
-                        s.subscriber_id,
-                        channel,
-                        error,
-                        ts(now),
-                        broadcast_id
-                    ])?,
-            };
+            streak(conn, subscriber, now)?;
+            conn.prepare_cached(
+                "INSERT INTO jobs (kind, due_at, attempts, page_id, broadcast_id, subscriber_id, channel,
+                                   last_error, created_at)
+                 SELECT 'delivery', ?1, 1, page_id, id, ?2, ?3, ?4, ?5 FROM broadcasts WHERE id = ?6
+                 ON CONFLICT (broadcast_id, subscriber_id) WHERE kind = 'delivery'
+                 DO UPDATE SET due_at = excluded.due_at, attempts = attempts + 1,
+                               last_error = excluded.last_error",
+            )?
+            .execute(params![
+                ts(*at),
+                subscriber,
+                channel,
+                error,
+                ts(now),
+                broadcast_id
+            ])?;
         }
         Outcome::Failed { error, disable } => {
             count(conn, broadcast_id, channel, "failed")?;
             note_error(conn, broadcast_id, channel, error, now)?;
-            streak(conn, &s.subscriber_id, now)?;
-            delete_job(conn, job)?;
+            streak(conn, subscriber, now)?;
+            delete_delivery(conn, broadcast_id, subscriber)?;
             if *disable {
-                subscribers::disable(conn, &s.subscriber_id, error, now)?;
+                subscribers::disable(conn, subscriber, error, now)?;
             }
         }
     }
@@ -378,17 +367,19 @@ fn streak(conn: &Connection, subscriber_id: &str, now: Timestamp) -> Result<()> 
     Ok(())
 }
 
-fn delete_job(conn: &Connection, job: Option<i64>) -> Result<()> {
-    if let Some(id) = job {
-        conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
-            .execute([id])?;
-    }
+fn delete_delivery(conn: &Connection, broadcast_id: &str, subscriber_id: &str) -> Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM jobs WHERE kind = 'delivery' AND broadcast_id = ?1 AND subscriber_id = ?2",
+    )?
+    .execute([broadcast_id, subscriber_id])?;
     Ok(())
 }
 
 /// A job done (or moot, its subscriber gone).
 pub fn finish(conn: &Connection, job_id: i64) -> Result<()> {
-    delete_job(conn, Some(job_id))
+    conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
+        .execute([job_id])?;
+    Ok(())
 }
 
 /// A confirmation or notice to try again at `at`.

@@ -767,16 +767,13 @@ impl Store for SqliteStore {
 
     async fn settle_delivery(
         &self,
-        job_id: i64,
         broadcast_id: &str,
         settled: Settled,
         now: Timestamp,
     ) -> Result<()> {
         let broadcast_id = owned(broadcast_id);
-        self.write(move |tx| {
-            delivery::settle(tx, Some(job_id), &broadcast_id, &settled, micros(now))
-        })
-        .await
+        self.write(move |tx| delivery::settle(tx, &broadcast_id, &settled, micros(now)))
+            .await
     }
 
     async fn finish_job(&self, job_id: i64) -> Result<()> {

@@ -1,0 +1,92 @@
+//! Turns a stored broadcast into the announcement every channel renders from.
+use std::sync::Arc;
+
+use herald_core::broadcast::Subject;
+use herald_core::page::Page;
+use herald_public::data::{PageData, View};
+use herald_public::paths;
+use herald_public::render::statuspage::{self, WebhookItem};
+use herald_store::{
+    Broadcast, IncidentFilter, IncidentQuery, MAX_LIST_LIMIT, MaintenanceFilter, MaintenanceQuery,
+    Store, StoreError,
+};
+use jiff::Timestamp;
+
+use crate::announcement::{Announcement, ComponentRef, Item, PageInfo};
+
+pub fn page_info(page: Page, base_url: &str) -> PageInfo {
+    PageInfo {
+        url: paths::page_url(&page, base_url),
+        id: page.id,
+        name: page.name,
+        time_zone: page.time_zone,
+    }
+}
+
+/// Reads what the page looks like now (its components and what holds them) to give the
+/// Statuspage payload its page status, and takes the item itself as it was published.
+pub async fn announcement(
+    store: &dyn Store,
+    b: &Broadcast,
+    base_url: &str,
+    now: Timestamp,
+) -> Result<Announcement, StoreError> {
+    let page = store.page(&b.page_id).await?;
+    let item = match b.subject {
+        Subject::Incident => Item::Incident(serde_json::from_value(b.snapshot.clone())?),
+        Subject::Maintenance => Item::Maintenance(serde_json::from_value(b.snapshot.clone())?),
+    };
+    let active = IncidentQuery {
+        filter: IncidentFilter::Active,
+        limit: MAX_LIST_LIMIT,
+        before: None,
+    };
+    let windows = MaintenanceQuery {
+        filter: MaintenanceFilter::Active,
+        limit: MAX_LIST_LIMIT,
+        ..MaintenanceQuery::default()
+    };
+    let mut data = PageData {
+        groups: store.groups(&page.id).await?,
+        components: store.components(&page.id).await?,
+        incidents: wrap(store.incidents(&page.id, active).await?),
+        maintenance: wrap(store.maintenances(&page.id, windows, now).await?),
+        page,
+    };
+    match &item {
+        Item::Incident(i) => data.upsert_incident(i.clone()),
+        Item::Maintenance(w) => data.upsert_maintenance(w.clone()),
+    }
+    let page = page_info(data.page.clone(), base_url);
+    let view = View::new(&data, now, page.url.clone());
+    let statuspage = statuspage::webhook(
+        &view,
+        match &item {
+            Item::Incident(i) => WebhookItem::Incident(i),
+            Item::Maintenance(w) => WebhookItem::Maintenance(w),
+        },
+    );
+    let components = data
+        .components
+        .iter()
+        .filter(|c| b.components.contains(&c.id))
+        .map(|c| ComponentRef {
+            id: c.id.clone(),
+            name: c.name.clone(),
+        })
+        .collect();
+    Ok(Announcement {
+        broadcast_id: b.id.clone(),
+        event: b.event.clone(),
+        page,
+        item,
+        update_id: b.update_id.clone(),
+        components,
+        at: b.created_at,
+        statuspage,
+    })
+}
+
+fn wrap<T>(items: Vec<T>) -> Vec<Arc<T>> {
+    items.into_iter().map(Arc::new).collect()
+}

@@ -1,0 +1,93 @@
+//! Microsoft Teams messages, for a Workflows ("When a Teams webhook request is received")
+//! webhook: one Adaptive Card. Teams shows no HTML, and its TextBlocks render the Markdown
+//! subset incident text is written in, so the text goes as written.
+use serde_json::{Value, json};
+
+use crate::announcement::Announcement;
+use crate::text;
+
+/// Teams refuses a message over about 28 KB; the rest of the card is small.
+const TEXT_MAX_BYTES: usize = 16 * 1024;
+
+pub fn message(a: &Announcement) -> Value {
+    let facts: Vec<Value> = a
+        .facts()
+        .into_iter()
+        .map(|(title, value)| json!({"title": title, "value": value}))
+        .collect();
+    let card = json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {
+                "type": "TextBlock",
+                "text": a.headline(),
+                "size": "Large",
+                "weight": "Bolder",
+                "wrap": true,
+            },
+            {"type": "FactSet", "facts": facts},
+            {
+                "type": "TextBlock",
+                "text": text::truncate(&a.details(), TEXT_MAX_BYTES, char::len_utf8),
+                "wrap": true,
+            },
+        ],
+        "actions": [{
+            "type": "Action.OpenUrl",
+            "title": "View on the status page",
+            "url": a.item_url(),
+        }],
+    });
+    json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": card,
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+
+    fn card(message: &Value) -> &Value {
+        &message["attachments"][0]["content"]
+    }
+
+    #[test]
+    fn a_message_is_one_adaptive_card() {
+        let message = message(&fixtures::incident());
+        assert_eq!(message["type"], "message");
+        let attachment = &message["attachments"][0];
+        assert_eq!(
+            attachment["contentType"],
+            "application/vnd.microsoft.card.adaptive"
+        );
+        let card = card(&message);
+        assert_eq!(card["type"], "AdaptiveCard");
+        assert_eq!(card["body"][0]["text"], "Identified: API errors");
+        assert_eq!(
+            card["body"][1]["facts"][1],
+            json!({"title": "Components", "value": "API, Website"})
+        );
+        assert_eq!(card["body"][2]["text"], fixtures::DETAILS);
+        assert_eq!(
+            card["actions"][0]["url"],
+            "https://status.example.com/incidents/i1/"
+        );
+    }
+
+    #[test]
+    fn a_long_text_is_cut_to_fit_teams_limit() {
+        let message = message(&fixtures::incident_saying("Down", &"é".repeat(20_000)));
+        let text = card(&message)["body"][2]["text"].as_str().unwrap();
+        assert!(text.len() <= TEXT_MAX_BYTES);
+        assert!(text.ends_with('…'));
+        assert!(message.to_string().len() < 28 * 1024);
+    }
+}

@@ -1,0 +1,564 @@
+//! The delivery worker: claims due jobs and carries them out. A fan-out walks its broadcast's
+//! subscribers in batches; each batch is sent concurrently and recorded with its cursor in one
+//! transaction. A receiver slower than the batch's patience is handed off to a job row of its
+//! own, so it never holds up the others, and a crash at any moment loses nothing: the fan-out
+//! resumes from its last recorded cursor, and every hand-off and retry has its row.
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use herald_core::subscriber::{Channel, SubscriberState, WebhookFormat};
+use herald_public::publisher::Clock;
+use herald_store::{
+    BatchRecord, Broadcast, HandedOff, Job, JobKind, Outcome, Settled, Store, StoreError, Target,
+};
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::{Semaphore, mpsc, watch};
+
+use crate::announcement::Announcement;
+use crate::email::{self, Emails};
+use crate::http::{self, Attempt, HttpClient, HttpOptions};
+use crate::links::Links;
+use crate::mail::Mailer;
+use crate::retry::RetryPolicy;
+use crate::{build, slack, teams, webhook};
+
+#[derive(Clone, Debug)]
+pub struct WorkerOptions {
+    pub http: HttpOptions,
+    /// Where visitors reach Herald; subscribers' links point under it.
+    pub base_url: String,
+    /// The sender of every email (`Herald <status@example.com>`).
+    pub from: String,
+    pub retry: RetryPolicy,
+    /// Subscribers read and recorded at a time.
+    pub batch_size: u32,
+    /// How long a batch waits for its slowest receivers before handing them off.
+    pub patience: Duration,
+    /// Requests and emails in flight at once, across all jobs.
+    pub max_in_flight: usize,
+    /// How often the job table is looked at when nothing nudges the worker.
+    pub poll: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            http: HttpOptions::default(),
+            base_url: "http://localhost:8080".into(),
+            from: "Herald <herald@localhost.localdomain>".into(),
+            retry: RetryPolicy::default(),
+            batch_size: 500,
+            patience: Duration::from_secs(2),
+            max_in_flight: 256,
+            poll: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Jobs worked on at once (each fan-out sends a whole batch concurrently).
+const JOB_SLOTS: usize = 16;
+/// Broadcasts whose rendered announcement is kept for their retries.
+const CACHED_ANNOUNCEMENTS: usize = 64;
+
+pub struct Worker {
+    store: Arc<dyn Store>,
+    clock: Clock,
+    http: HttpClient,
+    mailer: Mailer,
+    emails: Emails,
+    links: Links,
+    options: WorkerOptions,
+    in_flight: Semaphore,
+    /// Hosts that asked to slow down (429, 502, 503, 504), and until when.
+    paused: Mutex<HashMap<String, Timestamp>>,
+    announcements: Mutex<HashMap<String, Arc<Announcement>>>,
+}
+
+impl Worker {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        clock: Clock,
+        mailer: Mailer,
+        emails: Emails,
+        options: WorkerOptions,
+    ) -> Result<Arc<Worker>, StoreError> {
+        let links = Links::new(store.link_key().await?);
+        Ok(Arc::new(Worker {
+            http: http::client(&options.http),
+            in_flight: Semaphore::new(options.max_in_flight),
+            store,
+            clock,
+            mailer,
+            emails,
+            links,
+            options,
+            paused: Mutex::new(HashMap::new()),
+            announcements: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// Works the job table until the task is dropped: whatever is due, as soon as a change is
+    /// committed (publishing queues a broadcast in the same transaction as its audit event),
+    /// or at the latest every `poll`.
+    pub async fn run(self: Arc<Self>, mut changes: watch::Receiver<i64>) {
+        let slots = Arc::new(Semaphore::new(JOB_SLOTS));
+        loop {
+            let free = slots.available_permits() as u32;
+            let claimed = if free == 0 {
+                Ok(Vec::new())
+            } else {
+                let now = (self.clock)();
+                self.store.claim_jobs(now, free, self.lease_end(now)).await
+            };
+            match claimed {
+                Ok(jobs) if !jobs.is_empty() => {
+                    for job in jobs {
+                        let Ok(slot) = slots.clone().acquire_owned().await else {
+                            return;
+                        };
+                        let worker = self.clone();
+                        tokio::spawn(async move {
+                            worker.work(job).await;
+                            drop(slot);
+                        });
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(%err, "could not read the delivery jobs; trying again"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.options.poll) => {}
+                Ok(()) = changes.changed() => {}
+            }
+        }
+    }
+
+    /// When a job claimed now comes due again if this process has not finished it: after
+    /// the longest request it may be waiting on.
+    fn lease_end(&self, now: Timestamp) -> Timestamp {
+        later(
+            now,
+            self.options.http.timeout + self.options.patience + LEASE_MARGIN,
+        )
+    }
+
+    async fn work(self: Arc<Self>, job: Job) {
+        let id = job.id;
+        let kind = job.kind;
+        let done = match kind {
+            JobKind::Fanout => self.fanout(job).await,
+            JobKind::Delivery => self.deliver_one(job).await,
+            JobKind::Confirmation => self.confirmation(job).await,
+            JobKind::Notice => self.notice(job).await,
+        };
+        if let Err(err) = done {
+            // The job keeps its row and comes due again when its lease ends.
+            tracing::warn!(job = id, ?kind, %err, "a delivery job did not finish; it will run again");
+        }
+    }
+
+    async fn fanout(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
+        let broadcast = self.store.broadcast(required(&job.broadcast_id)?).await?;
+        let announcement = self.announcement(&broadcast).await?;
+        let mut cursor = job.cursor.clone();
+        loop {
+            let now = (self.clock)();
+            let size = self.options.batch_size;
+            let targets = self
+                .store
+                .fanout_batch(&broadcast, cursor.as_deref(), size, now)
+                .await?;
+            let more = targets.len() == size as usize;
+            if let Some(last) = targets.last() {
+                cursor = Some(last.subscriber.id.clone());
+            }
+            let sent = self.clone().send_batch(&announcement, targets).await;
+            let record = BatchRecord {
+                job_id: job.id,
+                broadcast_id: broadcast.id.clone(),
+                cursor: cursor.clone(),
+                settled: sent.settled,
+                handed_off: sent.handed_off,
+                lease_until: more.then(|| self.lease_end((self.clock)())),
+            };
+            self.store.record_batch(record, (self.clock)()).await?;
+            if sent.still_running > 0 {
+                // Their rows exist now, so their outcomes can be booked against them.
+                let worker = self.clone();
+                let broadcast_id = broadcast.id.clone();
+                let mut late = sent.late;
+                tokio::spawn(async move {
+                    for _ in 0..sent.still_running {
+                        let Some(settled) = late.recv().await else {
+                            break;
+                        };
+                        worker.book(&broadcast_id, settled).await;
+                    }
+                });
+            }
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Sends the announcement to every target at once, waiting at most the patience for them.
+    async fn send_batch(self: Arc<Self>, a: &Arc<Announcement>, targets: Vec<Target>) -> Sent {
+        let now = (self.clock)();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut handed_off = Vec::new();
+        let mut running = Vec::new();
+        for target in targets {
+            let channel = target.subscriber.channel;
+            if let Some(until) = self.paused_until(&target, now) {
+                handed_off.push(HandedOff {
+                    subscriber_id: target.subscriber.id,
+                    channel,
+                    due_at: until,
+                });
+                continue;
+            }
+            running.push((target.subscriber.id.clone(), channel));
+            let (worker, a, tx) = (self.clone(), a.clone(), tx.clone());
+            tokio::spawn(async move {
+                let outcome = worker.send(&a, &target, 0).await;
+                let _ = tx.send(Settled {
+                    subscriber_id: target.subscriber.id,
+                    channel,
+                    outcome,
+                });
+            });
+        }
+        drop(tx);
+        let mut settled: Vec<Settled> = Vec::with_capacity(running.len());
+        let deadline = tokio::time::sleep(self.options.patience);
+        tokio::pin!(deadline);
+        while settled.len() < running.len() {
+            tokio::select! {
+                Some(s) = rx.recv() => settled.push(s),
+                _ = &mut deadline => break,
+            }
+        }
+        // Whoever has not answered yet gets a row, due when its request has surely ended.
+        let still_running = running.len() - settled.len();
+        if still_running > 0 {
+            let done: HashSet<&str> = settled.iter().map(|s| s.subscriber_id.as_str()).collect();
+            let due_at = self.lease_end(now);
+            let unfinished = running
+                .into_iter()
+                .filter(|(id, _)| !done.contains(id.as_str()));
+            handed_off.extend(unfinished.map(|(subscriber_id, channel)| HandedOff {
+                subscriber_id,
+                channel,
+                due_at,
+            }));
+        }
+        Sent {
+            settled,
+            handed_off,
+            still_running,
+            late: rx,
+        }
+    }
+
+    /// One delivery job: a retry, or a hand-off whose process stopped before it ended.
+    async fn deliver_one(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
+        let broadcast_id = required(&job.broadcast_id)?;
+        let subscriber_id = required(&job.subscriber_id)?;
+        let channel = job.channel.unwrap_or(Channel::Webhook);
+        let now = (self.clock)();
+        let outcome = match self.store.target(subscriber_id, now).await? {
+            Some(target) if target.subscriber.state == SubscriberState::Active => {
+                let broadcast = self.store.broadcast(broadcast_id).await?;
+                let a = self.announcement(&broadcast).await?;
+                match self.paused_until(&target, now) {
+                    Some(until) => {
+                        self.store
+                            .retry_job(
+                                job.id,
+                                until,
+                                "waiting: the receiver asked to slow down".into(),
+                            )
+                            .await?;
+                        return Ok(());
+                    }
+                    None => self.send(&a, &target, job.attempts).await,
+                }
+            }
+            Some(target) => Outcome::Failed {
+                error: format!(
+                    "not sent: the subscriber is {}",
+                    match target.subscriber.state {
+                        SubscriberState::Pending => "not confirmed",
+                        _ => "disabled",
+                    }
+                ),
+                disable: false,
+            },
+            None => Outcome::Failed {
+                error: "not sent: the subscriber was removed".into(),
+                disable: false,
+            },
+        };
+        let settled = Settled {
+            subscriber_id: subscriber_id.to_string(),
+            channel,
+            outcome,
+        };
+        self.store
+            .settle_delivery(broadcast_id, settled, (self.clock)())
+            .await?;
+        Ok(())
+    }
+
+    /// Books a late outcome; a failure to book leaves the row to come due and run again.
+    async fn book(&self, broadcast_id: &str, settled: Settled) {
+        if let Err(err) = self
+            .store
+            .settle_delivery(broadcast_id, settled, (self.clock)())
+            .await
+        {
+            tracing::warn!(%err, "could not record a delivery; it will be sent again");
+        }
+    }
+
+    /// One attempt to one subscriber, judged by the retry policy.
+    async fn send(&self, a: &Announcement, target: &Target, failures: u32) -> Outcome {
+        let Ok(_slot) = self.in_flight.acquire().await else {
+            return Outcome::Retry {
+                at: later((self.clock)(), self.options.retry.first_delay),
+                error: "Herald was shutting down".into(),
+            };
+        };
+        let attempt = self.attempt(a, target).await;
+        let now = (self.clock)();
+        let outcome = self.options.retry.outcome(
+            attempt.clone(),
+            failures,
+            target.subscriber.failing_since,
+            now,
+            rand::random(),
+        );
+        if let (Attempt::SlowDown { .. }, Outcome::Retry { at, .. }) = (&attempt, &outcome) {
+            self.pause(target, *at);
+        }
+        outcome
+    }
+
+    async fn attempt(&self, a: &Announcement, target: &Target) -> Attempt {
+        let s = &target.subscriber;
+        let now = (self.clock)();
+        let recipient = self.links.recipient(&a.page.url, &s.id, now);
+        let post = |body: Vec<u8>, headers: Vec<(&'static str, String)>| async move {
+            http::post_json(&self.http, &s.address, &headers, body).await
+        };
+        match s.channel {
+            Channel::Email => {
+                let message_id = format!("{}@herald", webhook::message_id(&a.broadcast_id, &s.id));
+                let sent = async {
+                    let content = self.emails.update(a, &recipient)?;
+                    let message = email::message(
+                        &self.options.from,
+                        &s.address,
+                        &content,
+                        Some(&recipient),
+                        Some(&message_id),
+                    )?;
+                    Ok::<_, WorkError>(self.mailer.send(message).await?)
+                };
+                mail_attempt(sent.await)
+            }
+            Channel::Webhook => {
+                let body = match s.format {
+                    WebhookFormat::Herald => webhook::herald_body(a),
+                    WebhookFormat::Statuspage => webhook::statuspage_body(a, &recipient),
+                };
+                let id = webhook::message_id(&a.broadcast_id, &s.id);
+                // The receiver checks this against its own clock, so it is the real time.
+                let timestamp = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                let secrets: Vec<&str> = target.secrets.iter().map(String::as_str).collect();
+                match webhook::sign(&secrets, &id, timestamp, &body) {
+                    Ok(signature) => {
+                        let headers = vec![
+                            ("webhook-id", id),
+                            ("webhook-timestamp", timestamp.to_string()),
+                            ("webhook-signature", signature),
+                        ];
+                        post(body, headers).await
+                    }
+                    Err(err) => Attempt::Refused {
+                        error: format!("cannot sign the delivery: {err}"),
+                    },
+                }
+            }
+            Channel::Slack => post(slack::message(a).to_string().into_bytes(), vec![]).await,
+            Channel::Teams => post(teams::message(a).to_string().into_bytes(), vec![]).await,
+        }
+    }
+
+    fn paused_until(&self, target: &Target, now: Timestamp) -> Option<Timestamp> {
+        let host = host_of(target)?;
+        let paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        paused.get(&host).copied().filter(|until| *until > now)
+    }
+
+    fn pause(&self, target: &Target, until: Timestamp) {
+        if let Some(host) = host_of(target) {
+            let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+            let now = (self.clock)();
+            paused.retain(|_, t| *t > now);
+            paused.insert(host, until);
+        }
+    }
+
+    async fn confirmation(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
+        let id = required(&job.subscriber_id)?;
+        let subscriber = match self.store.subscriber(None, id).await {
+            Ok(s) if s.state == SubscriberState::Pending => s,
+            // Confirmed, removed or disabled meanwhile: nothing to ask any more.
+            Ok(_) | Err(StoreError::NotFound { .. }) => {
+                return Ok(self.store.finish_job(job.id).await?);
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let page = build::page_info(
+            self.store.page(&subscriber.page_id).await?,
+            &self.options.base_url,
+        );
+        let now = (self.clock)();
+        let url = self.links.confirm_url(&page.url, &subscriber.id, now);
+        let content = self.emails.confirmation(&page, &url)?;
+        let message = email::message(
+            &self.options.from,
+            &subscriber.address,
+            &content,
+            None,
+            None,
+        )?;
+        let sent = self.mailer.send(message).await.map_err(WorkError::from);
+        self.conclude(&job, sent).await
+    }
+
+    async fn notice(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
+        let id = required(&job.subscriber_id)?;
+        let page = self.store.page(&job.page_id).await?;
+        let admins = page.settings.admin_emails.clone();
+        let page = build::page_info(page, &self.options.base_url);
+        let (address, channel) = match self.store.subscriber(None, id).await {
+            Ok(s) => (s.address, s.channel.name()),
+            Err(StoreError::NotFound { .. }) => return Ok(self.store.finish_job(job.id).await?),
+            Err(err) => return Err(err.into()),
+        };
+        let reason = job.note.clone().unwrap_or_default();
+        let content = self.emails.notice(&page, &address, channel, &reason)?;
+        let mut sent = Ok(());
+        for admin in &admins {
+            let message = email::message(&self.options.from, admin, &content, None, None)?;
+            sent = sent.and(self.mailer.send(message).await.map_err(WorkError::from));
+        }
+        self.conclude(&job, sent).await
+    }
+
+    /// Finishes a confirmation or notice, or schedules it again after a passing failure.
+    async fn conclude(&self, job: &Job, sent: Result<(), WorkError>) -> Result<(), WorkError> {
+        match sent {
+            Err(WorkError::Mail(err)) if !err.is_permanent() => {
+                let wait = self.options.retry.delay(job.attempts + 1, rand::random());
+                let at = later((self.clock)(), wait);
+                Ok(self.store.retry_job(job.id, at, err.to_string()).await?)
+            }
+            Err(err) => {
+                tracing::warn!(job = job.id, %err, "an email could not be sent and will not be retried");
+                Ok(self.store.finish_job(job.id).await?)
+            }
+            Ok(()) => Ok(self.store.finish_job(job.id).await?),
+        }
+    }
+
+    /// The broadcast rendered for every channel, kept for its retries.
+    async fn announcement(&self, b: &Broadcast) -> Result<Arc<Announcement>, WorkError> {
+        if let Some(a) = self.cached(&b.id) {
+            return Ok(a);
+        }
+        let a = Arc::new(
+            build::announcement(&*self.store, b, &self.options.base_url, (self.clock)()).await?,
+        );
+        let mut cache = self.announcements.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHED_ANNOUNCEMENTS {
+            cache.clear();
+        }
+        cache.insert(b.id.clone(), a.clone());
+        Ok(a)
+    }
+
+    fn cached(&self, id: &str) -> Option<Arc<Announcement>> {
+        let cache = self.announcements.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get(id).cloned()
+    }
+}
+
+/// Beyond the request timeout and the batch's patience, before a claimed job is free again.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
+
+struct Sent {
+    settled: Vec<Settled>,
+    handed_off: Vec<HandedOff>,
+    /// Deliveries whose outcome will arrive on `late`.
+    still_running: usize,
+    late: mpsc::UnboundedReceiver<Settled>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Email(#[from] email::EmailError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
+    #[error("{0}")]
+    Damaged(String),
+}
+
+fn required(value: &Option<String>) -> Result<&str, WorkError> {
+    value.as_deref().ok_or_else(|| {
+        WorkError::Damaged("a delivery job is missing its broadcast or subscriber".into())
+    })
+}
+
+/// An email attempt in the terms of the retry policy: a rejected recipient is permanent.
+fn mail_attempt(sent: Result<(), WorkError>) -> Attempt {
+    match sent {
+        Ok(()) => Attempt::Delivered,
+        Err(WorkError::Mail(err)) if !err.is_permanent() => Attempt::Failed {
+            error: err.to_string(),
+        },
+        Err(err) => Attempt::Refused {
+            error: err.to_string(),
+        },
+    }
+}
+
+/// The host and port a subscriber's requests go to, which a slow-down applies to.
+fn host_of(target: &Target) -> Option<String> {
+    if target.subscriber.channel == Channel::Email {
+        return None;
+    }
+    let url = url::Url::parse(&target.subscriber.address).ok()?;
+    Some(format!(
+        "{}:{}",
+        url.host_str()?,
+        url.port_or_known_default()?
+    ))
+}
+
+fn later(now: Timestamp, wait: Duration) -> Timestamp {
+    SignedDuration::try_from(wait)
+        .ok()
+        .and_then(|wait| now.checked_add(wait).ok())
+        .unwrap_or(Timestamp::MAX)
+}
