@@ -3,6 +3,8 @@ API client, seeding through the API, and percentiles."""
 import http.client
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -61,7 +63,7 @@ class Client:
 class Herald:
     """A release build serving a fresh data directory, with an admin token and one page."""
 
-    def __init__(self, slug="bench", components=10):
+    def __init__(self, slug="bench", components=10, env=None):
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "herald"], cwd=ROOT, check=True)
         self.binary = os.path.join(ROOT, "target", "release", "herald")
         self.data = tempfile.mkdtemp(prefix="herald-bench-")
@@ -76,7 +78,7 @@ class Herald:
         self.port = free_port()
         self.server = subprocess.Popen(
             [self.binary, "--data-dir", self.data, "serve", "--listen", f"127.0.0.1:{self.port}"],
-            stderr=subprocess.DEVNULL, env={**os.environ, "HERALD__LOG__LEVEL": "warn"})
+            stderr=subprocess.DEVNULL, env={**os.environ, "HERALD__LOG__LEVEL": "warn", **(env or {})})
         wait_for_port(self.port)
         self.client = Client(self.port, self.secret)
         self.incidents = f"/api/v1/pages/{slug}/incidents"
@@ -101,3 +103,55 @@ class Herald:
     def stop(self):
         self.server.terminate()
         self.server.wait()
+
+
+NGINX_CONF = """
+user root;
+worker_processes auto;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    types {{ application/json json; text/html html; }}
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{port};
+        {server}
+    }}
+}}
+"""
+
+
+def start_nginx(server):
+    """Debian's nginx on a free port, with `server` as the body of its one server block."""
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is needed: apt-get install wrk nginx")
+    tmp = tempfile.mkdtemp(prefix="herald-bench-nginx-")
+    port = free_port()
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(tmp=tmp, port=port, server=server))
+    process = subprocess.Popen(["nginx", "-c", conf, "-p", tmp], stderr=subprocess.DEVNULL)
+    wait_for_port(port)
+    return process, port
+
+
+def wrk(url, duration, script=None):
+    """wrk -t2 -c64 against `url` (with a Lua `script` when given): requests per second and
+    p99 latency in ms."""
+    extra = ["-s", script] if script else []
+    out = subprocess.run(["wrk", "-t2", "-c64", f"-d{duration}s", "--latency", *extra, url],
+                         check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        sys.exit(f"{url}: {errors.group(1)} failed responses\n{out}")
+    return rps, float(p99.group(1)) * scale

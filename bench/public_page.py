@@ -14,63 +14,11 @@ Needs: wrk and nginx (apt-get install wrk nginx).
 """
 import argparse
 import os
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
-from harness import Client, Herald, free_port, percentile, wait_for_port
-
-NGINX_CONF = """
-user root;
-worker_processes auto;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    types {{ application/json json; text/html html; }}
-    default_type application/octet-stream;
-    server {{
-        listen 127.0.0.1:{port};
-        root {root};
-        index index.html;
-    }}
-}}
-"""
-
-
-def wrk(url, duration):
-    out = subprocess.run(["wrk", "-t2", "-c64", f"-d{duration}s", "--latency", url],
-                         check=True, capture_output=True, text=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        sys.exit(f"{url}: {errors.group(1)} failed responses\n{out}")
-    return rps, float(p99.group(1)) * scale
-
-
-def start_nginx(root):
-    for tool in ("wrk", "nginx"):
-        if not shutil.which(tool):
-            sys.exit(f"{tool} is needed: apt-get install wrk nginx")
-    tmp = tempfile.mkdtemp(prefix="herald-bench-nginx-")
-    port = free_port()
-    conf = os.path.join(tmp, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(tmp=tmp, port=port, root=root))
-    process = subprocess.Popen(["nginx", "-c", conf, "-p", tmp], stderr=subprocess.DEVNULL)
-    wait_for_port(port)
-    return process, port
-
+from harness import Client, Herald, percentile, start_nginx, wrk
 
 def publish_to_visible(herald, count, pause):
     """Milliseconds from an update's API call returning to the home page showing it. The
@@ -108,7 +56,7 @@ def main():
         print(f"seeded {args.components} components and {args.past} past incidents in {herald.seed_past(args.past):.1f} s")
         export = tempfile.mkdtemp(prefix="herald-bench-export-")
         herald.cli("export", "--page", herald.slug, "--out", export)
-        nginx, nginx_port = start_nginx(export)
+        nginx, nginx_port = start_nginx(f"root {export}; index index.html;")
         files = ["api/v2/summary.json", ""]
         sizes = {f or "index.html": os.path.getsize(os.path.join(export, f or "index.html")) for f in files}
         print("files: " + ", ".join(f"{name} {size} bytes" for name, size in sizes.items()))

@@ -70,7 +70,8 @@ pub struct Worker {
     links: Links,
     options: WorkerOptions,
     in_flight: Semaphore,
-    /// Hosts that asked to slow down (429, 502, 503, 504), and until when.
+    /// Endpoints that asked to slow down (429, 502, 503, 504), and until when. Per URL, not
+    /// per host: a chat service's rate limit is per incoming-webhook URL.
     paused: Mutex<HashMap<String, Timestamp>>,
     announcements: Mutex<HashMap<String, Arc<Announcement>>>,
 }
@@ -401,18 +402,16 @@ impl Worker {
     }
 
     fn paused_until(&self, target: &Target, now: Timestamp) -> Option<Timestamp> {
-        let host = host_of(target)?;
         let paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
-        paused.get(&host).copied().filter(|until| *until > now)
+        let until = paused.get(&target.subscriber.address).copied();
+        until.filter(|until| *until > now)
     }
 
     fn pause(&self, target: &Target, until: Timestamp) {
-        if let Some(host) = host_of(target) {
-            let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
-            let now = (self.clock)();
-            paused.retain(|_, t| *t > now);
-            paused.insert(host, until);
-        }
+        let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        let now = (self.clock)();
+        paused.retain(|_, t| *t > now);
+        paused.insert(target.subscriber.address.clone(), until);
     }
 
     async fn confirmation(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
@@ -541,19 +540,6 @@ fn mail_attempt(sent: Result<(), WorkError>) -> Attempt {
             error: err.to_string(),
         },
     }
-}
-
-/// The host and port a subscriber's requests go to, which a slow-down applies to.
-fn host_of(target: &Target) -> Option<String> {
-    if target.subscriber.channel == Channel::Email {
-        return None;
-    }
-    let url = url::Url::parse(&target.subscriber.address).ok()?;
-    Some(format!(
-        "{}:{}",
-        url.host_str()?,
-        url.port_or_known_default()?
-    ))
 }
 
 fn later(now: Timestamp, wait: Duration) -> Timestamp {

@@ -3,6 +3,8 @@
 //! token per role created directly through the store.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
