@@ -134,6 +134,16 @@ impl PageSnapshot {
         }))
     }
 
+    /// A subscriber's own page (subscribe, confirm, manage, unsubscribe) in this page's look,
+    /// from `subscription.html`; see [`render::subscription_page`].
+    pub fn subscription_page(
+        &self,
+        root: &str,
+        context: impl serde::Serialize,
+    ) -> Result<String, RenderError> {
+        render::subscription_page(&self.renderer, &self.view(), root, context)
+    }
+
     fn view(&self) -> View<'_> {
         View::new(&self.data, self.built_at, self.base_url.clone())
     }

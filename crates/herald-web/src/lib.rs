@@ -7,6 +7,7 @@ mod auth;
 mod problem;
 mod public;
 pub mod statusio;
+mod subscription;
 
 use std::sync::Arc;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub nudge: Arc<Notify>,
     /// The public page's current snapshots.
     pub site: Arc<Site>,
+    /// Signs and checks subscribers' confirm, manage and unsubscribe links.
+    pub links: herald_notify::links::Links,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     let apis = Router::new()
         .merge(admin::router())
         .merge(statusio::router())
+        .merge(subscription::router())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             nudge_after_writes,

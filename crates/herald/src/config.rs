@@ -133,7 +133,9 @@ base_url = "http://localhost:8080"
 # The slug of the page served at "/". Empty: the first page created.
 default_page = ""
 # A directory whose templates (base.html, home.html, history.html, incident.html,
-# macros.html) replace the built-in ones. Unset: the built-in templates.
+# maintenance.html, subscription.html, macros.html, and the emails under email/:
+# update, confirm and notice, each .txt and .html, and layout.html) replace the built-in
+# ones of the same name. Unset: the built-in templates.
 # templates_dir = "/etc/herald/templates"
 # A directory whose files are served under /assets/site/, such as the logo a page's
 # settings.branding.logo names ("/assets/site/logo.svg"). Unset: none.

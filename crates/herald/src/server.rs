@@ -100,12 +100,18 @@ pub async fn serve(
         .await
         .context("cannot start delivery")?;
     tokio::spawn(worker.run(changes.clone()));
+    let key = store
+        .link_key()
+        .await
+        .context("cannot read the key that signs subscribers' links")?;
+    let links = herald_notify::links::Links::new(key);
     let app = herald_web::router(AppState {
         store,
         clock,
         changes,
         nudge,
         site,
+        links,
     })
     .layer(tower_http::trace::TraceLayer::new_for_http());
     tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "Herald is serving");

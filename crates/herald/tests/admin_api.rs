@@ -74,8 +74,8 @@ fn route(method: Method, path: impl Into<String>, body: Option<Value>, need: Nee
 }
 
 /// A page "acme" with an active incident, a resolved one, a scheduled maintenance window, a
-/// spare component and a spare token, and every route of the admin API with a body it would
-/// accept.
+/// spare component, a spare token and a webhook subscriber, and every route of the admin API
+/// with a body it would accept.
 struct World {
     f: Fixture,
     active: String,
@@ -83,6 +83,7 @@ struct World {
     planned: String,
     spare_component: String,
     spare_token: String,
+    subscriber: String,
     routes: Vec<Route>,
 }
 
@@ -110,6 +111,17 @@ async fn world(s: &Server) -> World {
     });
     let planned = s
         .post(&f.path("/maintenance"), &s.responder, new_window.clone())
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let subscriber = s
+        .post(
+            &f.path("/subscribers"),
+            &s.responder,
+            json!({"webhook": "https://example.com/hook"}),
+        )
         .await
         .ok(201)["id"]
         .as_str()
@@ -259,6 +271,55 @@ async fn world(s: &Server) -> World {
             Some(json!({"enabled": false})),
             Responder,
         ),
+        route(
+            Method::GET,
+            p(&format!("/maintenance/{planned}/deliveries")),
+            None,
+            Viewer,
+        ),
+        route(
+            Method::GET,
+            p(&format!("/incidents/{active}/deliveries")),
+            None,
+            Viewer,
+        ),
+        route(Method::GET, p("/subscribers"), None, Responder),
+        route(
+            Method::POST,
+            p("/subscribers"),
+            Some(json!({"webhook": "https://example.com/other-hook"})),
+            Responder,
+        ),
+        route(
+            Method::GET,
+            p(&format!("/subscribers/{subscriber}")),
+            None,
+            Responder,
+        ),
+        route(
+            Method::PATCH,
+            p(&format!("/subscribers/{subscriber}")),
+            Some(json!({"components": [f.api]})),
+            Responder,
+        ),
+        route(
+            Method::DELETE,
+            p(&format!("/subscribers/{subscriber}")),
+            None,
+            Responder,
+        ),
+        route(
+            Method::POST,
+            p(&format!("/subscribers/{subscriber}/rotate-secret")),
+            None,
+            Responder,
+        ),
+        route(
+            Method::POST,
+            p(&format!("/subscribers/{subscriber}/enable")),
+            None,
+            Responder,
+        ),
         route(Method::GET, "/api/v1/tokens", None, Admin),
         route(
             Method::POST,
@@ -281,6 +342,7 @@ async fn world(s: &Server) -> World {
         planned,
         spare_component,
         spare_token,
+        subscriber,
         routes,
     }
 }
@@ -1343,7 +1405,7 @@ async fn unknown_pages_and_incidents_are_404_and_write_nothing() {
             .await
             .assert_problem(404, "not-found");
     }
-    // Components, locations, maintenance windows and tokens that do not exist.
+    // Components, locations, maintenance windows, tokens and subscribers that do not exist.
     for r in &w.routes {
         let replaced = r
             .path
@@ -1351,7 +1413,8 @@ async fn unknown_pages_and_incidents_are_404_and_write_nothing() {
             .replace(&f.apac, ghost)
             .replace(&w.spare_component, ghost)
             .replace(&w.planned, ghost)
-            .replace(&w.spare_token, ghost);
+            .replace(&w.spare_token, ghost)
+            .replace(&w.subscriber, ghost);
         if replaced == r.path {
             continue;
         }
@@ -1368,7 +1431,7 @@ async fn bad_bodies_are_refused_with_clear_codes_and_write_nothing() {
     let w = world(&s).await;
     let before = snapshot(&s, &["acme"]).await;
     let with_body: Vec<&Route> = w.routes.iter().filter(|r| r.body.is_some()).collect();
-    assert_eq!(with_body.len(), 18);
+    assert_eq!(with_body.len(), 20);
 
     for r in &with_body {
         let what = format!("{} {}", r.method, r.path);
@@ -1872,6 +1935,27 @@ const ROUTES: &[(&str, &[&str])] = &[
         "/api/v1/pages/{page}/maintenance/{maintenance}/automation",
         &["put"],
     ),
+    (
+        "/api/v1/pages/{page}/maintenance/{maintenance}/deliveries",
+        &["get"],
+    ),
+    (
+        "/api/v1/pages/{page}/incidents/{incident}/deliveries",
+        &["get"],
+    ),
+    ("/api/v1/pages/{page}/subscribers", &["get", "post"]),
+    (
+        "/api/v1/pages/{page}/subscribers/{subscriber}",
+        &["get", "patch", "delete"],
+    ),
+    (
+        "/api/v1/pages/{page}/subscribers/{subscriber}/rotate-secret",
+        &["post"],
+    ),
+    (
+        "/api/v1/pages/{page}/subscribers/{subscriber}/enable",
+        &["post"],
+    ),
     ("/api/v1/tokens", &["get", "post"]),
     ("/api/v1/tokens/{token}", &["delete"]),
     ("/api/v1/events", &["get"]),
@@ -1889,6 +1973,7 @@ fn template_of(path: &str, w: &World) -> String {
         (w.resolved.as_str(), "{incident}"),
         (w.planned.as_str(), "{maintenance}"),
         (w.spare_token.as_str(), "{token}"),
+        (w.subscriber.as_str(), "{subscriber}"),
     ] {
         out = out.replace(value, name);
     }

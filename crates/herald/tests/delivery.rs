@@ -66,7 +66,7 @@ async fn report_when(
     }
 }
 
-fn channel<'a>(r: &'a DeliveryReport, c: Channel) -> &'a herald_store::ChannelReport {
+fn channel(r: &DeliveryReport, c: Channel) -> &herald_store::ChannelReport {
     r.channels
         .iter()
         .find(|x| x.channel == c)

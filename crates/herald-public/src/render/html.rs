@@ -334,6 +334,61 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
             groups,
             maintenance_active => cards(view, view.active_maintenance()),
             maintenance_upcoming => cards(view, view.upcoming_maintenance()),
+            subscribe_components => component_choices(view),
+        },
+    )
+}
+
+/// A component a subscriber can limit their email to.
+#[derive(Serialize)]
+struct ComponentChoice {
+    id: String,
+    name: String,
+    group: Option<String>,
+}
+
+/// The page's components in the order the home page lists them: ungrouped, then by group.
+fn component_choices(view: &View) -> Vec<ComponentChoice> {
+    let data = view.data;
+    let group_of = |c: &herald_core::component::Component| {
+        c.group_id
+            .as_deref()
+            .and_then(|id| data.groups.iter().position(|g| g.id == id))
+    };
+    let mut choices: Vec<(Option<usize>, ComponentChoice)> = data
+        .components
+        .iter()
+        .map(|c| {
+            let group = group_of(c);
+            let choice = ComponentChoice {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                group: group.map(|g| data.groups[g].name.clone()),
+            };
+            (group, choice)
+        })
+        .collect();
+    // Stable: components keep their order within a group.
+    choices.sort_by_key(|(group, _)| group.map_or(0, |g| g + 1));
+    choices.into_iter().map(|(_, choice)| choice).collect()
+}
+
+/// A subscriber's own page (subscribe, confirm, manage, unsubscribe), rendered per request in
+/// the page's look. `root` leads back to the page's root; `ctx` is what the handler says.
+pub fn subscription(
+    env: &minijinja::Environment,
+    view: &View,
+    root: &str,
+    ctx: minijinja::Value,
+) -> Result<String, minijinja::Error> {
+    render(
+        env,
+        "subscription.html",
+        view,
+        minijinja::context! {
+            root,
+            components => component_choices(view),
+            ..ctx
         },
     )
 }

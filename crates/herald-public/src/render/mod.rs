@@ -42,7 +42,7 @@ pub struct Renderer {
     env: minijinja::Environment<'static>,
 }
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("base.html", include_str!("../../templates/base.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
     ("home.html", include_str!("../../templates/home.html")),
@@ -54,6 +54,10 @@ const TEMPLATES: [(&str, &str); 6] = [
     (
         "maintenance.html",
         include_str!("../../templates/maintenance.html"),
+    ),
+    (
+        "subscription.html",
+        include_str!("../../templates/subscription.html"),
     ),
 ];
 
@@ -219,6 +223,18 @@ pub fn lazy_page(
             .map(|body| Asset::new(HTML, body))
             .map_err(Into::into)
     })
+}
+
+/// A subscriber's own page, rendered per request (never part of the snapshot): `root` is the
+/// relative path back to the page's root, `context` what the template is told.
+pub fn subscription_page(
+    renderer: &Renderer,
+    view: &View,
+    root: &str,
+    context: impl serde::Serialize,
+) -> Result<String, RenderError> {
+    let context = minijinja::Value::from_serialize(context);
+    Ok(html::subscription(&renderer.env, view, root, context)?)
 }
 
 fn maintenance_page(

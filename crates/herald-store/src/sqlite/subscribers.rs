@@ -39,7 +39,7 @@ pub fn create(
     let new = new.checked(&locations)?;
     if let Some(existing) = find(conn, &page.id, new.channel, &new.address)? {
         return Err(StoreError::Conflict(format!(
-            "{} is already a {} subscriber of this page (id {}); update or remove that one",
+            "{} is already subscribed to this page by {} (id {}); update or remove that subscriber",
             existing.address,
             new.channel.name(),
             existing.id
@@ -269,7 +269,7 @@ pub fn rotate_secret(
         .with_note(format!("the previous secret signs until {until}"));
     events::append(conn, Some(page_id), actor, now, &event)?;
     Ok(CreatedSubscriber {
-        subscriber,
+        subscriber: get(conn, Some(page_id), id)?,
         secret: Some(secret),
     })
 }

@@ -5,6 +5,7 @@ mod events;
 mod incidents;
 mod maintenance;
 mod pages;
+mod subscribers;
 mod tokens;
 
 use axum::response::IntoResponse;
@@ -19,11 +20,11 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Herald admin API", description = "Pages, components, incidents, tokens and the audit log. Errors are RFC 9457 problem documents."),
+    info(title = "Herald admin API", description = "Pages, components, incidents, maintenance, subscribers and their deliveries, tokens and the audit log. Errors are RFC 9457 problem documents."),
     modifiers(&BearerAuth),
     security(("token" = [])),
     tags(
-        (name = "pages"), (name = "components"), (name = "incidents"), (name = "maintenance"), (name = "tokens"), (name = "audit")
+        (name = "pages"), (name = "components"), (name = "incidents"), (name = "maintenance"), (name = "subscribers"), (name = "tokens"), (name = "audit")
     )
 )]
 struct ApiDoc;
@@ -65,6 +66,16 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(maintenance::post_update))
         .routes(routes!(maintenance::reschedule))
         .routes(routes!(maintenance::set_automation))
+        .routes(routes!(subscribers::list, subscribers::create))
+        .routes(routes!(
+            subscribers::get,
+            subscribers::update,
+            subscribers::delete
+        ))
+        .routes(routes!(subscribers::rotate_secret))
+        .routes(routes!(subscribers::enable))
+        .routes(routes!(subscribers::incident_deliveries))
+        .routes(routes!(subscribers::maintenance_deliveries))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(events::list))

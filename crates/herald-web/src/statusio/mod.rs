@@ -4,6 +4,7 @@
 //! silent.
 mod requests;
 mod shapes;
+mod subscribers;
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/v2/incident/resolve", post(incident_resolve))
         .route("/v2/incident/delete", post(incident_delete))
         .route("/v2/status/summary/{statuspage_id}", get(status_summary))
+        .merge(subscribers::router())
 }
 
 /// An error in Status.io's envelope: `{"status":{"error":"yes","message":…}}`.
@@ -62,9 +64,12 @@ struct CompatJson<T>(T);
 type Reply = Result<Json<Value>, CompatError>;
 
 fn ok(message: &str, result: Value) -> Reply {
-    Ok(Json(
-        json!({"status": {"error": "no", "message": message}, "result": result}),
-    ))
+    Ok(Json(envelope(message, result)))
+}
+
+/// Status.io's success envelope; a few calls add fields of their own beside `result`.
+fn envelope(message: &str, result: Value) -> Value {
+    json!({"status": {"error": "no", "message": message}, "result": result})
 }
 
 async fn caller(

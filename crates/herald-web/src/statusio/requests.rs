@@ -1,11 +1,14 @@
 //! Status.io request bodies. Its clients send flags as "0"/"1" strings or as numbers, codes as
 //! numbers or numeric strings, and some send a component or container as a one-element array;
 //! all of these are accepted.
-use herald_core::component::Component;
+use herald_core::Id;
+use herald_core::component::{Component, Location};
 use herald_core::incident::{
     AffectedLocation, Channels, IncidentState, NewIncident, Severity, StatusChange, UpdateDraft,
 };
 use herald_core::status::StatusLevel;
+use herald_core::subscriber::{Channel, NewSubscriber, WebhookFormat};
+use herald_store::SubscriberPatch;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -108,7 +111,9 @@ impl CreateIncident {
         } else {
             self.infrastructure_affected
                 .iter()
-                .map(|pair| location_of(components, pair))
+                .map(|pair| {
+                    location_of(components, "infrastructure_affected", pair).map(|l| l.id.clone())
+                })
                 .collect::<Result<_, _>>()?
         };
         Ok(NewIncident {
@@ -127,24 +132,37 @@ impl CreateIncident {
     }
 }
 
-/// Finds the location named by a `"<component id>-<container id>"` pair.
-fn location_of(components: &[Component], pair: &str) -> Result<String, ApiError> {
+/// Finds the location named by a `"<component id>-<container id>"` pair in `field`. Some of
+/// Status.io's clients join the two with `_`; ids are hex, so either separator is unambiguous.
+fn location_of<'a>(
+    components: &'a [Component],
+    field: &str,
+    pair: &str,
+) -> Result<&'a Location, ApiError> {
     let malformed = || {
         ApiError::bad_request(format!(
-            "infrastructure_affected entry {pair:?} must be \"<component id>-<container id>\""
+            "{field} entry {pair:?} must be \"<component id>-<container id>\""
         ))
     };
-    let (component, container) = pair.split_once('-').ok_or_else(malformed)?;
+    let (component, container) = pair.split_once(['-', '_']).ok_or_else(malformed)?;
     let component = components
         .iter()
         .find(|c| c.id == component)
-        .ok_or_else(|| ApiError::bad_request(format!("infrastructure_affected entry {pair:?}: there is no component {component:?} on this status page")))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "{field} entry {pair:?}: there is no component {component:?} on this status page"
+            ))
+        })?;
     component
         .locations
         .iter()
         .find(|l| l.id == container)
-        .map(|l| l.id.clone())
-        .ok_or_else(|| ApiError::bad_request(format!("infrastructure_affected entry {pair:?}: component {:?} has no container {container:?}", component.name)))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "{field} entry {pair:?}: component {:?} has no container {container:?}",
+                component.name
+            ))
+        })
 }
 
 #[derive(Deserialize)]
@@ -180,6 +198,80 @@ impl UpdateIncident {
 pub struct DeleteIncident {
     pub statuspage_id: String,
     pub incident_id: String,
+}
+
+/// `subscriber/add`. The .NET client names the method `meth`.
+#[derive(Deserialize)]
+pub struct AddSubscriber {
+    pub statuspage_id: String,
+    #[serde(alias = "meth")]
+    pub method: String,
+    pub address: String,
+    /// No confirmation email: the caller vouches for the address.
+    #[serde(default, deserialize_with = "flag")]
+    pub silent: bool,
+    #[serde(default, deserialize_with = "pairs")]
+    pub granular: Vec<String>,
+}
+
+impl AddSubscriber {
+    pub fn to_new_subscriber(&self, components: &[Component]) -> Result<NewSubscriber, ApiError> {
+        Ok(NewSubscriber {
+            channel: subscriber_channel(&self.method)?,
+            address: self.address.clone(),
+            format: WebhookFormat::Herald,
+            components: granular_components(components, &self.granular)?,
+            confirmed: self.silent,
+        })
+    }
+}
+
+/// `subscriber/update`. Left out, `address` and `granular` stay as they are; so does an empty
+/// `granular`, which Status.io's Python client sends when only the address changes.
+#[derive(Deserialize)]
+pub struct UpdateSubscriber {
+    pub statuspage_id: String,
+    pub subscriber_id: String,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default, deserialize_with = "pairs")]
+    pub granular: Vec<String>,
+}
+
+impl UpdateSubscriber {
+    pub fn to_patch(&self, components: &[Component]) -> Result<SubscriberPatch, ApiError> {
+        let granular = Some(&self.granular).filter(|pairs| !pairs.is_empty());
+        Ok(SubscriberPatch {
+            components: granular
+                .map(|pairs| granular_components(components, pairs))
+                .transpose()?,
+            format: None,
+            address: self.address.clone(),
+        })
+    }
+}
+
+/// Status.io's subscriber methods that Herald delivers.
+fn subscriber_channel(method: &str) -> Result<Channel, ApiError> {
+    match method {
+        "email" => Ok(Channel::Email),
+        "webhook" => Ok(Channel::Webhook),
+        "sms" => Err(ApiError::bad_request(
+            "Herald does not deliver SMS; subscribe an email address or a webhook instead",
+        )),
+        other => Err(ApiError::bad_request(format!(
+            "method {other:?} is not a subscriber method; use email or webhook"
+        ))),
+    }
+}
+
+/// The components named by `granular` pairs. Herald subscribes to whole components, so naming
+/// any of a component's containers subscribes to all of it (the store drops repeats).
+fn granular_components(components: &[Component], pairs: &[String]) -> Result<Vec<Id>, ApiError> {
+    pairs
+        .iter()
+        .map(|pair| location_of(components, "granular", pair).map(|l| l.component_id.clone()))
+        .collect()
 }
 
 pub fn level(code: u16) -> Result<StatusLevel, ApiError> {
@@ -240,4 +332,32 @@ fn one_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, 
         Value::Null => Ok(None),
         other => Err(serde::de::Error::custom(format!("{other} is not an id"))),
     }
+}
+
+/// Pairs given as one comma-separated string (as Status.io's clients send them) or as an
+/// array of strings; null or empty for none.
+fn pairs<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let items: Vec<String> = match Value::deserialize(deserializer)? {
+        Value::Null => Vec::new(),
+        Value::String(s) => s.split(',').map(str::to_string).collect(),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(s) => Ok(s),
+                other => Err(serde::de::Error::custom(format!(
+                    "{other} is not a \"<component id>-<container id>\" pair"
+                ))),
+            })
+            .collect::<Result<_, _>>()?,
+        other => {
+            return Err(serde::de::Error::custom(format!(
+                "{other} is not a list of \"<component id>-<container id>\" pairs"
+            )));
+        }
+    };
+    Ok(items
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect())
 }

@@ -5,6 +5,7 @@ use herald_core::component::Component;
 use herald_core::incident::{Incident, Update};
 use herald_core::page::Page;
 use herald_core::status::{PageStatus, worst};
+use herald_core::subscriber::{Channel, Subscriber, SubscriberState};
 use herald_public::render::statusio::{affected, iso, level_of};
 use serde_json::{Value, json};
 
@@ -83,4 +84,44 @@ pub fn incident(page: &Page, components: &[Component], incident: &Incident) -> V
         "containers_affected": containers,
         "messages": messages,
     })
+}
+
+/// `subscriber/list`: Status.io's methods only. Slack and Teams subscribers have no Status.io
+/// method, and Herald delivers no SMS.
+pub fn subscriber_list(components: &[Component], subscribers: &[Subscriber]) -> Value {
+    let of = |channel: Channel| -> Vec<Value> {
+        subscribers
+            .iter()
+            .filter(|s| s.channel == channel)
+            .map(|s| subscriber(components, s))
+            .collect()
+    };
+    json!({"email": of(Channel::Email), "sms": [], "webhook": of(Channel::Webhook)})
+}
+
+pub fn subscriber(components: &[Component], s: &Subscriber) -> Value {
+    json!({
+        "_id": s.id,
+        "address": s.address,
+        "method": s.channel.name(),
+        "statuspage": s.page_id,
+        "granular": granular(components, &s.components),
+        "confirmed": s.confirmed_at.is_some(),
+        "active": s.state == SubscriberState::Active,
+        "join_date": iso(s.created_at),
+    })
+}
+
+/// Every `"<component id>-<container id>"` pair of the subscriber's components: Herald
+/// subscribes to whole components, Status.io to containers. Empty for the whole page.
+fn granular(components: &[Component], ids: &[String]) -> Vec<String> {
+    components
+        .iter()
+        .filter(|c| ids.contains(&c.id))
+        .flat_map(|c| {
+            c.locations
+                .iter()
+                .map(move |l| format!("{}-{}", c.id, l.id))
+        })
+        .collect()
 }

@@ -3,6 +3,7 @@
 mod incident;
 mod output;
 mod resources;
+mod subscriber;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -68,6 +69,9 @@ pub enum Command {
     /// Incidents.
     #[command(subcommand)]
     Incident(incident::IncidentCommand),
+    /// Who hears about a page's incidents and maintenance: email, webhooks, Slack, Teams.
+    #[command(subcommand)]
+    Subscriber(subscriber::SubscriberCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -104,6 +108,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Command::Component(cmd) => resources::component(&open(&config)?, cmd).await,
             Command::Token(cmd) => resources::token(&open(&config)?, cmd).await,
             Command::Incident(cmd) => incident::run(&open(&config)?, cmd).await,
+            Command::Subscriber(cmd) => subscriber::run(&open(&config)?, cmd).await,
         }
     })
 }
