@@ -52,7 +52,6 @@ pub fn client(options: &HttpOptions) -> HttpClient {
         .user_agent(concat!("Herald/", env!("CARGO_PKG_VERSION")))
         .timeout(options.timeout)
         .redirect(redirect::Policy::none())
-        .pool_max_idle_per_host(64)
         .tcp_nodelay(true)
         // Through a proxy the resolver would vet the proxy's address instead of the target's.
         .no_proxy();

@@ -58,8 +58,8 @@ impl Default for WorkerOptions {
 
 /// Jobs worked on at once (each fan-out sends a whole batch concurrently).
 const JOB_SLOTS: usize = 16;
-/// Broadcasts whose rendered announcement is kept for their retries.
-const CACHED_ANNOUNCEMENTS: usize = 64;
+/// Broadcasts kept rendered for their retries.
+const CACHED_BROADCASTS: usize = 64;
 
 pub struct Worker {
     store: Arc<dyn Store>,
@@ -73,7 +73,7 @@ pub struct Worker {
     /// Endpoints that asked to slow down (429, 502, 503, 504), and until when. Per URL, not
     /// per host: a chat service's rate limit is per incoming-webhook URL.
     paused: Mutex<HashMap<String, Timestamp>>,
-    announcements: Mutex<HashMap<String, Arc<Announcement>>>,
+    prepared: Mutex<HashMap<String, Arc<Prepared>>>,
 }
 
 impl Worker {
@@ -95,7 +95,7 @@ impl Worker {
             links,
             options,
             paused: Mutex::new(HashMap::new()),
-            announcements: Mutex::new(HashMap::new()),
+            prepared: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -162,24 +162,32 @@ impl Worker {
 
     async fn fanout(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
         let broadcast = self.store.broadcast(required(&job.broadcast_id)?).await?;
-        let announcement = self.announcement(&broadcast).await?;
-        let mut cursor = job.cursor.clone();
-        loop {
-            let now = (self.clock)();
-            let size = self.options.batch_size;
-            let targets = self
-                .store
-                .fanout_batch(&broadcast, cursor.as_deref(), size, now)
-                .await?;
-            let more = targets.len() == size as usize;
-            if let Some(last) = targets.last() {
-                cursor = Some(last.subscriber.id.clone());
+        let prepared = self.prepared(&broadcast).await?;
+        let size = self.options.batch_size;
+        let fetch = |after: Option<String>| {
+            let (store, broadcast, now) = (self.store.clone(), &broadcast, (self.clock)());
+            async move {
+                store
+                    .fanout_batch(broadcast, after.as_deref(), size, now)
+                    .await
             }
-            let sent = self.clone().send_batch(&announcement, targets).await;
+        };
+        let mut targets = fetch(job.cursor.clone()).await?;
+        loop {
+            let more = targets.len() == size as usize;
+            let cursor = targets.last().map(|t| t.subscriber.id.clone());
+            // The next batch is read while this one is out.
+            let next = async {
+                match more {
+                    true => fetch(cursor.clone()).await.map(Some),
+                    false => Ok(None),
+                }
+            };
+            let (sent, next) = tokio::join!(self.clone().send_batch(&prepared, targets), next);
             let record = BatchRecord {
                 job_id: job.id,
                 broadcast_id: broadcast.id.clone(),
-                cursor: cursor.clone(),
+                cursor: cursor.or_else(|| job.cursor.clone()),
                 settled: sent.settled,
                 handed_off: sent.handed_off,
                 lease_until: more.then(|| self.lease_end((self.clock)())),
@@ -199,14 +207,15 @@ impl Worker {
                     }
                 });
             }
-            if !more {
-                return Ok(());
+            match next? {
+                Some(batch) => targets = batch,
+                None => return Ok(()),
             }
         }
     }
 
     /// Sends the announcement to every target at once, waiting at most the patience for them.
-    async fn send_batch(self: Arc<Self>, a: &Arc<Announcement>, targets: Vec<Target>) -> Sent {
+    async fn send_batch(self: Arc<Self>, p: &Arc<Prepared>, targets: Vec<Target>) -> Sent {
         let now = (self.clock)();
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut handed_off = Vec::new();
@@ -222,9 +231,9 @@ impl Worker {
                 continue;
             }
             running.push((target.subscriber.id.clone(), channel));
-            let (worker, a, tx) = (self.clone(), a.clone(), tx.clone());
+            let (worker, p, tx) = (self.clone(), p.clone(), tx.clone());
             tokio::spawn(async move {
-                let outcome = worker.send(&a, &target, 0).await;
+                let outcome = worker.send(&p, &target, 0).await;
                 let _ = tx.send(Settled {
                     subscriber_id: target.subscriber.id,
                     channel,
@@ -273,7 +282,7 @@ impl Worker {
         let outcome = match self.store.target(subscriber_id, now).await? {
             Some(target) if target.subscriber.state == SubscriberState::Active => {
                 let broadcast = self.store.broadcast(broadcast_id).await?;
-                let a = self.announcement(&broadcast).await?;
+                let p = self.prepared(&broadcast).await?;
                 match self.paused_until(&target, now) {
                     Some(until) => {
                         self.store
@@ -285,7 +294,7 @@ impl Worker {
                             .await?;
                         return Ok(());
                     }
-                    None => self.send(&a, &target, job.attempts).await,
+                    None => self.send(&p, &target, job.attempts).await,
                 }
             }
             Some(target) => Outcome::Failed {
@@ -326,14 +335,14 @@ impl Worker {
     }
 
     /// One attempt to one subscriber, judged by the retry policy.
-    async fn send(&self, a: &Announcement, target: &Target, failures: u32) -> Outcome {
+    async fn send(&self, p: &Prepared, target: &Target, failures: u32) -> Outcome {
         let Ok(_slot) = self.in_flight.acquire().await else {
             return Outcome::Retry {
                 at: later((self.clock)(), self.options.retry.first_delay),
                 error: "Herald was shutting down".into(),
             };
         };
-        let attempt = self.attempt(a, target).await;
+        let attempt = self.attempt(p, target).await;
         let now = (self.clock)();
         let outcome = self.options.retry.outcome(
             attempt.clone(),
@@ -348,16 +357,16 @@ impl Worker {
         outcome
     }
 
-    async fn attempt(&self, a: &Announcement, target: &Target) -> Attempt {
-        let s = &target.subscriber;
-        let now = (self.clock)();
-        let recipient = self.links.recipient(&a.page.url, &s.id, now);
+    async fn attempt(&self, p: &Prepared, target: &Target) -> Attempt {
+        let (a, s) = (&p.announcement, &target.subscriber);
+        let recipient = || self.links.recipient(&a.page.url, &s.id, (self.clock)());
         let post = |body: Vec<u8>, headers: Vec<(&'static str, String)>| async move {
             http::post_json(&self.http, &s.address, &headers, body).await
         };
         match s.channel {
             Channel::Email => {
                 let message_id = format!("{}@herald", webhook::message_id(&a.broadcast_id, &s.id));
+                let recipient = recipient();
                 let sent = async {
                     let content = self.emails.update(a, &recipient)?;
                     let message = email::message(
@@ -373,8 +382,8 @@ impl Worker {
             }
             Channel::Webhook => {
                 let body = match s.format {
-                    WebhookFormat::Herald => webhook::herald_body(a),
-                    WebhookFormat::Statuspage => webhook::statuspage_body(a, &recipient),
+                    WebhookFormat::Herald => p.herald.clone(),
+                    WebhookFormat::Statuspage => webhook::statuspage_body(a, &recipient()),
                 };
                 let id = webhook::message_id(&a.broadcast_id, &s.id);
                 // The receiver checks this against its own clock, so it is the real time.
@@ -396,8 +405,8 @@ impl Worker {
                     },
                 }
             }
-            Channel::Slack => post(slack::message(a).to_string().into_bytes(), vec![]).await,
-            Channel::Teams => post(teams::message(a).to_string().into_bytes(), vec![]).await,
+            Channel::Slack => post(p.slack.clone(), vec![]).await,
+            Channel::Teams => post(p.teams.clone(), vec![]).await,
         }
     }
 
@@ -479,25 +488,39 @@ impl Worker {
     }
 
     /// The broadcast rendered for every channel, kept for its retries.
-    async fn announcement(&self, b: &Broadcast) -> Result<Arc<Announcement>, WorkError> {
-        if let Some(a) = self.cached(&b.id) {
-            return Ok(a);
+    async fn prepared(&self, b: &Broadcast) -> Result<Arc<Prepared>, WorkError> {
+        if let Some(p) = self.cached(&b.id) {
+            return Ok(p);
         }
-        let a = Arc::new(
-            build::announcement(&*self.store, b, &self.options.base_url, (self.clock)()).await?,
-        );
-        let mut cache = self.announcements.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= CACHED_ANNOUNCEMENTS {
+        let now = (self.clock)();
+        let a = build::announcement(&*self.store, b, &self.options.base_url, now).await?;
+        let p = Arc::new(Prepared {
+            herald: webhook::herald_body(&a),
+            slack: slack::message(&a).to_string().into_bytes(),
+            teams: teams::message(&a).to_string().into_bytes(),
+            announcement: a,
+        });
+        let mut cache = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHED_BROADCASTS {
             cache.clear();
         }
-        cache.insert(b.id.clone(), a.clone());
-        Ok(a)
+        cache.insert(b.id.clone(), p.clone());
+        Ok(p)
     }
 
-    fn cached(&self, id: &str) -> Option<Arc<Announcement>> {
-        let cache = self.announcements.lock().unwrap_or_else(|e| e.into_inner());
+    fn cached(&self, id: &str) -> Option<Arc<Prepared>> {
+        let cache = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
         cache.get(id).cloned()
     }
+}
+
+/// A broadcast rendered once: the announcement, and the bodies every subscriber of a channel
+/// gets alike.
+struct Prepared {
+    announcement: Announcement,
+    herald: Vec<u8>,
+    slack: Vec<u8>,
+    teams: Vec<u8>,
 }
 
 /// Beyond the request timeout and the batch's patience, before a claimed job is free again.

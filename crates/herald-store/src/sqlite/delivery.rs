@@ -1,10 +1,13 @@
 //! Broadcasts and the job table. Publishing writes one broadcast row and one fan-out job,
 //! whatever the number of subscribers; the walk over the subscribers records each batch's
 //! results together with its cursor, and only deliveries that are not settled get rows.
+use std::collections::HashMap;
+
 use herald_core::broadcast::BroadcastDraft;
 use herald_core::component::Location;
 use herald_core::event::Event;
 use herald_core::page::Page;
+use herald_core::subscriber::Channel;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -253,20 +256,18 @@ pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> R
         handed_off,
         lease_until,
     } = batch;
-    let mut matched = conn.prepare_cached(
-        "UPDATE broadcast_channels SET matched = matched + 1 WHERE broadcast_id = ?1 AND channel = ?2",
-    )?;
-    for s in settled {
-        matched.execute(params![broadcast_id, s.channel.name()])?;
-        settle(conn, broadcast_id, s, now)?;
-    }
+    let channels = settled
+        .iter()
+        .map(|s| s.channel)
+        .chain(handed_off.iter().map(|h| h.channel));
+    add_counts(conn, broadcast_id, "matched", channels)?;
+    settle_all(conn, broadcast_id, settled, now)?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO jobs (kind, due_at, page_id, broadcast_id, subscriber_id, channel, created_at)
          SELECT 'delivery', ?1, page_id, id, ?2, ?3, ?4 FROM broadcasts WHERE id = ?5
          ON CONFLICT DO NOTHING",
     )?;
     for h in handed_off {
-        matched.execute(params![broadcast_id, h.channel.name()])?;
         insert.execute(params![
             ts(h.due_at),
             h.subscriber_id,
@@ -289,20 +290,60 @@ pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> R
     Ok(())
 }
 
-/// Books one delivery's outcome: counters, the subscriber's failure streak, and its job row
-/// (a retry gets one; a delivered or given-up one loses it).
-pub fn settle(conn: &Connection, broadcast_id: &str, s: &Settled, now: Timestamp) -> Result<()> {
+/// Books deliveries' outcomes: counters, the subscribers' failure streaks, and job rows (a
+/// retry gets one; a delivered or given-up delivery loses it). Successes, nearly all of a
+/// fan-out, are booked a few statements per batch rather than per delivery.
+pub fn settle_all(
+    conn: &Connection,
+    broadcast_id: &str,
+    settled: &[Settled],
+    now: Timestamp,
+) -> Result<()> {
+    let delivered: Vec<&Settled> = settled
+        .iter()
+        .filter(|s| s.outcome == Outcome::Delivered)
+        .collect();
+    if !delivered.is_empty() {
+        add_counts(
+            conn,
+            broadcast_id,
+            "delivered",
+            delivered.iter().map(|s| s.channel),
+        )?;
+        let ids = json(
+            &delivered
+                .iter()
+                .map(|s| &s.subscriber_id)
+                .collect::<Vec<_>>(),
+        )?;
+        conn.prepare_cached(
+            "UPDATE subscribers SET failing_since = NULL
+             WHERE id IN (SELECT value FROM json_each(?1)) AND failing_since IS NOT NULL",
+        )?
+        .execute([&ids])?;
+        conn.prepare_cached(
+            "DELETE FROM jobs WHERE kind = 'delivery' AND broadcast_id = ?1
+             AND subscriber_id IN (SELECT value FROM json_each(?2))",
+        )?
+        .execute([broadcast_id, &ids])?;
+    }
+    for s in settled.iter().filter(|s| s.outcome != Outcome::Delivered) {
+        settle_failure(conn, broadcast_id, s, now)?;
+    }
+    Ok(())
+}
+
+fn settle_failure(
+    conn: &Connection,
+    broadcast_id: &str,
+    s: &Settled,
+    now: Timestamp,
+) -> Result<()> {
     let channel = s.channel.name();
     let subscriber = &s.subscriber_id;
     match &s.outcome {
-        Outcome::Delivered => {
-            count(conn, broadcast_id, channel, "delivered")?;
-            conn.prepare_cached(
-                "UPDATE subscribers SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL",
-            )?
-            .execute([subscriber])?;
-            delete_delivery(conn, broadcast_id, subscriber)?;
-        }
+        // Booked with the batch's other successes.
+        Outcome::Delivered => {}
         Outcome::Retry { at, error } => {
             note_error(conn, broadcast_id, channel, error, now)?;
             streak(conn, subscriber, now)?;
@@ -324,7 +365,7 @@ pub fn settle(conn: &Connection, broadcast_id: &str, s: &Settled, now: Timestamp
             ])?;
         }
         Outcome::Failed { error, disable } => {
-            count(conn, broadcast_id, channel, "failed")?;
+            add_counts(conn, broadcast_id, "failed", [s.channel])?;
             note_error(conn, broadcast_id, channel, error, now)?;
             streak(conn, subscriber, now)?;
             delete_delivery(conn, broadcast_id, subscriber)?;
@@ -336,11 +377,23 @@ pub fn settle(conn: &Connection, broadcast_id: &str, s: &Settled, now: Timestamp
     Ok(())
 }
 
-fn count(conn: &Connection, broadcast_id: &str, channel: &str, column: &str) -> Result<()> {
-    conn.prepare_cached(&format!(
-        "UPDATE broadcast_channels SET {column} = {column} + 1 WHERE broadcast_id = ?1 AND channel = ?2"
-    ))?
-    .execute(params![broadcast_id, channel])?;
+/// Adds one to `column` of each channel's counters per item of `channels`.
+fn add_counts(
+    conn: &Connection,
+    broadcast_id: &str,
+    column: &str,
+    channels: impl IntoIterator<Item = Channel>,
+) -> Result<()> {
+    let mut per_channel: HashMap<Channel, u64> = HashMap::new();
+    for c in channels {
+        *per_channel.entry(c).or_default() += 1;
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "UPDATE broadcast_channels SET {column} = {column} + ?3 WHERE broadcast_id = ?1 AND channel = ?2"
+    ))?;
+    for (channel, n) in per_channel {
+        stmt.execute(params![broadcast_id, channel.name(), n])?;
+    }
     Ok(())
 }
 
