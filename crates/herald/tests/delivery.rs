@@ -525,3 +525,65 @@ async fn email_goes_through_a_real_smtp_server_after_double_opt_in() {
         "{email:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotated_secret_signs_beside_the_old_one_and_admins_hear_of_a_disabled_endpoint() {
+    let s = server().await;
+    let f = s.fixture("acme").await;
+    let settings = json!({"settings": {"admin_emails": ["oncall@example.com"]}});
+    s.patch(&f.path(""), &s.admin, settings).await.ok(200);
+    let rx = Receiver::start().await;
+    let hook = subscribe(&s, &f, new(Channel::Webhook, &rx.url("/ok/rotating"))).await;
+    let gone = subscribe(&s, &f, new(Channel::Webhook, &rx.url("/gone/old"))).await;
+    let store = herald::server::open_store(s.data_dir()).unwrap();
+    let rotated = store
+        .rotate_subscriber_secret("test", &f.slug, &hook.subscriber.id, s.now())
+        .await
+        .unwrap();
+    let (old, new_secret) = (hook.secret.unwrap(), rotated.secret.unwrap());
+    assert_ne!(old, new_secret);
+
+    s.create_incident(&f, "Errors", 2).await;
+    rx.until(10, "the delivery", |_| rx.at("/ok/rotating").len() == 1)
+        .await;
+    let delivery = &rx.at("/ok/rotating")[0];
+    assert_eq!(delivery.header("webhook-signature").split(' ').count(), 2);
+    let body = String::from_utf8(delivery.body.clone()).unwrap();
+    let both: Vec<Value> = [&old, &new_secret]
+        .iter()
+        .map(|secret| json!({"secret": secret, "headers": delivery.headers, "body": body}))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let checked = python_json(
+        "webhooks_verify.py",
+        vec![write_json(dir.path(), "rotation.json", &json!(both))],
+    )
+    .await;
+    for c in checked.as_array().unwrap() {
+        assert_eq!(c["verified"], true, "either secret verifies: {c}");
+    }
+
+    // The page's admins get an email naming the endpoint and the reason (written to the
+    // spool here: no SMTP server is configured).
+    let spool = s.data_dir().join("mail");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let notice = loop {
+        let found = std::fs::read_dir(&spool)
+            .into_iter()
+            .flatten()
+            .find_map(|e| {
+                let text = std::fs::read_to_string(e.ok()?.path()).ok()?;
+                text.contains("oncall@example.com").then_some(text)
+            });
+        if let Some(text) = found {
+            break text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no notice in {spool:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(notice.contains(&gone.subscriber.address), "{notice}");
+    assert!(notice.contains("410"), "{notice}");
+}
