@@ -3,103 +3,12 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::time::{Duration, Instant};
 
+use common::cli::{Cli, command};
 use common::{Server, is_id, plus_mins, ts};
-use herald_store::{EventQuery, Store};
 use reqwest::Method;
 use serde_json::{Value, json};
-use tempfile::TempDir;
-
-/// A working directory with a data directory inside it; the CLI runs in the former.
-struct Cli {
-    dir: TempDir,
-}
-
-impl Cli {
-    fn new() -> Cli {
-        Cli {
-            dir: tempfile::tempdir().expect("a temporary directory"),
-        }
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn command(&self, args: &[&str]) -> std::process::Command {
-        command(self.dir.path(), &self.data_dir(), args)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("the binary runs")
-    }
-
-    /// Runs a command that must succeed, and returns its standard output.
-    #[track_caller]
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "herald {args:?} failed: {}\n{}",
-            String::from_utf8_lossy(&out.stderr),
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8 output")
-    }
-
-    #[track_caller]
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.ok(args);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("herald {args:?}: {e}: {out}"))
-    }
-
-    /// Runs a command that must fail, and returns its standard error.
-    #[track_caller]
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "herald {args:?} should have failed: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        assert!(
-            out.stdout.is_empty(),
-            "herald {args:?} printed a result although it failed: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8(out.stderr).expect("UTF-8 errors")
-    }
-
-    async fn events(&self) -> Vec<herald_store::EventRecord> {
-        let store = herald::server::open_store(&self.data_dir()).unwrap();
-        store
-            .events(EventQuery {
-                limit: 500,
-                ..EventQuery::default()
-            })
-            .await
-            .unwrap()
-    }
-}
-
-/// The binary, with the test's environment kept out of its configuration.
-fn command(cwd: &Path, data_dir: &Path, args: &[&str]) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_herald"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("HERALD") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.current_dir(cwd)
-        .env("USER", "tester")
-        .env("NO_COLOR", "1")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args);
-    cmd
-}
 
 /// `incident create` with these values and fixed title and details; `affected` may be left out.
 fn incident_create<'a>(

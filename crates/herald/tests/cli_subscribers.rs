@@ -1,86 +1,14 @@
 //! `herald subscriber add|list|remove`, run as a user would run them, on a data directory of
 //! their own.
-use std::path::{Path, PathBuf};
-use std::process::Output;
+mod common;
 
+use common::cli::Cli;
 use herald_core::subscriber::{Channel, NewSubscriber, WebhookFormat};
-use herald_store::{EventQuery, EventRecord, JobKind, MAX_LIST_LIMIT, Store};
+use herald_store::{JobKind, MAX_LIST_LIMIT, Store};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
-use tempfile::TempDir;
-
-/// A working directory with a data directory inside it; the CLI runs in the former.
-struct Cli {
-    dir: TempDir,
-}
 
 impl Cli {
-    fn new() -> Cli {
-        Cli {
-            dir: tempfile::tempdir().expect("a temporary directory"),
-        }
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        command(self.dir.path(), &self.data_dir(), args)
-            .output()
-            .expect("the binary runs")
-    }
-
-    /// Runs a command that must succeed, and returns its standard output.
-    #[track_caller]
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "herald {args:?} failed: {}\n{}",
-            String::from_utf8_lossy(&out.stderr),
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8 output")
-    }
-
-    #[track_caller]
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.ok(args);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("herald {args:?}: {e}: {out}"))
-    }
-
-    /// Runs a command that must fail, and returns its standard error.
-    #[track_caller]
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "herald {args:?} should have failed: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        assert!(
-            out.stdout.is_empty(),
-            "herald {args:?} printed a result although it failed: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8(out.stderr).expect("UTF-8 errors")
-    }
-
-    fn store(&self) -> impl Store {
-        herald::server::open_store(&self.data_dir()).unwrap()
-    }
-
-    async fn events(&self) -> Vec<EventRecord> {
-        self.store()
-            .events(EventQuery {
-                limit: 500,
-                ..EventQuery::default()
-            })
-            .await
-            .unwrap()
-    }
-
     /// `subscriber list --json` for page "s", with any further arguments.
     #[track_caller]
     fn list(&self, more: &[&str]) -> Vec<Value> {
@@ -92,23 +20,6 @@ impl Cli {
             .unwrap_or_else(|| panic!("an array: {listed}"))
             .clone()
     }
-}
-
-/// The binary, with the test's environment kept out of its configuration.
-fn command(cwd: &Path, data_dir: &Path, args: &[&str]) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_herald"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("HERALD") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.current_dir(cwd)
-        .env("USER", "tester")
-        .env("NO_COLOR", "1")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args);
-    cmd
 }
 
 /// Page "s" with component "API"; the component's id.

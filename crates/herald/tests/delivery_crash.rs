@@ -5,9 +5,10 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
+use common::cli::command;
 use common::receiver::Receiver;
 use herald_core::incident::{AffectedLocation, Channels, IncidentState, NewIncident, Severity};
 use herald_core::page::PageFields;
@@ -21,15 +22,8 @@ const SUBSCRIBERS: usize = 3000;
 /// `herald serve` as its own process, configured through the environment as an operator
 /// would, delivering to loopback slowly (four at a time) so that the kill lands mid-way.
 fn serve(data_dir: &Path) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_herald"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("HERALD") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+    let cwd = data_dir.parent().expect("the data directory's parent");
+    command(cwd, data_dir, &["serve", "--listen", "127.0.0.1:0"])
         .env("HERALD__DELIVERY__ALLOW_PRIVATE_TARGETS", "true")
         .env("HERALD__DELIVERY__TIMEOUT_SECS", "2")
         .env("HERALD__DELIVERY__CONCURRENCY", "4")

@@ -3,6 +3,7 @@
 //! token per role created directly through the store.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod receiver;
 
 use std::path::{Path, PathBuf};
