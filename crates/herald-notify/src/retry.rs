@@ -103,7 +103,8 @@ fn describe(attempt: &Attempt) -> String {
     }
 }
 
-fn later(now: Timestamp, wait: Duration) -> Timestamp {
+/// `wait` after `now`, or the end of time when that overflows.
+pub(crate) fn later(now: Timestamp, wait: Duration) -> Timestamp {
     SignedDuration::try_from(wait)
         .ok()
         .and_then(|wait| now.checked_add(wait).ok())

@@ -12,7 +12,7 @@ use herald_public::publisher::Clock;
 use herald_store::{
     BatchRecord, Broadcast, HandedOff, Job, JobKind, Outcome, Settled, Store, StoreError, Target,
 };
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::announcement::Announcement;
@@ -20,7 +20,7 @@ use crate::email::{self, Emails};
 use crate::http::{self, Attempt, HttpClient, HttpOptions};
 use crate::links::Links;
 use crate::mail::Mailer;
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, later};
 use crate::{build, slack, teams, webhook};
 
 #[derive(Clone, Debug)]
@@ -161,7 +161,10 @@ impl Worker {
     }
 
     async fn fanout(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
-        let broadcast = self.store.broadcast(required(&job.broadcast_id)?).await?;
+        let broadcast = self
+            .store
+            .broadcast(required(job.broadcast_id.as_deref())?)
+            .await?;
         let prepared = self.prepared(&broadcast).await?;
         let size = self.options.batch_size;
         let fetch = |after: Option<String>| {
@@ -275,9 +278,9 @@ impl Worker {
 
     /// One delivery job: a retry, or a hand-off whose process stopped before it ended.
     async fn deliver_one(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
-        let broadcast_id = required(&job.broadcast_id)?;
-        let subscriber_id = required(&job.subscriber_id)?;
-        let channel = job.channel.unwrap_or(Channel::Webhook);
+        let broadcast_id = required(job.broadcast_id.as_deref())?;
+        let subscriber_id = required(job.subscriber_id.as_deref())?;
+        let channel = required(job.channel)?;
         let now = (self.clock)();
         let outcome = match self.store.target(subscriber_id, now).await? {
             Some(target) if target.subscriber.state == SubscriberState::Active => {
@@ -424,7 +427,7 @@ impl Worker {
     }
 
     async fn confirmation(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
-        let id = required(&job.subscriber_id)?;
+        let id = required(job.subscriber_id.as_deref())?;
         let subscriber = match self.store.subscriber(None, id).await {
             Ok(s) if s.state == SubscriberState::Pending => s,
             // Confirmed, removed or disabled meanwhile: nothing to ask any more.
@@ -452,7 +455,7 @@ impl Worker {
     }
 
     async fn notice(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
-        let id = required(&job.subscriber_id)?;
+        let id = required(job.subscriber_id.as_deref())?;
         let page = self.store.page(&job.page_id).await?;
         let admins = page.settings.admin_emails.clone();
         let page = build::page_info(page, &self.options.base_url);
@@ -546,9 +549,9 @@ pub enum WorkError {
     Damaged(String),
 }
 
-fn required(value: &Option<String>) -> Result<&str, WorkError> {
-    value.as_deref().ok_or_else(|| {
-        WorkError::Damaged("a delivery job is missing its broadcast or subscriber".into())
+fn required<T>(value: Option<T>) -> Result<T, WorkError> {
+    value.ok_or_else(|| {
+        WorkError::Damaged("a delivery job is missing its broadcast, subscriber or channel".into())
     })
 }
 
@@ -563,11 +566,4 @@ fn mail_attempt(sent: Result<(), WorkError>) -> Attempt {
             error: err.to_string(),
         },
     }
-}
-
-fn later(now: Timestamp, wait: Duration) -> Timestamp {
-    SignedDuration::try_from(wait)
-        .ok()
-        .and_then(|wait| now.checked_add(wait).ok())
-        .unwrap_or(Timestamp::MAX)
 }

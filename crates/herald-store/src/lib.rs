@@ -316,3 +316,26 @@ pub trait Store: Send + Sync + 'static {
     /// The id of the newest event, 0 when there is none; followed to learn of every change.
     async fn last_event_id(&self) -> Result<i64>;
 }
+
+/// Every subscriber of a page (on one channel, when given), oldest first, read a batch at a
+/// time.
+pub async fn all_subscribers(
+    store: &dyn Store,
+    page: &str,
+    channel: Option<herald_core::subscriber::Channel>,
+) -> Result<Vec<Subscriber>> {
+    let mut all: Vec<Subscriber> = Vec::new();
+    loop {
+        let query = SubscriberQuery {
+            channel,
+            limit: MAX_LIST_LIMIT,
+            after: all.last().map(|s| s.id.clone()),
+        };
+        let batch = store.subscribers(page, query).await?;
+        let done = batch.len() < MAX_LIST_LIMIT as usize;
+        all.extend(batch);
+        if done {
+            return Ok(all);
+        }
+    }
+}

@@ -282,11 +282,16 @@ async fn failing_receivers_are_retried_slowed_or_disabled_and_the_others_are_una
         channel(&r[0], Channel::Webhook).delivered == 2
     })
     .await;
-    assert!(
-        rx.at("/hang/e").len() == 1,
+    assert_eq!(
+        rx.at("/hang/e").len(),
+        1,
         "the hanging request is still open"
     );
-    assert!(channel(&r[0], Channel::Webhook).delivered == 2);
+    assert_eq!(
+        channel(&r[0], Channel::Webhook).queued,
+        1,
+        "the batch was recorded without waiting for the hanging receiver: {r:#?}"
+    );
 
     // 410 Gone: failed for good, the subscriber disabled, and the audit log says why.
     let r = report_when(&s, &f, &incident, 10, |r| {
@@ -586,4 +591,33 @@ async fn a_rotated_secret_signs_beside_the_old_one_and_admins_hear_of_a_disabled
     };
     assert!(notice.contains(&gone.subscriber.address), "{notice}");
     assert!(notice.contains("410"), "{notice}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_goes_only_to_the_channels_chosen_for_it() {
+    let s = server().await;
+    let f = s.fixture("acme").await;
+    let rx = Receiver::start().await;
+    subscribe(&s, &f, new(Channel::Webhook, &rx.url("/ok/hook"))).await;
+    subscribe(&s, &f, new(Channel::Slack, &rx.url("/ok/slack"))).await;
+    let incident = s.create_incident(&f, "Errors", 2).await;
+    rx.until(10, "the first update on both", |all| all.len() == 2)
+        .await;
+    let update =
+        json!({"state": "identified", "details": "Found it.", "channels": {"webhook": false}});
+    s.post(
+        &f.path(&format!("/incidents/{incident}/updates")),
+        &s.responder,
+        update,
+    )
+    .await
+    .ok(201);
+    let r = report_when(&s, &f, &incident, 10, |r| {
+        r.len() == 2 && r[1].fanned_out && channel(&r[1], Channel::Slack).delivered == 1
+    })
+    .await;
+    let chosen: Vec<Channel> = r[1].channels.iter().map(|c| c.channel).collect();
+    assert_eq!(chosen, [Channel::Email, Channel::Slack, Channel::Teams]);
+    assert_eq!(rx.at("/ok/slack").len(), 2);
+    assert_eq!(rx.at("/ok/hook").len(), 1, "the webhook was not chosen");
 }

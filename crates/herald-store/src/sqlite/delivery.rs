@@ -215,7 +215,8 @@ pub fn batch(
     Ok(out)
 }
 
-/// One subscriber, to send a single delivery to; none when it is gone or no longer active.
+/// One subscriber, to send a single delivery to (its component list not loaded, as in
+/// [`batch`]); none when it is gone.
 pub fn target(conn: &Connection, subscriber_id: &str, now: Timestamp) -> Result<Option<Target>> {
     let row = conn
         .prepare_cached(&format!(
@@ -230,7 +231,7 @@ pub fn target(conn: &Connection, subscriber_id: &str, now: Timestamp) -> Result<
         return Ok(None);
     };
     Ok(Some(Target {
-        subscriber: subscribers::with_components(conn, subscriber?)?,
+        subscriber: subscriber?,
         secrets,
     }))
 }

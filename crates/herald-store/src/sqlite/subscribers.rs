@@ -3,9 +3,7 @@
 use herald_core::Id;
 use herald_core::event::Event;
 use herald_core::page::Page;
-use herald_core::subscriber::{
-    Channel, NewSubscriber, Subscriber, SubscriberState, WebhookFormat, checked_components,
-};
+use herald_core::subscriber::{Channel, NewSubscriber, Subscriber, SubscriberState, WebhookFormat};
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -153,18 +151,18 @@ pub fn update(
 ) -> Result<Subscriber> {
     let before = get(conn, Some(page_id), id)?;
     let locations = components::page_locations(conn, page_id)?;
-    let mut after = before.clone();
-    if let Some(components) = patch.components {
-        after.components = checked_components(components, &locations)?;
-    }
     let asked = NewSubscriber {
         channel: before.channel,
         address: patch.address.unwrap_or_else(|| before.address.clone()),
         format: patch.format.unwrap_or(before.format),
-        components: after.components.clone(),
+        components: patch
+            .components
+            .unwrap_or_else(|| before.components.clone()),
         confirmed: false,
     }
     .checked(&locations)?;
+    let mut after = before.clone();
+    after.components = asked.components;
     let new_address = asked.address != before.address;
     if new_address && let Some(other) = find(conn, page_id, before.channel, &asked.address)? {
         return Err(StoreError::Conflict(format!(
@@ -428,7 +426,7 @@ fn save_components(conn: &Connection, id: &str, components: &[Id]) -> Result<()>
     Ok(())
 }
 
-pub(super) fn with_components(conn: &Connection, mut s: Subscriber) -> Result<Subscriber> {
+fn with_components(conn: &Connection, mut s: Subscriber) -> Result<Subscriber> {
     let mut stmt = conn.prepare_cached(
         "SELECT sc.component_id FROM subscriber_components sc JOIN components c ON c.id = sc.component_id
          WHERE sc.subscriber_id = ?1 ORDER BY c.position, c.id",

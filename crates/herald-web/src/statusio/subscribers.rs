@@ -5,12 +5,11 @@ use axum::http::HeaderMap;
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use herald_core::access::Role;
-use herald_core::subscriber::Subscriber;
-use herald_store::{MAX_LIST_LIMIT, SubscriberQuery};
+use herald_store::all_subscribers;
 use serde_json::json;
 
 use super::requests::{AddSubscriber, UpdateSubscriber};
-use super::{CompatError, CompatJson, Reply, caller, envelope, ok, shapes};
+use super::{CompatJson, Reply, caller, envelope, ok, shapes};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -34,26 +33,9 @@ async fn list(
     caller(&state, &headers, Role::Responder).await?;
     let page = state.store.page(&page).await?;
     let components = state.store.components(&page.id).await?;
-    let subscribers = every_subscriber(&state, &page.id).await?;
+    // Status.io lists every subscriber at once.
+    let subscribers = all_subscribers(&*state.store, &page.id, None).await?;
     ok("OK", shapes::subscriber_list(&components, &subscribers))
-}
-
-/// Status.io lists every subscriber at once; the store hands them out a batch at a time.
-async fn every_subscriber(state: &AppState, page_id: &str) -> Result<Vec<Subscriber>, CompatError> {
-    let mut all: Vec<Subscriber> = Vec::new();
-    loop {
-        let query = SubscriberQuery {
-            channel: None,
-            limit: MAX_LIST_LIMIT,
-            after: all.last().map(|s| s.id.clone()),
-        };
-        let batch = state.store.subscribers(page_id, query).await?;
-        let last = batch.len() < MAX_LIST_LIMIT as usize;
-        all.extend(batch);
-        if last {
-            return Ok(all);
-        }
-    }
 }
 
 /// Answers as Status.io does: `result: true`, with the new id beside it in `subscriber_id`.

@@ -1,7 +1,7 @@
 //! `herald subscriber add|list|remove`
 use clap::{Args, Subcommand};
-use herald_core::subscriber::{Channel, NewSubscriber, Subscriber, SubscriberState, WebhookFormat};
-use herald_store::{MAX_LIST_LIMIT, Store, SubscriberQuery};
+use herald_core::subscriber::{Channel, NewSubscriber, SubscriberState, WebhookFormat};
+use herald_store::{Store, all_subscribers};
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -137,7 +137,7 @@ pub async fn run(store: &dyn Store, cmd: SubscriberCommand) -> anyhow::Result<()
             channel,
             json,
         } => {
-            let subscribers = all(store, &page, channel).await?;
+            let subscribers = all_subscribers(store, &page, channel).await?;
             if json {
                 return output::json(&subscribers);
             }
@@ -167,28 +167,6 @@ pub async fn run(store: &dyn Store, cmd: SubscriberCommand) -> anyhow::Result<()
                 .await?;
             println!("Removed subscriber {id}");
             Ok(())
-        }
-    }
-}
-
-/// Every subscriber of the page, following the store's keyset listing to its end.
-async fn all(
-    store: &dyn Store,
-    page: &str,
-    channel: Option<Channel>,
-) -> anyhow::Result<Vec<Subscriber>> {
-    let mut out: Vec<Subscriber> = Vec::new();
-    loop {
-        let query = SubscriberQuery {
-            channel,
-            limit: MAX_LIST_LIMIT,
-            after: out.last().map(|s| s.id.clone()),
-        };
-        let batch = store.subscribers(page, query).await?;
-        let done = batch.len() < MAX_LIST_LIMIT as usize;
-        out.extend(batch);
-        if done {
-            return Ok(out);
         }
     }
 }
