@@ -4,8 +4,8 @@
 //! network: unless `[delivery] allow_private_targets` is set, private, loopback and other
 //! non-public addresses are refused. Host names are checked after DNS resolution (the client
 //! connects only to the addresses that passed, so a name cannot be rebound in between); IP
-//! literals, which reqwest never resolves, are checked before sending. Redirects are not
-//! followed, since following one would reach a target nobody checked.
+//! literals are checked before anything else. Redirects are not followed, since following one
+//! would reach a target nobody checked.
 
 use std::{
     net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
@@ -14,12 +14,10 @@ use std::{
 };
 
 use jiff::{Timestamp, fmt::rfc2822};
-use reqwest::{
-    Response, StatusCode,
-    dns::{Addrs, Name, Resolve, Resolving},
-    header, redirect,
-};
-use url::{Host, Position, Url};
+use tokio_rustls::rustls::RootCertStore;
+use url::{Host, Url};
+
+use crate::h1::{self, Answer, ExchangeError};
 
 /// How outbound requests behave.
 #[derive(Debug, Clone)]
@@ -40,29 +38,28 @@ impl Default for HttpOptions {
 }
 
 /// A pooled client that remembers the options it was built with. Cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpClient {
-    inner: reqwest::Client,
+    pool: Arc<h1::Pool>,
     options: HttpOptions,
 }
 
-/// Builds the shared outbound client.
+/// Builds the shared outbound client, trusting the web's public certificate authorities.
 pub fn client(options: &HttpOptions) -> HttpClient {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("Herald/", env!("CARGO_PKG_VERSION")))
-        .timeout(options.timeout)
-        .redirect(redirect::Policy::none())
-        .tcp_nodelay(true)
-        // Through a proxy the resolver would vet the proxy's address instead of the target's.
-        .no_proxy();
-    if !options.allow_private_targets {
-        builder = builder.dns_resolver(Arc::new(PublicOnly));
-    }
-    let inner = builder
-        .build()
-        .expect("the HTTP client has a fixed configuration (rustls, webpki roots, no proxy)");
+    let roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    client_trusting(options, roots)
+}
+
+/// Builds a client that trusts `roots` for https.
+pub(crate) fn client_trusting(options: &HttpOptions, roots: RootCertStore) -> HttpClient {
+    let filter: h1::AddressFilter = match options.allow_private_targets {
+        true => |_, addrs| Ok(addrs),
+        false => public_only,
+    };
     HttpClient {
-        inner,
+        pool: Arc::new(h1::Pool::new(roots, filter)),
         options: options.clone(),
     }
 }
@@ -112,25 +109,16 @@ pub fn check_target(url: &Url, allow_private: bool) -> Result<(), DeliveryError>
     }
 }
 
-/// Resolves with the system resolver and keeps only the public addresses.
-struct PublicOnly;
-
-impl Resolve for PublicOnly {
-    fn resolve(&self, name: Name) -> Resolving {
-        Box::pin(async move {
-            let host = name.as_str();
-            let (public, private): (Vec<SocketAddr>, Vec<SocketAddr>) =
-                tokio::net::lookup_host((host, 0))
-                    .await?
-                    .partition(|addr| is_public(addr.ip()));
-            if public.is_empty() {
-                let addrs = private.iter().map(SocketAddr::ip).collect();
-                let host = host.to_owned();
-                return Err(DeliveryError::PrivateHost { host, addrs }.into());
-            }
-            Ok(Box::new(public.into_iter()) as Addrs)
-        })
+/// Keeps the public addresses a host name resolved to; none is a refusal.
+fn public_only(host: &str, addrs: Vec<SocketAddr>) -> Result<Vec<SocketAddr>, ExchangeError> {
+    let (public, private): (Vec<SocketAddr>, Vec<SocketAddr>) =
+        addrs.into_iter().partition(|addr| is_public(addr.ip()));
+    if public.is_empty() && !private.is_empty() {
+        let addrs = private.iter().map(SocketAddr::ip).collect();
+        let host = host.to_owned();
+        return Err(DeliveryError::PrivateHost { host, addrs }.into());
     }
+    Ok(public)
 }
 
 /// Whether an address is publicly routable: not private, loopback, link-local, unspecified,
@@ -221,8 +209,8 @@ pub enum Attempt {
 /// The longest wait a receiver's `Retry-After` can impose.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// How much of an answer's body is read (to quote it in an error); the rest is dropped.
-const MAX_BODY: usize = 1024;
+/// How much of an answer's body is kept (to quote it in an error); the rest is dropped.
+pub(crate) const MAX_BODY: usize = 1024;
 
 /// How many characters of the body an error message quotes.
 const MAX_QUOTE: usize = 200;
@@ -232,7 +220,7 @@ pub async fn post_json(
     client: &HttpClient,
     url: &str,
     headers: &[(&str, String)],
-    body: impl Into<reqwest::Body>,
+    body: &[u8],
 ) -> Attempt {
     let checked = Url::parse(url)
         .map_err(DeliveryError::from)
@@ -241,17 +229,19 @@ pub async fn post_json(
         Ok(url) => url,
         Err(error) => return refused(&error),
     };
-    let mut request = client
-        .inner
-        .post(url)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body);
-    for (name, value) in headers {
-        request = request.header(*name, value.as_str());
-    }
-    match request.send().await {
-        Ok(response) => classify(response).await,
-        Err(error) => failure(&error, client.options.timeout),
+    let exchange = client.pool.post(&url, headers, body);
+    match tokio::time::timeout(client.options.timeout, exchange).await {
+        Ok(Ok(answer)) => classify(&answer),
+        Ok(Err(ExchangeError::Refused(error))) => refused(&error),
+        Ok(Err(error)) => Attempt::Failed {
+            error: error.to_string(),
+        },
+        Err(_) => Attempt::Failed {
+            error: format!(
+                "did not answer within {} s",
+                client.options.timeout.as_secs_f64()
+            ),
+        },
     }
 }
 
@@ -261,29 +251,25 @@ fn refused(error: &DeliveryError) -> Attempt {
     }
 }
 
-async fn classify(response: Response) -> Attempt {
-    let status = response.status();
-    let header = |name| {
-        let value = response.headers().get(name)?;
-        value.to_str().ok().map(str::to_owned)
-    };
-    let location = header(header::LOCATION);
-    let retry_after = header(header::RETRY_AFTER).and_then(|v| retry_after(&v, Timestamp::now()));
-    let quote = quote_body(response).await;
-    match status.as_u16() {
+fn classify(answer: &Answer) -> Attempt {
+    let status = answer.status;
+    let retry_after = answer
+        .header("retry-after")
+        .and_then(|v| retry_after(v, Timestamp::now()));
+    match status {
         200..=299 => Attempt::Delivered,
         410 => Attempt::Gone { status: 410 },
-        code @ (429 | 502 | 503 | 504) => Attempt::SlowDown {
-            status: code,
+        429 | 502 | 503 | 504 => Attempt::SlowDown {
+            status,
             retry_after,
         },
         _ => {
-            let error = match location {
-                Some(to) if status.is_redirection() => format!(
+            let error = match answer.header("location") {
+                Some(to) if (300..400).contains(&status) => format!(
                     "answered {} with a redirect to {to}; redirects are not followed, so use that URL",
                     describe(status)
                 ),
-                _ => format!("answered {}{quote}", describe(status)),
+                _ => format!("answered {}{}", describe(status), quote(answer)),
             };
             Attempt::Failed { error }
         }
@@ -291,30 +277,48 @@ async fn classify(response: Response) -> Attempt {
 }
 
 /// "500 Internal Server Error", or just "599" for a code without a standard reason.
-fn describe(status: StatusCode) -> String {
-    match status.canonical_reason() {
-        Some(reason) => format!("{} {reason}", status.as_str()),
-        None => status.as_str().to_owned(),
+fn describe(status: u16) -> String {
+    match reason(status) {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
     }
 }
 
-/// Reads at most [`MAX_BODY`] bytes of the answer, which also lets a short answer's connection
-/// go back to the pool, and returns ": <first words>" to quote in an error (nothing for HTML
-/// error pages, whose markup would drown the message).
-async fn quote_body(mut response: Response) -> String {
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+/// The standard reason phrase of the codes a receiver is likely to answer.
+fn reason(status: u16) -> Option<&'static str> {
+    Some(match status {
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        505 => "HTTP Version Not Supported",
+        _ => return None,
+    })
+}
+
+/// ": <first words>" of the answer's body to quote in an error (nothing for HTML error pages,
+/// whose markup would drown the message).
+fn quote(answer: &Answer) -> String {
+    let is_html = answer
+        .header("content-type")
         .is_some_and(|v| v.starts_with("text/html"));
-    let mut body = Vec::new();
-    while body.len() < MAX_BODY {
-        match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            _ => break,
-        }
-    }
-    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_BODY)]);
+    let text = String::from_utf8_lossy(&answer.body);
     let words: Vec<&str> = text.split_whitespace().collect();
     if is_html || words.is_empty() {
         return String::new();
@@ -337,37 +341,6 @@ fn retry_after(value: &str, now: Timestamp) -> Option<Duration> {
         }
     };
     Some(wait.min(MAX_RETRY_AFTER))
-}
-
-/// Turns a transport error into the sentence a communications lead reads in the report.
-fn failure(error: &reqwest::Error, timeout: Duration) -> Attempt {
-    if let Some(refusal) = find_source::<DeliveryError>(error) {
-        return refused(refusal);
-    }
-    let error = if error.is_timeout() {
-        format!("did not answer within {} s", timeout.as_secs_f64())
-    } else if error.is_connect() {
-        let to = error.url().map_or_else(String::new, |url| {
-            format!(" to {}", &url[Position::BeforeHost..Position::AfterPort])
-        });
-        format!("could not connect{to}: {}", root_cause(error))
-    } else {
-        format!("request failed: {}", root_cause(error))
-    };
-    Attempt::Failed { error }
-}
-
-fn find_source<'e, T: std::error::Error + 'static>(
-    error: &'e (dyn std::error::Error + 'static),
-) -> Option<&'e T> {
-    let mut current = Some(error);
-    while let Some(error) = current {
-        if let Some(found) = error.downcast_ref::<T>() {
-            return Some(found);
-        }
-        current = error.source();
-    }
-    None
 }
 
 /// What actually happened, for a person: the innermost error ("connection refused"), since the
@@ -428,7 +401,7 @@ mod tests {
     async fn send(port: u16, host: &str, allow_private: bool) -> Attempt {
         let client = client(&options(allow_private));
         let url = format!("http://{host}:{port}/hook");
-        post_json(&client, &url, &[], "{}").await
+        post_json(&client, &url, &[], b"{}").await
     }
 
     #[tokio::test]
@@ -448,7 +421,7 @@ mod tests {
         let client = client(&options(true));
         let url = format!("http://127.0.0.1:{port}/hook");
         let headers = [("webhook-id", "msg_1".to_owned())];
-        let attempt = post_json(&client, &url, &headers, r#"{"a":1}"#).await;
+        let attempt = post_json(&client, &url, &headers, br#"{"a":1}"#).await;
         assert_eq!(attempt, Attempt::Delivered);
     }
 
@@ -513,7 +486,7 @@ mod tests {
         let url = format!("http://127.0.0.1:{port}/");
         let error = "did not answer within 1 s".to_owned();
         assert_eq!(
-            post_json(&client, &url, &[], "{}").await,
+            post_json(&client, &url, &[], b"{}").await,
             Attempt::Failed { error }
         );
     }
@@ -564,7 +537,7 @@ mod tests {
             ),
         ] {
             let error = error.to_owned();
-            let attempt = post_json(&client, url, &[], "{}").await;
+            let attempt = post_json(&client, url, &[], b"{}").await;
             assert_eq!(attempt, Attempt::Refused { error });
         }
     }

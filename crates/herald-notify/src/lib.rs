@@ -7,6 +7,7 @@
 pub mod announcement;
 mod build;
 pub mod email;
+mod h1;
 pub mod http;
 pub mod links;
 pub mod mail;

@@ -3,6 +3,7 @@
 //! transaction. A receiver slower than the batch's patience is handed off to a job row of its
 //! own, so it never holds up the others, and a crash at any moment loses nothing: the fan-out
 //! resumes from its last recorded cursor, and every hand-off and retry has its row.
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -363,10 +364,7 @@ impl Worker {
     async fn attempt(&self, p: &Prepared, target: &Target) -> Attempt {
         let (a, s) = (&p.announcement, &target.subscriber);
         let recipient = || self.links.recipient(&a.page.url, &s.id, (self.clock)());
-        let post = |body: Vec<u8>, headers: Vec<(&'static str, String)>| async move {
-            http::post_json(&self.http, &s.address, &headers, body).await
-        };
-        match s.channel {
+        let (body, headers) = match s.channel {
             Channel::Email => {
                 let message_id = format!("{}@herald", webhook::message_id(&a.broadcast_id, &s.id));
                 let recipient = recipient();
@@ -381,12 +379,14 @@ impl Worker {
                     )?;
                     Ok::<_, WorkError>(self.mailer.send(message).await?)
                 };
-                mail_attempt(sent.await)
+                return mail_attempt(sent.await);
             }
             Channel::Webhook => {
                 let body = match s.format {
-                    WebhookFormat::Herald => p.herald.clone(),
-                    WebhookFormat::Statuspage => webhook::statuspage_body(a, &recipient()),
+                    WebhookFormat::Herald => Cow::Borrowed(&p.herald[..]),
+                    WebhookFormat::Statuspage => {
+                        Cow::Owned(webhook::statuspage_body(a, &recipient()))
+                    }
                 };
                 let id = webhook::message_id(&a.broadcast_id, &s.id);
                 // The receiver checks this against its own clock, so it is the real time.
@@ -394,23 +394,24 @@ impl Worker {
                     .duration_since(UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs() as i64);
                 let secrets: Vec<&str> = target.secrets.iter().map(String::as_str).collect();
-                match webhook::sign(&secrets, &id, timestamp, &body) {
-                    Ok(signature) => {
-                        let headers = vec![
-                            ("webhook-id", id),
-                            ("webhook-timestamp", timestamp.to_string()),
-                            ("webhook-signature", signature),
-                        ];
-                        post(body, headers).await
+                let signature = match webhook::sign(&secrets, &id, timestamp, &body) {
+                    Ok(signature) => signature,
+                    Err(err) => {
+                        let error = format!("cannot sign the delivery: {err}");
+                        return Attempt::Refused { error };
                     }
-                    Err(err) => Attempt::Refused {
-                        error: format!("cannot sign the delivery: {err}"),
-                    },
-                }
+                };
+                let headers = vec![
+                    ("webhook-id", id),
+                    ("webhook-timestamp", timestamp.to_string()),
+                    ("webhook-signature", signature),
+                ];
+                (body, headers)
             }
-            Channel::Slack => post(p.slack.clone(), vec![]).await,
-            Channel::Teams => post(p.teams.clone(), vec![]).await,
-        }
+            Channel::Slack => (Cow::Borrowed(&p.slack[..]), vec![]),
+            Channel::Teams => (Cow::Borrowed(&p.teams[..]), vec![]),
+        };
+        http::post_json(&self.http, &s.address, &headers, &body).await
     }
 
     fn paused_until(&self, target: &Target, now: Timestamp) -> Option<Timestamp> {

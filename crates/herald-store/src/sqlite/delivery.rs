@@ -185,7 +185,7 @@ pub fn batch(
 ) -> Result<Vec<Target>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {}, secret, previous_secret, previous_until FROM subscribers s
-         WHERE s.page_id = ?1 AND s.state = 'active' AND (?2 IS NULL OR s.id > ?2)
+         WHERE s.page_id = ?1 AND s.state = 'active' AND s.id > ?2
            AND s.channel IN (SELECT value FROM json_each(?3))
            AND (NOT EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = s.id)
                 OR EXISTS (SELECT 1 FROM subscriber_components sc
@@ -197,7 +197,8 @@ pub fn batch(
     let rows = stmt.query_map(
         params![
             broadcast.page_id,
-            after,
+            // Every id sorts after "", and a plain range lets the index find the cursor.
+            after.unwrap_or(""),
             json(&broadcast.channels)?,
             json(&broadcast.components)?,
             limit

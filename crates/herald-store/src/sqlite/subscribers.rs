@@ -117,7 +117,7 @@ pub fn list(conn: &Connection, page_id: &str, query: &SubscriberQuery) -> Result
     let limit = query.limit.clamp(1, MAX_LIST_LIMIT);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM subscribers
-         WHERE page_id = ?1 AND (?2 IS NULL OR channel = ?2) AND (?3 IS NULL OR id > ?3)
+         WHERE page_id = ?1 AND (?2 IS NULL OR channel = ?2) AND id > COALESCE(?3, '')
          ORDER BY id LIMIT ?4"
     ))?;
     let rows = stmt.query_map(params![page_id, channel, query.after, limit], read_row)?;
