@@ -77,6 +77,9 @@ pub fn for_incident(
     })
 }
 
+/// The event type of a reminder that a maintenance window is coming up.
+pub const REMINDER: &str = "maintenance.reminder";
+
 /// The broadcast a maintenance event calls for, if any.
 pub fn for_maintenance(
     event_kind: &str,
@@ -84,9 +87,30 @@ pub fn for_maintenance(
     locations: &[Location],
     rules: &LintRules,
 ) -> Option<BroadcastDraft> {
+    if event_kind == "maintenance.reminded" {
+        // Reminders go where the announcement went; a window announced quietly with reminders
+        // asked for (as Status.io allows) reminds every subscriber.
+        let announced = subscriber_channels(&window.updates.first()?.channels);
+        let channels = match announced.is_empty() {
+            true => Channel::ALL.to_vec(),
+            false => announced,
+        };
+        return Some(BroadcastDraft {
+            event: REMINDER,
+            subject: Subject::Maintenance,
+            subject_id: window.id.clone(),
+            update_id: None,
+            channels,
+            components: components_of(locations, window.affected.iter().map(String::as_str)),
+            skipped: vec![],
+        });
+    }
     let event = match event_kind {
         "maintenance.scheduled" => "maintenance.scheduled",
-        "maintenance.updated" => "maintenance.updated",
+        // The automation's starts and completions are updates on the timeline like any other.
+        "maintenance.updated" | "maintenance.started" | "maintenance.completed" => {
+            "maintenance.updated"
+        }
         "maintenance.rescheduled" => "maintenance.rescheduled",
         _ => return None,
     };
@@ -281,5 +305,59 @@ mod tests {
             for_incident("incident.postmortem_linked", &i, &[], &LintRules::default()).unwrap();
         assert_eq!(draft.event, "incident.postmortem_published");
         assert_eq!(draft.update_id, None);
+    }
+
+    fn window(announced: Channels) -> Maintenance {
+        use crate::maintenance::{MaintenanceState, MaintenanceUpdate};
+        Maintenance {
+            id: "m".into(),
+            page_id: "p".into(),
+            title: "Upgrade".into(),
+            affected: vec!["l1".into()],
+            starts_at: Timestamp::UNIX_EPOCH,
+            ends_at: Timestamp::MAX,
+            state: MaintenanceState::Scheduled,
+            automation: true,
+            sequence: 0,
+            reminders: vec![60],
+            updates: vec![MaintenanceUpdate {
+                id: "mu1".into(),
+                state: MaintenanceState::Scheduled,
+                details: "We upgrade.".into(),
+                channels: announced,
+                author: "a".into(),
+                at: Timestamp::UNIX_EPOCH,
+            }],
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+            started_at: None,
+            ended_at: None,
+        }
+    }
+
+    #[test]
+    fn a_reminder_goes_where_the_announcement_went_or_everywhere_if_it_was_quiet() {
+        let locations = [location("l1", "c1")];
+        let rules = LintRules::default();
+        let announced = Channels {
+            webhook: false,
+            ..Channels::default()
+        };
+        let draft = for_maintenance(
+            "maintenance.reminded",
+            &window(announced),
+            &locations,
+            &rules,
+        )
+        .unwrap();
+        assert_eq!((draft.event, draft.update_id), (REMINDER, None));
+        assert_eq!(
+            draft.channels,
+            vec![Channel::Email, Channel::Slack, Channel::Teams]
+        );
+        assert_eq!(draft.components, vec!["c1".to_string()]);
+        let quiet = window(Channels::NONE);
+        let draft = for_maintenance("maintenance.reminded", &quiet, &locations, &rules).unwrap();
+        assert_eq!(draft.channels, Channel::ALL.to_vec());
     }
 }

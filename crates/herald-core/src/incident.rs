@@ -134,6 +134,19 @@ pub struct Channels {
     pub sms: bool,
 }
 
+impl Channels {
+    /// Every box unticked: recorded on the timeline, told to nobody.
+    pub const NONE: Channels = Channels {
+        email: false,
+        webhook: false,
+        slack: false,
+        teams: false,
+        social: false,
+        irc: false,
+        sms: false,
+    };
+}
+
 impl Default for Channels {
     /// The reference workflow ticks every box.
     fn default() -> Self {

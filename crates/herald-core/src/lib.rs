@@ -16,6 +16,7 @@ pub mod incident;
 pub mod lint;
 pub mod maintenance;
 pub mod page;
+pub mod planned_time;
 pub mod preview;
 pub mod status;
 pub mod subscriber;

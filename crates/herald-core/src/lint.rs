@@ -102,37 +102,8 @@ static DURATION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub fn check(rules: &LintRules, draft: &Draft) -> Vec<Lint> {
-    let mut lints = Vec::new();
-    let mut warn = |id: &str, message: String| {
-        if !rules.disabled.iter().any(|d| d == id) {
-            lints.push(Lint {
-                id: id.to_string(),
-                message,
-            });
-        }
-    };
-    let length = social_length(draft.details, rules.social_url_length);
-    if length > rules.social_limit as usize {
-        warn(
-            SOCIAL_TOO_LONG,
-            format!(
-                "the social post would be {length} characters (every link counts as {}); the limit is {}, and an over-long post fails to publish",
-                rules.social_url_length, rules.social_limit
-            ),
-        );
-    }
-    if let Some(last) = URL.find_iter(draft.details).last() {
-        let before = social_length(&draft.details[..last.start()], rules.social_url_length);
-        if before > rules.social_link_budget as usize {
-            warn(
-                SOCIAL_LINK_LATE,
-                format!(
-                    "{before} characters come before the final link; keep them under {} so the link is not cut off",
-                    rules.social_link_budget
-                ),
-            );
-        }
-    }
+    let mut lints = check_text(rules, draft.details);
+    let mut warn = warner(rules, &mut lints);
     if rules.require_issue_link && !has_issue_link(rules, draft.details) {
         let wanted = match &rules.issue_link_prefix {
             Some(prefix) => format!("a link starting with {prefix}"),
@@ -159,7 +130,51 @@ pub fn check(rules: &LintRules, draft: &Draft) -> Vec<Lint> {
             ),
         );
     }
+    drop(warn);
     lints
+}
+
+/// The lints of any text published to subscribers, an incident's or a maintenance window's:
+/// the social post's length and where its final link falls.
+pub fn check_text(rules: &LintRules, details: &str) -> Vec<Lint> {
+    let mut lints = Vec::new();
+    let mut warn = warner(rules, &mut lints);
+    let length = social_length(details, rules.social_url_length);
+    if length > rules.social_limit as usize {
+        warn(
+            SOCIAL_TOO_LONG,
+            format!(
+                "the social post would be {length} characters (every link counts as {}); the limit is {}, and an over-long post fails to publish",
+                rules.social_url_length, rules.social_limit
+            ),
+        );
+    }
+    if let Some(last) = URL.find_iter(details).last() {
+        let before = social_length(&details[..last.start()], rules.social_url_length);
+        if before > rules.social_link_budget as usize {
+            warn(
+                SOCIAL_LINK_LATE,
+                format!(
+                    "{before} characters come before the final link; keep them under {} so the link is not cut off",
+                    rules.social_link_budget
+                ),
+            );
+        }
+    }
+    drop(warn);
+    lints
+}
+
+/// Records a lint unless the page switched it off.
+fn warner<'a>(rules: &'a LintRules, lints: &'a mut Vec<Lint>) -> impl FnMut(&str, String) + 'a {
+    move |id: &str, message: String| {
+        if !rules.disabled.iter().any(|d| d == id) {
+            lints.push(Lint {
+                id: id.to_string(),
+                message,
+            });
+        }
+    }
 }
 
 /// Length as the social channel counts it: characters, with every URL counted as `url_length`.

@@ -3,20 +3,37 @@
 //!
 //! As with incidents, every change goes through one of the functions here, which checks the
 //! rules and returns the new window with the audit events to append, or refuses with a
-//! [`DomainError`]. Windows are run by hand for now: `automation` is recorded, and the
-//! scheduler that starts and completes windows on time will act on it.
+//! [`DomainError`]. With automation on, the scheduler starts and completes a window at its
+//! planned times through [`auto_start`] and [`auto_complete`]; reminders go out at the window's
+//! offsets before its start ([`Maintenance::reminders_due`]).
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
 use crate::incident::{AffectedLocation, Channels, DETAILS_MAX, PageContext, TITLE_MAX};
-use crate::page::Page;
+use crate::lint::{self, Lint};
+use crate::page::{Page, PageSettings};
 use crate::status::StatusLevel;
 use crate::{Actor, DomainError, Id, text};
 
 /// How far in the past a new planned start may lie: the time it takes to fill in the form,
 /// and a little clock skew. A start further back is most likely a wrong date or time zone.
 pub const START_GRACE: SignedDuration = SignedDuration::from_mins(1);
+
+/// Reminders before a window's start, in minutes, unless the page or the window says otherwise:
+/// 72 hours, 24 hours and 1 hour.
+pub const DEFAULT_REMINDERS: [u32; 3] = [72 * 60, 24 * 60, 60];
+
+/// The furthest ahead a reminder may be (30 days), and how many a window may have.
+const MAX_REMINDER_MINS: u32 = 30 * 24 * 60;
+const MAX_REMINDERS: usize = 10;
+
+/// How soon before a reminder a manual email broadcast is held back, so that subscribers do
+/// not get the same news twice.
+pub const REMINDER_CLASH: SignedDuration = SignedDuration::from_hours(1);
+
+/// Who starts and completes windows on time.
+pub const AUTOMATION_ACTOR: &str = "herald:automation";
 
 const SUBJECT: &str = "maintenance";
 
@@ -118,6 +135,8 @@ pub struct Maintenance {
     pub automation: bool,
     /// Raised by every reschedule, so calendar entries (same UID) replace the earlier ones.
     pub sequence: u32,
+    /// When subscribers are reminded: minutes before the planned start, furthest first.
+    pub reminders: Vec<u32>,
     /// Oldest first; never empty: the first is the announcement.
     pub updates: Vec<MaintenanceUpdate>,
     pub created_at: Timestamp,
@@ -146,6 +165,29 @@ impl Maintenance {
         !self.is_active() && !self.is_upcoming(now)
     }
 
+    /// Its reminders while it is scheduled: each offset (minutes) and the instant it falls due,
+    /// furthest from the start first.
+    pub fn reminders_due(&self) -> impl Iterator<Item = (u32, Timestamp)> + '_ {
+        self.reminders
+            .iter()
+            .filter(|_| self.state == Scheduled)
+            .filter_map(|&mins| {
+                let before = SignedDuration::from_mins(i64::from(mins));
+                Some((mins, self.starts_at.checked_sub(before).ok()?))
+            })
+    }
+
+    /// When the next update is due on a window run by hand while under way, given the page's
+    /// maintenance cadence (minutes); none otherwise. The automation's own updates need no
+    /// cadence, and a scheduled window has its reminders.
+    pub fn next_update_due(&self, cadence: Option<u32>) -> Option<Timestamp> {
+        let minutes = cadence.filter(|_| !self.automation && self.is_active())?;
+        let last = self.updates.last()?;
+        last.at
+            .checked_add(SignedDuration::from_mins(i64::from(minutes)))
+            .ok()
+    }
+
     /// While active, the window holds each affected location under maintenance.
     pub fn holds(&self) -> impl Iterator<Item = AffectedLocation> + '_ {
         self.affected
@@ -167,11 +209,20 @@ pub struct NewMaintenance {
     pub details: String,
     /// Location ids.
     pub affected: Vec<Id>,
+    /// An RFC 3339 instant, or a local time and IANA zone: "2026-03-29 01:30 Europe/Berlin".
+    #[serde(deserialize_with = "crate::planned_time::deserialize")]
     pub starts_at: Timestamp,
+    /// An RFC 3339 instant, or a local time and IANA zone: "2026-03-29 01:30 Europe/Berlin".
+    #[serde(deserialize_with = "crate::planned_time::deserialize")]
     pub ends_at: Timestamp,
     /// On unless given.
     #[serde(default = "on")]
     pub automation: bool,
+    /// Minutes before the start at which subscribers are reminded; the page's
+    /// `maintenance_reminders` unless given (`[]` for none).
+    #[serde(default)]
+    pub reminders: Option<Vec<u32>>,
+    /// Who hears of the window now ("notify now"); reminders go to the same channels.
     #[serde(default)]
     pub channels: Channels,
 }
@@ -192,6 +243,9 @@ pub struct MaintenanceDraft {
     pub details: String,
     #[serde(default)]
     pub channels: Channels,
+    /// Email the update even though a reminder of the window goes out within the hour.
+    #[serde(default)]
+    pub confirm_duplicate_email: bool,
 }
 
 /// New planned times. A window in progress keeps its start; only its end moves.
@@ -199,13 +253,60 @@ pub struct MaintenanceDraft {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Reschedule {
+    /// An RFC 3339 instant, or a local time and IANA zone: "2026-03-29 01:30 Europe/Berlin".
+    #[serde(deserialize_with = "crate::planned_time::deserialize")]
     pub starts_at: Timestamp,
+    /// An RFC 3339 instant, or a local time and IANA zone: "2026-03-29 01:30 Europe/Berlin".
+    #[serde(deserialize_with = "crate::planned_time::deserialize")]
     pub ends_at: Timestamp,
     /// Markdown saying why; the update on the timeline states the new times either way.
     #[serde(default)]
     pub details: Option<String>,
     #[serde(default)]
     pub channels: Channels,
+}
+
+/// What a lead sees before posting an update on a window.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MaintenancePreview {
+    /// The page's lints on the update's text.
+    pub lints: Vec<Lint>,
+    /// Why emailing this update would be refused (a reminder goes out within the hour).
+    pub email_refused: Option<String>,
+    /// When the next update would be due after this one: a window run by hand, under way,
+    /// on a page with a maintenance cadence.
+    pub next_update_due: Option<Timestamp>,
+}
+
+/// Previews an update without posting it.
+pub fn preview(
+    current: &Maintenance,
+    settings: &PageSettings,
+    draft: &MaintenanceDraft,
+    now: Timestamp,
+) -> MaintenancePreview {
+    let email_refused = match draft.channels.email && !draft.confirm_duplicate_email {
+        true => check_reminder_clash(current, now)
+            .err()
+            .map(|e| e.to_string()),
+        false => None,
+    };
+    let mut after = current.clone();
+    after.state = draft.state.unwrap_or(current.state);
+    after.updates.push(MaintenanceUpdate {
+        id: String::new(),
+        state: after.state,
+        details: draft.details.clone(),
+        channels: draft.channels,
+        author: String::new(),
+        at: now,
+    });
+    MaintenancePreview {
+        lints: lint::check_text(&settings.lint, &draft.details),
+        email_refused,
+        next_update_due: after.next_update_due(settings.maintenance_cadence),
+    }
 }
 
 /// The new state of a window and the events that record the change (none when nothing
@@ -252,6 +353,10 @@ pub fn schedule(
     }
     ctx.check_affected(input.affected.iter().map(String::as_str))?;
     check_planned(input.starts_at, input.ends_at, now)?;
+    let reminders = input
+        .reminders
+        .unwrap_or_else(|| ctx.page.settings.maintenance_reminders.clone());
+    check_reminders("reminders", &reminders)?;
     let update = MaintenanceUpdate {
         id: update_id,
         state: Scheduled,
@@ -270,6 +375,7 @@ pub fn schedule(
         state: Scheduled,
         automation: input.automation,
         sequence: 0,
+        reminders: furthest_first(reminders),
         updates: vec![update],
         created_at: now,
         updated_at: now,
@@ -307,6 +413,9 @@ pub fn post_update(
         });
     }
     text::required("details", &draft.details, DETAILS_MAX)?;
+    if draft.channels.email && !draft.confirm_duplicate_email {
+        check_reminder_clash(current, now)?;
+    }
     let mut next = current.clone();
     let now = append_update(
         &mut next,
@@ -414,6 +523,132 @@ pub fn set_automation(
         current,
         next,
     ))
+}
+
+/// Starts a window at its planned start, on behalf of the automation. How long after the
+/// planned instant this runs (Herald was not running, say) is noted in the audit event. A window whose end has passed too is started without a broadcast: its completion
+/// follows at once and is the news.
+pub fn auto_start(
+    current: &Maintenance,
+    update_id: Id,
+    now: Timestamp,
+) -> Result<Decision, DomainError> {
+    let quiet = now >= current.ends_at;
+    automatic(current, update_id, InProgress, quiet, now)
+}
+
+/// Completes a window at its planned end, on behalf of the automation.
+pub fn auto_complete(
+    current: &Maintenance,
+    update_id: Id,
+    now: Timestamp,
+) -> Result<Decision, DomainError> {
+    automatic(current, update_id, Completed, false, now)
+}
+
+fn automatic(
+    current: &Maintenance,
+    update_id: Id,
+    state: MaintenanceState,
+    quiet: bool,
+    now: Timestamp,
+) -> Result<Decision, DomainError> {
+    let (details, planned) = match state {
+        InProgress => ("The scheduled maintenance has started.", current.starts_at),
+        _ => ("The scheduled maintenance is complete.", current.ends_at),
+    };
+    let channels = match quiet {
+        true => Channels::NONE,
+        false => current.updates[0].channels,
+    };
+    let draft = MaintenanceDraft {
+        state: Some(state),
+        details: details.into(),
+        channels,
+        confirm_duplicate_email: true,
+    };
+    let mut decision = post_update(current, update_id, draft, AUTOMATION_ACTOR, now)?;
+    let late = now.duration_since(planned).max(SignedDuration::ZERO);
+    let kind = match state {
+        InProgress => "maintenance.started",
+        _ => "maintenance.completed",
+    };
+    for event in &mut decision.events {
+        event.kind = kind;
+        event.note = Some(match late.as_secs() {
+            0 => format!("on time, as planned for {planned}"),
+            secs => format!("{secs} s late: planned for {planned}, Herald was not running then"),
+        });
+    }
+    Ok(decision)
+}
+
+/// The audit event of a reminder sent `mins` before the start; its broadcast goes to the
+/// channels chosen when the window was announced.
+pub fn reminder(window: &Maintenance, mins: u32, now: Timestamp) -> Event {
+    let mut event = Event::new(
+        "maintenance.reminded",
+        SUBJECT,
+        &window.id,
+        None::<&Maintenance>,
+        None::<&Maintenance>,
+    );
+    let lead = SignedDuration::from_mins(i64::from(mins));
+    event.note = Some(format!(
+        "reminder {lead:#} before the start at {}, sent at {now}",
+        window.starts_at
+    ));
+    event
+}
+
+/// Whether a manual email about the window would go out within [`REMINDER_CLASH`] of one of
+/// its reminders (sent automatically to the same subscribers), and if so which.
+fn check_reminder_clash(current: &Maintenance, now: Timestamp) -> Result<(), DomainError> {
+    let horizon = now.checked_add(REMINDER_CLASH).unwrap_or(Timestamp::MAX);
+    let clash = current
+        .reminders_due()
+        .find(|(_, at)| *at > now && *at <= horizon);
+    match clash {
+        Some((_, at)) => Err(DomainError::invalid(
+            "channels.email",
+            format!(
+                "a reminder of this window goes to its email subscribers at {at} (in {} minutes), so they would get the news twice; untick email for this update, or set confirm_duplicate_email to send it anyway",
+                (at.duration_since(now).as_secs() + 59) / 60
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks reminder offsets: each from 1 minute to 30 days, at most ten of them.
+pub fn check_reminders(field: &'static str, minutes: &[u32]) -> Result<(), DomainError> {
+    if minutes.len() > MAX_REMINDERS {
+        return Err(DomainError::invalid(
+            field,
+            format!(
+                "at most {MAX_REMINDERS} reminders; {} were given",
+                minutes.len()
+            ),
+        ));
+    }
+    match minutes
+        .iter()
+        .find(|m| !(1..=MAX_REMINDER_MINS).contains(*m))
+    {
+        Some(bad) => Err(DomainError::invalid(
+            field,
+            format!(
+                "{bad} is not a reminder offset; give minutes before the start, from 1 to {MAX_REMINDER_MINS} (30 days), e.g. [4320, 1440, 60]"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn furthest_first(mut minutes: Vec<u32>) -> Vec<u32> {
+    minutes.sort_unstable_by(|a, b| b.cmp(a));
+    minutes.dedup();
+    minutes
 }
 
 /// The audit event for deleting a window, in any state.

@@ -34,6 +34,12 @@ pub struct PageSettings {
     /// Who is told when Herald stops delivering to a subscriber (an endpoint failing for days,
     /// or gone).
     pub admin_emails: Vec<String>,
+    /// When subscribers are reminded of a maintenance window: minutes before its start, for
+    /// windows that do not choose their own.
+    pub maintenance_reminders: Vec<u32>,
+    /// Minutes between updates on a maintenance window run by hand (automation off) while in
+    /// progress; none asks for no cadence.
+    pub maintenance_cadence: Option<u32>,
 }
 
 impl Default for PageSettings {
@@ -45,6 +51,8 @@ impl Default for PageSettings {
             branding: Branding::default(),
             host: None,
             admin_emails: Vec::new(),
+            maintenance_reminders: crate::maintenance::DEFAULT_REMINDERS.to_vec(),
+            maintenance_cadence: None,
         }
     }
 }
@@ -81,6 +89,13 @@ pub fn validate_page_fields(fields: &PageFields) -> Result<(), DomainError> {
     fields.settings.cadence.validate()?;
     fields.settings.lint.validate()?;
     validate_branding(&fields.settings.branding)?;
+    crate::maintenance::check_reminders(
+        "settings.maintenance_reminders",
+        &fields.settings.maintenance_reminders,
+    )?;
+    if let Some(minutes) = fields.settings.maintenance_cadence {
+        crate::cadence::validate_interval("settings.maintenance_cadence", minutes)?;
+    }
     for address in &fields.settings.admin_emails {
         crate::subscriber::email_address(address).map_err(|_| {
             DomainError::invalid(

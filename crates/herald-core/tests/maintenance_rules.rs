@@ -111,6 +111,7 @@ fn new_window(affected: &[&str], start: i64, end: i64) -> NewMaintenance {
         starts_at: at(start),
         ends_at: at(end),
         automation: true,
+        reminders: None,
         channels: Channels::default(),
     }
 }
@@ -124,6 +125,8 @@ fn draft(state: Option<MaintenanceState>, details: &str) -> MaintenanceDraft {
         state,
         details: details.into(),
         channels: Channels::default(),
+        // The reminder rule has examples of its own.
+        confirm_duplicate_email: true,
     }
 }
 
@@ -202,6 +205,7 @@ fn scheduling_records_the_window_and_its_announcement() {
         state: Scheduled,
         automation: false,
         sequence: 0,
+        reminders: vec![4320, 1440, 60],
         updates: vec![MaintenanceUpdate {
             id: "upd-1".into(),
             state: Scheduled,
@@ -227,6 +231,160 @@ fn scheduling_records_the_window_and_its_announcement() {
     );
     assert_eq!(event.before, None);
     assert_eq!(event.after, Some(serde_json::to_value(&expected).unwrap()));
+}
+
+#[test]
+fn reminders_come_from_the_page_unless_the_window_chooses() {
+    let mut fx = Fixture::new();
+    let window = fx.window();
+    assert_eq!(window.reminders, vec![4320, 1440, 60]);
+    // The window starts at minute 60: reminders 72 h, 24 h and 1 h before.
+    let due: Vec<(u32, Timestamp)> = window.reminders_due().collect();
+    assert_eq!(
+        due,
+        vec![(4320, at(60 - 4320)), (1440, at(60 - 1440)), (60, at(0))]
+    );
+
+    fx.page.settings.maintenance_reminders = vec![30];
+    assert_eq!(fx.window().reminders, vec![30]);
+
+    let mut input = new_window(&[A], 60, 120);
+    input.reminders = Some(vec![60, 1440, 60]);
+    let chosen = fx.schedule(input, at(0)).unwrap().maintenance;
+    assert_eq!(
+        chosen.reminders,
+        vec![1440, 60],
+        "furthest first, each once"
+    );
+
+    let mut input = new_window(&[A], 60, 120);
+    input.reminders = Some(vec![]);
+    let none = fx.schedule(input, at(0)).unwrap().maintenance;
+    assert_eq!(none.reminders_due().count(), 0);
+
+    for bad in [vec![0], vec![30 * 24 * 60 + 1], vec![1; 11]] {
+        let mut input = new_window(&[A], 60, 120);
+        input.reminders = Some(bad);
+        assert_eq!(invalid_field(fx.schedule(input, at(0))), "reminders");
+    }
+}
+
+#[test]
+fn reminders_stop_once_the_window_is_no_longer_scheduled() {
+    let fx = Fixture::new();
+    for state in [InProgress, Verifying, Completed, Cancelled] {
+        assert_eq!(
+            window_in(&fx, state).reminders_due().count(),
+            0,
+            "{state:?}"
+        );
+    }
+}
+
+#[test]
+fn an_email_update_within_the_hour_before_a_reminder_needs_confirming() {
+    let fx = Fixture::new();
+    // Starts at minute 180, so the 1 h reminder is due at minute 120.
+    let window = fx
+        .schedule(new_window(&[A], 180, 240), at(0))
+        .unwrap()
+        .maintenance;
+    let emailing = |confirm: bool, email: bool, now| {
+        let mut d = draft(None, "Preparations are on track.");
+        d.confirm_duplicate_email = confirm;
+        d.channels.email = email;
+        maintenance::post_update(&window, next_id(&window), d, ACTOR, now)
+    };
+    match emailing(false, true, at(90)) {
+        Err(DomainError::Invalid { field, message }) => {
+            assert_eq!(field, "channels.email");
+            assert!(
+                message.contains("2026-03-28T14:00:00Z (in 30 minutes)")
+                    && message.contains("confirm_duplicate_email"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(emailing(true, true, at(90)).is_ok(), "confirmed");
+    assert!(emailing(false, false, at(90)).is_ok(), "without email");
+    assert!(
+        emailing(false, true, at(59)).is_ok(),
+        "more than an hour ahead"
+    );
+    assert!(
+        emailing(false, true, at(120)).is_ok(),
+        "the reminder is due now: it has gone"
+    );
+}
+
+#[test]
+fn a_preview_shows_lints_the_email_refusal_and_the_cadence() {
+    let mut fx = Fixture::new();
+    fx.page.settings.maintenance_cadence = Some(30);
+    let window = fx
+        .schedule(new_window(&[A], 180, 240), at(0))
+        .unwrap()
+        .maintenance;
+    let mut d = draft(None, &"x".repeat(300));
+    d.confirm_duplicate_email = false;
+    let p = maintenance::preview(&window, &fx.page.settings, &d, at(90));
+    let lints: Vec<&str> = p.lints.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(lints, vec!["social.too_long"]);
+    assert!(p.email_refused.unwrap().contains("in 30 minutes"));
+    assert_eq!(
+        p.next_update_due, None,
+        "scheduled: the reminders keep people informed"
+    );
+
+    // Run by hand and started: the next update is due after the page's cadence.
+    let manual = maintenance::set_automation(&window, false, at(90))
+        .unwrap()
+        .maintenance;
+    d.state = Some(InProgress);
+    d.channels.email = false;
+    let p = maintenance::preview(&manual, &fx.page.settings, &d, at(200));
+    assert_eq!((p.email_refused, p.next_update_due), (None, Some(at(230))));
+    // With automation on, no cadence applies.
+    let p = maintenance::preview(&window, &fx.page.settings, &d, at(200));
+    assert_eq!(p.next_update_due, None);
+}
+
+#[test]
+fn the_automation_starts_and_completes_noting_how_late_it_ran() {
+    let fx = Fixture::new();
+    let window = fx.window();
+    let started = maintenance::auto_start(&window, "upd-2".into(), at(60)).unwrap();
+    let m = &started.maintenance;
+    assert_eq!((m.state, m.started_at), (InProgress, Some(at(60))));
+    let update = m.updates.last().unwrap();
+    assert_eq!(update.author, maintenance::AUTOMATION_ACTOR);
+    assert_eq!(update.channels, window.updates[0].channels);
+    let event = &started.events[0];
+    assert_eq!(event.kind, "maintenance.started");
+    assert_eq!(
+        event.note.as_deref(),
+        Some("on time, as planned for 2026-03-28T13:00:00Z")
+    );
+
+    let completed = maintenance::auto_complete(m, "upd-3".into(), at(125)).unwrap();
+    assert_eq!(completed.maintenance.state, Completed);
+    let event = &completed.events[0];
+    assert_eq!(event.kind, "maintenance.completed");
+    assert_eq!(
+        event.note.as_deref(),
+        Some("300 s late: planned for 2026-03-28T14:00:00Z, Herald was not running then")
+    );
+}
+
+#[test]
+fn a_start_after_the_planned_end_is_not_broadcast() {
+    let fx = Fixture::new();
+    let window = fx.window();
+    let late = maintenance::auto_start(&window, "upd-2".into(), at(130)).unwrap();
+    let update = late.maintenance.updates.last().unwrap();
+    assert_eq!(late.maintenance.state, InProgress);
+    assert!(!update.channels.email && !update.channels.webhook);
 }
 
 #[test]

@@ -139,10 +139,16 @@ impl Announcement {
         }
     }
 
+    /// A reminder that a maintenance window is coming up (it announces no update).
+    pub fn reminds(&self) -> bool {
+        self.event == herald_core::broadcast::REMINDER
+    }
+
     /// One line that says what happened: "Identified: API errors".
     pub fn headline(&self) -> String {
         let what = match self.update() {
             Some(update) => update.state.label(),
+            None if self.reminds() => "Reminder",
             None => "Post-mortem",
         };
         format!("{what}: {}", self.title())
@@ -153,6 +159,12 @@ impl Announcement {
     pub fn details(&self) -> String {
         match (self.update(), &self.item) {
             (Some(update), _) => update.details.to_string(),
+            (None, Item::Maintenance(window)) if self.reminds() => format!(
+                "This scheduled maintenance starts at {} and is planned to end at {}.\n\n{}",
+                self.page.local_time(window.starts_at),
+                self.page.local_time(window.ends_at),
+                window.updates.first().map_or("", |u| u.details.as_str())
+            ),
             (
                 None,
                 Item::Incident(Incident {
@@ -242,5 +254,18 @@ mod tests {
             "Planned",
             "2024-05-02 02:00 CEST to 2024-05-02 04:00 CEST".to_string()
         )));
+    }
+
+    #[test]
+    fn a_reminder_says_when_the_window_starts() {
+        let mut a = fixtures::maintenance();
+        a.event = herald_core::broadcast::REMINDER.into();
+        a.update_id = None;
+        assert_eq!(a.headline(), "Reminder: Database upgrade");
+        assert_eq!(
+            a.details(),
+            "This scheduled maintenance starts at 2024-05-02 02:00 CEST and is planned to end \
+             at 2024-05-02 04:00 CEST.\n\nWe upgrade the database."
+        );
     }
 }

@@ -118,6 +118,7 @@ pub(crate) fn maintenance() -> Announcement {
         state: MaintenanceState::Scheduled,
         automation: true,
         sequence: 0,
+        reminders: vec![1440, 60],
         updates: vec![MaintenanceUpdate {
             id: "mu1".into(),
             state: MaintenanceState::Scheduled,

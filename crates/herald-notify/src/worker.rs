@@ -154,6 +154,9 @@ impl Worker {
             JobKind::Delivery => self.deliver_one(job).await,
             JobKind::Confirmation => self.confirmation(job).await,
             JobKind::Notice => self.notice(job).await,
+            JobKind::MaintenanceStart | JobKind::MaintenanceEnd | JobKind::MaintenanceReminder => {
+                self.maintenance(job).await
+            }
         };
         if let Err(err) = done {
             // The job keeps its row and comes due again when its lease ends.
@@ -473,6 +476,16 @@ impl Worker {
             sent = sent.and(self.mailer.send(message).await.map_err(WorkError::from));
         }
         self.conclude(&job, sent).await
+    }
+
+    /// A window's automation: the store starts or completes it, or queues the reminder's
+    /// broadcast, which this worker then fans out like any other.
+    async fn maintenance(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
+        let now = (self.clock)();
+        if self.store.run_maintenance_job(job.id, now).await? {
+            tracing::info!(kind = ?job.kind, page = %job.page_id, "maintenance automation ran");
+        }
+        Ok(())
     }
 
     /// Finishes a confirmation or notice, or schedules it again after a passing failure.

@@ -57,6 +57,10 @@ pub enum JobKind {
     Delivery,
     Confirmation,
     Notice,
+    /// Maintenance automation: start or complete a window on time, or remind its subscribers.
+    MaintenanceStart,
+    MaintenanceEnd,
+    MaintenanceReminder,
 }
 
 /// Work claimed from the job table. Its lease ends at `due_at`: unless it is finished or

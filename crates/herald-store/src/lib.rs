@@ -310,6 +310,9 @@ pub trait Store: Send + Sync + 'static {
     /// A confirmation or notice job done, or moot.
     async fn finish_job(&self, job_id: i64) -> Result<()>;
     async fn retry_job(&self, job_id: i64, at: Timestamp, error: String) -> Result<()>;
+    /// Carries out a due maintenance job (start, completion or reminder) with everything it
+    /// entails, in one transaction; false when it no longer applied.
+    async fn run_maintenance_job(&self, job_id: i64, now: Timestamp) -> Result<bool>;
 
     /// The audit log, oldest first.
     async fn events(&self, query: EventQuery) -> Result<Vec<EventRecord>>;

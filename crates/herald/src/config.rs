@@ -47,6 +47,9 @@ pub struct DeliveryConfig {
     pub disable_after_hours: u64,
     /// Requests and emails in flight at once.
     pub concurrency: usize,
+    /// How often the job table is looked at, in milliseconds, when nothing wakes the worker
+    /// sooner: the most a retry, a maintenance start or end, or a reminder runs late.
+    pub poll_ms: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -102,6 +105,7 @@ impl Default for Config {
                 max_retry_secs: 3600,
                 disable_after_hours: 72,
                 concurrency: 256,
+                poll_ms: 500,
             },
             log: LogConfig {
                 level: "info".into(),
@@ -165,6 +169,9 @@ max_retry_secs = 3600
 disable_after_hours = 72
 # Requests and emails in flight at once.
 concurrency = 256
+# Milliseconds between looks at the job table when nothing wakes the worker sooner: the most
+# a retry, a maintenance start or end, or a reminder runs late.
+poll_ms = 500
 
 [log]
 # Log filter: error, warn, info, debug, trace, or per module ("herald=debug,info").

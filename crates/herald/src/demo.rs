@@ -308,6 +308,7 @@ async fn maintenance(store: &dyn Store, now: Timestamp) -> anyhow::Result<()> {
         starts_at: now - day * 7,
         ends_at: now - day * 7 + SignedDuration::from_hours(2),
         automation: true,
+        reminders: None,
         channels: Channels::default(),
     };
     let window = store
@@ -325,6 +326,7 @@ async fn maintenance(store: &dyn Store, now: Timestamp) -> anyhow::Result<()> {
             state: Some(state),
             details: text.into(),
             channels: Channels::default(),
+            confirm_duplicate_email: false,
         };
         let at = window.starts_at + SignedDuration::from_mins(minutes);
         store
@@ -338,6 +340,8 @@ async fn maintenance(store: &dyn Store, now: Timestamp) -> anyhow::Result<()> {
         starts_at: now + day * 3,
         ends_at: now + day * 3 + SignedDuration::from_hours(3),
         automation: true,
+        // The reminders still ahead of a demo started now.
+        reminders: Some(vec![24 * 60, 60]),
         channels: Channels::default(),
     };
     store

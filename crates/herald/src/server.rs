@@ -63,6 +63,7 @@ pub async fn delivery_worker(
             disable_after: Duration::from_secs(d.disable_after_hours * 3600),
         },
         max_in_flight: d.concurrency.max(1),
+        poll: Duration::from_millis(d.poll_ms.max(1)),
         ..WorkerOptions::default()
     };
     Ok(Worker::new(store, clock, mailer, emails, options).await?)

@@ -260,6 +260,12 @@ async fn world(s: &Server) -> World {
             Responder,
         ),
         route(
+            Method::POST,
+            p(&format!("/maintenance/{planned}/preview")),
+            Some(json!({"details": "Still on plan."})),
+            Responder,
+        ),
+        route(
             Method::PUT,
             p(&format!("/maintenance/{planned}/schedule")),
             Some(times),
@@ -1431,7 +1437,7 @@ async fn bad_bodies_are_refused_with_clear_codes_and_write_nothing() {
     let w = world(&s).await;
     let before = snapshot(&s, &["acme"]).await;
     let with_body: Vec<&Route> = w.routes.iter().filter(|r| r.body.is_some()).collect();
-    assert_eq!(with_body.len(), 20);
+    assert_eq!(with_body.len(), 21);
 
     for r in &with_body {
         let what = format!("{} {}", r.method, r.path);
@@ -1925,6 +1931,10 @@ const ROUTES: &[(&str, &[&str])] = &[
     ),
     (
         "/api/v1/pages/{page}/maintenance/{maintenance}/updates",
+        &["post"],
+    ),
+    (
+        "/api/v1/pages/{page}/maintenance/{maintenance}/preview",
         &["post"],
     ),
     (

@@ -2,7 +2,8 @@
 use herald_core::Id;
 use herald_core::broadcast;
 use herald_core::maintenance::{
-    self, Decision, Maintenance, MaintenanceDraft, MaintenanceUpdate, NewMaintenance, Reschedule,
+    self, AUTOMATION_ACTOR, Decision, Maintenance, MaintenanceDraft, MaintenanceState,
+    MaintenanceUpdate, NewMaintenance, Reschedule,
 };
 use herald_core::page::Page;
 use herald_core::status::StatusLevel;
@@ -12,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::incidents::context;
 use super::listing::Listing;
-use super::{components, delivery, events};
+use super::{components, delivery, events, pages};
 use crate::{MaintenanceFilter, MaintenanceQuery, Result, StoreError, new_id};
 
 const WHAT: &str = "maintenance window";
@@ -101,6 +102,7 @@ fn commit(
         return Ok(decision.maintenance);
     }
     save(conn, &decision.maintenance, persisted_updates)?;
+    arm(conn, &decision.maintenance, now)?;
     events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
     let window = &decision.maintenance;
     delivery::announce(
@@ -114,13 +116,158 @@ fn commit(
     Ok(decision.maintenance)
 }
 
+/// Puts the window's jobs in line with it, in the transaction that changed it: a start or an
+/// end at the planned time when automation is on, and the current plan's reminders that are
+/// still ahead. A reminder already queued for the same plan keeps its row (it may be due this
+/// very moment); one of an earlier plan, or for a window no longer scheduled, goes.
+fn arm(conn: &Connection, m: &Maintenance, now: Timestamp) -> Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM jobs WHERE maintenance_id = ?1
+         AND (kind IN ('maintenance_start', 'maintenance_end') OR plan_sequence IS NOT ?2 OR ?3)",
+    )?
+    .execute(params![
+        m.id,
+        m.sequence,
+        m.state != MaintenanceState::Scheduled
+    ])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO jobs (kind, due_at, page_id, maintenance_id, offset_mins, plan_sequence, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+    )?;
+    let transition = match m.state {
+        MaintenanceState::Scheduled => Some(("maintenance_start", m.starts_at)),
+        s if s.is_active() => Some(("maintenance_end", m.ends_at)),
+        _ => None,
+    };
+    if let Some((kind, at)) = transition.filter(|_| m.automation) {
+        insert.execute(params![
+            kind,
+            ts(at),
+            m.page_id,
+            m.id,
+            None::<u32>,
+            None::<u32>,
+            ts(now)
+        ])?;
+    }
+    for (mins, at) in m.reminders_due().filter(|(_, at)| *at > now) {
+        if !reminded(conn, m, mins)? {
+            let kind = "maintenance_reminder";
+            insert.execute(params![
+                kind,
+                ts(at),
+                m.page_id,
+                m.id,
+                mins,
+                m.sequence,
+                ts(now)
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+fn reminded(conn: &Connection, m: &Maintenance, mins: u32) -> Result<bool> {
+    let sent = conn
+        .prepare_cached(
+            "SELECT 1 FROM maintenance_reminders_sent
+             WHERE maintenance_id = ?1 AND plan_sequence = ?2 AND offset_mins = ?3",
+        )?
+        .exists(params![m.id, m.sequence, mins])?;
+    Ok(sent)
+}
+
+/// Carries out a due maintenance job in one transaction: starts or completes the window, or
+/// sends a reminder, unless the window changed meanwhile so the job no longer applies (the
+/// change re-armed its jobs; this row is then gone or moot). Returns whether it did anything.
+pub fn run_job(conn: &Connection, job_id: i64, now: Timestamp) -> Result<bool> {
+    let job = conn
+        .prepare_cached(
+            "SELECT kind, page_id, maintenance_id, offset_mins, plan_sequence FROM jobs WHERE id = ?1",
+        )?
+        .query_row([job_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, Option<u32>>(3)?,
+                row.get::<_, Option<u32>>(4)?,
+            ))
+        })
+        .optional()?;
+    let Some((kind, page_id, Some(maintenance_id), offset, plan)) = job else {
+        return Ok(false);
+    };
+    conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
+        .execute([job_id])?;
+    let page = pages::get(conn, &page_id)?;
+    let m = get(conn, &page_id, &maintenance_id)?;
+    let decision = match kind.as_str() {
+        "maintenance_start" if m.automation && m.state == MaintenanceState::Scheduled => {
+            maintenance::auto_start(&m, new_id(), now)?
+        }
+        "maintenance_end" if m.automation && m.is_active() => {
+            maintenance::auto_complete(&m, new_id(), now)?
+        }
+        "maintenance_reminder" => {
+            let (Some(mins), Some(plan)) = (offset, plan) else {
+                return Ok(false);
+            };
+            return remind(conn, &page, &m, mins, plan, now);
+        }
+        _ => return Ok(false),
+    };
+    commit(
+        conn,
+        AUTOMATION_ACTOR,
+        &page,
+        decision,
+        m.updates.len(),
+        now,
+    )?;
+    Ok(true)
+}
+
+/// Sends the reminder `mins` before the start of plan `plan`, once: not if the window moved or
+/// started meanwhile, nor when a later reminder is due as well (Herald was down through both;
+/// the later one says the same, closer to the start).
+fn remind(
+    conn: &Connection,
+    page: &Page,
+    m: &Maintenance,
+    mins: u32,
+    plan: u32,
+    now: Timestamp,
+) -> Result<bool> {
+    let superseded = m
+        .reminders_due()
+        .any(|(other, at)| other < mins && at <= now);
+    let applies = m.state == MaintenanceState::Scheduled && m.sequence == plan && now < m.starts_at;
+    let fresh = conn
+        .prepare_cached(
+            "INSERT INTO maintenance_reminders_sent (maintenance_id, plan_sequence, offset_mins, sent_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![m.id, plan, mins, ts(now)])?
+        == 1;
+    if !(applies && fresh) || superseded {
+        return Ok(false);
+    }
+    let event = maintenance::reminder(m, mins, now);
+    events::append(conn, Some(&page.id), AUTOMATION_ACTOR, now, &event)?;
+    delivery::announce(conn, page, &[event], m, now, |kind, locations| {
+        broadcast::for_maintenance(kind, m, locations, &page.settings.lint)
+    })?;
+    Ok(true)
+}
+
 fn save(conn: &Connection, m: &Maintenance, persisted_updates: usize) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO maintenance_windows (id, page_id, title, state, starts_at, ends_at, automation, sequence,
-                                          created_at, updated_at, started_at, ended_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                                          created_at, updated_at, started_at, ended_at, reminders)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET title = ?3, state = ?4, starts_at = ?5, ends_at = ?6, automation = ?7,
-             sequence = ?8, updated_at = ?10, started_at = ?11, ended_at = ?12",
+             sequence = ?8, updated_at = ?10, started_at = ?11, ended_at = ?12, reminders = ?13",
     )?
     .execute(params![
         m.id,
@@ -135,6 +282,7 @@ fn save(conn: &Connection, m: &Maintenance, persisted_updates: usize) -> Result<
         ts(m.updated_at),
         m.started_at.map(ts),
         m.ended_at.map(ts),
+        json(&m.reminders)?,
     ])?;
     conn.prepare_cached("DELETE FROM maintenance_locations WHERE maintenance_id = ?1")?
         .execute([&m.id])?;
@@ -167,7 +315,7 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Maintenance> {
     let row = conn
         .prepare_cached(
             "SELECT id, page_id, title, state, starts_at, ends_at, automation, sequence,
-                    created_at, updated_at, started_at, ended_at
+                    created_at, updated_at, started_at, ended_at, reminders
              FROM maintenance_windows WHERE id = ?1 AND page_id = ?2",
         )?
         .query_row(params![id, page_id], |row| {
@@ -184,6 +332,7 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Maintenance> {
                 row.get::<_, i64>(9)?,
                 row.get::<_, Option<i64>>(10)?,
                 row.get::<_, Option<i64>>(11)?,
+                row.get::<_, String>(12)?,
             ))
         })
         .optional()?
@@ -201,6 +350,7 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Maintenance> {
         updated,
         started,
         ended,
+        reminders,
     ) = row;
     Ok(Maintenance {
         affected: affected(conn, &id)?,
@@ -213,6 +363,7 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Maintenance> {
         state: from_name(&state)?,
         automation,
         sequence,
+        reminders: from_json(&reminders)?,
         created_at: from_ts(created)?,
         updated_at: from_ts(updated)?,
         started_at: from_opt_ts(started)?,

@@ -785,6 +785,11 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn run_maintenance_job(&self, job_id: i64, now: Timestamp) -> Result<bool> {
+        self.write(move |tx| maintenance::run_job(tx, job_id, micros(now)))
+            .await
+    }
+
     async fn events(&self, query: EventQuery) -> Result<Vec<EventRecord>> {
         self.read(move |tx| events::list(tx, &query)).await
     }

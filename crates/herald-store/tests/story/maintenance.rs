@@ -26,6 +26,7 @@ fn window(
         starts_at,
         ends_at,
         automation: true,
+        reminders: None,
         channels: Channels::default(),
     }
 }
@@ -47,6 +48,7 @@ fn step(state: Option<MaintenanceState>, details: &str) -> MaintenanceDraft {
         state,
         details: details.into(),
         channels: Channels::default(),
+        confirm_duplicate_email: true,
     }
 }
 
@@ -119,6 +121,7 @@ pub async fn maintenance_lifecycle(store: &dyn Store) {
             state: Scheduled,
             automation: true,
             sequence: 0,
+            reminders: vec![4320, 1440, 60],
             updates: vec![first.clone()],
             created_at: t(0),
             updated_at: t(0),

@@ -1,10 +1,13 @@
-//! Scheduled maintenance windows. Times are RFC 3339 instants (`2026-03-01T22:00:00Z`, or
-//! with an offset); they are stored and returned in UTC.
+//! Scheduled maintenance windows. Planned times are RFC 3339 instants
+//! (`2026-03-01T22:00:00Z`, or with an offset) or local times with an IANA zone
+//! (`2026-03-29 01:30 Europe/Berlin`); they are stored and returned in UTC.
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use herald_core::access::Role;
-use herald_core::maintenance::{Maintenance, MaintenanceDraft, NewMaintenance, Reschedule};
+use herald_core::maintenance::{
+    self, Maintenance, MaintenanceDraft, MaintenancePreview, NewMaintenance, Reschedule,
+};
 use herald_store::{MaintenanceFilter, MaintenanceQuery};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -119,6 +122,28 @@ pub async fn post_update(
         .post_maintenance_update(&who.actor(), &page, &id, draft, state.now())
         .await?;
     Ok((StatusCode::CREATED, Json(window)))
+}
+
+/// The lints of a draft update, whether emailing it would be refused (a reminder goes out
+/// within the hour), and when the next update would be due; nothing is posted.
+#[utoipa::path(post, path = "/api/v1/pages/{page}/maintenance/{maintenance}/preview", tag = "maintenance",
+    params(("page" = String, Path), ("maintenance" = String, Path)), request_body = MaintenanceDraft,
+    responses((status = 200, body = MaintenancePreview), (status = 404), (status = 422)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((page, id)): Path<(String, String)>,
+    Body(draft): Body<MaintenanceDraft>,
+) -> Result<Json<MaintenancePreview>> {
+    who.require(Role::Responder)?;
+    let window = state.store.maintenance(&page, &id).await?;
+    let page = state.store.page(&page).await?;
+    Ok(Json(maintenance::preview(
+        &window,
+        &page.settings,
+        &draft,
+        state.now(),
+    )))
 }
 
 /// Moves the planned times, raising the sequence and saying so on the timeline; a window in

@@ -64,6 +64,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(maintenance::list, maintenance::schedule))
         .routes(routes!(maintenance::get, maintenance::delete))
         .routes(routes!(maintenance::post_update))
+        .routes(routes!(maintenance::preview))
         .routes(routes!(maintenance::reschedule))
         .routes(routes!(maintenance::set_automation))
         .routes(routes!(subscribers::list, subscribers::create))

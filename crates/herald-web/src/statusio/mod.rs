@@ -2,6 +2,7 @@
 //! only changes its base URL. Field names, codes and the response envelope follow Status.io's
 //! published clients; `docs/statusio-compatibility.md` says what Herald does where they are
 //! silent.
+mod maintenance;
 mod requests;
 mod shapes;
 mod subscribers;
@@ -14,9 +15,7 @@ use axum::{Json, Router};
 use herald_core::access::Role;
 use herald_core::incident::{Incident, IncidentState, NewIncident, StatusChange, UpdateDraft};
 use herald_public::render::statusio;
-use herald_store::{
-    IncidentFilter, IncidentQuery, MAX_LIST_LIMIT, MaintenanceFilter, MaintenanceQuery,
-};
+use herald_store::{IncidentFilter, IncidentQuery, MAX_LIST_LIMIT, MaintenanceFilter};
 use serde_json::{Value, json};
 
 use crate::auth::{Principal, authenticate};
@@ -38,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/v2/incident/delete", post(incident_delete))
         .route("/v2/status/summary/{statuspage_id}", get(status_summary))
         .merge(subscribers::router())
+        .merge(maintenance::router())
 }
 
 /// An error in Status.io's envelope: `{"status":{"error":"yes","message":…}}`.
@@ -278,14 +278,7 @@ async fn status_summary(
     let components = state.store.components(&page.id).await?;
     let status = state.store.page_status(&page.id).await?;
     let active = newest(&state, &page.id, IncidentFilter::Active).await?;
-    let windows = |filter| {
-        let query = MaintenanceQuery {
-            filter,
-            limit: MAX_LIST_LIMIT,
-            before: None,
-        };
-        state.store.maintenances(&page.id, query, state.now())
-    };
+    let windows = |filter| maintenance::windows(&state, &page.id, filter, MAX_LIST_LIMIT);
     let (running, coming) = (
         windows(MaintenanceFilter::Active).await?,
         windows(MaintenanceFilter::Upcoming).await?,

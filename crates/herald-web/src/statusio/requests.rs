@@ -1,13 +1,14 @@
 //! Status.io request bodies. Its clients send flags as "0"/"1" strings or as numbers, codes as
 //! numbers or numeric strings, and some send a component or container as a one-element array;
 //! all of these are accepted.
-use herald_core::Id;
 use herald_core::component::{Component, Location};
 use herald_core::incident::{
     AffectedLocation, Channels, IncidentState, NewIncident, Severity, StatusChange, UpdateDraft,
 };
+use herald_core::maintenance::{MaintenanceDraft, MaintenanceState, NewMaintenance};
 use herald_core::status::StatusLevel;
 use herald_core::subscriber::{Channel, NewSubscriber, WebhookFormat};
+use herald_core::{DomainError, Id, planned_time};
 use herald_store::SubscriberPatch;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -44,7 +45,8 @@ impl ComponentStatusUpdate {
     }
 }
 
-/// The broadcast flags every incident call carries; a flag left out is off, as on Status.io.
+/// The broadcast flags every incident call and every maintenance update carry; a flag left
+/// out is off, as on Status.io.
 #[derive(Deserialize, Default)]
 pub struct NotifyFlags {
     #[serde(default, deserialize_with = "flag")]
@@ -103,19 +105,11 @@ pub struct CreateIncident {
 impl CreateIncident {
     pub fn to_new_incident(&self, components: &[Component]) -> Result<NewIncident, ApiError> {
         let level = level(self.current_status)?;
-        let locations: Vec<String> = if self.all_infrastructure_affected {
-            components
-                .iter()
-                .flat_map(|c| c.locations.iter().map(|l| l.id.clone()))
-                .collect()
-        } else {
-            self.infrastructure_affected
-                .iter()
-                .map(|pair| {
-                    location_of(components, "infrastructure_affected", pair).map(|l| l.id.clone())
-                })
-                .collect::<Result<_, _>>()?
-        };
+        let locations = affected_locations(
+            components,
+            self.all_infrastructure_affected,
+            &self.infrastructure_affected,
+        )?;
         Ok(NewIncident {
             title: self.incident_name.clone(),
             severity: Severity::new(self.severity.unwrap_or(DEFAULT_SEVERITY))?,
@@ -130,6 +124,136 @@ impl CreateIncident {
             next_update_in: None,
         })
     }
+}
+
+/// The locations an incident or maintenance window affects: every container of every
+/// component with `all_infrastructure_affected`, else those named by the
+/// `infrastructure_affected` pairs.
+fn affected_locations(
+    components: &[Component],
+    all: bool,
+    pairs: &[String],
+) -> Result<Vec<Id>, ApiError> {
+    if all {
+        return Ok(components
+            .iter()
+            .flat_map(|c| c.locations.iter().map(|l| l.id.clone()))
+            .collect());
+    }
+    pairs
+        .iter()
+        .map(|pair| location_of(components, "infrastructure_affected", pair).map(|l| l.id.clone()))
+        .collect()
+}
+
+/// `maintenance/schedule`. Planned times are UTC, dates MM/DD/YYYY and times HH:MM.
+#[derive(Deserialize)]
+pub struct ScheduleMaintenance {
+    pub statuspage_id: String,
+    pub maintenance_name: String,
+    pub maintenance_details: String,
+    /// `"<component id>-<container id>"` pairs.
+    #[serde(default)]
+    pub infrastructure_affected: Vec<String>,
+    #[serde(default, deserialize_with = "flag")]
+    pub all_infrastructure_affected: bool,
+    pub date_planned_start: String,
+    pub time_planned_start: String,
+    pub date_planned_end: String,
+    pub time_planned_end: String,
+    /// Off unless set, as on Status.io.
+    #[serde(default, deserialize_with = "flag")]
+    pub automation: bool,
+    #[serde(default, deserialize_with = "flag")]
+    pub maintenance_notify_now: bool,
+    #[serde(default, deserialize_with = "flag")]
+    pub maintenance_notify_72_hr: bool,
+    #[serde(default, deserialize_with = "flag")]
+    pub maintenance_notify_24_hr: bool,
+    #[serde(default, deserialize_with = "flag")]
+    pub maintenance_notify_1_hr: bool,
+}
+
+impl ScheduleMaintenance {
+    pub fn to_new_maintenance(&self, components: &[Component]) -> Result<NewMaintenance, ApiError> {
+        let affected = affected_locations(
+            components,
+            self.all_infrastructure_affected,
+            &self.infrastructure_affected,
+        )?;
+        if affected.is_empty() {
+            return Err(DomainError::invalid(
+                "infrastructure_affected",
+                "a maintenance window needs at least one container; list \"<component id>-<container id>\" pairs in infrastructure_affected, or set all_infrastructure_affected",
+            )
+            .into());
+        }
+        let planned = |which: &str, date: &str, time: &str| {
+            planned_time::from_statusio(date, time).map_err(|err| {
+                ApiError::bad_request(format!(
+                    "date_planned_{which} and time_planned_{which}: {err}"
+                ))
+            })
+        };
+        let reminders = [
+            (self.maintenance_notify_72_hr, 72 * 60),
+            (self.maintenance_notify_24_hr, 24 * 60),
+            (self.maintenance_notify_1_hr, 60),
+        ];
+        let now = self.maintenance_notify_now;
+        Ok(NewMaintenance {
+            title: self.maintenance_name.clone(),
+            details: self.maintenance_details.clone(),
+            affected,
+            starts_at: planned("start", &self.date_planned_start, &self.time_planned_start)?,
+            ends_at: planned("end", &self.date_planned_end, &self.time_planned_end)?,
+            automation: self.automation,
+            reminders: Some(reminders.iter().filter(|r| r.0).map(|r| r.1).collect()),
+            // What incident/create's notify_email, notify_webhook, slack and msteams choose.
+            channels: Channels {
+                email: now,
+                webhook: now,
+                slack: now,
+                teams: now,
+                social: false,
+                irc: false,
+                sms: false,
+            },
+        })
+    }
+}
+
+/// `maintenance/start`, `maintenance/update` and `maintenance/finish`. Status.io's clients send
+/// the text as `maintenance_details`; `details` works too.
+#[derive(Deserialize)]
+pub struct MaintenanceStep {
+    pub statuspage_id: String,
+    pub maintenance_id: String,
+    #[serde(alias = "details")]
+    pub maintenance_details: String,
+    /// Herald's own: email even though a reminder of the window goes out within the hour.
+    #[serde(default, deserialize_with = "flag")]
+    pub confirm_duplicate_email: bool,
+    #[serde(flatten)]
+    pub notify: NotifyFlags,
+}
+
+impl MaintenanceStep {
+    /// An update leaving the window in `state` (its current one when `None`).
+    pub fn draft(&self, state: Option<MaintenanceState>) -> MaintenanceDraft {
+        MaintenanceDraft {
+            state,
+            details: self.maintenance_details.clone(),
+            channels: self.notify.channels(),
+            confirm_duplicate_email: self.confirm_duplicate_email,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DeleteMaintenance {
+    pub statuspage_id: String,
+    pub maintenance_id: String,
 }
 
 /// Finds the location named by a `"<component id>-<container id>"` pair in `field`. Some of

@@ -3,6 +3,7 @@
 //! API's shape, built by `herald_public::render::statusio::summary`.
 use herald_core::component::Component;
 use herald_core::incident::{Incident, Update};
+use herald_core::maintenance::{Maintenance, MaintenanceUpdate};
 use herald_core::page::Page;
 use herald_core::status::{PageStatus, worst};
 use herald_core::subscriber::{Channel, Subscriber, SubscriberState};
@@ -83,6 +84,42 @@ pub fn incident(page: &Page, components: &[Component], incident: &Incident) -> V
         "components_affected": touched,
         "containers_affected": containers,
         "messages": messages,
+    })
+}
+
+/// A maintenance window as `maintenance/list` lists it. Its messages all touch the window's
+/// containers: an update does not change what the work affects.
+pub fn maintenance(page: &Page, components: &[Component], window: &Maintenance) -> Value {
+    let locations: Vec<&str> = window.affected.iter().map(String::as_str).collect();
+    let (touched, containers) = affected(components, &locations);
+    let message = |u: &MaintenanceUpdate| {
+        json!({
+            "_id": u.id,
+            "details": u.details,
+            "datetime": iso(u.at),
+            "statuspage": page.id,
+            "maintenance": window.id,
+            "components": ids(&touched),
+            "containers": ids(&containers),
+            "user_full_name": u.author,
+            "source": "api",
+        })
+    };
+    let reminder = |mins: u32| window.reminders.contains(&mins);
+    json!({
+        "_id": window.id,
+        "name": window.title,
+        "statuspage": page.id,
+        "datetime_open": iso(window.created_at),
+        "datetime_planned_start": iso(window.starts_at),
+        "datetime_planned_end": iso(window.ends_at),
+        "automation": window.automation,
+        "reminder_72hr": reminder(72 * 60),
+        "reminder_24hr": reminder(24 * 60),
+        "reminder_1hr": reminder(60),
+        "components_affected": touched,
+        "containers_affected": containers,
+        "messages": window.updates.iter().map(message).collect::<Vec<_>>(),
     })
 }
 
