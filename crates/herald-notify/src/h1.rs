@@ -6,7 +6,7 @@
 //! Here a delivery takes an idle connection, writes its request in one call, reads the answer's
 //! head and as much of the body as it needs, and puts the connection back.
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -121,17 +121,19 @@ impl Pool {
     fn request(&self, url: &Url, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
         let host = &url[Position::BeforeHost..Position::AfterPort];
         let target = &url[Position::BeforePath..Position::AfterQuery];
-        let mut head = format!(
+        let mut request = Vec::with_capacity(512 + body.len());
+        // Writing to a Vec cannot fail.
+        let _ = write!(
+            request,
             "POST {target} HTTP/1.1\r\nhost: {host}\r\nuser-agent: {}\r\n\
              content-type: application/json\r\ncontent-length: {}\r\n",
             self.user_agent,
             body.len()
         );
         for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
+            let _ = write!(request, "{name}: {value}\r\n");
         }
-        head.push_str("\r\n");
-        let mut request = head.into_bytes();
+        request.extend_from_slice(b"\r\n");
         request.extend_from_slice(body);
         request
     }
@@ -232,8 +234,13 @@ impl Conn {
             return Err(stale_or(err));
         }
         self.io.flush().await.map_err(stale_or)?;
-        let (status, headers, keep_alive) = self.head().await?;
-        let (body, complete) = match framing(status, &headers) {
+        let Head {
+            status,
+            framing,
+            keep_alive,
+            headers,
+        } = self.head().await?;
+        let (body, complete) = match framing {
             Framing::Empty => (Vec::new(), true),
             Framing::Length(n) => self.fixed(n).await?,
             Framing::Chunked => self.chunked().await?,
@@ -249,19 +256,20 @@ impl Conn {
 
     /// Reads more into the buffer; an end of stream is an error here.
     async fn fill(&mut self) -> Result<(), Failure> {
-        let mut chunk = [0u8; 8192];
-        let n = self.io.read(&mut chunk).await?;
+        // Read straight into the buffer: a stack array here would make every delivery in
+        // flight that much bigger.
+        self.buf.reserve(4096);
+        let n = self.io.read_buf(&mut self.buf).await?;
         if n == 0 {
             return Err(Failure::Broken(
                 "the connection was closed in the middle of the answer".into(),
             ));
         }
-        self.buf.extend_from_slice(&chunk[..n]);
         Ok(())
     }
 
     /// The status line and headers, skipping interim (1xx) answers.
-    async fn head(&mut self) -> Result<(u16, Vec<(String, String)>, bool), Failure> {
+    async fn head(&mut self) -> Result<Head, Failure> {
         let mut started = false;
         loop {
             let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -269,21 +277,18 @@ impl Conn {
             match parsed.parse(&self.buf) {
                 Ok(httparse::Status::Complete(len)) => {
                     let status = parsed.code.unwrap_or_default();
-                    let headers: Vec<(String, String)> = parsed
-                        .headers
-                        .iter()
-                        .map(|h| {
-                            let value = String::from_utf8_lossy(h.value).trim().to_owned();
-                            (h.name.to_ascii_lowercase(), value)
-                        })
-                        .collect();
-                    let keep_alive = parsed.version == Some(1) && !closes(&headers);
+                    let head = Head {
+                        status,
+                        framing: framing(status, parsed.headers),
+                        keep_alive: parsed.version == Some(1) && !closes(parsed.headers),
+                        headers: kept(parsed.headers),
+                    };
                     self.buf.drain(..len);
                     if (100..200).contains(&status) {
                         started = true;
                         continue;
                     }
-                    return Ok((status, headers, keep_alive));
+                    return Ok(head);
                 }
                 Ok(httparse::Status::Partial) if self.buf.len() < MAX_HEAD => {}
                 Ok(httparse::Status::Partial) => {
@@ -380,29 +385,54 @@ impl Conn {
     }
 }
 
-fn framing(status: u16, headers: &[(String, String)]) -> Framing {
+/// An answer's status line and headers, as far as delivery needs them.
+struct Head {
+    status: u16,
+    framing: Framing,
+    keep_alive: bool,
+    headers: Vec<(String, String)>,
+}
+
+/// The headers an attempt is judged by; the others are not copied out of the buffer.
+const KEPT: [&str; 3] = ["retry-after", "location", "content-type"];
+
+fn kept(headers: &[httparse::Header]) -> Vec<(String, String)> {
+    let kept = headers.iter().filter_map(|h| {
+        let name = KEPT.into_iter().find(|k| h.name.eq_ignore_ascii_case(k))?;
+        let value = String::from_utf8_lossy(h.value).trim().to_owned();
+        Some((name.to_owned(), value))
+    });
+    kept.collect()
+}
+
+/// The trimmed text of each header called `name`.
+fn values<'h>(headers: &'h [httparse::Header], name: &'h str) -> impl Iterator<Item = &'h str> {
+    headers
+        .iter()
+        .filter(move |h| h.name.eq_ignore_ascii_case(name))
+        .filter_map(|h| std::str::from_utf8(h.value).ok().map(str::trim))
+}
+
+fn framing(status: u16, headers: &[httparse::Header]) -> Framing {
     if status == 204 || status == 304 {
         return Framing::Empty;
     }
-    let value = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v);
-    if let Some(coding) = value("transfer-encoding") {
+    if let Some(coding) = values(headers, "transfer-encoding").last() {
         let last = coding.rsplit(',').next().unwrap_or_default().trim();
         return match last.eq_ignore_ascii_case("chunked") {
             true => Framing::Chunked,
             false => Framing::UntilClose,
         };
     }
-    match value("content-length").map(|v| v.parse::<usize>()) {
+    match values(headers, "content-length").next().map(str::parse) {
         Some(Ok(len)) => Framing::Length(len),
-        Some(Err(_)) => Framing::UntilClose,
-        None => Framing::UntilClose,
+        _ => Framing::UntilClose,
     }
 }
 
-fn closes(headers: &[(String, String)]) -> bool {
-    let connection = headers.iter().filter(|(n, _)| n == "connection");
-    connection
-        .flat_map(|(_, v)| v.split(','))
+fn closes(headers: &[httparse::Header]) -> bool {
+    values(headers, "connection")
+        .flat_map(|v| v.split(','))
         .any(|token| token.trim().eq_ignore_ascii_case("close"))
 }
 

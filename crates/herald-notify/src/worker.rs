@@ -382,7 +382,8 @@ impl Worker {
                     )?;
                     Ok::<_, WorkError>(self.mailer.send(message).await?)
                 };
-                return mail_attempt(sent.await);
+                // Boxed: every delivery in flight is as big as its largest branch.
+                return mail_attempt(Box::pin(sent).await);
             }
             Channel::Webhook => {
                 let body = match s.format {
