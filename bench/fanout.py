@@ -9,7 +9,9 @@ one with --subscribers of them, all webhooks to that nginx), and measures, in th
   and on the page with all of them; each post waits for the previous fan-out to finish, so the
   call is measured on its own;
 - fan-out throughput: from the call returning to the delivery report showing every
-  subscriber delivered; deliveries per second, and the ratio to nginx's capacity;
+  subscriber delivered; deliveries per second, and the ratio to nginx's capacity measured by a
+  short wrk run just before that fan-out (the machine's speed drifts over a run, so each
+  fan-out is compared with the capacity of its own moment);
 - memory: Herald's resident set sampled during the fan-out, and its peak (VmHWM).
 
 Needs: wrk and nginx (apt-get install wrk nginx). Usage: python3 bench/fanout.py
@@ -83,7 +85,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--posts", type=int, default=20, help="update posts timed per page")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of the first wrk run")
+    parser.add_argument("--pair", type=int, default=3, help="seconds of wrk before each fan-out")
     parser.add_argument("--concurrency", type=int, default=256, help="Herald's [delivery] concurrency")
     args = parser.parse_args()
 
@@ -95,6 +98,7 @@ def main():
             f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
                     f"wrk.body = {json.dumps(BODY)}\n")
         capacity, _ = wrk(f"http://127.0.0.1:{port}/hook/0", args.duration, script)
+        capacities = []
         print(f"receiver (nginx, 204) capacity, wrk -t2 -c64 POST {len(BODY)} bytes: {capacity:,.0f} req/s")
 
         env = {"HERALD__DELIVERY__ALLOW_PRIVATE_TARGETS": "true",
@@ -126,16 +130,25 @@ def main():
         one, many = [], []
         # Alternating, so that whatever else the machine does falls on both alike.
         for _ in range(args.posts):
+            capacities.append(wrk(f"http://127.0.0.1:{port}/hook/0", args.pair, script)[0])
+            time.sleep(0.5)
             one.append(post_and_wait(herald, "single", small, 1))
             many.append(post_and_wait(herald, herald.slug, large, args.subscribers, rss))
         for name, runs in (("1 subscriber", one), (f"{args.subscribers:,} subscribers", many)):
             calls = sorted(ms for ms, _ in runs)
             print(f"publish call, {name}: p50 {percentile(calls, 50):.2f} ms, p99 {percentile(calls, 99):.2f} ms"
                   f" ({len(calls)} posts)")
-        rates = sorted(args.subscribers / secs for _, secs in many)
+        rates = [args.subscribers / secs for _, secs in many]
+        ratios = sorted(rate / cap for rate, cap in zip(rates, capacities))
+        rates.sort()
+        capacities.sort()
         median = percentile(rates, 50)
         print(f"fan-out of one update to {args.subscribers:,} webhooks: median {median:,.0f} deliveries/s"
-              f" (min {rates[0]:,.0f}, max {rates[-1]:,.0f}); {median / capacity:.2f} of the receiver's capacity")
+              f" (min {rates[0]:,.0f}, max {rates[-1]:,.0f})")
+        print(f"receiver capacity just before each fan-out: median {percentile(capacities, 50):,.0f} req/s"
+              f" (min {capacities[0]:,.0f}, max {capacities[-1]:,.0f})")
+        print(f"each fan-out against the capacity of its moment: median {percentile(ratios, 50):.2f}"
+              f" (min {ratios[0]:.2f}, max {ratios[-1]:.2f}); against the first wrk run: {median / capacity:.2f}")
         print(f"Herald memory during fan-outs: RSS up to {max(rss) / 1024:.0f} MB;"
               f" peak over the whole run (VmHWM) {memory_kb(herald.server.pid, 'VmHWM') / 1024:.0f} MB")
     finally:

@@ -70,7 +70,7 @@ pub struct Worker {
     emails: Emails,
     links: Links,
     options: WorkerOptions,
-    in_flight: Semaphore,
+    in_flight: Arc<Semaphore>,
     /// Endpoints that asked to slow down (429, 502, 503, 504), and until when. Per URL, not
     /// per host: a chat service's rate limit is per incoming-webhook URL.
     paused: Mutex<HashMap<String, Timestamp>>,
@@ -88,7 +88,7 @@ impl Worker {
         let links = Links::new(store.link_key().await?);
         Ok(Arc::new(Worker {
             http: http::client(&options.http),
-            in_flight: Semaphore::new(options.max_in_flight),
+            in_flight: Arc::new(Semaphore::new(options.max_in_flight)),
             store,
             clock,
             mailer,
@@ -179,22 +179,27 @@ impl Worker {
                     .await
             }
         };
-        let mut targets = fetch(job.cursor.clone()).await?;
+        let mut cursor = job.cursor.clone();
+        let mut targets = fetch(cursor.clone()).await?;
         loop {
-            let more = targets.len() == size as usize;
-            let cursor = targets.last().map(|t| t.subscriber.id.clone());
+            let full = targets.len() == size as usize;
+            let last = targets.last().map(|t| t.subscriber.id.clone());
             // The next batch is read while this one is out.
             let next = async {
-                match more {
-                    true => fetch(cursor.clone()).await.map(Some),
+                match full {
+                    true => fetch(last).await.map(Some),
                     false => Ok(None),
                 }
             };
             let (sent, next) = tokio::join!(self.clone().send_batch(&prepared, targets), next);
+            if let Some(through) = &sent.through {
+                cursor = Some(through.clone());
+            }
+            let more = full || sent.cut;
             let record = BatchRecord {
                 job_id: job.id,
                 broadcast_id: broadcast.id.clone(),
-                cursor: cursor.or_else(|| job.cursor.clone()),
+                cursor: cursor.clone(),
                 settled: sent.settled,
                 handed_off: sent.handed_off,
                 lease_until: more.then(|| self.lease_end((self.clock)())),
@@ -214,22 +219,31 @@ impl Worker {
                     }
                 });
             }
-            match next? {
-                Some(batch) => targets = batch,
-                None => return Ok(()),
-            }
+            targets = match (sent.cut, next?) {
+                // The batch was cut short: go on from where it stopped.
+                (true, _) => fetch(cursor.clone()).await?,
+                (false, Some(batch)) => batch,
+                (false, None) => return Ok(()),
+            };
         }
     }
 
-    /// Sends the announcement to every target at once, waiting at most the patience for them.
+    /// Sends the announcement to the targets in order, each as soon as a slot of the in-flight
+    /// limit is free, and waits at most the patience for them. Targets that got no slot within
+    /// the patience are not started: the batch is cut, and the walk goes on from the last one
+    /// started, so waiting deliveries never pile up in memory behind slow receivers.
     async fn send_batch(self: Arc<Self>, p: &Arc<Prepared>, targets: Vec<Target>) -> Sent {
         let now = (self.clock)();
+        let deadline = tokio::time::Instant::now() + self.options.patience;
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut handed_off = Vec::new();
         let mut running = Vec::new();
+        let mut through = None;
+        let mut cut = false;
         for target in targets {
             let channel = target.subscriber.channel;
             if let Some(until) = self.paused_until(&target, now) {
+                through = Some(target.subscriber.id.clone());
                 handed_off.push(HandedOff {
                     subscriber_id: target.subscriber.id,
                     channel,
@@ -237,10 +251,17 @@ impl Worker {
                 });
                 continue;
             }
+            let slot = self.in_flight.clone().acquire_owned();
+            let Ok(Ok(slot)) = tokio::time::timeout_at(deadline, slot).await else {
+                cut = true;
+                break;
+            };
+            through = Some(target.subscriber.id.clone());
             running.push((target.subscriber.id.clone(), channel));
             let (worker, p, tx) = (self.clone(), p.clone(), tx.clone());
             tokio::spawn(async move {
                 let outcome = worker.send(&p, &target, 0).await;
+                drop(slot);
                 let _ = tx.send(Settled {
                     subscriber_id: target.subscriber.id,
                     channel,
@@ -250,12 +271,12 @@ impl Worker {
         }
         drop(tx);
         let mut settled: Vec<Settled> = Vec::with_capacity(running.len());
-        let deadline = tokio::time::sleep(self.options.patience);
-        tokio::pin!(deadline);
+        let patience = tokio::time::sleep_until(deadline);
+        tokio::pin!(patience);
         while settled.len() < running.len() {
             tokio::select! {
                 Some(s) = rx.recv() => settled.push(s),
-                _ = &mut deadline => break,
+                _ = &mut patience => break,
             }
         }
         // Whoever has not answered yet gets a row, due when its request has surely ended.
@@ -277,6 +298,8 @@ impl Worker {
             handed_off,
             still_running,
             late: rx,
+            through,
+            cut,
         }
     }
 
@@ -301,7 +324,11 @@ impl Worker {
                             .await?;
                         return Ok(());
                     }
-                    None => self.send(&p, &target, job.attempts).await,
+                    None => {
+                        // The limit's semaphore is never closed, so this always waits for a slot.
+                        let _slot = self.in_flight.acquire().await;
+                        self.send(&p, &target, job.attempts).await
+                    }
                 }
             }
             Some(target) => Outcome::Failed {
@@ -341,14 +368,9 @@ impl Worker {
         }
     }
 
-    /// One attempt to one subscriber, judged by the retry policy.
+    /// One attempt to one subscriber, judged by the retry policy. The caller holds a slot of
+    /// the in-flight limit.
     async fn send(&self, p: &Prepared, target: &Target, failures: u32) -> Outcome {
-        let Ok(_slot) = self.in_flight.acquire().await else {
-            return Outcome::Retry {
-                at: later((self.clock)(), self.options.retry.first_delay),
-                error: "Herald was shutting down".into(),
-            };
-        };
         let attempt = self.attempt(p, target).await;
         let now = (self.clock)();
         let outcome = self.options.retry.outcome(
@@ -550,6 +572,10 @@ struct Sent {
     /// Deliveries whose outcome will arrive on `late`.
     still_running: usize,
     late: mpsc::UnboundedReceiver<Settled>,
+    /// The last target dealt with; the walk resumes after it.
+    through: Option<String>,
+    /// Whether targets were left unstarted for want of a free slot.
+    cut: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

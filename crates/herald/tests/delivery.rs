@@ -355,6 +355,44 @@ async fn failing_receivers_are_retried_slowed_or_disabled_and_the_others_are_una
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn deliveries_waiting_for_a_slot_are_not_started_but_left_for_the_next_batch() {
+    // One request at a time, and the first subscriber never answers: the others wait for the
+    // slot it holds until it times out (3 s), longer than a batch's patience (2 s).
+    let s = Server::start_configured(|c| {
+        c.delivery.allow_private_targets = true;
+        c.delivery.timeout_secs = 3;
+        c.delivery.concurrency = 1;
+    })
+    .await;
+    let f = s.fixture("acme").await;
+    let rx = Receiver::start().await;
+    for path in ["/hang/a", "/ok/b", "/ok/c"] {
+        subscribe(&s, &f, new(Channel::Webhook, &rx.url(path))).await;
+    }
+    let incident = s.create_incident(&f, "Errors", 2).await;
+
+    // The batch is cut after the hanging one: only it is booked (handed off), and the others
+    // are not queued behind it in memory.
+    let r = report_when(&s, &f, &incident, 10, |r| {
+        channel(&r[0], Channel::Webhook).matched >= 1
+    })
+    .await;
+    let w = channel(&r[0], Channel::Webhook);
+    assert_eq!((w.matched, w.queued), (1, 1), "{r:#?}");
+    assert!(rx.at("/ok/b").is_empty() && rx.at("/ok/c").is_empty());
+
+    // Once the hang times out, the walk goes on from it and reaches the others once each.
+    let r = report_when(&s, &f, &incident, 10, |r| {
+        let w = channel(&r[0], Channel::Webhook);
+        w.delivered == 2 && w.retrying == 1
+    })
+    .await;
+    assert_eq!(channel(&r[0], Channel::Webhook).matched, 3);
+    assert!(r[0].fanned_out);
+    assert_eq!((rx.at("/ok/b").len(), rx.at("/ok/c").len()), (1, 1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn private_addresses_are_refused_unless_allowed() {
     let s = Server::start().await;
     let f = s.fixture("acme").await;
