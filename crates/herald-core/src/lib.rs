@@ -21,6 +21,7 @@ pub mod preview;
 pub mod status;
 pub mod subscriber;
 pub mod text;
+pub mod user;
 
 pub use error::DomainError;
 

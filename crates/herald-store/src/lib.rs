@@ -26,6 +26,7 @@ use herald_core::page::{Page, PageFields};
 use herald_core::preview::Preview;
 use herald_core::status::{PageStatus, StatusLevel};
 use herald_core::subscriber::{NewSubscriber, Subscriber};
+use herald_core::user::{NewUser, User};
 use jiff::Timestamp;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -222,6 +223,25 @@ pub trait Store: Send + Sync + 'static {
         secret: &str,
         now: Timestamp,
     ) -> Result<Option<Token>>;
+
+    /// A console user. `password_hash` is the PHC string of its password (hashed by the caller;
+    /// the store never sees the password), or None for a user who signs in only by an emailed
+    /// link. An email address already taken is a conflict.
+    async fn create_user(
+        &self,
+        actor: &str,
+        new: NewUser,
+        password_hash: Option<String>,
+        now: Timestamp,
+    ) -> Result<User>;
+    /// Every user, disabled ones included, oldest first.
+    async fn users(&self) -> Result<Vec<User>>;
+    /// Stops a user (by id or email address) from signing in; a user already disabled is
+    /// returned unchanged.
+    async fn disable_user(&self, actor: &str, id_or_email: &str, now: Timestamp) -> Result<User>;
+    /// The user with this email address, disabled or not, and its password hash if it has one:
+    /// what signing in checks.
+    async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>>;
 
     /// A new subscriber. An email subscriber not marked confirmed is pending until its owner
     /// follows the confirmation link; a webhook gets its signing secret, returned this once.

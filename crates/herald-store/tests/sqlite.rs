@@ -65,6 +65,7 @@ stories!(
     maintenance_holds,
     audit_log,
     tokens,
+    users,
 );
 
 /// The CLI and the server: two stores, each with its own connections, on one file.
@@ -169,6 +170,32 @@ async fn token_secrets_are_stored_only_as_hashes() {
             assert!(!found, "{} holds a token secret", file.display());
         }
     }
+}
+
+/// A user's password hash is kept in its row of `users` and nowhere else in the database.
+#[tokio::test]
+async fn password_hashes_stay_in_the_users_table() {
+    let db = Db::new();
+    let store = db.open();
+    let hash = story::users(&store).await;
+
+    let raw = db.raw();
+    let mut found = Vec::new();
+    for table in tables(&raw) {
+        let mut stmt = raw.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let names: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            for (i, column) in names.iter().enumerate() {
+                if let ValueRef::Text(bytes) = row.get_ref(i).unwrap()
+                    && String::from_utf8_lossy(bytes).contains(hash)
+                {
+                    found.push(format!("{table}.{column}"));
+                }
+            }
+        }
+    }
+    assert_eq!(found, ["users.password_hash"]);
 }
 
 /// The file is in WAL mode (readers do not block the writer) and at the current schema.

@@ -4,6 +4,7 @@
 
 pub mod admin;
 mod auth;
+pub mod password;
 mod problem;
 mod public;
 pub mod statusio;

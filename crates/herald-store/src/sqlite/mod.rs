@@ -12,6 +12,7 @@ mod pages;
 mod status;
 mod subscribers;
 mod tokens;
+mod users;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +29,7 @@ use herald_core::page::{Page, PageFields};
 use herald_core::preview::Preview;
 use herald_core::status::{PageStatus, StatusLevel};
 use herald_core::subscriber::{NewSubscriber, Subscriber};
+use herald_core::user::{NewUser, User};
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
@@ -595,6 +597,33 @@ impl Store for SqliteStore {
                 .await?;
         }
         Ok(Some(token))
+    }
+
+    async fn create_user(
+        &self,
+        actor: &str,
+        new: NewUser,
+        password_hash: Option<String>,
+        now: Timestamp,
+    ) -> Result<User> {
+        let actor = owned(actor);
+        self.write(move |tx| users::create(tx, &actor, new, password_hash, micros(now)))
+            .await
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        self.read(|tx| users::list(tx)).await
+    }
+
+    async fn disable_user(&self, actor: &str, id_or_email: &str, now: Timestamp) -> Result<User> {
+        let (actor, id) = (owned(actor), owned(id_or_email));
+        self.write(move |tx| users::disable(tx, &actor, &id, micros(now)))
+            .await
+    }
+
+    async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
+        let email = owned(email);
+        self.read(move |tx| users::credentials(tx, &email)).await
     }
 
     async fn create_subscriber(

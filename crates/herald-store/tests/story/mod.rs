@@ -17,6 +17,7 @@ mod maintenance;
 mod pages;
 mod status;
 mod tokens;
+mod users;
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -40,6 +41,7 @@ pub use maintenance::{maintenance_holds, maintenance_lifecycle, maintenance_list
 pub use pages::pages;
 pub use status::{derived_status, repeat_severity};
 pub use tokens::tokens;
+pub use users::users;
 
 /// Actors as the audit log records them.
 pub const ADMIN: &str = "cli:alice";

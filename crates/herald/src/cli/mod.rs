@@ -4,6 +4,7 @@ mod incident;
 mod output;
 mod resources;
 mod subscriber;
+mod user;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -72,6 +73,9 @@ pub enum Command {
     /// Who hears about a page's incidents and maintenance: email, webhooks, Slack, Teams.
     #[command(subcommand)]
     Subscriber(subscriber::SubscriberCommand),
+    /// Console users: who signs in, with which role.
+    #[command(subcommand)]
+    User(user::UserCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -109,6 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Command::Token(cmd) => resources::token(&open(&config)?, cmd).await,
             Command::Incident(cmd) => incident::run(&open(&config)?, cmd).await,
             Command::Subscriber(cmd) => subscriber::run(&open(&config)?, cmd).await,
+            Command::User(cmd) => user::run(&config, cmd).await,
         }
     })
 }

@@ -78,7 +78,7 @@ pub enum TokenCommand {
     Revoke { id: String },
 }
 
-fn parse_role(value: &str) -> Result<Role, String> {
+pub(super) fn parse_role(value: &str) -> Result<Role, String> {
     Role::parse(value)
         .ok_or_else(|| format!("{value:?} is not a role; use admin, responder or viewer"))
 }

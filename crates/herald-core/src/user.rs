@@ -1,0 +1,207 @@
+//! Console users: the people who sign in to run incidents, each with a role.
+//!
+//! A user's password hash is a credential, not part of the user: it is kept by the store beside
+//! the user and never appears here, in an audit event, or in any listing.
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Role;
+use crate::event::Event;
+use crate::subscriber::email_address;
+use crate::{DomainError, Id, text};
+
+pub const NAME_MAX: usize = 200;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: Id,
+    /// Lower-cased; unique among users.
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// Whether the user can sign in with a password (otherwise only by an emailed link).
+    pub has_password: bool,
+    /// Set once the user may no longer sign in.
+    pub disabled_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl User {
+    pub fn is_active(&self) -> bool {
+        self.disabled_at.is_none()
+    }
+
+    /// The user as disabled at `now`.
+    pub fn disabled(&self, now: Timestamp) -> User {
+        User {
+            disabled_at: Some(now),
+            updated_at: now,
+            ..self.clone()
+        }
+    }
+}
+
+/// A user as asked for, before checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+impl NewUser {
+    /// Checks the fields; returns the user as it will be stored (email trimmed and
+    /// lower-cased, name trimmed).
+    pub fn checked(self) -> Result<NewUser, DomainError> {
+        let email = normalize_email(&self.email);
+        email_address(&email).map_err(|err| match err {
+            DomainError::Invalid { message, .. } => DomainError::invalid("email", message),
+            other => other,
+        })?;
+        text::required("name", &self.name, NAME_MAX)?;
+        Ok(NewUser {
+            email,
+            name: self.name.trim().to_string(),
+            role: self.role,
+        })
+    }
+}
+
+/// How an email address is compared and stored: trimmed and lower-cased, so that
+/// `Alice@Example.com` and `alice@example.com` are one user.
+pub fn normalize_email(address: &str) -> String {
+    address.trim().to_lowercase()
+}
+
+/// `user.created`, with the user as created (which holds no password hash).
+pub fn created(user: &User) -> Event {
+    Event::new("user.created", "user", &user.id, None, Some(user))
+}
+
+/// `user.disabled`, with the user before and after.
+pub fn disabled(before: &User, after: &User) -> Event {
+    Event::new(
+        "user.disabled",
+        "user",
+        &before.id,
+        Some(before),
+        Some(after),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(email: &str, name: &str) -> NewUser {
+        NewUser {
+            email: email.into(),
+            name: name.into(),
+            role: Role::Responder,
+        }
+    }
+
+    fn invalid_field(err: DomainError) -> &'static str {
+        match err {
+            DomainError::Invalid { field, .. } => field,
+            other => panic!("expected an invalid field, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_new_user_is_trimmed_and_its_email_lower_cased() {
+        let checked = new("  Alice@Example.COM ", " Alice Smith ")
+            .checked()
+            .unwrap();
+        assert_eq!(
+            checked,
+            NewUser {
+                email: "alice@example.com".into(),
+                name: "Alice Smith".into(),
+                role: Role::Responder,
+            }
+        );
+    }
+
+    #[test]
+    fn bad_fields_are_refused_naming_the_field() {
+        for email in [
+            "",
+            "alice",
+            "alice@localhost",
+            "a b@example.com",
+            "<a@example.com>",
+        ] {
+            let err = new(email, "Alice").checked().unwrap_err();
+            assert!(
+                err.to_string().starts_with("email: ") && err.to_string().contains("ops@"),
+                "{email:?}: {err}"
+            );
+            assert_eq!(invalid_field(err), "email");
+        }
+        let err = new("a@example.com", "  ").checked().unwrap_err();
+        assert_eq!(err.to_string(), "name: must not be empty");
+        let err = new("a@example.com", &"n".repeat(201))
+            .checked()
+            .unwrap_err();
+        assert_eq!(invalid_field(err), "name");
+        assert!(new("a@example.com", &"é".repeat(200)).checked().is_ok());
+    }
+
+    #[test]
+    fn events_carry_the_user_and_nothing_else() {
+        let t0: Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
+        let user = User {
+            id: "0123456789abcdef01234567".into(),
+            email: "alice@example.com".into(),
+            name: "Alice".into(),
+            role: Role::Admin,
+            has_password: true,
+            disabled_at: None,
+            created_at: t0,
+            updated_at: t0,
+        };
+        let event = created(&user);
+        assert_eq!(
+            (event.kind, event.subject_type, event.subject_id.as_str()),
+            ("user.created", "user", "0123456789abcdef01234567")
+        );
+        assert_eq!(event.before, None);
+        let after = event.after.unwrap();
+        let mut keys: Vec<&str> = after
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "created_at",
+                "disabled_at",
+                "email",
+                "has_password",
+                "id",
+                "name",
+                "role",
+                "updated_at"
+            ]
+        );
+        assert_eq!(after["role"], "admin");
+
+        let later = t0 + jiff::SignedDuration::from_mins(5);
+        let off = user.disabled(later);
+        assert!(!off.is_active() && user.is_active());
+        assert_eq!(off.updated_at, later);
+        let event = disabled(&user, &off);
+        assert_eq!(event.kind, "user.disabled");
+        assert_eq!(
+            event.before.unwrap()["disabled_at"],
+            serde_json::Value::Null
+        );
+        assert!(event.after.unwrap()["disabled_at"].is_string());
+    }
+}
