@@ -148,6 +148,14 @@ async fn window_events(s: &Server, id: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Each event's kind and who caused it.
+fn kinds_and_actors(events: &[Value]) -> Vec<(&str, &str)> {
+    events
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+        .collect()
+}
+
 fn kinds(events: &[Value]) -> Vec<&str> {
     events.iter().map(|e| e["kind"].as_str().unwrap()).collect()
 }
@@ -379,10 +387,7 @@ async fn a_window_is_announced_reminded_three_times_and_started_and_completed_on
         assert_eq!(webhook_channel(b)["delivered"], 1, "{b:#}");
     }
     let events = window_events(&s, &id).await;
-    let log: Vec<(&str, &str)> = events
-        .iter()
-        .map(|e| (e["kind"].as_str().unwrap(), e["actor"].as_str().unwrap()))
-        .collect();
+    let log = kinds_and_actors(&events);
     let responder = s.responder.actor();
     assert_eq!(
         log,
@@ -590,10 +595,7 @@ async fn with_automation_off_the_lead_runs_the_window_and_on_again_it_completes_
     assert_eq!(got[2]["data"]["maintenance"]["state"], "completed");
 
     let events = window_events(&s, &id).await;
-    let log: Vec<(&str, &str)> = events
-        .iter()
-        .map(|e| (e["kind"].as_str().unwrap(), e["actor"].as_str().unwrap()))
-        .collect();
+    let log = kinds_and_actors(&events);
     let responder = s.responder.actor();
     assert_eq!(
         log,
