@@ -181,10 +181,19 @@ impl Maintenance {
     /// maintenance cadence (minutes); none otherwise. The automation's own updates need no
     /// cadence, and a scheduled window has its reminders.
     pub fn next_update_due(&self, cadence: Option<u32>) -> Option<Timestamp> {
-        let minutes = cadence.filter(|_| !self.automation && self.is_active())?;
         let last = self.updates.last()?;
-        last.at
-            .checked_add(SignedDuration::from_mins(i64::from(minutes)))
+        self.due_after(last.at, last.state, cadence)
+    }
+
+    /// When the update after one posted at `at`, leaving the window in `state`, is due.
+    fn due_after(
+        &self,
+        at: Timestamp,
+        state: MaintenanceState,
+        cadence: Option<u32>,
+    ) -> Option<Timestamp> {
+        let minutes = cadence.filter(|_| !self.automation && state.is_active())?;
+        at.checked_add(SignedDuration::from_mins(i64::from(minutes)))
             .ok()
     }
 
@@ -292,20 +301,11 @@ pub fn preview(
             .map(|e| e.to_string()),
         false => None,
     };
-    let mut after = current.clone();
-    after.state = draft.state.unwrap_or(current.state);
-    after.updates.push(MaintenanceUpdate {
-        id: String::new(),
-        state: after.state,
-        details: draft.details.clone(),
-        channels: draft.channels,
-        author: String::new(),
-        at: now,
-    });
+    let state = draft.state.unwrap_or(current.state);
     MaintenancePreview {
         lints: lint::check_text(&settings.lint, &draft.details),
         email_refused,
-        next_update_due: after.next_update_due(settings.maintenance_cadence),
+        next_update_due: current.due_after(now, state, settings.maintenance_cadence),
     }
 }
 

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -17,6 +18,12 @@ use url::{Position, Url};
 
 /// Idle connections kept per origin; more are opened while all are busy.
 const MAX_IDLE: usize = 1024;
+/// Idle connections kept in all: plenty for a fan-out to a few hosts, and a bound on open
+/// sockets when subscribers are spread over thousands of hosts.
+const MAX_IDLE_TOTAL: usize = 2048;
+/// An idle connection older than this is closed rather than reused: receivers close theirs
+/// after a minute or so, and writing into a closed one costs a round trip.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest answer head read; anything bigger is not a webhook receiver's answer.
 const MAX_HEAD: usize = 64 * 1024;
 /// The largest body read to keep a connection; a longer answer closes it instead.
@@ -64,7 +71,7 @@ pub type AddressFilter = fn(&str, Vec<SocketAddr>) -> Result<Vec<SocketAddr>, Ex
 
 /// The connection pool, shared by every delivery.
 pub struct Pool {
-    idle: Mutex<HashMap<Origin, Vec<Conn>>>,
+    idle: Mutex<Idle>,
     tls: TlsConnector,
     filter: AddressFilter,
     user_agent: &'static str,
@@ -79,7 +86,7 @@ impl Pool {
             .with_root_certificates(roots)
             .with_no_client_auth();
         Pool {
-            idle: Mutex::new(HashMap::new()),
+            idle: Mutex::new(Idle::default()),
             tls: TlsConnector::from(Arc::new(config)),
             filter,
             user_agent: concat!("Herald/", env!("CARGO_PKG_VERSION")),
@@ -140,16 +147,13 @@ impl Pool {
 
     fn take(&self, origin: &Origin) -> Option<Conn> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        idle.get_mut(origin)?.pop()
+        idle.take(origin)
     }
 
     fn keep(&self, origin: Origin, conn: Conn, answer: Answer, reusable: bool) -> Answer {
         if reusable {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-            let conns = idle.entry(origin).or_default();
-            if conns.len() < MAX_IDLE {
-                conns.push(conn);
-            }
+            idle.keep(origin, conn);
         }
         answer
     }
@@ -192,6 +196,54 @@ impl Pool {
             io,
             buf: Vec::with_capacity(1024),
         })
+    }
+}
+
+/// Connections waiting for their next request, per origin, with when each became idle.
+#[derive(Default)]
+struct Idle {
+    by_origin: HashMap<Origin, Vec<(Instant, Conn)>>,
+    count: usize,
+}
+
+impl Idle {
+    /// The most recently used connection to `origin` that has not idled too long.
+    fn take(&mut self, origin: &Origin) -> Option<Conn> {
+        let conns = self.by_origin.get_mut(origin)?;
+        let mut found = None;
+        while let Some((since, conn)) = conns.pop() {
+            self.count -= 1;
+            if since.elapsed() < IDLE_TIMEOUT {
+                found = Some(conn);
+                break;
+            }
+        }
+        if conns.is_empty() {
+            self.by_origin.remove(origin);
+        }
+        found
+    }
+
+    fn keep(&mut self, origin: Origin, conn: Conn) {
+        if self.count >= MAX_IDLE_TOTAL {
+            self.close_expired();
+            if self.count >= MAX_IDLE_TOTAL {
+                return;
+            }
+        }
+        let conns = self.by_origin.entry(origin).or_default();
+        if conns.len() < MAX_IDLE {
+            conns.push((Instant::now(), conn));
+            self.count += 1;
+        }
+    }
+
+    fn close_expired(&mut self) {
+        self.by_origin.retain(|_, conns| {
+            conns.retain(|(since, _)| since.elapsed() < IDLE_TIMEOUT);
+            !conns.is_empty()
+        });
+        self.count = self.by_origin.values().map(Vec::len).sum();
     }
 }
 
@@ -517,6 +569,41 @@ mod tests {
             }
         });
         (port, accepted)
+    }
+
+    impl Io for tokio::io::DuplexStream {}
+
+    fn idle_conn() -> Conn {
+        Conn {
+            io: Box::new(tokio::io::duplex(64).0),
+            buf: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn idle_connections_are_bounded_per_origin_and_in_all() {
+        let origin = |n: usize| Origin {
+            tls: false,
+            host: format!("host{n}.example.com"),
+            port: 80,
+        };
+        let mut idle = Idle::default();
+        for _ in 0..MAX_IDLE + 10 {
+            idle.keep(origin(0), idle_conn());
+        }
+        assert_eq!(idle.count, MAX_IDLE);
+        for n in 1..=MAX_IDLE_TOTAL {
+            idle.keep(origin(n), idle_conn());
+        }
+        assert_eq!(idle.count, MAX_IDLE_TOTAL);
+        assert!(
+            idle.take(&origin(MAX_IDLE_TOTAL)).is_none(),
+            "kept beyond the bound"
+        );
+        // Taking the last one of an origin forgets the origin.
+        assert!(idle.take(&origin(1)).is_some());
+        assert!(!idle.by_origin.contains_key(&origin(1)));
+        assert_eq!(idle.count, MAX_IDLE_TOTAL - 1);
     }
 
     #[tokio::test]

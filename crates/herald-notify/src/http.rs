@@ -278,38 +278,11 @@ fn classify(answer: &Answer) -> Attempt {
 
 /// "500 Internal Server Error", or just "599" for a code without a standard reason.
 fn describe(status: u16) -> String {
-    match reason(status) {
+    let reason = http::StatusCode::from_u16(status).ok();
+    match reason.and_then(|s| s.canonical_reason()) {
         Some(reason) => format!("{status} {reason}"),
         None => status.to_string(),
     }
-}
-
-/// The standard reason phrase of the codes a receiver is likely to answer.
-fn reason(status: u16) -> Option<&'static str> {
-    Some(match status {
-        300 => "Multiple Choices",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        411 => "Length Required",
-        413 => "Content Too Large",
-        415 => "Unsupported Media Type",
-        422 => "Unprocessable Content",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        505 => "HTTP Version Not Supported",
-        _ => return None,
-    })
 }
 
 /// ": <first words>" of the answer's body to quote in an error (nothing for HTML error pages,

@@ -1,6 +1,7 @@
 //! Maintenance windows: load what the rules need, let the core decide, persist the decision.
 use herald_core::Id;
 use herald_core::broadcast;
+use herald_core::event::Event;
 use herald_core::maintenance::{
     self, AUTOMATION_ACTOR, Decision, Maintenance, MaintenanceDraft, MaintenanceState,
     MaintenanceUpdate, NewMaintenance, Reschedule,
@@ -104,15 +105,7 @@ fn commit(
     save(conn, &decision.maintenance, persisted_updates)?;
     arm(conn, &decision.maintenance, now)?;
     events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
-    let window = &decision.maintenance;
-    delivery::announce(
-        conn,
-        page,
-        &decision.events,
-        window,
-        now,
-        |kind, locations| broadcast::for_maintenance(kind, window, locations, &page.settings.lint),
-    )?;
+    announce(conn, page, &decision.events, &decision.maintenance, now)?;
     Ok(decision.maintenance)
 }
 
@@ -255,10 +248,21 @@ fn remind(
     }
     let event = maintenance::reminder(m, mins, now);
     events::append(conn, Some(&page.id), AUTOMATION_ACTOR, now, &event)?;
-    delivery::announce(conn, page, &[event], m, now, |kind, locations| {
-        broadcast::for_maintenance(kind, m, locations, &page.settings.lint)
-    })?;
+    announce(conn, page, &[event], m, now)?;
     Ok(true)
+}
+
+/// Queues the broadcasts the events call for, with the window as published.
+fn announce(
+    conn: &Connection,
+    page: &Page,
+    events: &[Event],
+    window: &Maintenance,
+    now: Timestamp,
+) -> Result<()> {
+    delivery::announce(conn, page, events, window, now, |kind, locations| {
+        broadcast::for_maintenance(kind, window, locations, &page.settings.lint)
+    })
 }
 
 fn save(conn: &Connection, m: &Maintenance, persisted_updates: usize) -> Result<()> {
