@@ -149,17 +149,16 @@ pub fn check_text(rules: &LintRules, details: &str) -> Vec<Lint> {
             ),
         );
     }
-    if let Some(last) = URL.find_iter(details).last() {
-        let before = social_length(&details[..last.start()], rules.social_url_length);
-        if before > rules.social_link_budget as usize {
-            warn(
-                SOCIAL_LINK_LATE,
-                format!(
-                    "{before} characters come before the final link; keep them under {} so the link is not cut off",
-                    rules.social_link_budget
-                ),
-            );
-        }
+    if let Some(before) = before_final_link(details, rules.social_url_length)
+        && before > rules.social_link_budget as usize
+    {
+        warn(
+            SOCIAL_LINK_LATE,
+            format!(
+                "{before} characters come before the final link; keep them under {} so the link is not cut off",
+                rules.social_link_budget
+            ),
+        );
     }
     drop(warn);
     lints
@@ -175,6 +174,12 @@ fn warner<'a>(rules: &'a LintRules, lints: &'a mut Vec<Lint>) -> impl FnMut(&str
             });
         }
     }
+}
+
+/// The social length of the text before the final link, when there is a link.
+pub fn before_final_link(text: &str, url_length: u32) -> Option<usize> {
+    let last = URL.find_iter(text).last()?;
+    Some(social_length(&text[..last.start()], url_length))
 }
 
 /// Length as the social channel counts it: characters, with every URL counted as `url_length`.

@@ -1,7 +1,9 @@
 //! Turns a stored broadcast into the announcement every channel renders from.
 use std::sync::Arc;
 
-use herald_core::broadcast::Subject;
+use herald_core::Id;
+use herald_core::broadcast::{BroadcastDraft, Subject};
+use herald_core::incident::Incident;
 use herald_core::page::Page;
 use herald_public::data::{PageData, View};
 use herald_public::paths;
@@ -31,11 +33,66 @@ pub async fn announcement(
     base_url: &str,
     now: Timestamp,
 ) -> Result<Announcement, StoreError> {
-    let page = store.page(&b.page_id).await?;
     let item = match b.subject {
         Subject::Incident => Item::Incident(serde_json::from_value(b.snapshot.clone())?),
         Subject::Maintenance => Item::Maintenance(serde_json::from_value(b.snapshot.clone())?),
     };
+    let told = Told {
+        broadcast_id: b.id.clone(),
+        event: b.event.clone(),
+        update_id: b.update_id.clone(),
+        components: b.components.clone(),
+        at: b.created_at,
+    };
+    assemble(store, &b.page_id, item, told, base_url, now).await
+}
+
+/// The announcement an incident as previewed (not yet published) would make, for showing
+/// the lead each channel's message before it goes out.
+pub async fn preview(
+    store: &dyn Store,
+    draft: &BroadcastDraft,
+    incident: Incident,
+    base_url: &str,
+    now: Timestamp,
+) -> Result<Announcement, StoreError> {
+    let told = Told {
+        broadcast_id: "preview".into(),
+        event: draft.event.to_string(),
+        update_id: draft.update_id.clone(),
+        components: draft.components.clone(),
+        at: now,
+    };
+    let page_id = incident.page_id.clone();
+    assemble(
+        store,
+        &page_id,
+        Item::Incident(incident),
+        told,
+        base_url,
+        now,
+    )
+    .await
+}
+
+/// What a broadcast says beside its item.
+struct Told {
+    broadcast_id: Id,
+    event: String,
+    update_id: Option<Id>,
+    components: Vec<Id>,
+    at: Timestamp,
+}
+
+async fn assemble(
+    store: &dyn Store,
+    page_id: &str,
+    item: Item,
+    told: Told,
+    base_url: &str,
+    now: Timestamp,
+) -> Result<Announcement, StoreError> {
+    let page = store.page(page_id).await?;
     let active = IncidentQuery {
         filter: IncidentFilter::Active,
         limit: MAX_LIST_LIMIT,
@@ -69,20 +126,20 @@ pub async fn announcement(
     let components = data
         .components
         .iter()
-        .filter(|c| b.components.contains(&c.id))
+        .filter(|c| told.components.contains(&c.id))
         .map(|c| ComponentRef {
             id: c.id.clone(),
             name: c.name.clone(),
         })
         .collect();
     Ok(Announcement {
-        broadcast_id: b.id.clone(),
-        event: b.event.clone(),
+        broadcast_id: told.broadcast_id,
+        event: told.event,
         page,
         item,
-        update_id: b.update_id.clone(),
+        update_id: told.update_id,
         components,
-        at: b.created_at,
+        at: told.at,
         statuspage,
     })
 }

@@ -40,7 +40,7 @@ pub struct Content {
     pub html: String,
 }
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 9] = [
     (
         "email/layout.html",
         include_str!("../templates/email/layout.html"),
@@ -68,6 +68,14 @@ const TEMPLATES: [(&str, &str); 7] = [
     (
         "email/notice.html",
         include_str!("../templates/email/notice.html"),
+    ),
+    (
+        "email/sign_in.txt",
+        include_str!("../templates/email/sign_in.txt"),
+    ),
+    (
+        "email/sign_in.html",
+        include_str!("../templates/email/sign_in.html"),
     ),
 ];
 
@@ -144,6 +152,20 @@ impl Emails {
             reason,
         };
         self.render("notice", subject, ctx)
+    }
+
+    /// A console user's one-time sign-in link, valid for `minutes`. The heading links to the
+    /// console at `console_url`.
+    pub fn sign_in(
+        &self,
+        console_url: &str,
+        name: &str,
+        sign_in_url: &str,
+        minutes: i64,
+    ) -> Result<Content, EmailError> {
+        let console = context! { name => "Herald", url => console_url };
+        let ctx = context! { page => console, name, sign_in_url, minutes };
+        self.render("sign_in", "Sign in to Herald".to_string(), ctx)
     }
 
     fn render(&self, name: &str, subject: String, ctx: Value) -> Result<Content, EmailError> {

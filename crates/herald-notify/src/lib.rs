@@ -5,7 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod announcement;
-mod build;
+pub mod build;
 pub mod email;
 mod h1;
 pub mod http;

@@ -243,6 +243,30 @@ pub trait Store: Send + Sync + 'static {
     /// what signing in checks.
     async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>>;
 
+    /// Signs an active user in (audited as `user.signed_in`): the new session and, once, its
+    /// secret for the cookie.
+    async fn start_session(
+        &self,
+        user_id: &str,
+        method: SignInMethod,
+        now: Timestamp,
+    ) -> Result<NewSession>;
+    /// The live session this secret opens, or `None`: unknown, signed out, idle or expired,
+    /// or its user disabled.
+    async fn session(&self, secret: &str, now: Timestamp) -> Result<Option<Session>>;
+    /// Signs the session out (audited); an unknown or ended session is no error.
+    async fn end_session(&self, secret: &str, now: Timestamp) -> Result<()>;
+    /// A one-time sign-in link's secret for the active user with this email address, or
+    /// `None` (no such user, or a link was issued within the last minute).
+    async fn issue_sign_in_link(
+        &self,
+        email: &str,
+        now: Timestamp,
+    ) -> Result<Option<(User, String)>>;
+    /// Uses a sign-in link: a session, once, while the link is fresh; otherwise `None`.
+    async fn redeem_sign_in_link(&self, secret: &str, now: Timestamp)
+    -> Result<Option<NewSession>>;
+
     /// A new subscriber. An email subscriber not marked confirmed is pending until its owner
     /// follows the confirmation link; a webhook gets its signing secret, returned this once.
     async fn create_subscriber(

@@ -174,3 +174,50 @@ where
 {
     Option::<T>::deserialize(deserializer).map(Some)
 }
+
+/// How long an emailed sign-in link works.
+pub const SIGN_IN_LINK_MINUTES: i64 = 15;
+
+/// How a console session was signed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    Password,
+    /// A one-time link sent by email.
+    Link,
+}
+
+impl SignInMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInMethod::Password => "password",
+            SignInMethod::Link => "link",
+        }
+    }
+}
+
+/// A signed-in console user. The cookie's secret is not here: the store keeps only its hash.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Session {
+    pub id: Id,
+    pub user: herald_core::user::User,
+    /// The token every console form sends back, proving it came from a page Herald served.
+    pub csrf: String,
+    pub method: SignInMethod,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+impl Session {
+    /// How the audit log names this person.
+    pub fn actor(&self) -> String {
+        format!("user:{} ({})", self.user.id, self.user.email)
+    }
+}
+
+/// A session just started: the only time its secret (the cookie's value) is seen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewSession {
+    pub session: Session,
+    pub secret: String,
+}

@@ -4,6 +4,7 @@
 
 pub mod admin;
 mod auth;
+pub mod console;
 pub mod password;
 mod problem;
 mod public;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub site: Arc<Site>,
     /// Signs and checks subscribers' confirm, manage and unsubscribe links.
     pub links: herald_notify::links::Links,
+    /// The responder console's templates, mail and sign-in brake.
+    pub console: Arc<console::Console>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(statusio::router())
         .merge(subscription::router())
+        .merge(console::router())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             nudge_after_writes,

@@ -106,6 +106,12 @@ pub async fn serve(
         .await
         .context("cannot read the key that signs subscribers' links")?;
     let links = herald_notify::links::Links::new(key);
+    let console = herald_web::console::Console::new(
+        mail::mailer(config.smtp.url.as_deref(), &config.data_dir.join("mail"))?,
+        Emails::new(config.public.templates_dir.as_deref())?,
+        config.smtp.from.clone(),
+        config.public.base_url.clone(),
+    );
     let app = herald_web::router(AppState {
         store,
         clock,
@@ -113,6 +119,7 @@ pub async fn serve(
         nudge,
         site,
         links,
+        console,
     })
     .layer(tower_http::trace::TraceLayer::new_for_http());
     tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "Herald is serving");

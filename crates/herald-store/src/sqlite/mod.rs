@@ -9,6 +9,7 @@ mod listing;
 mod maintenance;
 mod migrations;
 mod pages;
+mod sessions;
 mod status;
 mod subscribers;
 mod tokens;
@@ -37,8 +38,9 @@ pub use migrations::SCHEMA_VERSION;
 
 use crate::{
     BatchRecord, Broadcast, ComponentPatch, CreatedSubscriber, DeliveryReport, EventQuery,
-    EventRecord, IncidentQuery, Job, MaintenanceQuery, NewComponent, NewToken, PagePatch, Result,
-    Settled, Store, StoreError, SubscribeRequest, SubscriberPatch, SubscriberQuery, Target, Token,
+    EventRecord, IncidentQuery, Job, MaintenanceQuery, NewComponent, NewSession, NewToken,
+    PagePatch, Result, Session, Settled, SignInMethod, Store, StoreError, SubscribeRequest,
+    SubscriberPatch, SubscriberQuery, Target, Token,
 };
 
 const READERS: usize = 4;
@@ -624,6 +626,59 @@ impl Store for SqliteStore {
     async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
         let email = owned(email);
         self.read(move |tx| users::credentials(tx, &email)).await
+    }
+
+    async fn start_session(
+        &self,
+        user_id: &str,
+        method: SignInMethod,
+        now: Timestamp,
+    ) -> Result<NewSession> {
+        let user_id = owned(user_id);
+        self.write(move |tx| sessions::start(tx, &user_id, method, micros(now)))
+            .await
+    }
+
+    async fn session(&self, secret: &str, now: Timestamp) -> Result<Option<Session>> {
+        let secret = owned(secret);
+        let Some((session, stale)) = self
+            .read(move |tx| sessions::find(tx, &secret, micros(now)))
+            .await?
+        else {
+            return Ok(None);
+        };
+        if stale {
+            let id = session.id.clone();
+            self.write(move |tx| sessions::touch(tx, &id, micros(now)))
+                .await?;
+        }
+        Ok(Some(session))
+    }
+
+    async fn end_session(&self, secret: &str, now: Timestamp) -> Result<()> {
+        let secret = owned(secret);
+        self.write(move |tx| sessions::end(tx, &secret, micros(now)))
+            .await
+    }
+
+    async fn issue_sign_in_link(
+        &self,
+        email: &str,
+        now: Timestamp,
+    ) -> Result<Option<(User, String)>> {
+        let email = owned(email);
+        self.write(move |tx| sessions::issue_link(tx, &email, micros(now)))
+            .await
+    }
+
+    async fn redeem_sign_in_link(
+        &self,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<Option<NewSession>> {
+        let secret = owned(secret);
+        self.write(move |tx| sessions::redeem_link(tx, &secret, micros(now)))
+            .await
     }
 
     async fn create_subscriber(

@@ -1,0 +1,187 @@
+//! The dashboard: what needs the lead now. Active incidents with the time since their last
+//! update and the countdown to the next one due, maintenance under way and coming, and the
+//! newest broadcast's delivery report with its failures first.
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use herald_core::cadence::next_update_due;
+use herald_core::incident::Incident;
+use herald_core::page::Page;
+use herald_store::{
+    DeliveryReport, IncidentFilter, IncidentQuery, MAX_LIST_LIMIT, MaintenanceFilter,
+    MaintenanceQuery, StoreError,
+};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::session::SignedIn;
+use super::view;
+use crate::AppState;
+
+/// Within this many seconds of the deadline, the countdown turns amber.
+pub const SOON_SECS: i64 = 120;
+
+pub async fn show(State(state): State<AppState>, who: SignedIn) -> Response {
+    match gather(&state).await {
+        Ok(context) => view::page(
+            &state,
+            Some(&who),
+            StatusCode::OK,
+            "dashboard.html",
+            context,
+        ),
+        Err(error) => view::failure(&state, Some(&who), error.into()),
+    }
+}
+
+async fn gather(state: &AppState) -> Result<Value, StoreError> {
+    let now = state.now();
+    let mut pages = Vec::new();
+    let mut newest: Option<DeliveryReport> = None;
+    for page in state.store.pages().await? {
+        let incidents = state.store.incidents(&page.id, active()).await?;
+        let recent = state.store.incidents(&page.id, latest()).await?;
+        for incident in incidents.iter().chain(&recent) {
+            let reports = state.store.delivery_report(&page.id, &incident.id).await?;
+            if let Some(report) = reports.into_iter().max_by_key(|r| r.created_at)
+                && newest
+                    .as_ref()
+                    .is_none_or(|n| report.created_at > n.created_at)
+            {
+                newest = Some(report);
+            }
+        }
+        let windows = |filter| MaintenanceQuery {
+            filter,
+            limit: 10,
+            ..MaintenanceQuery::default()
+        };
+        let under_way = state
+            .store
+            .maintenances(&page.id, windows(MaintenanceFilter::Active), now)
+            .await?;
+        let upcoming = state
+            .store
+            .maintenances(&page.id, windows(MaintenanceFilter::Upcoming), now)
+            .await?;
+        let maintenance: Vec<Value> = under_way
+            .iter()
+            .chain(&upcoming)
+            .map(|m| {
+                json!({
+                    "title": m.title,
+                    "state": m.state.label(),
+                    "starts_at": m.starts_at.to_string(),
+                    "ends_at": m.ends_at.to_string(),
+                })
+            })
+            .collect();
+        pages.push(json!({
+            "slug": page.slug,
+            "name": page.name,
+            "incidents": incidents.iter().map(|i| incident_row(&page, i, now)).collect::<Vec<_>>(),
+            "maintenance": maintenance,
+        }));
+    }
+    Ok(json!({
+        "title": "Dashboard",
+        "pages": pages,
+        "report": newest.map(report),
+    }))
+}
+
+fn active() -> IncidentQuery {
+    IncidentQuery {
+        filter: IncidentFilter::Active,
+        limit: MAX_LIST_LIMIT,
+        before: None,
+    }
+}
+
+fn latest() -> IncidentQuery {
+    IncidentQuery {
+        filter: IncidentFilter::All,
+        limit: 1,
+        before: None,
+    }
+}
+
+/// An active incident as the dashboard lists it, with its deadline and how close it is.
+pub fn incident_row(page: &Page, incident: &Incident, now: Timestamp) -> Value {
+    let last = incident.updates.last().map(|u| u.at);
+    let due = next_update_due(&page.settings.cadence, incident);
+    json!({
+        "id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity.get(),
+        "state": incident.state.label(),
+        "last_update_at": last.map(|t| t.to_string()),
+        "since_last": last.map(|t| ago(now, t)),
+        "due": due.map(|due| deadline(due, now)),
+    })
+}
+
+/// A deadline as shown: when, in words, and how urgent (`ok`, `soon`, `overdue`).
+pub fn deadline(due: Timestamp, now: Timestamp) -> Value {
+    let left = due.duration_since(now).as_secs();
+    let (urgency, words) = if left < 0 {
+        ("overdue", format!("overdue by {}", span(-left)))
+    } else if left <= SOON_SECS {
+        ("soon", format!("due in {}", span(left)))
+    } else {
+        ("ok", format!("due in {}", span(left)))
+    };
+    json!({"at": due.to_string(), "urgency": urgency, "words": words})
+}
+
+fn ago(now: Timestamp, then: Timestamp) -> String {
+    format!("{} ago", span(now.duration_since(then).as_secs().max(0)))
+}
+
+/// `45 s`, `12 min`, `3 h 5 min`.
+fn span(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// A delivery report, channels with failures first.
+pub fn report(r: DeliveryReport) -> Value {
+    let mut channels = r.channels;
+    channels.sort_by_key(|c| (std::cmp::Reverse(c.failed), std::cmp::Reverse(c.retrying)));
+    json!({
+        "event": r.event,
+        "created_at": r.created_at.to_string(),
+        "fanned_out": r.fanned_out,
+        "channels": channels.iter().map(|c| json!({
+            "channel": c.channel.name(),
+            "status": c.status,
+            "matched": c.matched,
+            "delivered": c.delivered,
+            "retrying": c.retrying,
+            "failed": c.failed,
+            "queued": c.queued,
+            "last_error": c.last_error,
+        })).collect::<Vec<_>>(),
+        "skipped": r.skipped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_turns_amber_two_minutes_before_and_red_after() {
+        let due: Timestamp = "2026-01-01T10:00:00Z".parse().unwrap();
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        assert_eq!(deadline(due, at("2026-01-01T09:57:59Z"))["urgency"], "ok");
+        assert_eq!(deadline(due, at("2026-01-01T09:58:00Z"))["urgency"], "soon");
+        assert_eq!(deadline(due, at("2026-01-01T10:00:00Z"))["urgency"], "soon");
+        let late = deadline(due, at("2026-01-01T10:03:10Z"));
+        assert_eq!(late["urgency"], "overdue");
+        assert_eq!(late["words"], "overdue by 3 min");
+    }
+}

@@ -1,0 +1,644 @@
+//! Running an incident from the console: the new-incident form, the incident with its update
+//! form, the post-mortem link, and the live preview the forms ask for as the lead types.
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use herald_core::DomainError;
+use herald_core::access::Role;
+use herald_core::broadcast;
+use herald_core::incident::{
+    AffectedLocation, Channels, Incident, IncidentState, NewIncident, Severity, StatusChange,
+    UpdateDraft,
+};
+use herald_core::lint::{self, LintRules};
+use herald_core::page::Page;
+use herald_core::preview::Preview;
+use herald_core::status::StatusLevel;
+use herald_notify::announcement::Recipient;
+use herald_notify::{build, slack, teams};
+use herald_public::render::markdown;
+use herald_store::StoreError;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::dashboard;
+use super::form::FormData;
+use super::session::{Refusal, SignedIn};
+use super::view;
+use crate::{ApiError, AppState};
+
+/// Field → what is wrong with it, shown next to the field.
+type Errors = BTreeMap<&'static str, String>;
+
+/// The channel boxes, in the order the reference workflow lists them.
+const CHANNELS: [(&str, &str); 7] = [
+    ("email", "Email"),
+    ("webhook", "Webhooks"),
+    ("slack", "Slack"),
+    ("teams", "Microsoft Teams"),
+    ("social", "Social"),
+    ("irc", "IRC"),
+    ("sms", "SMS"),
+];
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    Path(page): Path<String>,
+    who: SignedIn,
+) -> Response {
+    if let Err(refused) = who.require(&state, Role::Responder) {
+        return *refused;
+    }
+    let values = json!({
+        "severity": "2",
+        "state": "investigating",
+        "level": "partial_service_disruption",
+        "channels": CHANNELS.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+    });
+    form_page(&state, &who, &page, StatusCode::OK, values, Errors::new()).await
+}
+
+/// The new-incident form, with what was typed and what was wrong with it.
+async fn form_page(
+    state: &AppState,
+    who: &SignedIn,
+    page: &str,
+    status: StatusCode,
+    values: Value,
+    errors: Errors,
+) -> Response {
+    let page = match state.store.page(page).await {
+        Ok(page) => page,
+        Err(error) => return view::failure(state, Some(who), error.into()),
+    };
+    let components = match state.store.components(&page.id).await {
+        Ok(components) => components,
+        Err(error) => return view::failure(state, Some(who), error.into()),
+    };
+    let context = json!({
+        "title": "New incident",
+        "page": {"slug": page.slug, "name": page.name},
+        "components": components.iter().map(|c| json!({
+            "name": c.name,
+            "locations": c.locations.iter().map(|l| json!({"id": l.id, "name": l.name})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "values": values,
+        "errors": errors,
+        "choices": choices(&page.settings.lint),
+    });
+    view::page(state, Some(who), status, "incident_form.html", context)
+}
+
+/// The options the forms offer.
+fn choices(rules: &LintRules) -> Value {
+    json!({
+        "states": IncidentState::ALL.iter().map(|s| json!({"value": name(s), "label": s.label()})).collect::<Vec<_>>(),
+        "levels": StatusLevel::ALL.iter().map(|l| json!({"value": name(l), "label": l.label()})).collect::<Vec<_>>(),
+        "channels": CHANNELS.iter().map(|(value, label)| json!({"value": value, "label": label})).collect::<Vec<_>>(),
+        "social_limit": rules.social_limit,
+        "social_link_budget": rules.social_link_budget,
+    })
+}
+
+/// An enum's wire name (`partial_service_disruption`).
+fn name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn parse<T: DeserializeOwned>(value: &str) -> Option<T> {
+    serde_json::from_value(json!(value)).ok()
+}
+
+/// The form's values as the template shows them again after a refusal.
+fn sticky(form: &FormData) -> Value {
+    let levels: BTreeMap<String, String> = form
+        .all("locations")
+        .into_iter()
+        .filter_map(|id| {
+            let level = form.text(&format!("level:{id}"));
+            (!level.is_empty()).then_some((id, level))
+        })
+        .collect();
+    json!({
+        "title": form.text("title"),
+        "severity": form.text("severity"),
+        "state": form.text("state"),
+        "details": form.get("details").unwrap_or_default(),
+        "level": form.text("level"),
+        "locations": form.all("locations"),
+        "location_levels": levels,
+        "channels": form.all("channels"),
+        "subject": form.text("subject"),
+        "next_update_in": form.text("next_update_in"),
+    })
+}
+
+/// The parts both forms share; each problem is noted against its field.
+struct Common {
+    state: Option<IncidentState>,
+    details: String,
+    channels: Channels,
+    subject: Option<String>,
+    next_update_in: Option<u32>,
+}
+
+fn common(form: &FormData, errors: &mut Errors) -> Common {
+    let state = parse(&form.text("state"));
+    if state.is_none() {
+        errors.insert("state", "Choose a state.".into());
+    }
+    let ticked = form.all("channels");
+    let on = |c: &str| ticked.iter().any(|t| t == c);
+    let next = form.text("next_update_in");
+    let next_update_in = match next.parse::<u32>() {
+        _ if next.is_empty() => None,
+        Ok(minutes) => Some(minutes),
+        Err(_) => {
+            errors.insert(
+                "next_update_in",
+                "Enter a whole number of minutes, or leave it empty for the cadence's default."
+                    .into(),
+            );
+            None
+        }
+    };
+    let subject = form.text("subject");
+    Common {
+        state,
+        details: form.get("details").unwrap_or_default().to_string(),
+        channels: Channels {
+            email: on("email"),
+            webhook: on("webhook"),
+            slack: on("slack"),
+            teams: on("teams"),
+            social: on("social"),
+            irc: on("irc"),
+            sms: on("sms"),
+        },
+        subject: (!subject.is_empty()).then_some(subject),
+        next_update_in,
+    }
+}
+
+/// A level field: `None` for "keep" or empty.
+fn level(form: &FormData, field: &str) -> Result<Option<StatusLevel>, ()> {
+    match form.text(field).as_str() {
+        "" | "keep" => Ok(None),
+        other => parse(other).map(Some).ok_or(()),
+    }
+}
+
+fn new_incident(form: &FormData) -> Result<NewIncident, Errors> {
+    let mut errors = Errors::new();
+    let c = common(form, &mut errors);
+    let severity = form
+        .text("severity")
+        .parse::<u8>()
+        .ok()
+        .and_then(|n| Severity::new(n).ok());
+    if severity.is_none() {
+        errors.insert(
+            "severity",
+            "Choose a severity from 1 (critical) to 4 (low).".into(),
+        );
+    }
+    let all = level(form, "level").unwrap_or_else(|()| {
+        errors.insert("level", "Choose a status level.".into());
+        None
+    });
+    let mut affected = Vec::new();
+    for id in form.all("locations") {
+        match level(form, &format!("level:{id}")) {
+            Ok(Some(own)) => affected.push(AffectedLocation {
+                location_id: id,
+                level: own,
+            }),
+            Ok(None) => match all {
+                Some(level) => affected.push(AffectedLocation {
+                    location_id: id,
+                    level,
+                }),
+                None => {
+                    errors.insert("level", "Choose the level to apply to all affected.".into());
+                }
+            },
+            Err(()) => {
+                errors.insert(
+                    "locations",
+                    "A location's level is not one of the choices.".into(),
+                );
+            }
+        }
+    }
+    match (severity, c.state) {
+        (Some(severity), Some(state)) if errors.is_empty() => Ok(NewIncident {
+            title: form.text("title"),
+            severity,
+            state,
+            details: c.details,
+            affected,
+            channels: c.channels,
+            subject: c.subject,
+            next_update_in: c.next_update_in,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn update_draft(form: &FormData) -> Result<UpdateDraft, Errors> {
+    let mut errors = Errors::new();
+    let c = common(form, &mut errors);
+    let status = match level(form, "level") {
+        Ok(None) => StatusChange::Keep,
+        Ok(Some(level)) => StatusChange::All(level),
+        Err(()) => {
+            errors.insert(
+                "level",
+                "Choose a status level, or keep the levels as they are.".into(),
+            );
+            StatusChange::Keep
+        }
+    };
+    match c.state {
+        Some(state) if errors.is_empty() => Ok(UpdateDraft {
+            state,
+            details: c.details,
+            status,
+            channels: c.channels,
+            subject: c.subject,
+            next_update_in: c.next_update_in,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Where a refusal from the rules belongs on the form.
+fn field_of(error: &StoreError) -> &'static str {
+    match error {
+        StoreError::Domain(DomainError::Invalid { field, .. }) => match *field {
+            f if f.starts_with("affected") => "locations",
+            f if f.starts_with("channels") => "channels",
+            f => f,
+        },
+        StoreError::Domain(
+            DomainError::AllOperational
+            | DomainError::NoAffectedLocations
+            | DomainError::UnknownLocation(_),
+        ) => "locations",
+        StoreError::Domain(DomainError::AlreadyResolved | DomainError::CreatedResolved) => "state",
+        _ => "form",
+    }
+}
+
+/// A refusal the lead can fix on the form (422, next to the field), or a failure page.
+fn refused(error: StoreError) -> Result<Errors, ApiError> {
+    match &error {
+        StoreError::Domain(_) => {
+            let field = field_of(&error);
+            let message = match &error {
+                StoreError::Domain(DomainError::Invalid { message, .. }) => message.clone(),
+                other => other.to_string(),
+            };
+            Ok(Errors::from([(field, capitalise(&message))]))
+        }
+        _ => Err(error.into()),
+    }
+}
+
+fn capitalise(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Path(page): Path<String>,
+    who: SignedIn,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if let Err(refusal) = checked(&state, &who, &headers, &form) {
+        return *refusal;
+    }
+    let again = |errors| {
+        form_page(
+            &state,
+            &who,
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            sticky(&form),
+            errors,
+        )
+    };
+    let new = match new_incident(&form) {
+        Ok(new) => new,
+        Err(errors) => return again(errors).await,
+    };
+    match state
+        .store
+        .create_incident(&who.actor(), &page, new, state.now())
+        .await
+    {
+        Ok(incident) => {
+            state.nudge.notify_one();
+            Redirect::to(&incident_path(&page, &incident.id)).into_response()
+        }
+        Err(error) => match refused(error) {
+            Ok(errors) => again(errors).await,
+            Err(failure) => view::failure(&state, Some(&who), failure),
+        },
+    }
+}
+
+/// The session's role and the form's CSRF token, both needed to change anything.
+fn checked(
+    state: &AppState,
+    who: &SignedIn,
+    headers: &HeaderMap,
+    form: &FormData,
+) -> Result<(), Refusal> {
+    who.check_csrf(state, headers, form)?;
+    who.require(state, Role::Responder)
+}
+
+fn incident_path(page: &str, id: &str) -> String {
+    format!("/console/pages/{page}/incidents/{id}")
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path((page, id)): Path<(String, String)>,
+    who: SignedIn,
+) -> Response {
+    let values =
+        json!({"level": "keep", "channels": CHANNELS.iter().map(|(c, _)| *c).collect::<Vec<_>>()});
+    incident_page(
+        &state,
+        &who,
+        &page,
+        &id,
+        StatusCode::OK,
+        values,
+        Errors::new(),
+    )
+    .await
+}
+
+async fn incident_page(
+    state: &AppState,
+    who: &SignedIn,
+    page: &str,
+    id: &str,
+    status: StatusCode,
+    mut values: Value,
+    errors: Errors,
+) -> Response {
+    let loaded = async {
+        let page = state.store.page(page).await?;
+        let incident = state.store.incident(&page.id, id).await?;
+        let reports = state.store.delivery_report(&page.id, id).await?;
+        Ok::<_, StoreError>((page, incident, reports))
+    };
+    let (page, incident, reports) = match loaded.await {
+        Ok(found) => found,
+        Err(error) => return view::failure(state, Some(who), error.into()),
+    };
+    if values.get("state").is_none() {
+        values["state"] = json!(name(&incident.state));
+    }
+    let now = state.now();
+    let context = json!({
+        "title": incident.title,
+        "page": {"slug": page.slug, "name": page.name},
+        "public_url": herald_public::paths::page_url(&page, &state.console.base_url),
+        "incident": incident_view(&page, &incident, now),
+        "reports": reports.into_iter().rev().map(dashboard::report).collect::<Vec<_>>(),
+        "values": values,
+        "errors": errors,
+        "choices": choices(&page.settings.lint),
+    });
+    view::page(state, Some(who), status, "incident.html", context)
+}
+
+fn incident_view(page: &Page, incident: &Incident, now: jiff::Timestamp) -> Value {
+    let mut row = dashboard::incident_row(page, incident, now);
+    row["resolved"] = json!(!incident.is_active());
+    row["postmortem_url"] = json!(incident.postmortem_url);
+    row["updates"] = incident
+        .updates
+        .iter()
+        .rev()
+        .map(|u| {
+            json!({
+                "state": u.state.label(),
+                "at": u.at.to_string(),
+                "html": markdown::to_html(&u.details),
+                "author": u.author,
+            })
+        })
+        .collect();
+    row
+}
+
+pub async fn post_update(
+    State(state): State<AppState>,
+    Path((page, id)): Path<(String, String)>,
+    who: SignedIn,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if let Err(refusal) = checked(&state, &who, &headers, &form) {
+        return *refusal;
+    }
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let draft = match update_draft(&form) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            return incident_page(&state, &who, &page, &id, status, sticky(&form), errors).await;
+        }
+    };
+    match state
+        .store
+        .post_update(&who.actor(), &page, &id, draft, state.now())
+        .await
+    {
+        Ok(_) => {
+            state.nudge.notify_one();
+            Redirect::to(&incident_path(&page, &id)).into_response()
+        }
+        Err(error) => match refused(error) {
+            Ok(errors) => {
+                incident_page(&state, &who, &page, &id, status, sticky(&form), errors).await
+            }
+            Err(failure) => view::failure(&state, Some(&who), failure),
+        },
+    }
+}
+
+pub async fn postmortem(
+    State(state): State<AppState>,
+    Path((page, id)): Path<(String, String)>,
+    who: SignedIn,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if let Err(refusal) = checked(&state, &who, &headers, &form) {
+        return *refusal;
+    }
+    let url = form.text("postmortem_url");
+    match state
+        .store
+        .set_postmortem(&who.actor(), &page, &id, url.clone(), state.now())
+        .await
+    {
+        Ok(_) => {
+            state.nudge.notify_one();
+            Redirect::to(&incident_path(&page, &id)).into_response()
+        }
+        Err(error) => match refused(error) {
+            Ok(mut errors) => {
+                if let Some(message) = errors
+                    .remove("url")
+                    .or_else(|| errors.remove("postmortem_url"))
+                {
+                    errors.insert("postmortem_url", message);
+                }
+                let values = json!({"postmortem_url": url, "level": "keep"});
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                incident_page(&state, &who, &page, &id, status, values, errors).await
+            }
+            Err(failure) => view::failure(&state, Some(&who), failure),
+        },
+    }
+}
+
+/// What the form would publish, as the lead types: each channel's counter, the lints, when the
+/// next update would be due, and the update as the public page, email, Slack and Teams would
+/// show it. JSON, for the console's script.
+pub async fn preview(
+    State(state): State<AppState>,
+    Path(page): Path<String>,
+    who: SignedIn,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if let Err(refusal) = checked(&state, &who, &headers, &form) {
+        return *refusal;
+    }
+    let now = state.now();
+    let actor = who.actor();
+    let previewed = match form.get("incident").filter(|id| !id.is_empty()) {
+        Some(id) => match update_draft(&form) {
+            Ok(draft) => {
+                state
+                    .store
+                    .preview_update(&actor, &page, id, draft, now)
+                    .await
+            }
+            Err(errors) => return Json(json!({"ok": false, "errors": errors})).into_response(),
+        },
+        None => match new_incident(&form) {
+            Ok(new) => state.store.preview_incident(&actor, &page, new, now).await,
+            Err(errors) => return Json(json!({"ok": false, "errors": errors})).into_response(),
+        },
+    };
+    let details = form.get("details").unwrap_or_default();
+    let preview = match previewed {
+        Ok(preview) => preview,
+        Err(error) => {
+            return match refused(error) {
+                Ok(errors) => Json(json!({"ok": false, "errors": errors, "counters": counters(&LintRules::default(), details)})).into_response(),
+                Err(failure) => failure.into_response(),
+            };
+        }
+    };
+    match rendered(&state, &page, preview, details).await {
+        Ok(body) => Json(body).into_response(),
+        Err(failure) => failure.into_response(),
+    }
+}
+
+async fn rendered(
+    state: &AppState,
+    page: &str,
+    preview: Preview,
+    details: &str,
+) -> Result<Value, ApiError> {
+    let page = state.store.page(page).await?;
+    let locations: Vec<_> = state
+        .store
+        .components(&page.id)
+        .await?
+        .into_iter()
+        .flat_map(|c| c.locations)
+        .collect();
+    let rules = &page.settings.lint;
+    let event = if preview.incident.updates.len() == 1 {
+        "incident.created"
+    } else if preview.incident.is_active() {
+        "incident.updated"
+    } else {
+        "incident.resolved"
+    };
+    let channels = match broadcast::for_incident(event, &preview.incident, &locations, rules) {
+        Some(draft) => {
+            let console = &state.console;
+            let a = build::preview(
+                state.store.as_ref(),
+                &draft,
+                preview.incident.clone(),
+                &console.base_url,
+                state.now(),
+            )
+            .await?;
+            let recipient = Recipient {
+                subscriber_id: "preview".into(),
+                manage_url: "(each subscriber's own manage link)".into(),
+                unsubscribe_url: "(each subscriber's own unsubscribe link)".into(),
+            };
+            let email = console.emails.update(&a, &recipient).map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?;
+            json!({
+                "email": {"subject": email.subject, "text": email.text, "html": email.html},
+                "slack": slack::message(&a),
+                "teams": teams::message(&a),
+                "skipped": draft.skipped,
+            })
+        }
+        None => Value::Null,
+    };
+    Ok(json!({
+        "ok": true,
+        "counters": counters(rules, details),
+        "lints": preview.lints,
+        "next_update_due": preview.next_update_due.map(|t| t.to_string()),
+        "public_html": markdown::to_html(details),
+        "channels": channels,
+    }))
+}
+
+/// The social channel's count (links count as the page's URL length) against its limit, and
+/// the characters before the final link against the link budget.
+fn counters(rules: &LintRules, details: &str) -> Value {
+    let length = lint::social_length(details, rules.social_url_length);
+    let before_link = lint::before_final_link(details, rules.social_url_length);
+    json!({
+        "social": {"length": length, "limit": rules.social_limit},
+        "before_link": {"length": before_link, "limit": rules.social_link_budget},
+    })
+}

@@ -1,0 +1,171 @@
+//! The responder console at `/console`: server-rendered pages for running incidents. Signing
+//! in gives a session cookie; every form carries the session's CSRF token back; the roles
+//! decide who may publish. Pages work without script; a small script adds the live
+//! countdowns, counters and previews.
+mod dashboard;
+mod form;
+mod incidents;
+mod session;
+mod sign_in;
+mod view;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use herald_notify::email::Emails;
+use herald_notify::mail::Mailer;
+use minijinja::Environment;
+use serde_json::Value;
+
+use crate::AppState;
+pub use session::SignInLimiter;
+
+/// What the console needs beyond the rest of the app: its templates, and the mail it sends
+/// (sign-in links).
+pub struct Console {
+    templates: Environment<'static>,
+    mail: Mailer,
+    emails: Emails,
+    from: String,
+    /// The public base URL, ending in `/`; sign-in links point under it.
+    base_url: String,
+    /// Cookies get `Secure` when the console is served over HTTPS.
+    secure_cookies: bool,
+    limiter: SignInLimiter,
+}
+
+impl Console {
+    pub fn new(mail: Mailer, emails: Emails, from: String, base_url: String) -> Arc<Console> {
+        let mut templates = Environment::new();
+        templates.set_trim_blocks(true);
+        templates.set_lstrip_blocks(true);
+        for (name, source) in TEMPLATES {
+            templates
+                .add_template(name, source)
+                .expect("the console's built-in templates parse");
+        }
+        Arc::new(Console {
+            templates,
+            mail,
+            emails,
+            from,
+            secure_cookies: base_url.starts_with("https://"),
+            base_url: format!("{}/", base_url.trim_end_matches('/')),
+            limiter: SignInLimiter::default(),
+        })
+    }
+
+    /// A page of the console; the templates are built in, so failing to render is a bug,
+    /// reported as a 500 and logged.
+    fn render(&self, status: StatusCode, name: &str, context: Value) -> Response {
+        match self
+            .templates
+            .get_template(name)
+            .and_then(|t| t.render(&context))
+        {
+            Ok(html) => (
+                status,
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                html,
+            )
+                .into_response(),
+            Err(error) => {
+                tracing::error!(template = name, %error, "a console template failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the page could not be shown",
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+const TEMPLATES: [(&str, &str); 7] = [
+    (
+        "base.html",
+        include_str!("../../templates/console/base.html"),
+    ),
+    (
+        "macros.html",
+        include_str!("../../templates/console/macros.html"),
+    ),
+    (
+        "sign_in.html",
+        include_str!("../../templates/console/sign_in.html"),
+    ),
+    (
+        "message.html",
+        include_str!("../../templates/console/message.html"),
+    ),
+    (
+        "dashboard.html",
+        include_str!("../../templates/console/dashboard.html"),
+    ),
+    (
+        "incident_form.html",
+        include_str!("../../templates/console/incident_form.html"),
+    ),
+    (
+        "incident.html",
+        include_str!("../../templates/console/incident.html"),
+    ),
+];
+
+const CSS: &str = include_str!("../../assets/console.css");
+const JS: &str = include_str!("../../assets/console.js");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(dashboard::show))
+        .route(
+            "/console/sign-in",
+            get(sign_in::form).post(sign_in::password),
+        )
+        .route("/console/sign-in/email", post(sign_in::email_link))
+        .route(
+            "/console/sign-in/link",
+            get(sign_in::link_form).post(sign_in::redeem),
+        )
+        .route("/console/sign-out", post(sign_in::sign_out))
+        .route(
+            "/console/pages/{page}/incidents/new",
+            get(incidents::new_form),
+        )
+        .route("/console/pages/{page}/incidents", post(incidents::create))
+        .route("/console/pages/{page}/incidents/{id}", get(incidents::show))
+        .route(
+            "/console/pages/{page}/incidents/{id}/updates",
+            post(incidents::post_update),
+        )
+        .route(
+            "/console/pages/{page}/incidents/{id}/postmortem",
+            post(incidents::postmortem),
+        )
+        .route("/console/pages/{page}/preview", post(incidents::preview))
+        .route(
+            "/console/assets/console.css",
+            get(|| asset("text/css", CSS)),
+        )
+        .route(
+            "/console/assets/console.js",
+            get(|| asset("text/javascript", JS)),
+        )
+}
+
+async fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
+}

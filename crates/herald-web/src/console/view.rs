@@ -1,0 +1,51 @@
+//! Pages every console handler may answer with: a message, or a failure explained.
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::session::SignedIn;
+use crate::{ApiError, AppState};
+
+/// Renders `template` with the signed-in person's context merged into `context`.
+pub fn page(
+    state: &AppState,
+    who: Option<&SignedIn>,
+    status: StatusCode,
+    template: &str,
+    mut context: Value,
+) -> Response {
+    if let (Some(who), Some(map)) = (who, context.as_object_mut())
+        && let serde_json::Value::Object(base) = who.context()
+    {
+        map.extend(base);
+    }
+    state.console.render(status, template, context)
+}
+
+/// A page that only says something: a refusal, or what happens next.
+pub fn message(
+    state: &AppState,
+    who: Option<&SignedIn>,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+) -> Response {
+    page(
+        state,
+        who,
+        status,
+        "message.html",
+        json!({"title": title, "text": text}),
+    )
+}
+
+/// A failure as a page: the same status and explanation the API would give.
+pub fn failure(state: &AppState, who: Option<&SignedIn>, error: ApiError) -> Response {
+    let title = match error.status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::CONFLICT => "Conflict",
+        s if s.is_server_error() => "Something went wrong",
+        _ => "That did not work",
+    };
+    message(state, who, error.status, title, &error.detail)
+}

@@ -1,0 +1,493 @@
+//! The responder console over HTTP: signing in (password, emailed link), sessions that end and
+//! survive a restart, CSRF on every form, roles, and running an incident from the forms with
+//! the public page following each step.
+mod common;
+
+use common::console::{Browser, PASSWORD, add_user};
+use common::*;
+use herald_core::access::Role;
+
+/// Every console route, with its method. Paths use a page and incident that need not exist:
+/// without a session nothing is looked up.
+const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/console"),
+    ("GET", "/console/pages/main/incidents/new"),
+    ("POST", "/console/pages/main/incidents"),
+    ("GET", "/console/pages/main/incidents/x"),
+    ("POST", "/console/pages/main/incidents/x/updates"),
+    ("POST", "/console/pages/main/incidents/x/postmortem"),
+    ("POST", "/console/pages/main/preview"),
+    ("POST", "/console/sign-out"),
+];
+
+#[tokio::test]
+async fn every_console_route_refuses_without_a_session() {
+    let s = Server::start().await;
+    let mut b = Browser::new(&s);
+    for (method, path) in ROUTES {
+        let answer = match *method {
+            "GET" => b.get(path).await,
+            _ => b.post(path, &[("_csrf", "x")]).await,
+        };
+        if *method == "GET" {
+            assert_eq!(answer.status, 303, "{method} {path}: {answer:#?}");
+            let to = answer.location.unwrap();
+            assert!(to.starts_with("/console/sign-in?next="), "{to}");
+        } else {
+            assert_eq!(answer.status, 401, "{method} {path}: {answer:#?}");
+            assert!(answer.body.contains("Sign in first"), "{}", answer.body);
+        }
+    }
+    // A forged or ended session is no session.
+    b.cookies
+        .insert("herald_session".into(), "hrld_forged".into());
+    assert_eq!(b.get("/console").await.status, 303);
+}
+
+#[tokio::test]
+async fn a_password_signs_in_and_wrong_ones_are_refused_then_braked() {
+    let s = Server::start().await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut b = Browser::new(&s);
+
+    let wrong = b
+        .try_sign_in("lead@example.com", "not the password at all")
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("do not match"), "{}", wrong.body);
+    assert!(
+        wrong.body.contains("value=\"lead@example.com\""),
+        "the address is kept"
+    );
+    assert!(!b.cookies.contains_key("herald_session"));
+    let nobody = b.try_sign_in("nobody@example.com", PASSWORD).await;
+    assert_eq!(
+        nobody.status, 401,
+        "an unknown address gets the same answer"
+    );
+
+    b.sign_in("Lead@Example.com", PASSWORD).await;
+    let dashboard = b.get("/console").await;
+    assert_eq!(dashboard.status, 200);
+    assert!(
+        dashboard.body.contains("responder person"),
+        "{}",
+        dashboard.body
+    );
+
+    // Five wrong passwords lock the address, even against the right one, for a while.
+    let mut other = Browser::new(&s);
+    for _ in 0..5 {
+        other
+            .try_sign_in("lead@example.com", "wrong wrong wrong")
+            .await;
+    }
+    let locked = other.try_sign_in("lead@example.com", PASSWORD).await;
+    assert_eq!(locked.status, 401);
+    assert!(
+        locked.body.contains("Too many wrong passwords"),
+        "{}",
+        locked.body
+    );
+}
+
+#[tokio::test]
+async fn sign_in_forms_need_their_token() {
+    let s = Server::start().await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut b = Browser::new(&s);
+    b.get("/console/sign-in").await;
+    let fields = [
+        ("_csrf", "guessed"),
+        ("email", "lead@example.com"),
+        ("password", PASSWORD),
+    ];
+    let forged = b.post("/console/sign-in", &fields).await;
+    assert_eq!(forged.status, 403, "{forged:#?}");
+    assert!(!b.cookies.contains_key("herald_session"));
+}
+
+#[tokio::test]
+async fn csrf_is_enforced_on_every_form_and_a_viewer_cannot_publish() {
+    let s = Server::start().await;
+    let f = s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    add_user(&s, "watcher@example.com", Role::Viewer, Some(PASSWORD)).await;
+    let mut lead = Browser::new(&s);
+    lead.sign_in("lead@example.com", PASSWORD).await;
+    let csrf = lead.csrf().await;
+    let incident = s.create_incident(&f, "Errors", 2).await;
+    let form = |token: &'static str| {
+        vec![
+            ("_csrf", token),
+            ("state", "identified"),
+            ("details", "Found it."),
+        ]
+    };
+    let writes = [
+        "/console/pages/main/incidents".to_string(),
+        format!("/console/pages/main/incidents/{incident}/updates"),
+        format!("/console/pages/main/incidents/{incident}/postmortem"),
+        "/console/pages/main/preview".to_string(),
+        "/console/sign-out".to_string(),
+    ];
+    for path in &writes {
+        let missing = lead.post(path, &form("")[1..]).await;
+        assert_eq!(missing.status, 403, "{path} without a token: {missing:#?}");
+        let wrong = lead.post(path, &form("hrld_wrong")).await;
+        assert_eq!(wrong.status, 403, "{path} with a wrong token");
+    }
+    // The right token from another site's page is refused too.
+    let mut fields = form("");
+    fields[0].1 = &csrf;
+    let path = format!("/console/pages/main/incidents/{incident}/updates");
+    let cross = lead.post_from(&path, &fields, "https://evil.example").await;
+    assert_eq!(cross.status, 403);
+    let ok = lead.post(&path, &fields).await;
+    assert_eq!(ok.status, 303, "{ok:#?}");
+
+    // A viewer sees the dashboard and the incident but cannot publish.
+    let mut viewer = Browser::new(&s);
+    viewer.sign_in("watcher@example.com", PASSWORD).await;
+    let token = viewer.csrf().await;
+    let dashboard = viewer.get("/console").await;
+    assert!(
+        !dashboard.body.contains("New incident"),
+        "no publish link for a viewer"
+    );
+    assert_eq!(
+        viewer.get("/console/pages/main/incidents/new").await.status,
+        403
+    );
+    let mut fields = form("");
+    fields[0].1 = &token;
+    let refused = viewer.post(&path, &fields).await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("responder role"), "{}", refused.body);
+    let shown = viewer
+        .get(&format!("/console/pages/main/incidents/{incident}"))
+        .await;
+    assert_eq!(shown.status, 200);
+    assert!(!shown.body.contains("Publish update"));
+    let incident_now = s
+        .get(&f.path(&format!("/incidents/{incident}")), &s.viewer)
+        .await
+        .ok(200);
+    assert_eq!(
+        incident_now["updates"].as_array().unwrap().len(),
+        2,
+        "only the lead's update"
+    );
+}
+
+#[tokio::test]
+async fn an_emailed_link_signs_in_once() {
+    let s = Server::start().await;
+    add_user(&s, "lead@example.com", Role::Responder, None).await;
+    let mut b = Browser::new(&s);
+    let form = b.get("/console/sign-in").await;
+    let csrf = form.csrf();
+    let asked = b
+        .post(
+            "/console/sign-in/email",
+            &[("_csrf", &csrf), ("email", "lead@example.com")],
+        )
+        .await;
+    assert_eq!(asked.status, 200);
+    assert!(asked.body.contains("Check your email"));
+    // An unknown address gets the same page, and no email.
+    let unknown = b
+        .post(
+            "/console/sign-in/email",
+            &[("_csrf", &csrf), ("email", "nobody@example.com")],
+        )
+        .await;
+    assert_eq!(unknown.body, asked.body);
+
+    // Quoted-printable: soft line breaks joined, `=` restored.
+    let mail = spooled(&s, 1)
+        .await
+        .pop()
+        .unwrap()
+        .replace("=\r\n", "")
+        .replace("=3D", "=");
+    assert!(mail.contains("To: lead@example.com"), "{mail}");
+    let link = regex::Regex::new(r"https?://\S+?/console/sign-in/link\?token=(hrld_[0-9a-f]+)")
+        .unwrap()
+        .captures(&mail)
+        .unwrap_or_else(|| panic!("no link in {mail}"))[1]
+        .to_string();
+
+    // Opening the link (as a mail scanner would) does not use it up.
+    let page = b.get(&format!("/console/sign-in/link?token={link}")).await;
+    assert_eq!(page.status, 200);
+    let csrf = page.csrf();
+    let used = b
+        .post(
+            "/console/sign-in/link",
+            &[("_csrf", &csrf), ("token", &link)],
+        )
+        .await;
+    assert_eq!(used.status, 303, "{used:#?}");
+    assert_eq!(b.get("/console").await.status, 200);
+
+    let mut again = Browser::new(&s);
+    let page = again
+        .get(&format!("/console/sign-in/link?token={link}"))
+        .await;
+    let csrf = page.csrf();
+    let reused = again
+        .post(
+            "/console/sign-in/link",
+            &[("_csrf", &csrf), ("token", &link)],
+        )
+        .await;
+    assert_eq!(reused.status, 400);
+    assert!(!again.cookies.contains_key("herald_session"));
+}
+
+/// The `.eml` files in the spool once there are `count`.
+async fn spooled(s: &Server, count: usize) -> Vec<String> {
+    let spool = s.data_dir().join("mail");
+    for _ in 0..100 {
+        let mails: Vec<String> = std::fs::read_dir(&spool)
+            .map(|dir| {
+                dir.filter_map(|e| e.ok())
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if mails.len() >= count {
+            return mails;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("fewer than {count} emails in {spool:?}");
+}
+
+#[tokio::test]
+async fn sessions_end_on_sign_out_and_for_disabled_users_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_on(dir.path()).await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    add_user(&s, "gone@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut lead = Browser::new(&s);
+    lead.sign_in("lead@example.com", PASSWORD).await;
+    let mut gone = Browser::new(&s);
+    gone.sign_in("gone@example.com", PASSWORD).await;
+    let (cookies, gone_cookies) = (lead.cookies.clone(), gone.cookies.clone());
+    drop((lead, gone));
+    drop(s);
+
+    let s = Server::start_on(dir.path()).await;
+    let mut lead = Browser::new(&s);
+    lead.cookies = cookies;
+    assert_eq!(
+        lead.get("/console").await.status,
+        200,
+        "the session survived"
+    );
+
+    let store = herald::server::open_store(s.data_dir()).unwrap();
+    use herald_store::Store;
+    store
+        .disable_user("test", "gone@example.com", s.now())
+        .await
+        .unwrap();
+    let mut gone = Browser::new(&s);
+    gone.cookies = gone_cookies;
+    assert_eq!(
+        gone.get("/console").await.status,
+        303,
+        "a disabled user is out"
+    );
+
+    // Idle for longer than a shift: signed out.
+    let mut idle = Browser::new(&s);
+    idle.cookies = lead.cookies.clone();
+    s.advance_mins(13 * 60);
+    assert_eq!(idle.get("/console").await.status, 303);
+
+    let mut fresh = Browser::new(&s);
+    fresh.sign_in("lead@example.com", PASSWORD).await;
+    let csrf = fresh.csrf().await;
+    let out = fresh.post("/console/sign-out", &[("_csrf", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert!(!fresh.cookies.contains_key("herald_session"));
+    let kinds: Vec<String> = s
+        .events()
+        .await
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert!(kinds.contains(&"user.signed_in".to_string()));
+    assert!(kinds.contains(&"user.signed_out".to_string()));
+}
+
+#[tokio::test]
+async fn a_lead_runs_an_incident_from_the_forms() {
+    let s = Server::start().await;
+    let f = s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let form = b.get("/console/pages/main/incidents/new").await;
+    assert_eq!(form.status, 200);
+    for channel in ["email", "webhook", "slack", "teams"] {
+        assert!(
+            form.body.contains(&format!("value=\"{channel}\" checked")),
+            "{channel} is ticked by default"
+        );
+    }
+    let csrf = form.csrf();
+
+    // A refusal keeps what was typed and says why beside the field.
+    let refused = b
+        .post(
+            "/console/pages/main/incidents",
+            &[
+                ("_csrf", &csrf),
+                ("title", "API errors <script>"),
+                ("severity", "2"),
+                ("state", "investigating"),
+                ("details", "We are investigating."),
+                ("level", "partial_service_disruption"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("id=\"error-locations\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("API errors &lt;script&gt;"),
+        "kept, escaped"
+    );
+
+    // The preview counts, lints and renders before anything is published.
+    let long = format!("{} https://example.com/issue/1", "x".repeat(230));
+    let preview_fields = [
+        ("_csrf", csrf.as_str()),
+        ("title", "API errors"),
+        ("severity", "2"),
+        ("state", "investigating"),
+        ("details", long.as_str()),
+        ("level", "partial_service_disruption"),
+        ("locations", f.us_east.as_str()),
+        ("channels", "email"),
+        ("channels", "slack"),
+        ("channels", "teams"),
+    ];
+    let preview = b.post("/console/pages/main/preview", &preview_fields).await;
+    assert_eq!(preview.status, 200, "{preview:#?}");
+    let p: serde_json::Value = serde_json::from_str(&preview.body).unwrap();
+    assert_eq!(p["ok"], true, "{p:#}");
+    assert_eq!(p["counters"]["social"]["length"], 231 + 23);
+    assert_eq!(p["counters"]["before_link"]["length"], 231);
+    let lints: Vec<&str> = p["lints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert!(lints.contains(&"social.link_late"), "{lints:?}");
+    assert!(
+        p["channels"]["email"]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("API errors")
+    );
+    assert!(p["channels"]["slack"].is_object() && p["channels"]["teams"].is_object());
+    assert_eq!(
+        p["next_update_due"],
+        plus_mins(s.now(), 15).to_string(),
+        "severity 2 investigating: 15 minutes"
+    );
+    let before = s
+        .public("/api/v2/incidents.json")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !before.contains("API errors"),
+        "a preview publishes nothing"
+    );
+
+    let mut publish = preview_fields.to_vec();
+    publish[4].1 = "We are investigating elevated API errors.";
+    let created = b.post("/console/pages/main/incidents", &publish).await;
+    assert_eq!(created.status, 303, "{created:#?}");
+    let at = created.location.unwrap();
+    s.public_eventually("/", |page| {
+        page.contains("We are investigating elevated API errors.")
+    })
+    .await;
+    let shown = b.get(&at).await;
+    assert!(shown.body.contains("due in 15 min"), "{}", shown.body);
+
+    // Monitoring, then resolved, then the post-mortem: the public page follows each step.
+    let id = at.rsplit('/').next().unwrap().to_string();
+    for (state, details) in [
+        (
+            "monitoring",
+            "A fix is out; we will monitor for 30 minutes.",
+        ),
+        ("resolved", "Resolved: errors are back to normal."),
+    ] {
+        let posted = b
+            .post(
+                &format!("{at}/updates"),
+                &[
+                    ("_csrf", &csrf),
+                    ("state", state),
+                    ("details", details),
+                    ("level", "keep"),
+                    ("channels", "email"),
+                ],
+            )
+            .await;
+        assert_eq!(posted.status, 303, "{posted:#?}");
+        s.public_eventually("/", |page| page.contains(details) || state == "resolved")
+            .await;
+    }
+    let postmortem = b
+        .post(
+            &format!("{at}/postmortem"),
+            &[
+                ("_csrf", &csrf),
+                ("postmortem_url", "https://example.com/pm/1"),
+            ],
+        )
+        .await;
+    assert_eq!(postmortem.status, 303, "{postmortem:#?}");
+    s.public_eventually(&format!("/incidents/{id}"), |page| {
+        page.contains("Read the post-mortem")
+    })
+    .await;
+    let incident = s
+        .get(&f.path(&format!("/incidents/{id}")), &s.viewer)
+        .await
+        .ok(200);
+    assert_eq!(incident["state"], "resolved");
+    let authors: Vec<String> = s
+        .events()
+        .await
+        .iter()
+        .filter(|e| {
+            e["kind"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("incident."))
+        })
+        .map(|e| e["actor"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        authors
+            .iter()
+            .all(|a| a.starts_with("user:") && a.contains("lead@example.com")),
+        "{authors:?}"
+    );
+}
