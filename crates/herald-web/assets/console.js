@@ -10,8 +10,11 @@
     return Math.floor(secs / 3600) + " h " + Math.floor((secs % 3600) / 60) + " min";
   }
 
+  // How far the browser's clock is from the server's, which set the deadlines.
+  const skew = (Date.parse(document.body.dataset.now) - Date.now()) || 0;
+
   function tick() {
-    const now = Date.now();
+    const now = Date.now() + skew;
     document.querySelectorAll("[data-due]").forEach(function (el) {
       const left = Math.round((Date.parse(el.dataset.due) - now) / 1000);
       const urgency = left < 0 ? "overdue" : left <= SOON_SECS ? "soon" : "ok";

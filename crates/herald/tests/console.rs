@@ -491,3 +491,19 @@ async fn a_lead_runs_an_incident_from_the_forms() {
         "{authors:?}"
     );
 }
+
+/// The same walk in a real browser (Debian's Chromium, driven by Playwright), with axe-core
+/// on every page it sees.
+// The browser blocks this thread while the server answers it from another.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lead_walks_an_incident_in_chromium() {
+    let s = Server::start().await;
+    s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let base = s.url("");
+    let report = common::node(
+        "console_walk.mjs",
+        &[&base, "lead@example.com", PASSWORD, "main", "US East"],
+    );
+    assert!(report.contains("\"violations\": []"), "{report}");
+}

@@ -14,6 +14,8 @@ pub fn page(
     template: &str,
     mut context: Value,
 ) -> Response {
+    // The countdowns run from the server's clock, whatever the browser's says.
+    context["now"] = json!(state.now().to_string());
     if let (Some(who), Some(map)) = (who, context.as_object_mut())
         && let serde_json::Value::Object(base) = who.context()
     {

@@ -1,0 +1,111 @@
+// Walks a whole incident through the console in Debian's Chromium, as a lead would: sign in,
+// open the new-incident form, watch the counters, lints and preview react to typing, publish,
+// watch the countdown, post the monitoring update, resolve, add the post-mortem. After each
+// step the public page is fetched and checked, and every console page is run through axe-core
+// (WCAG 2 A/AA).
+// Usage: node console_walk.mjs BASE_URL EMAIL PASSWORD PAGE_SLUG LOCATION_NAME
+// Prints a JSON report; exits 1 when a step fails or axe finds a violation.
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const [base, email, password, slug, location] = process.argv.slice(2);
+if (!location) {
+  console.error("usage: node console_walk.mjs BASE_URL EMAIL PASSWORD PAGE_SLUG LOCATION_NAME");
+  process.exit(2);
+}
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+});
+const report = { steps: [], accessibility: [] };
+let failed = false;
+
+function check(step, ok, detail) {
+  report.steps.push({ step, ok, detail });
+  if (!ok) failed = true;
+}
+
+async function audit(page, name) {
+  await page.addScriptTag({ content: axeSource });
+  const axe = await page.evaluate(async () =>
+    await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  const violations = axe.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.html).slice(0, 3) }));
+  report.accessibility.push({ page: name, passes: axe.passes.length, violations });
+  if (violations.length) failed = true;
+}
+
+async function publicHas(path, text) {
+  for (let i = 0; i < 100; i++) {
+    const body = await (await fetch(base + path)).text();
+    if (body.includes(text)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+try {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(base + "/console");
+  check("an anonymous visit lands on the sign-in form", page.url().includes("/console/sign-in"), page.url());
+  await audit(page, "sign-in");
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.click('form[action="/console/sign-in"] button');
+  await page.waitForURL(base + "/console");
+  check("signed in to the dashboard", (await page.textContent("h1")) === "Dashboard", page.url());
+  await audit(page, "dashboard");
+
+  await page.click(`a[href="/console/pages/${slug}/incidents/new"]`);
+  await page.fill("#title", "Elevated API errors");
+  await page.check(`label:has-text("${location}") input`);
+  const long = "x".repeat(230) + " https://issues.example.com/1";
+  await page.fill("#details", long);
+  await page.waitForFunction(() => document.querySelector('[data-counter="before_link"]').textContent === "231");
+  const counted = await page.textContent('[data-counter="social"]');
+  check("the social counter counts the link as 23", counted === String(231 + 23), counted);
+  const lints = await page.textContent("[data-lints]");
+  check("the link-late lint shows while typing", lints.includes("before the final link"), lints);
+  await page.fill("#details", "We are investigating elevated API errors: https://issues.example.com/1");
+  await page.waitForFunction(() => document.querySelector("[data-public]").textContent.includes("We are investigating elevated API errors"));
+  const slack = await page.textContent("[data-slack]");
+  check("the Slack preview shows the update", slack.includes("Elevated API errors"), slack.slice(0, 200));
+  await audit(page, "new incident");
+  await page.click("text=Publish incident");
+  await page.waitForURL(/\/incidents\/[0-9a-f]+$/);
+  const incidentUrl = page.url();
+  const id = incidentUrl.split("/").pop();
+  check("the public page shows the new incident", await publicHas("/", "We are investigating elevated API errors"), id);
+  const countdown = await page.textContent(".due");
+  check("the countdown to the next update runs", /due in (14|15) min/.test(countdown), countdown);
+  await audit(page, "incident");
+
+  for (const [state, details] of [
+    ["monitoring", "A fix has been deployed; we will monitor for 30 minutes."],
+    ["resolved", "This incident is resolved; the API is operating normally."],
+  ]) {
+    await page.selectOption("#state", state);
+    await page.fill("#details", details);
+    await page.click("text=Publish update");
+    await page.waitForURL(incidentUrl);
+    const shownOnPublic = await publicHas(`/incidents/${id}/`, details);
+    check(`the public page shows the ${state} update`, shownOnPublic, details);
+  }
+  await page.fill("#postmortem_url", "https://issues.example.com/postmortem/1");
+  await page.click("text=Add the post-mortem");
+  await page.waitForURL(incidentUrl);
+  check("the public page links the post-mortem", await publicHas(`/incidents/${id}/`, "Read the post-mortem"), id);
+  await audit(page, "resolved incident");
+} catch (error) {
+  check("the walk finished", false, String(error));
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(report, null, 2));
+process.exit(failed ? 1 : 0);
