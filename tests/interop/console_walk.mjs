@@ -63,6 +63,12 @@ try {
   await audit(page, "dashboard");
 
   await page.click(`a[href="/console/pages/${slug}/incidents/new"]`);
+  await page.selectOption("#template", { label: "First update: elevated errors" });
+  await page.fill("#issue_link", "https://issues.example.com/1");
+  await page.click("text=Use this template");
+  await page.waitForURL(/template=0/);
+  const fromTemplate = await page.inputValue("#details");
+  check("the template fills in the issue link", fromTemplate.includes("investigation is underway in: https://issues.example.com/1"), fromTemplate);
   await page.fill("#title", "Elevated API errors");
   await page.check(`label:has-text("${location}") input`);
   const long = "x".repeat(230) + " https://issues.example.com/1";
@@ -72,8 +78,8 @@ try {
   check("the social counter counts the link as 23", counted === String(231 + 23), counted);
   const lints = await page.textContent("[data-lints]");
   check("the link-late lint shows while typing", lints.includes("before the final link"), lints);
-  await page.fill("#details", "We are investigating elevated API errors: https://issues.example.com/1");
-  await page.waitForFunction(() => document.querySelector("[data-public]").textContent.includes("We are investigating elevated API errors"));
+  await page.fill("#details", fromTemplate);
+  await page.waitForFunction(() => document.querySelector("[data-public]").textContent.includes("elevated error rates"));
   const slack = await page.textContent("[data-slack]");
   check("the Slack preview shows the update", slack.includes("Elevated API errors"), slack.slice(0, 200));
   await audit(page, "new incident");
@@ -81,20 +87,28 @@ try {
   await page.waitForURL(/\/incidents\/[0-9a-f]+$/);
   const incidentUrl = page.url();
   const id = incidentUrl.split("/").pop();
-  check("the public page shows the new incident", await publicHas("/", "We are investigating elevated API errors"), id);
+  check("the public page shows the new incident", await publicHas("/", "elevated error rates, investigation is underway"), id);
   const countdown = await page.textContent(".due");
   check("the countdown to the next update runs", /due in (14|15) min/.test(countdown), countdown);
   await audit(page, "incident");
 
+  // The monitoring update from its template (duration and link filled in), then the resolution.
+  await page.selectOption("#template", { label: "Monitoring" });
+  await page.fill("#issue_link", "https://issues.example.com/1");
+  await page.fill("#monitoring_minutes", "45");
+  await page.click("text=Use this template");
+  await page.waitForURL(/template=/);
+  const monitoring = await page.inputValue("#details");
+  check("the monitoring template says how long", monitoring.includes("monitor for 45 minutes") && (await page.inputValue("#state")) === "monitoring", monitoring);
   for (const [state, details] of [
-    ["monitoring", "A fix has been deployed; we will monitor for 30 minutes."],
+    ["monitoring", monitoring],
     ["resolved", "This incident is resolved; the API is operating normally."],
   ]) {
     await page.selectOption("#state", state);
     await page.fill("#details", details);
     await page.click("text=Publish update");
     await page.waitForURL(incidentUrl);
-    const shownOnPublic = await publicHas(`/incidents/${id}/`, details);
+    const shownOnPublic = await publicHas(`/incidents/${id}/`, details.slice(0, 40));
     check(`the public page shows the ${state} update`, shownOnPublic, details);
   }
   await page.fill("#postmortem_url", "https://issues.example.com/postmortem/1");

@@ -20,6 +20,7 @@ pub mod planned_time;
 pub mod preview;
 pub mod status;
 pub mod subscriber;
+pub mod template;
 pub mod text;
 pub mod user;
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::branding::{Branding, validate_branding, validate_host};
 use crate::cadence::CadenceTable;
 use crate::lint::LintRules;
+use crate::template::MessageTemplate;
 use crate::{DomainError, Id};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,6 +41,8 @@ pub struct PageSettings {
     /// Minutes between updates on a maintenance window run by hand (automation off) while in
     /// progress; none asks for no cadence.
     pub maintenance_cadence: Option<u32>,
+    /// The message library the console offers the lead.
+    pub templates: Vec<MessageTemplate>,
 }
 
 impl Default for PageSettings {
@@ -53,6 +56,7 @@ impl Default for PageSettings {
             admin_emails: Vec::new(),
             maintenance_reminders: crate::maintenance::DEFAULT_REMINDERS.to_vec(),
             maintenance_cadence: None,
+            templates: crate::template::defaults(),
         }
     }
 }
@@ -93,6 +97,7 @@ pub fn validate_page_fields(fields: &PageFields) -> Result<(), DomainError> {
         "settings.maintenance_reminders",
         &fields.settings.maintenance_reminders,
     )?;
+    crate::template::validate(&fields.settings.templates)?;
     if let Some(minutes) = fields.settings.maintenance_cadence {
         crate::cadence::validate_interval("settings.maintenance_cadence", minutes)?;
     }

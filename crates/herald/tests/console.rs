@@ -507,3 +507,115 @@ async fn a_lead_walks_an_incident_in_chromium() {
     );
     assert!(report.contains("\"violations\": []"), "{report}");
 }
+
+#[tokio::test]
+async fn templates_fill_the_forms_and_admins_edit_the_library() {
+    let s = Server::start().await;
+    s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    add_user(&s, "boss@example.com", Role::Admin, Some(PASSWORD)).await;
+    let mut lead = Browser::new(&s);
+    lead.sign_in("lead@example.com", PASSWORD).await;
+
+    // The reference workflow's library, with the monitoring duration and issue link filled.
+    let form = lead.get("/console/pages/main/incidents/new").await;
+    for name in [
+        "First update: elevated errors",
+        "No material updates: handover",
+        "Monitoring",
+        "Resolved",
+    ] {
+        assert!(form.body.contains(name), "{name} is offered");
+    }
+    let filled = lead
+        .get("/console/pages/main/incidents/new?template=5&issue_link=https%3A%2F%2Fissues.example.com%2F7&monitoring_minutes=45")
+        .await;
+    assert!(
+        filled.body.contains("We will monitor for 45 minutes"),
+        "{}",
+        filled.body
+    );
+    assert!(
+        filled
+            .body
+            .contains("https:&#x2f;&#x2f;issues.example.com&#x2f;7")
+    );
+    assert!(
+        filled
+            .body
+            .contains("<option value=\"monitoring\" selected>")
+    );
+    // A responder may use the library but not change it.
+    assert_eq!(lead.get("/console/pages/main/templates").await.status, 403);
+
+    let mut boss = Browser::new(&s);
+    boss.sign_in("boss@example.com", PASSWORD).await;
+    let library = boss.get("/console/pages/main/templates").await;
+    assert_eq!(library.status, 200);
+    let csrf = library.csrf();
+    let count = s.get("/api/v1/pages/main", &s.viewer).await.ok(200)["settings"]["templates"]
+        .as_array()
+        .unwrap()
+        .len();
+    let new = count.to_string();
+    let (name_field, body_field, state_field) = (
+        format!("name.{new}"),
+        format!("body.{new}"),
+        format!("state.{new}"),
+    );
+    // A twin name is refused, and what was typed is shown again.
+    let twin = boss
+        .post(
+            "/console/pages/main/templates",
+            &[
+                ("_csrf", &csrf),
+                ("name.0", "Monitoring"),
+                ("state.0", "monitoring"),
+                ("body.0", "Watching it."),
+                ("name.1", "Monitoring"),
+                ("state.1", "monitoring"),
+                ("body.1", "Watching again."),
+            ],
+        )
+        .await;
+    assert_eq!(twin.status, 422);
+    assert!(twin.body.contains("names must differ") && twin.body.contains("Watching again."));
+    let saved = boss
+        .post(
+            "/console/pages/main/templates",
+            &[
+                ("_csrf", &csrf),
+                ("name.0", "Database failover"),
+                ("state.0", "identified"),
+                ("body.0", "We are failing over the database: {issue_link}"),
+                ("remove.1", "on"),
+                ("name.1", "Gone"),
+                ("body.1", "Removed."),
+                (&name_field, ""),
+                (&body_field, ""),
+                (&state_field, "investigating"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{saved:#?}");
+    let page = s.get("/api/v1/pages/main", &s.viewer).await.ok(200);
+    let names: Vec<&str> = page["settings"]["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Database failover"]);
+    let kinds: Vec<String> = s
+        .events()
+        .await
+        .iter()
+        .map(|e| e["actor"].as_str().unwrap_or("").to_string() + " " + e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds
+            .iter()
+            .any(|k| k.contains("boss@example.com") && k.ends_with("page.updated")),
+        "{kinds:?}"
+    );
+}

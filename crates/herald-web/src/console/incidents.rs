@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use herald_core::DomainError;
@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 use super::dashboard;
 use super::form::FormData;
 use super::session::{Refusal, SignedIn};
+use super::templates::{self, UseTemplate};
 use super::view;
 use crate::{ApiError, AppState};
 
@@ -48,17 +49,21 @@ const CHANNELS: [(&str, &str); 7] = [
 pub async fn new_form(
     State(state): State<AppState>,
     Path(page): Path<String>,
+    Query(wanted): Query<UseTemplate>,
     who: SignedIn,
 ) -> Response {
     if let Err(refused) = who.require(&state, Role::Responder) {
         return *refused;
     }
-    let values = json!({
+    let mut values = json!({
         "severity": "2",
         "state": "investigating",
         "level": "partial_service_disruption",
         "channels": CHANNELS.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
     });
+    if let Ok(found) = state.store.page(&page).await {
+        wanted.apply(&found, "", &mut values);
+    }
     form_page(&state, &who, &page, StatusCode::OK, values, Errors::new()).await
 }
 
@@ -89,6 +94,7 @@ async fn form_page(
         "values": values,
         "errors": errors,
         "choices": choices(&page.settings.lint),
+        "templates": templates::listed(&page),
     });
     view::page(state, Some(who), status, "incident_form.html", context)
 }
@@ -379,20 +385,37 @@ fn incident_path(page: &str, id: &str) -> String {
 pub async fn show(
     State(state): State<AppState>,
     Path((page, id)): Path<(String, String)>,
+    Query(wanted): Query<UseTemplate>,
     who: SignedIn,
 ) -> Response {
     let values =
         json!({"level": "keep", "channels": CHANNELS.iter().map(|(c, _)| *c).collect::<Vec<_>>()});
+    let chosen = Chosen { values, wanted };
     incident_page(
         &state,
         &who,
         &page,
         &id,
         StatusCode::OK,
-        values,
+        chosen,
         Errors::new(),
     )
     .await
+}
+
+/// The update form's values, and the template asked for (if any) to fill them from.
+struct Chosen {
+    values: Value,
+    wanted: UseTemplate,
+}
+
+impl From<Value> for Chosen {
+    fn from(values: Value) -> Chosen {
+        Chosen {
+            values,
+            wanted: UseTemplate::default(),
+        }
+    }
 }
 
 async fn incident_page(
@@ -401,9 +424,10 @@ async fn incident_page(
     page: &str,
     id: &str,
     status: StatusCode,
-    mut values: Value,
+    chosen: impl Into<Chosen>,
     errors: Errors,
 ) -> Response {
+    let Chosen { mut values, wanted } = chosen.into();
     let loaded = async {
         let page = state.store.page(page).await?;
         let incident = state.store.incident(&page.id, id).await?;
@@ -417,6 +441,7 @@ async fn incident_page(
     if values.get("state").is_none() {
         values["state"] = json!(name(&incident.state));
     }
+    wanted.apply(&page, &incident.title, &mut values);
     let now = state.now();
     let context = json!({
         "title": incident.title,
@@ -427,6 +452,7 @@ async fn incident_page(
         "values": values,
         "errors": errors,
         "choices": choices(&page.settings.lint),
+        "templates": templates::listed(&page),
     });
     view::page(state, Some(who), status, "incident.html", context)
 }

@@ -7,6 +7,7 @@ mod form;
 mod incidents;
 mod session;
 mod sign_in;
+mod templates;
 mod view;
 
 use std::sync::Arc;
@@ -87,7 +88,7 @@ impl Console {
     }
 }
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     (
         "base.html",
         include_str!("../../templates/console/base.html"),
@@ -115,6 +116,10 @@ const TEMPLATES: [(&str, &str); 7] = [
     (
         "incident.html",
         include_str!("../../templates/console/incident.html"),
+    ),
+    (
+        "templates.html",
+        include_str!("../../templates/console/templates.html"),
     ),
 ];
 
@@ -149,6 +154,10 @@ pub fn router() -> Router<AppState> {
             post(incidents::postmortem),
         )
         .route("/console/pages/{page}/preview", post(incidents::preview))
+        .route(
+            "/console/pages/{page}/templates",
+            get(templates::edit_form).post(templates::save),
+        )
         .route(
             "/console/assets/console.css",
             get(|| asset("text/css", CSS)),
