@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::branding::{Branding, validate_branding, validate_host};
 use crate::cadence::CadenceTable;
 use crate::lint::LintRules;
+use crate::nudge::NudgeSettings;
 use crate::{DomainError, Id};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,6 +41,8 @@ pub struct PageSettings {
     /// Minutes between updates on a maintenance window run by hand (automation off) while in
     /// progress; none asks for no cadence.
     pub maintenance_cadence: Option<u32>,
+    /// When the people running an incident are nudged about its next public update.
+    pub cadence_nudges: NudgeSettings,
 }
 
 impl Default for PageSettings {
@@ -53,6 +56,7 @@ impl Default for PageSettings {
             admin_emails: Vec::new(),
             maintenance_reminders: crate::maintenance::DEFAULT_REMINDERS.to_vec(),
             maintenance_cadence: None,
+            cadence_nudges: NudgeSettings::default(),
         }
     }
 }
@@ -88,6 +92,7 @@ pub fn validate_page_fields(fields: &PageFields) -> Result<(), DomainError> {
     )?;
     fields.settings.cadence.validate()?;
     fields.settings.lint.validate()?;
+    fields.settings.cadence_nudges.validate()?;
     validate_branding(&fields.settings.branding)?;
     crate::maintenance::check_reminders(
         "settings.maintenance_reminders",
