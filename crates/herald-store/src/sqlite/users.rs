@@ -79,7 +79,7 @@ fn by_email(conn: &Connection, email: &str) -> Result<Option<User>> {
 }
 
 /// A user by id, or by email address (in any case).
-fn get(conn: &Connection, id_or_email: &str) -> Result<User> {
+pub(super) fn get(conn: &Connection, id_or_email: &str) -> Result<User> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM users WHERE id = ?1 OR email = ?2"
     ))?
