@@ -125,6 +125,8 @@ impl Server {
             },
             ..defaults
         };
+        // Many test servers run at once: only a test that scrapes metrics listens for them.
+        config.metrics.listen = String::new();
         configure(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let base = format!("http://{}", listener.local_addr().unwrap());
