@@ -16,7 +16,7 @@ use common::receiver::Receiver;
 use common::*;
 use herald_core::subscriber::{Channel, NewSubscriber, WebhookFormat};
 use herald_store::Store;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde_json::{Value, json};
 
 const HOUR: i64 = 60;
