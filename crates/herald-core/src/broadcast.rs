@@ -18,6 +18,16 @@ pub enum Subject {
     Maintenance,
 }
 
+impl Subject {
+    /// How a person names it: "incident", "maintenance window".
+    pub fn label(self) -> &'static str {
+        match self {
+            Subject::Incident => "incident",
+            Subject::Maintenance => "maintenance window",
+        }
+    }
+}
+
 /// A broadcast as the rules decide it, before the store gives it an id.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BroadcastDraft {

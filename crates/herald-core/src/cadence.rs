@@ -100,6 +100,82 @@ pub fn next_update_due(table: &CadenceTable, incident: &Incident) -> Option<Time
         .ok()
 }
 
+/// What an open deadline is closed by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MetBy {
+    /// A public update that leaves the subject needing more.
+    Update,
+    /// A public update after which no more are due (resolved, completed, cancelled).
+    Resolved,
+    /// A snooze asked for after the deadline had passed: late, and a new deadline opens.
+    Snooze,
+    /// The subject stopped needing updates without one (automation switched back on).
+    Stopped,
+}
+
+/// How a change to a subject moves its deadline for the next public update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The open deadline (if any) stays as it is.
+    Keep,
+    /// The open deadline (if any) is met now, by `by`; a new one opens at `next`.
+    Close { by: MetBy, next: Option<Timestamp> },
+    /// The open deadline moves to this instant (opening one when there is none), without
+    /// counting against anyone.
+    Move(Timestamp),
+}
+
+/// The step for a change to a subject. `open` is its open deadline; `before` and `after` are
+/// when the next update is due by the rules before and after the change; `published` says
+/// whether the change posted a public update.
+///
+/// A public update meets the open deadline and opens the next (none once resolved). A change
+/// without one leaves a deadline alone unless the rules now ask for another time (a severity
+/// or state edit: recomputed from the last update's time), or for none at all.
+pub fn step(
+    open: Option<Timestamp>,
+    before: Option<Timestamp>,
+    after: Option<Timestamp>,
+    published: bool,
+) -> Step {
+    match (published, open, after) {
+        (true, _, Some(next)) => Step::Close {
+            by: MetBy::Update,
+            next: Some(next),
+        },
+        (true, _, None) => Step::Close {
+            by: MetBy::Resolved,
+            next: None,
+        },
+        (false, Some(_), None) => Step::Close {
+            by: MetBy::Stopped,
+            next: None,
+        },
+        (false, None, Some(at)) => Step::Move(at),
+        (false, Some(_), Some(at)) if before != after => Step::Move(at),
+        _ => Step::Keep,
+    }
+}
+
+/// A snooze of `minutes` asked for at `now` on a subject whose open deadline is `due_at`:
+/// before the deadline it moves it without penalty; after, the deadline counts as missed
+/// and a new one opens. Either way the next update is due `minutes` from now.
+pub fn snooze(due_at: Timestamp, minutes: u32, now: Timestamp) -> Result<Step, DomainError> {
+    validate_interval("minutes", minutes)?;
+    let next = now
+        .checked_add(SignedDuration::from_mins(i64::from(minutes)))
+        .map_err(|_| DomainError::invalid("minutes", "is too far ahead"))?;
+    Ok(match now <= due_at {
+        true => Step::Move(next),
+        false => Step::Close {
+            by: MetBy::Snooze,
+            next: Some(next),
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +200,73 @@ mod tests {
         assert!(t.validate().is_err());
         t.sev2.monitoring = MAX_INTERVAL_MINUTES + 1;
         assert!(t.validate().is_err());
+    }
+
+    fn at(minutes: i64) -> Timestamp {
+        let base: Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
+        base + SignedDuration::from_mins(minutes)
+    }
+
+    #[test]
+    fn a_public_update_meets_the_deadline_and_opens_the_next() {
+        let next = Some(at(30));
+        for open in [None, Some(at(10))] {
+            assert_eq!(
+                step(open, Some(at(10)), next, true),
+                Step::Close {
+                    by: MetBy::Update,
+                    next
+                }
+            );
+        }
+        assert_eq!(
+            step(Some(at(10)), Some(at(10)), None, true),
+            Step::Close {
+                by: MetBy::Resolved,
+                next: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_change_without_an_update_moves_the_deadline_only_when_the_rules_do() {
+        // A title edit: the same due time, so a snoozed deadline keeps its snooze.
+        assert_eq!(
+            step(Some(at(25)), Some(at(10)), Some(at(10)), false),
+            Step::Keep
+        );
+        // A severity edit: recomputed.
+        assert_eq!(
+            step(Some(at(10)), Some(at(10)), Some(at(30)), false),
+            Step::Move(at(30))
+        );
+        // Automation switched off on a window under way: a deadline opens.
+        assert_eq!(step(None, None, Some(at(30)), false), Step::Move(at(30)));
+        // And back on: it closes without an update.
+        assert_eq!(
+            step(Some(at(30)), Some(at(30)), None, false),
+            Step::Close {
+                by: MetBy::Stopped,
+                next: None
+            }
+        );
+        assert_eq!(step(None, None, None, false), Step::Keep);
+    }
+
+    #[test]
+    fn a_snooze_before_the_deadline_moves_it_and_after_it_counts_as_late() {
+        assert_eq!(snooze(at(10), 15, at(9)).unwrap(), Step::Move(at(24)));
+        assert_eq!(snooze(at(10), 15, at(10)).unwrap(), Step::Move(at(25)));
+        assert_eq!(
+            snooze(at(10), 5, at(12)).unwrap(),
+            Step::Close {
+                by: MetBy::Snooze,
+                next: Some(at(17))
+            }
+        );
+        for bad in [0, MAX_INTERVAL_MINUTES + 1] {
+            let err = snooze(at(10), bad, at(9)).unwrap_err();
+            assert!(err.to_string().starts_with("minutes: "), "{err}");
+        }
     }
 }

@@ -34,6 +34,10 @@ pub enum DomainError {
         .0.label().to_lowercase()
     )]
     MaintenanceFinished(MaintenanceState),
+    #[error(
+        "no public update is due on this {0}, so there is no deadline to snooze: it is resolved, or (a maintenance window) not under way and run by hand with a maintenance cadence"
+    )]
+    NothingDue(&'static str),
     #[error("{}", transition_refusal(*.from, *.to))]
     MaintenanceTransition {
         from: MaintenanceState,
@@ -72,6 +76,7 @@ impl DomainError {
             DomainError::PostmortemBeforeResolved => "postmortem-before-resolved",
             DomainError::MaintenanceFinished(_) => "maintenance-finished",
             DomainError::MaintenanceTransition { .. } => "maintenance-transition",
+            DomainError::NothingDue(_) => "nothing-due",
         }
     }
 

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod adherence;
 pub mod branding;
 pub mod broadcast;
 pub mod cadence;
@@ -15,6 +16,7 @@ pub mod event;
 pub mod incident;
 pub mod lint;
 pub mod maintenance;
+pub mod nudge;
 pub mod page;
 pub mod planned_time;
 pub mod preview;

@@ -712,7 +712,7 @@ fn append_update(next: &mut Maintenance, mut update: MaintenanceUpdate) -> Times
 }
 
 /// An instant as the page's visitors read it: in the page's time zone, with its abbreviation.
-fn local(page: &Page, at: Timestamp) -> String {
+pub(crate) fn local(page: &Page, at: Timestamp) -> String {
     match at.in_tz(&page.time_zone) {
         Ok(zoned) => zoned.strftime("%Y-%m-%d %H:%M %Z").to_string(),
         Err(_) => at.strftime("%Y-%m-%d %H:%M UTC").to_string(),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::branding::{Branding, validate_branding, validate_host};
 use crate::cadence::CadenceTable;
 use crate::lint::LintRules;
+use crate::nudge::NudgeSettings;
 use crate::template::MessageTemplate;
 use crate::{DomainError, Id};
 
@@ -43,6 +44,8 @@ pub struct PageSettings {
     pub maintenance_cadence: Option<u32>,
     /// The message library the console offers the lead.
     pub templates: Vec<MessageTemplate>,
+    /// When the people running an incident are nudged about its next public update.
+    pub cadence_nudges: NudgeSettings,
 }
 
 impl Default for PageSettings {
@@ -57,6 +60,7 @@ impl Default for PageSettings {
             maintenance_reminders: crate::maintenance::DEFAULT_REMINDERS.to_vec(),
             maintenance_cadence: None,
             templates: crate::template::defaults(),
+            cadence_nudges: NudgeSettings::default(),
         }
     }
 }
@@ -92,6 +96,7 @@ pub fn validate_page_fields(fields: &PageFields) -> Result<(), DomainError> {
     )?;
     fields.settings.cadence.validate()?;
     fields.settings.lint.validate()?;
+    fields.settings.cadence_nudges.validate()?;
     validate_branding(&fields.settings.branding)?;
     crate::maintenance::check_reminders(
         "settings.maintenance_reminders",

@@ -12,6 +12,8 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use minijinja::{Environment, Value, context};
 
+use herald_store::NudgeToSend;
+
 use crate::announcement::{Announcement, PageInfo, Recipient};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +42,7 @@ pub struct Content {
     pub html: String,
 }
 
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 11] = [
     (
         "email/layout.html",
         include_str!("../templates/email/layout.html"),
@@ -76,6 +78,14 @@ const TEMPLATES: [(&str, &str); 9] = [
     (
         "email/sign_in.html",
         include_str!("../templates/email/sign_in.html"),
+    ),
+    (
+        "email/nudge.txt",
+        include_str!("../templates/email/nudge.txt"),
+    ),
+    (
+        "email/nudge.html",
+        include_str!("../templates/email/nudge.html"),
     ),
 ];
 
@@ -166,6 +176,23 @@ impl Emails {
         let console = context! { name => "Herald", url => console_url };
         let ctx = context! { page => console, name, sign_in_url, minutes };
         self.render("sign_in", "Sign in to Herald".to_string(), ctx)
+    }
+
+    /// Tells a person running an incident or window that its next public update is (nearly)
+    /// due or overdue. Subject: `[Page] Update due now: API errors`.
+    pub fn nudge(&self, n: &NudgeToSend) -> Result<Content, EmailError> {
+        let t = &n.text;
+        let first = t.body.split("\n\n").next().unwrap_or_default();
+        let ctx = context! {
+            page => context! { name => n.page_name, url => t.url },
+            subject => n.subject.label(),
+            headline => t.headline,
+            body => t.body,
+            first,
+            url => t.url,
+        };
+        let subject = format!("[{}] {}", n.page_name, t.headline);
+        self.render("nudge", subject, ctx)
     }
 
     fn render(&self, name: &str, subject: String, ctx: Value) -> Result<Content, EmailError> {

@@ -87,7 +87,7 @@ impl RetryPolicy {
 }
 
 /// Words for the delivery report.
-fn describe(attempt: &Attempt) -> String {
+pub(crate) fn describe(attempt: &Attempt) -> String {
     match attempt {
         Attempt::Delivered => "delivered".into(),
         Attempt::Gone { status } => format!("answered {status} Gone"),

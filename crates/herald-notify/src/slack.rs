@@ -11,6 +11,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::{Value, json};
 
+use herald_core::nudge::NudgeText;
+
 use crate::announcement::Announcement;
 use crate::text;
 
@@ -38,6 +40,28 @@ pub fn message(a: &Announcement) -> Value {
                     "type": "button",
                     "text": {"type": "plain_text", "text": "View on the status page"},
                     "url": a.item_url(),
+                }],
+            },
+        ],
+    })
+}
+
+/// A nudge to a person running an incident: plain text made safe, and a button to the console.
+pub fn nudge(t: &NudgeText) -> Value {
+    json!({
+        "text": cut(&escape(&t.headline), TEXT_MAX),
+        "blocks": [
+            {
+                "type": "header",
+                "text": {"type": "plain_text", "text": cut(&escape(&t.headline), HEADER_MAX)},
+            },
+            {"type": "section", "text": mrkdwn(&escape(&t.body))},
+            {
+                "type": "actions",
+                "elements": [{
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Post an update or snooze"},
+                    "url": t.url,
                 }],
             },
         ],
@@ -131,6 +155,26 @@ mod tests {
             section(&message),
             "Hi &lt;!here&gt; &amp; &lt;@U123&gt; [x](javascript:alert(1))"
         );
+    }
+
+    #[test]
+    fn a_nudge_shows_markup_in_a_title_as_text() {
+        let t = NudgeText {
+            headline: "Update due now: <!channel> & co".into(),
+            body: "The update on \"<!channel> & co\" is due.".into(),
+            url: "https://h.example/console/pages/acme/incidents/i1".into(),
+        };
+        let message = nudge(&t);
+        assert_eq!(message["text"], "Update due now: &lt;!channel&gt; &amp; co");
+        assert_eq!(
+            header(&message),
+            "Update due now: &lt;!channel&gt; &amp; co"
+        );
+        assert_eq!(
+            section(&message),
+            "The update on \"&lt;!channel&gt; &amp; co\" is due."
+        );
+        assert_eq!(message["blocks"][2]["elements"][0]["url"], t.url);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! subset incident text is written in, so the text goes as written.
 use serde_json::{Value, json};
 
+use herald_core::nudge::NudgeText;
+
 use crate::announcement::Announcement;
 use crate::text;
 
@@ -40,12 +42,31 @@ pub fn message(a: &Announcement) -> Value {
             "url": a.item_url(),
         }],
     });
+    self::card(card)
+}
+
+/// A nudge to a person running an incident: one Adaptive Card with a button to the console.
+pub fn nudge(t: &NudgeText) -> Value {
+    card(json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {"type": "TextBlock", "text": t.headline, "size": "Large", "weight": "Bolder", "wrap": true},
+            {"type": "TextBlock", "text": text::truncate(&t.body, TEXT_MAX_BYTES, char::len_utf8), "wrap": true},
+        ],
+        "actions": [{"type": "Action.OpenUrl", "title": "Post an update or snooze", "url": t.url}],
+    }))
+}
+
+/// The message that carries an Adaptive Card.
+fn card(content: Value) -> Value {
     json!({
         "type": "message",
         "attachments": [{
             "contentType": "application/vnd.microsoft.card.adaptive",
             "contentUrl": null,
-            "content": card,
+            "content": content,
         }],
     })
 }

@@ -7,6 +7,9 @@ use hmac::{Hmac, Mac};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
+use herald_store::NudgeToSend;
+use jiff::Timestamp;
+
 use crate::announcement::{Announcement, Item, Recipient};
 
 const SECRET_PREFIX: &str = "whsec_";
@@ -109,6 +112,27 @@ pub fn herald_body(a: &Announcement) -> Vec<u8> {
         "data": {
             "page": {"id": page.id, "name": page.name, "url": page.url},
             kind: item,
+        },
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A nudge for a person's own webhook: `{"type": "cadence.nudge", "timestamp", "data"}`.
+/// Unsigned: a person's nudge channel has no signing secret (see docs/cadence.md).
+pub fn nudge_body(n: &NudgeToSend, at: Timestamp) -> Vec<u8> {
+    json!({
+        "type": "cadence.nudge",
+        "timestamp": at,
+        "data": {
+            "kind": n.kind,
+            "subject": n.subject,
+            "subject_id": n.subject_id,
+            "due_at": n.due_at,
+            "page": n.page_name,
+            "headline": n.text.headline,
+            "body": n.text.body,
+            "url": n.text.url,
         },
     })
     .to_string()

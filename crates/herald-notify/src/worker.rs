@@ -8,10 +8,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use herald_core::nudge::NudgeChannel;
 use herald_core::subscriber::{Channel, SubscriberState, WebhookFormat};
 use herald_public::publisher::Clock;
 use herald_store::{
-    BatchRecord, Broadcast, HandedOff, Job, JobKind, Outcome, Settled, Store, StoreError, Target,
+    BatchRecord, Broadcast, HandedOff, Job, JobKind, NudgeDelivery, NudgeOutcome, NudgeToSend,
+    Outcome, Settled, Store, StoreError, Target,
 };
 use jiff::Timestamp;
 use tokio::sync::{Semaphore, mpsc, watch};
@@ -21,7 +23,7 @@ use crate::email::{self, Emails};
 use crate::http::{self, Attempt, HttpClient, HttpOptions};
 use crate::links::Links;
 use crate::mail::Mailer;
-use crate::retry::{RetryPolicy, later};
+use crate::retry::{RetryPolicy, describe, later};
 use crate::{build, slack, teams, webhook};
 
 #[derive(Clone, Debug)]
@@ -157,6 +159,7 @@ impl Worker {
             JobKind::MaintenanceStart | JobKind::MaintenanceEnd | JobKind::MaintenanceReminder => {
                 self.maintenance(job).await
             }
+            JobKind::CadenceNudge => self.nudge(job).await,
         };
         if let Err(err) = done {
             // The job keeps its row and comes due again when its lease ends.
@@ -511,6 +514,75 @@ impl Worker {
         Ok(())
     }
 
+    /// A cadence nudge: the store checks that it still applies and records it; each of its
+    /// recipients' channels is sent to once. Channels that failed for a passing reason are
+    /// tried again with the job's next attempt, up to [`NUDGE_ATTEMPTS`]: a nudge much later
+    /// than its deadline helps nobody.
+    async fn nudge(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
+        let now = (self.clock)();
+        let base_url = &self.options.base_url;
+        let Some(n) = self.store.run_cadence_job(job.id, base_url, now).await? else {
+            return Ok(());
+        };
+        let last_try = job.attempts + 1 >= NUDGE_ATTEMPTS;
+        let mut settled = Vec::new();
+        for r in &n.recipients {
+            for c in &r.channels {
+                let attempt = self.send_nudge(&n, r.nudge_id, c).await;
+                let passing = matches!(attempt, Attempt::Failed { .. } | Attempt::SlowDown { .. });
+                let outcome = match attempt {
+                    Attempt::Delivered => NudgeOutcome::Delivered,
+                    _ if passing && !last_try => NudgeOutcome::Retrying,
+                    _ => NudgeOutcome::Failed,
+                };
+                let error = (outcome != NudgeOutcome::Delivered).then(|| describe(&attempt));
+                let delivery = NudgeDelivery {
+                    channel: c.channel,
+                    address: c.address.clone(),
+                    outcome,
+                    error,
+                    at: (self.clock)(),
+                };
+                settled.push((r.nudge_id, delivery));
+            }
+        }
+        let retry = settled
+            .iter()
+            .any(|(_, d)| d.outcome == NudgeOutcome::Retrying)
+            .then(|| {
+                later(
+                    now,
+                    self.options.retry.delay(job.attempts + 1, rand::random()),
+                )
+            });
+        tracing::info!(kind = ?n.kind, subject = %n.subject_id, recipients = n.recipients.len(), "cadence nudge");
+        Ok(self.store.settle_nudge(job.id, settled, retry).await?)
+    }
+
+    async fn send_nudge(&self, n: &NudgeToSend, nudge_id: i64, c: &NudgeChannel) -> Attempt {
+        let body = match c.channel {
+            Channel::Email => {
+                let sent = async {
+                    let content = self.emails.nudge(n)?;
+                    let id = format!("nudge-{nudge_id}@herald");
+                    let message =
+                        email::message(&self.options.from, &c.address, &content, None, Some(&id))?;
+                    Ok::<_, WorkError>(self.mailer.send(message).await?)
+                };
+                return mail_attempt(sent.await);
+            }
+            Channel::Slack => slack::nudge(&n.text).to_string().into_bytes(),
+            Channel::Teams => teams::nudge(&n.text).to_string().into_bytes(),
+            Channel::Webhook => webhook::nudge_body(n, (self.clock)()),
+        };
+        // A stable id per nudge and endpoint lets a receiver drop a retry's duplicate.
+        let headers = match c.channel {
+            Channel::Webhook => vec![("webhook-id", format!("nudge_{nudge_id}"))],
+            _ => vec![],
+        };
+        http::post_json(&self.http, &c.address, &headers, &body).await
+    }
+
     /// Finishes a confirmation or notice, or schedules it again after a passing failure.
     async fn conclude(&self, job: &Job, sent: Result<(), WorkError>) -> Result<(), WorkError> {
         match sent {
@@ -562,6 +634,9 @@ struct Prepared {
     slack: Vec<u8>,
     teams: Vec<u8>,
 }
+
+/// Tries of a nudge's channels before giving up on them.
+const NUDGE_ATTEMPTS: u32 = 4;
 
 /// Beyond the request timeout and the batch's patience, before a claimed job is free again.
 const LEASE_MARGIN: Duration = Duration::from_secs(5);

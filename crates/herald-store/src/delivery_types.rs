@@ -61,6 +61,8 @@ pub enum JobKind {
     MaintenanceStart,
     MaintenanceEnd,
     MaintenanceReminder,
+    /// The update cadence: nudge people about an open deadline.
+    CadenceNudge,
 }
 
 /// Work claimed from the job table. Its lease ends at `due_at`: unless it is finished or

@@ -3,6 +3,7 @@
 //! audit events and commits, or changes nothing.
 #![forbid(unsafe_code)]
 
+mod cadence_types;
 mod delivery_types;
 mod error;
 mod ids;
@@ -10,6 +11,7 @@ pub mod sqlite;
 mod types;
 mod watch;
 
+pub use cadence_types::*;
 pub use delivery_types::*;
 pub use error::StoreError;
 pub use ids::{hash_secret, new_id};
@@ -19,9 +21,11 @@ pub use watch::watch_changes;
 use async_trait::async_trait;
 use herald_core::Id;
 use herald_core::access::Role;
+use herald_core::broadcast::Subject;
 use herald_core::component::{Component, Group};
 use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
 use herald_core::maintenance::{Maintenance, MaintenanceDraft, NewMaintenance, Reschedule};
+use herald_core::nudge::NudgeChannel;
 use herald_core::page::{Page, PageFields};
 use herald_core::preview::Preview;
 use herald_core::status::{PageStatus, StatusLevel};
@@ -357,6 +361,69 @@ pub trait Store: Send + Sync + 'static {
     /// Carries out a due maintenance job (start, completion or reminder) with everything it
     /// entails, in one transaction; false when it no longer applied.
     async fn run_maintenance_job(&self, job_id: i64, now: Timestamp) -> Result<bool>;
+
+    // The update cadence (docs/cadence.md). Every incident and maintenance commit keeps its
+    // subject's deadline and nudge jobs in line in its own transaction; these are the rest.
+
+    /// Puts the next public update off for `minutes` from now: before the deadline without
+    /// penalty, after it counted late. Audited as `incident.snoozed` / `maintenance.snoozed`.
+    async fn snooze(
+        &self,
+        actor: &str,
+        page: &str,
+        subject: Subject,
+        id: &str,
+        minutes: u32,
+        now: Timestamp,
+    ) -> Result<Cadence>;
+    /// Names the communications lead and the manager (each a user's id or email address, or
+    /// none). Audited as `incident.roles_changed` / `maintenance.roles_changed`.
+    async fn set_roles(
+        &self,
+        actor: &str,
+        page: &str,
+        subject: Subject,
+        id: &str,
+        roles: Roles,
+        now: Timestamp,
+    ) -> Result<Cadence>;
+    async fn cadence(&self, page: &str, subject: Subject, id: &str) -> Result<Cadence>;
+    async fn subject_adherence(
+        &self,
+        page: &str,
+        subject: Subject,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<SubjectAdherence>;
+    async fn page_adherence(&self, page: &str, now: Timestamp) -> Result<PageAdherence>;
+    /// Runs a due `cadence_nudge` job in one transaction: re-reads the job and its deadline and
+    /// does nothing (removing the job) when the deadline was met or moved or the subject needs
+    /// no update any more; otherwise records the nudge for each recipient (once: a retry finds
+    /// the same rows) and returns what is left to send. Links point under `base_url`.
+    async fn run_cadence_job(
+        &self,
+        job_id: i64,
+        base_url: &str,
+        now: Timestamp,
+    ) -> Result<Option<NudgeToSend>>;
+    /// Records each channel's outcome on its nudge; the job goes, or comes due again at
+    /// `retry_at` for the channels that may still succeed.
+    async fn settle_nudge(
+        &self,
+        job_id: i64,
+        deliveries: Vec<(i64, NudgeDelivery)>,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()>;
+    async fn nudges(&self, page: &str, query: NudgeQuery) -> Result<Vec<NudgeRecord>>;
+    /// Where a user (by id or email address) wants nudges; none for their own email address.
+    /// Audited as `user.nudge_channels_changed`.
+    async fn set_nudge_channels(
+        &self,
+        actor: &str,
+        user: &str,
+        channels: Vec<NudgeChannel>,
+        now: Timestamp,
+    ) -> Result<Vec<NudgeChannel>>;
 
     /// The audit log, oldest first.
     async fn events(&self, query: EventQuery) -> Result<Vec<EventRecord>>;

@@ -17,7 +17,27 @@ pub struct Config {
     pub public: PublicConfig,
     pub smtp: SmtpConfig,
     pub delivery: DeliveryConfig,
+    pub metrics: MetricsConfig,
     pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Where Prometheus scrapes `/metrics`, apart from the public listener; empty: off.
+    pub listen: String,
+}
+
+impl MetricsConfig {
+    /// The address to listen on, or None when metrics are off.
+    pub fn address(&self) -> anyhow::Result<Option<SocketAddr>> {
+        match self.listen.trim() {
+            "" => Ok(None),
+            listen => listen.parse().map(Some).with_context(|| {
+                format!("[metrics] listen = {listen:?} is not an address such as \"127.0.0.1:9464\"; use \"\" to turn metrics off")
+            }),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -107,6 +127,9 @@ impl Default for Config {
                 concurrency: 256,
                 poll_ms: 500,
             },
+            metrics: MetricsConfig {
+                listen: "127.0.0.1:9464".into(),
+            },
             log: LogConfig {
                 level: "info".into(),
             },
@@ -172,6 +195,11 @@ concurrency = 256
 # Milliseconds between looks at the job table when nothing wakes the worker sooner: the most
 # a retry, a maintenance start or end, or a reminder runs late.
 poll_ms = 500
+
+[metrics]
+# Where Prometheus scrapes /metrics (update cadence adherence, per page), on a listener of its
+# own so it is never exposed with the public page. Loopback by default; "" turns it off.
+listen = "127.0.0.1:9464"
 
 [log]
 # Log filter: error, warn, info, debug, trace, or per module ("herald=debug,info").

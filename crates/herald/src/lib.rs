@@ -6,4 +6,5 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod metrics;
 pub mod server;

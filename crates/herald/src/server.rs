@@ -101,6 +101,13 @@ pub async fn serve(
         .await
         .context("cannot start delivery")?;
     tokio::spawn(worker.run(changes.clone()));
+    if let Some(address) = config.metrics.address()? {
+        let metrics = TcpListener::bind(address).await.with_context(|| {
+            format!("cannot listen for metrics on {address}; set [metrics] listen to a free address, or to \"\" to turn metrics off")
+        })?;
+        tracing::info!(%address, "serving metrics at /metrics");
+        tokio::spawn(crate::metrics::serve(metrics, store.clone(), clock.clone()));
+    }
     let key = store
         .link_key()
         .await

@@ -84,6 +84,7 @@ struct World {
     spare_component: String,
     spare_token: String,
     subscriber: String,
+    user: String,
     routes: Vec<Route>,
 }
 
@@ -127,6 +128,20 @@ async fn world(s: &Server) -> World {
         .as_str()
         .unwrap()
         .to_string();
+
+    use herald_store::Store as _;
+    let store = herald::server::open_store(s.data_dir()).unwrap();
+    let new_user = herald_core::user::NewUser {
+        email: "lead@example.com".into(),
+        name: "Lead".into(),
+        role: herald_core::access::Role::Responder,
+    };
+    let user = store
+        .create_user("test", new_user, None, s.now())
+        .await
+        .unwrap()
+        .id;
+    drop(store);
 
     use Need::*;
     let p = |rest: &str| f.path(rest);
@@ -326,6 +341,50 @@ async fn world(s: &Server) -> World {
             None,
             Responder,
         ),
+        route(
+            Method::POST,
+            p(&format!("/incidents/{active}/snooze")),
+            Some(json!({"minutes": 5})),
+            Responder,
+        ),
+        route(
+            Method::POST,
+            p(&format!("/maintenance/{planned}/snooze")),
+            Some(json!({"minutes": 5})),
+            Responder,
+        ),
+        route(
+            Method::PUT,
+            p(&format!("/incidents/{active}/roles")),
+            Some(json!({"lead": user, "manager": null})),
+            Responder,
+        ),
+        route(
+            Method::PUT,
+            p(&format!("/maintenance/{planned}/roles")),
+            Some(json!({"lead": null, "manager": user})),
+            Responder,
+        ),
+        route(
+            Method::GET,
+            p(&format!("/incidents/{active}/adherence")),
+            None,
+            Viewer,
+        ),
+        route(
+            Method::GET,
+            p(&format!("/maintenance/{planned}/adherence")),
+            None,
+            Viewer,
+        ),
+        route(Method::GET, p("/adherence"), None, Viewer),
+        route(Method::GET, p("/nudges"), None, Viewer),
+        route(
+            Method::PUT,
+            format!("/api/v1/users/{user}/nudge-channels"),
+            Some(json!({"channels": [{"channel": "email", "address": "pager@example.com"}]})),
+            Admin,
+        ),
         route(Method::GET, "/api/v1/tokens", None, Admin),
         route(
             Method::POST,
@@ -349,6 +408,7 @@ async fn world(s: &Server) -> World {
         spare_component,
         spare_token,
         subscriber,
+        user,
         routes,
     }
 }
@@ -1420,7 +1480,8 @@ async fn unknown_pages_and_incidents_are_404_and_write_nothing() {
             .replace(&w.spare_component, ghost)
             .replace(&w.planned, ghost)
             .replace(&w.spare_token, ghost)
-            .replace(&w.subscriber, ghost);
+            .replace(&w.subscriber, ghost)
+            .replace(&w.user, ghost);
         if replaced == r.path {
             continue;
         }
@@ -1437,7 +1498,7 @@ async fn bad_bodies_are_refused_with_clear_codes_and_write_nothing() {
     let w = world(&s).await;
     let before = snapshot(&s, &["acme"]).await;
     let with_body: Vec<&Route> = w.routes.iter().filter(|r| r.body.is_some()).collect();
-    assert_eq!(with_body.len(), 21);
+    assert_eq!(with_body.len(), 26);
 
     for r in &with_body {
         let what = format!("{} {}", r.method, r.path);
@@ -1966,6 +2027,30 @@ const ROUTES: &[(&str, &[&str])] = &[
         "/api/v1/pages/{page}/subscribers/{subscriber}/enable",
         &["post"],
     ),
+    (
+        "/api/v1/pages/{page}/incidents/{incident}/snooze",
+        &["post"],
+    ),
+    (
+        "/api/v1/pages/{page}/maintenance/{maintenance}/snooze",
+        &["post"],
+    ),
+    ("/api/v1/pages/{page}/incidents/{incident}/roles", &["put"]),
+    (
+        "/api/v1/pages/{page}/maintenance/{maintenance}/roles",
+        &["put"],
+    ),
+    (
+        "/api/v1/pages/{page}/incidents/{incident}/adherence",
+        &["get"],
+    ),
+    (
+        "/api/v1/pages/{page}/maintenance/{maintenance}/adherence",
+        &["get"],
+    ),
+    ("/api/v1/pages/{page}/adherence", &["get"]),
+    ("/api/v1/pages/{page}/nudges", &["get"]),
+    ("/api/v1/users/{user}/nudge-channels", &["put"]),
     ("/api/v1/tokens", &["get", "post"]),
     ("/api/v1/tokens/{token}", &["delete"]),
     ("/api/v1/events", &["get"]),
@@ -1984,6 +2069,7 @@ fn template_of(path: &str, w: &World) -> String {
         (w.planned.as_str(), "{maintenance}"),
         (w.spare_token.as_str(), "{token}"),
         (w.subscriber.as_str(), "{subscriber}"),
+        (w.user.as_str(), "{user}"),
     ] {
         out = out.replace(value, name);
     }

@@ -619,3 +619,72 @@ async fn templates_fill_the_forms_and_admins_edit_the_library() {
         "{kinds:?}"
     );
 }
+
+#[tokio::test]
+async fn the_console_leads_snoozes_and_counts_adherence() {
+    let s = Server::start().await;
+    s.fixture("main").await;
+    let f = s.fixture("other").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let csrf = b.csrf().await;
+    let created = b
+        .post(
+            "/console/pages/other/incidents",
+            &[
+                ("_csrf", &csrf),
+                ("title", "Slow pages"),
+                ("severity", "1"),
+                ("state", "investigating"),
+                ("details", "We are investigating slow pages."),
+                ("level", "degraded_performance"),
+                ("locations", &f.website_default),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{created:#?}");
+    let at = created.location.unwrap();
+    let shown = b.get(&at).await;
+    assert!(
+        shown.body.contains("Communications lead: responder person"),
+        "the declarer leads"
+    );
+    assert!(
+        shown.body.contains("due in 10 min"),
+        "severity 1 investigating"
+    );
+
+    // Twelve minutes on, the update is overdue; a snooze after the deadline counts it late.
+    s.advance_mins(12);
+    let dashboard = b.get("/console").await;
+    assert!(dashboard.body.contains("due-overdue") && dashboard.body.contains("overdue by 2 min"));
+    let bad = b
+        .post(
+            &format!("{at}/snooze"),
+            &[("_csrf", &csrf), ("minutes", "soon")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"error-minutes\""), "{}", bad.body);
+    let snoozed = b
+        .post(
+            &format!("{at}/snooze"),
+            &[("_csrf", &csrf), ("minutes", "20")],
+        )
+        .await;
+    assert_eq!(snoozed.status, 303, "{snoozed:#?}");
+    let shown = b.get(&at).await;
+    assert!(shown.body.contains("due in 20 min"), "{}", shown.body);
+    assert!(
+        shown.body.contains("updates on time: 0 of 1 (late: 2 min)"),
+        "{}",
+        shown.body
+    );
+    let dashboard = b.get("/console").await;
+    assert!(
+        dashboard.body.contains("Updates on time: 0 of 1 due."),
+        "{}",
+        dashboard.body
+    );
+}

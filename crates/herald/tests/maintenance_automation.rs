@@ -16,7 +16,7 @@ use common::receiver::Receiver;
 use common::*;
 use herald_core::subscriber::{Channel, NewSubscriber, WebhookFormat};
 use herald_store::Store;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde_json::{Value, json};
 
 const HOUR: i64 = 60;
@@ -32,43 +32,6 @@ async fn server() -> Server {
         c.delivery.poll_ms = 20;
     })
     .await
-}
-
-/// Long enough for the worker (20 ms polls) to have acted on whatever was due, had anything
-/// been: used to show that nothing happens at an instant where nothing should.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-}
-
-/// Waits (up to 5 s) until `probe` gives something; fails the test with `what` and the last
-/// thing the probe saw otherwise.
-async fn eventually<T>(what: &str, probe: impl AsyncFn() -> Result<T, String>) -> T {
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        match probe().await {
-            Ok(found) => return found,
-            Err(last) => assert!(
-                std::time::Instant::now() < deadline,
-                "{what}: not within 5 s; last seen: {last}"
-            ),
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn minus_mins(t: Timestamp, minutes: i64) -> Timestamp {
-    plus_mins(t, -minutes)
-}
-
-/// Moves the test clock forward to `t` (a whole number of minutes ahead).
-fn advance_to(s: &Server, t: Timestamp) {
-    let ahead = t.duration_since(s.now());
-    assert!(
-        ahead >= SignedDuration::ZERO && ahead.as_secs() % 60 == 0,
-        "{t} is not whole minutes ahead of {}",
-        s.now()
-    );
-    assert_eq!(s.advance_mins(ahead.as_secs() / 60), t);
 }
 
 /// Broadcasts to this webhook subscriber only (no other channel has subscribers anyway).

@@ -1,6 +1,7 @@
 //! Incidents: load the state the rules need, let the core decide, persist what it decided.
 use herald_core::Id;
-use herald_core::broadcast;
+use herald_core::broadcast::{self, Subject};
+use herald_core::cadence::next_update_due;
 use herald_core::component::Location;
 use herald_core::incident::{
     self, AffectedLocation, Decision, Incident, IncidentEdit, NewIds, NewIncident, PageContext,
@@ -14,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::listing::Listing;
-use super::{components, delivery, events};
+use super::{cadence, components, delivery, events};
 use crate::{IncidentFilter, IncidentQuery, Result, StoreError, new_id};
 
 pub(super) fn context<'a>(page: &'a Page, locations: &'a [Location]) -> PageContext<'a> {
@@ -35,7 +36,7 @@ pub fn create(
         update: new_id(),
     };
     let decision = incident::create(context(page, &locations), &recent, ids, new, actor, now)?;
-    commit(conn, actor, page, decision, 0, now)
+    commit(conn, actor, page, None, decision, 0, now)
 }
 
 pub fn post_update(
@@ -56,7 +57,15 @@ pub fn post_update(
         actor,
         now,
     )?;
-    commit(conn, actor, page, decision, current.updates.len(), now)
+    commit(
+        conn,
+        actor,
+        page,
+        Some(&current),
+        decision,
+        current.updates.len(),
+        now,
+    )
 }
 
 pub fn edit(
@@ -70,7 +79,15 @@ pub fn edit(
     let current = get(conn, &page.id, id)?;
     let locations = components::page_locations(conn, &page.id)?;
     let decision = incident::edit(&current, context(page, &locations), edit, now)?;
-    commit(conn, actor, page, decision, current.updates.len(), now)
+    commit(
+        conn,
+        actor,
+        page,
+        Some(&current),
+        decision,
+        current.updates.len(),
+        now,
+    )
 }
 
 pub fn set_postmortem(
@@ -83,20 +100,40 @@ pub fn set_postmortem(
 ) -> Result<Incident> {
     let current = get(conn, &page.id, id)?;
     let decision = incident::set_postmortem(&current, url, now)?;
-    commit(conn, actor, page, decision, current.updates.len(), now)
+    commit(
+        conn,
+        actor,
+        page,
+        Some(&current),
+        decision,
+        current.updates.len(),
+        now,
+    )
 }
 
 /// Persists what the rules decided: the incident (its first `persisted_updates` updates are
-/// already stored), the audit events, and the broadcast a published change calls for.
+/// already stored), its cadence deadline, the audit events, and the broadcast a published
+/// change calls for. `before` is the incident before the change, if it existed.
 fn commit(
     conn: &Connection,
     actor: &str,
     page: &Page,
+    before: Option<&Incident>,
     decision: Decision,
     persisted_updates: usize,
     now: Timestamp,
 ) -> Result<Incident> {
     save(conn, &decision.incident, persisted_updates)?;
+    let due = |i: &Incident| next_update_due(&page.settings.cadence, i);
+    cadence::follow(
+        conn,
+        page,
+        Subject::Incident,
+        &decision.incident.id,
+        (before.and_then(due), due(&decision.incident)),
+        decision.incident.updates.len() > persisted_updates,
+        now,
+    )?;
     events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
     let incident = &decision.incident;
     delivery::announce(

@@ -1,6 +1,6 @@
 //! Maintenance windows: load what the rules need, let the core decide, persist the decision.
 use herald_core::Id;
-use herald_core::broadcast;
+use herald_core::broadcast::{self, Subject};
 use herald_core::event::Event;
 use herald_core::maintenance::{
     self, AUTOMATION_ACTOR, Decision, Maintenance, MaintenanceDraft, MaintenanceState,
@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::incidents::context;
 use super::listing::Listing;
-use super::{components, delivery, events, pages};
+use super::{cadence, components, delivery, events, pages};
 use crate::{MaintenanceFilter, MaintenanceQuery, Result, StoreError, new_id};
 
 const WHAT: &str = "maintenance window";
@@ -35,7 +35,7 @@ pub fn schedule(
         actor,
         now,
     )?;
-    commit(conn, actor, page, decision, 0, now)
+    commit(conn, actor, page, None, decision, 0, now)
 }
 
 pub fn post_update(
@@ -48,7 +48,15 @@ pub fn post_update(
 ) -> Result<Maintenance> {
     let current = get(conn, &page.id, id)?;
     let decision = maintenance::post_update(&current, new_id(), draft, actor, now)?;
-    commit(conn, actor, page, decision, current.updates.len(), now)
+    commit(
+        conn,
+        actor,
+        page,
+        Some(&current),
+        decision,
+        current.updates.len(),
+        now,
+    )
 }
 
 pub fn reschedule(
@@ -61,7 +69,15 @@ pub fn reschedule(
 ) -> Result<Maintenance> {
     let current = get(conn, &page.id, id)?;
     let decision = maintenance::reschedule(&current, page, new_id(), times, actor, now)?;
-    commit(conn, actor, page, decision, current.updates.len(), now)
+    commit(
+        conn,
+        actor,
+        page,
+        Some(&current),
+        decision,
+        current.updates.len(),
+        now,
+    )
 }
 
 pub fn set_automation(
@@ -74,7 +90,15 @@ pub fn set_automation(
 ) -> Result<Maintenance> {
     let current = get(conn, &page.id, id)?;
     let decision = maintenance::set_automation(&current, enabled, now)?;
-    commit(conn, actor, page, decision, current.updates.len(), now)
+    commit(
+        conn,
+        actor,
+        page,
+        Some(&current),
+        decision,
+        current.updates.len(),
+        now,
+    )
 }
 
 pub fn delete(conn: &Connection, actor: &str, page: &Page, id: &str, now: Timestamp) -> Result<()> {
@@ -90,11 +114,13 @@ pub fn delete(conn: &Connection, actor: &str, page: &Page, id: &str, now: Timest
 }
 
 /// Persists what the rules decided (nothing, when they decided nothing changes): the window,
-/// whose first `persisted_updates` updates are already stored, then the audit events.
+/// whose first `persisted_updates` updates are already stored, its jobs and cadence deadline,
+/// then the audit events. `before` is the window before the change, if it existed.
 fn commit(
     conn: &Connection,
     actor: &str,
     page: &Page,
+    before: Option<&Maintenance>,
     decision: Decision,
     persisted_updates: usize,
     now: Timestamp,
@@ -104,6 +130,16 @@ fn commit(
     }
     save(conn, &decision.maintenance, persisted_updates)?;
     arm(conn, &decision.maintenance, now)?;
+    let due = |m: &Maintenance| m.next_update_due(page.settings.maintenance_cadence);
+    cadence::follow(
+        conn,
+        page,
+        Subject::Maintenance,
+        &decision.maintenance.id,
+        (before.and_then(due), due(&decision.maintenance)),
+        decision.maintenance.updates.len() > persisted_updates,
+        now,
+    )?;
     events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
     announce(conn, page, &decision.events, &decision.maintenance, now)?;
     Ok(decision.maintenance)
@@ -214,6 +250,7 @@ pub fn run_job(conn: &Connection, job_id: i64, now: Timestamp) -> Result<bool> {
         conn,
         AUTOMATION_ACTOR,
         &page,
+        Some(&m),
         decision,
         m.updates.len(),
         now,

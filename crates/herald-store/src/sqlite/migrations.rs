@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_maintenance_automation.sql"),
     include_str!("migrations/0005_users.sql"),
     include_str!("migrations/0006_sessions.sql"),
+    include_str!("migrations/0007_cadence.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

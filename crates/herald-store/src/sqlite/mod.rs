@@ -1,5 +1,6 @@
 //! The embedded default backend: one SQLite file in WAL mode. Writes are serialised on one
 //! connection, each command in one IMMEDIATE transaction; reads use a small pool.
+mod cadence;
 mod codec;
 mod components;
 mod delivery;
@@ -23,9 +24,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use herald_core::Id;
 use herald_core::access::Role;
+use herald_core::broadcast::Subject;
 use herald_core::component::{Component, Group};
 use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
 use herald_core::maintenance::{Maintenance, MaintenanceDraft, NewMaintenance, Reschedule};
+use herald_core::nudge::NudgeChannel;
 use herald_core::page::{Page, PageFields};
 use herald_core::preview::Preview;
 use herald_core::status::{PageStatus, StatusLevel};
@@ -41,6 +44,10 @@ use crate::{
     EventRecord, IncidentQuery, Job, MaintenanceQuery, NewComponent, NewSession, NewToken,
     PagePatch, Result, Session, Settled, SignInMethod, Store, StoreError, SubscribeRequest,
     SubscriberPatch, SubscriberQuery, Target, Token,
+};
+use crate::{
+    Cadence, NudgeDelivery, NudgeQuery, NudgeRecord, NudgeToSend, PageAdherence, Roles,
+    SubjectAdherence,
 };
 
 const READERS: usize = 4;
@@ -871,6 +878,105 @@ impl Store for SqliteStore {
 
     async fn run_maintenance_job(&self, job_id: i64, now: Timestamp) -> Result<bool> {
         self.write(move |tx| maintenance::run_job(tx, job_id, micros(now)))
+            .await
+    }
+
+    async fn snooze(
+        &self,
+        actor: &str,
+        page: &str,
+        subject: Subject,
+        id: &str,
+        minutes: u32,
+        now: Timestamp,
+    ) -> Result<Cadence> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            cadence::snooze(tx, &actor, &page, subject, &id, minutes, micros(now))
+        })
+        .await
+    }
+
+    async fn set_roles(
+        &self,
+        actor: &str,
+        page: &str,
+        subject: Subject,
+        id: &str,
+        roles: Roles,
+        now: Timestamp,
+    ) -> Result<Cadence> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            cadence::set_roles(tx, &actor, &page, subject, &id, roles, micros(now))
+        })
+        .await
+    }
+
+    async fn cadence(&self, page: &str, subject: Subject, id: &str) -> Result<Cadence> {
+        let (page, id) = (owned(page), owned(id));
+        self.read(move |tx| cadence::cadence(tx, &pages::get(tx, &page)?, subject, &id))
+            .await
+    }
+
+    async fn subject_adherence(
+        &self,
+        page: &str,
+        subject: Subject,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<SubjectAdherence> {
+        let (page, id) = (owned(page), owned(id));
+        self.read(move |tx| {
+            cadence::subject_adherence(tx, &pages::get(tx, &page)?, subject, &id, now)
+        })
+        .await
+    }
+
+    async fn page_adherence(&self, page: &str, now: Timestamp) -> Result<PageAdherence> {
+        let page = owned(page);
+        self.read(move |tx| cadence::page_adherence(tx, &pages::get(tx, &page)?, now))
+            .await
+    }
+
+    async fn run_cadence_job(
+        &self,
+        job_id: i64,
+        base_url: &str,
+        now: Timestamp,
+    ) -> Result<Option<NudgeToSend>> {
+        let base_url = owned(base_url);
+        self.write(move |tx| cadence::run_job(tx, job_id, &base_url, micros(now)))
+            .await
+    }
+
+    async fn settle_nudge(
+        &self,
+        job_id: i64,
+        deliveries: Vec<(i64, NudgeDelivery)>,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
+        self.write(move |tx| cadence::settle(tx, job_id, &deliveries, retry_at.map(micros)))
+            .await
+    }
+
+    async fn nudges(&self, page: &str, query: NudgeQuery) -> Result<Vec<NudgeRecord>> {
+        let page = owned(page);
+        self.read(move |tx| cadence::nudges(tx, &pages::get(tx, &page)?, &query))
+            .await
+    }
+
+    async fn set_nudge_channels(
+        &self,
+        actor: &str,
+        user: &str,
+        channels: Vec<NudgeChannel>,
+        now: Timestamp,
+    ) -> Result<Vec<NudgeChannel>> {
+        let (actor, user) = (owned(actor), owned(user));
+        self.write(move |tx| cadence::set_channels(tx, &actor, &user, channels, micros(now)))
             .await
     }
 

@@ -2,12 +2,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use herald_core::access::Role;
+use herald_core::broadcast::Subject;
 use herald_core::cadence::next_update_due;
 use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
 use herald_core::page::Page;
 use herald_core::preview::Preview;
 use herald_core::status::StatusLevel;
-use herald_store::{IncidentFilter, IncidentQuery};
+use herald_store::{IncidentFilter, IncidentQuery, UserRef};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -25,24 +26,38 @@ pub struct IncidentView {
     pub incident: Incident,
     /// The worst level it holds any location at.
     pub level: StatusLevel,
-    /// When the next public update is due; `null` once resolved.
+    /// When the next public update is due (snoozes included); `null` once resolved.
     pub next_update_due: Option<Timestamp>,
+    /// The communications lead, nudged before and at each deadline.
+    pub lead: Option<UserRef>,
+    /// The incident manager, told when a deadline is missed.
+    pub manager: Option<UserRef>,
     /// When it counts as closed: resolution plus the quiet period of its severity.
     pub closed_at: Option<Timestamp>,
 }
 
-pub fn view(page: &Page, incident: Incident) -> IncidentView {
-    IncidentView {
+/// The incident with its deadline and roles. An incident from before deadlines were kept has
+/// none open until its next change; the rules' time stands in.
+async fn view(state: &AppState, page: &Page, incident: Incident) -> Result<IncidentView> {
+    let cadence = state
+        .store
+        .cadence(&page.id, Subject::Incident, &incident.id)
+        .await?;
+    Ok(IncidentView {
         level: incident.level(),
-        next_update_due: next_update_due(&page.settings.cadence, &incident),
+        next_update_due: cadence
+            .next_update_due
+            .or_else(|| next_update_due(&page.settings.cadence, &incident)),
+        lead: cadence.lead,
+        manager: cadence.manager,
         closed_at: incident.closed_at(),
         incident,
-    }
+    })
 }
 
 async fn viewed(state: &AppState, page: &str, incident: Incident) -> Result<Json<IncidentView>> {
     let page = state.store.page(page).await?;
-    Ok(Json(view(&page, incident)))
+    Ok(Json(view(state, &page, incident).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -82,9 +97,11 @@ pub async fn list(
     };
     let incidents = state.store.incidents(&page, query).await?;
     let page = state.store.page(&page).await?;
-    Ok(Json(
-        incidents.into_iter().map(|i| view(&page, i)).collect(),
-    ))
+    let mut views = Vec::with_capacity(incidents.len());
+    for incident in incidents {
+        views.push(view(&state, &page, incident).await?);
+    }
+    Ok(Json(views))
 }
 
 /// Declares an incident with its first update (responder).

@@ -1,5 +1,6 @@
 //! The admin API under `/api/v1`, described by an OpenAPI 3.1 document generated from the
 //! handlers themselves.
+mod cadence;
 mod components;
 mod events;
 mod incidents;
@@ -20,11 +21,11 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Herald admin API", description = "Pages, components, incidents, maintenance, subscribers and their deliveries, tokens and the audit log. Errors are RFC 9457 problem documents."),
+    info(title = "Herald admin API", description = "Pages, components, incidents, maintenance, the update cadence, subscribers and their deliveries, tokens and the audit log. Errors are RFC 9457 problem documents."),
     modifiers(&BearerAuth),
     security(("token" = [])),
     tags(
-        (name = "pages"), (name = "components"), (name = "incidents"), (name = "maintenance"), (name = "subscribers"), (name = "tokens"), (name = "audit")
+        (name = "pages"), (name = "components"), (name = "incidents"), (name = "maintenance"), (name = "subscribers"), (name = "cadence"), (name = "tokens"), (name = "audit")
     )
 )]
 struct ApiDoc;
@@ -67,6 +68,15 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(maintenance::preview))
         .routes(routes!(maintenance::reschedule))
         .routes(routes!(maintenance::set_automation))
+        .routes(routes!(cadence::snooze_incident))
+        .routes(routes!(cadence::snooze_maintenance))
+        .routes(routes!(cadence::incident_roles))
+        .routes(routes!(cadence::maintenance_roles))
+        .routes(routes!(cadence::incident_adherence))
+        .routes(routes!(cadence::maintenance_adherence))
+        .routes(routes!(cadence::page_adherence))
+        .routes(routes!(cadence::nudges))
+        .routes(routes!(cadence::set_nudge_channels))
         .routes(routes!(subscribers::list, subscribers::create))
         .routes(routes!(
             subscribers::get,

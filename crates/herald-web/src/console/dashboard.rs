@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use herald_core::broadcast::Subject;
 use herald_core::cadence::next_update_due;
 use herald_core::incident::Incident;
 use herald_core::page::Page;
@@ -76,11 +77,21 @@ async fn gather(state: &AppState) -> Result<Value, StoreError> {
                 })
             })
             .collect();
+        let mut rows = Vec::new();
+        for incident in &incidents {
+            rows.push(incident_row(
+                incident,
+                due(state, &page, incident).await,
+                now,
+            ));
+        }
+        let adherence = state.store.page_adherence(&page.id, now).await?;
         pages.push(json!({
             "slug": page.slug,
             "name": page.name,
-            "incidents": incidents.iter().map(|i| incident_row(&page, i, now)).collect::<Vec<_>>(),
+            "incidents": rows,
             "maintenance": maintenance,
+            "adherence": {"due": adherence.total.due, "on_time": adherence.total.on_time},
         }));
     }
     Ok(json!({
@@ -106,10 +117,24 @@ fn latest() -> IncidentQuery {
     }
 }
 
+/// When the incident's next update is due: the engine's open deadline (which knows about
+/// snoozes), or the cadence table's for an incident the engine has not seen change yet.
+pub async fn due(state: &AppState, page: &Page, incident: &Incident) -> Option<Timestamp> {
+    match state
+        .store
+        .cadence(&page.id, Subject::Incident, &incident.id)
+        .await
+    {
+        Ok(cadence) => cadence
+            .next_update_due
+            .or_else(|| next_update_due(&page.settings.cadence, incident)),
+        Err(_) => next_update_due(&page.settings.cadence, incident),
+    }
+}
+
 /// An active incident as the dashboard lists it, with its deadline and how close it is.
-pub fn incident_row(page: &Page, incident: &Incident, now: Timestamp) -> Value {
+pub fn incident_row(incident: &Incident, due: Option<Timestamp>, now: Timestamp) -> Value {
     let last = incident.updates.last().map(|u| u.at);
-    let due = next_update_due(&page.settings.cadence, incident);
     json!({
         "id": incident.id,
         "title": incident.title,

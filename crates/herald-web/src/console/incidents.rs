@@ -9,19 +9,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use herald_core::DomainError;
 use herald_core::access::Role;
-use herald_core::broadcast;
+use herald_core::broadcast::{self, Subject};
 use herald_core::incident::{
     AffectedLocation, Channels, Incident, IncidentState, NewIncident, Severity, StatusChange,
     UpdateDraft,
 };
 use herald_core::lint::{self, LintRules};
-use herald_core::page::Page;
 use herald_core::preview::Preview;
 use herald_core::status::StatusLevel;
 use herald_notify::announcement::Recipient;
 use herald_notify::{build, slack, teams};
 use herald_public::render::markdown;
-use herald_store::StoreError;
+use herald_store::{Roles, StoreError};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -357,6 +356,25 @@ pub async fn create(
         .await
     {
         Ok(incident) => {
+            // Whoever declares it leads its communications until someone else takes over.
+            let lead = Roles {
+                lead: Some(who.session.user.id.clone()),
+                manager: None,
+            };
+            let named = state
+                .store
+                .set_roles(
+                    &who.actor(),
+                    &page,
+                    Subject::Incident,
+                    &incident.id,
+                    lead,
+                    state.now(),
+                )
+                .await;
+            if let Err(error) = named {
+                tracing::warn!(%error, "the new incident's lead could not be recorded");
+            }
             state.nudge.notify_one();
             Redirect::to(&incident_path(&page, &incident.id)).into_response()
         }
@@ -432,9 +450,15 @@ async fn incident_page(
         let page = state.store.page(page).await?;
         let incident = state.store.incident(&page.id, id).await?;
         let reports = state.store.delivery_report(&page.id, id).await?;
-        Ok::<_, StoreError>((page, incident, reports))
+        let cadence = state.store.cadence(&page.id, Subject::Incident, id).await?;
+        let adherence = state
+            .store
+            .subject_adherence(&page.id, Subject::Incident, id, state.now())
+            .await?
+            .adherence;
+        Ok::<_, StoreError>((page, incident, reports, cadence, adherence))
     };
-    let (page, incident, reports) = match loaded.await {
+    let (page, incident, reports, cadence, adherence) = match loaded.await {
         Ok(found) => found,
         Err(error) => return view::failure(state, Some(who), error.into()),
     };
@@ -447,7 +471,9 @@ async fn incident_page(
         "title": incident.title,
         "page": {"slug": page.slug, "name": page.name},
         "public_url": herald_public::paths::page_url(&page, &state.console.base_url),
-        "incident": incident_view(&page, &incident, now),
+        "incident": incident_view(&incident, dashboard::due(state, &page, &incident).await, now),
+        "cadence": cadence,
+        "adherence": adherence,
         "reports": reports.into_iter().rev().map(dashboard::report).collect::<Vec<_>>(),
         "values": values,
         "errors": errors,
@@ -457,8 +483,8 @@ async fn incident_page(
     view::page(state, Some(who), status, "incident.html", context)
 }
 
-fn incident_view(page: &Page, incident: &Incident, now: jiff::Timestamp) -> Value {
-    let mut row = dashboard::incident_row(page, incident, now);
+fn incident_view(incident: &Incident, due: Option<jiff::Timestamp>, now: jiff::Timestamp) -> Value {
+    let mut row = dashboard::incident_row(incident, due, now);
     row["resolved"] = json!(!incident.is_active());
     row["postmortem_url"] = json!(incident.postmortem_url);
     row["updates"] = incident
@@ -667,4 +693,80 @@ fn counters(rules: &LintRules, details: &str) -> Value {
         "social": {"length": length, "limit": rules.social_limit},
         "before_link": {"length": before_link, "limit": rules.social_link_budget},
     })
+}
+
+pub async fn snooze(
+    State(state): State<AppState>,
+    Path((page, id)): Path<(String, String)>,
+    who: SignedIn,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if let Err(refusal) = checked(&state, &who, &headers, &form) {
+        return *refusal;
+    }
+    let minutes = form.text("minutes");
+    let snoozed = match minutes.parse::<u32>() {
+        Ok(minutes) => {
+            state
+                .store
+                .snooze(
+                    &who.actor(),
+                    &page,
+                    Subject::Incident,
+                    &id,
+                    minutes,
+                    state.now(),
+                )
+                .await
+        }
+        Err(_) => Err(StoreError::Domain(DomainError::invalid(
+            "minutes",
+            "enter a whole number of minutes to put the next update off by",
+        ))),
+    };
+    match snoozed {
+        Ok(_) => Redirect::to(&incident_path(&page, &id)).into_response(),
+        Err(error) => match refused(error) {
+            Ok(mut errors) => {
+                let message = errors.pop_first().map(|(_, m)| m).unwrap_or_default();
+                let errors = Errors::from([("minutes", message)]);
+                let values = json!({"level": "keep", "snooze": minutes});
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                incident_page(&state, &who, &page, &id, status, values, errors).await
+            }
+            Err(failure) => view::failure(&state, Some(&who), failure),
+        },
+    }
+}
+
+/// Makes the signed-in person the incident's communications lead (the manager stays).
+pub async fn take_lead(
+    State(state): State<AppState>,
+    Path((page, id)): Path<(String, String)>,
+    who: SignedIn,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if let Err(refusal) = checked(&state, &who, &headers, &form) {
+        return *refusal;
+    }
+    let now = state.now();
+    let taken = async {
+        let current = state.store.cadence(&page, Subject::Incident, &id).await?;
+        let roles = Roles {
+            lead: Some(who.session.user.id.clone()),
+            manager: current.manager.map(|m| m.id),
+        };
+        state
+            .store
+            .set_roles(&who.actor(), &page, Subject::Incident, &id, roles, now)
+            .await
+    };
+    match taken.await {
+        Ok(_) => Redirect::to(&incident_path(&page, &id)).into_response(),
+        Err(error) => view::failure(&state, Some(&who), error.into()),
+    }
 }

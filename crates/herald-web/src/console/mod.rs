@@ -153,6 +153,14 @@ pub fn router() -> Router<AppState> {
             "/console/pages/{page}/incidents/{id}/postmortem",
             post(incidents::postmortem),
         )
+        .route(
+            "/console/pages/{page}/incidents/{id}/snooze",
+            post(incidents::snooze),
+        )
+        .route(
+            "/console/pages/{page}/incidents/{id}/lead",
+            post(incidents::take_lead),
+        )
         .route("/console/pages/{page}/preview", post(incidents::preview))
         .route(
             "/console/pages/{page}/templates",

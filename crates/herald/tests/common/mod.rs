@@ -126,6 +126,8 @@ impl Server {
             },
             ..defaults
         };
+        // Many test servers run at once: only a test that scrapes metrics listens for them.
+        config.metrics.listen = String::new();
         configure(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -539,4 +541,41 @@ pub fn is_id(value: &Value) -> bool {
             && s.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
+}
+
+/// Long enough for the worker (20 ms polls) to have acted on whatever was due, had anything
+/// been: used to show that nothing happens at an instant where nothing should.
+pub async fn settle() {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+}
+
+/// Waits (up to 5 s) until `probe` gives something; fails the test with `what` and the last
+/// thing the probe saw otherwise.
+pub async fn eventually<T>(what: &str, probe: impl AsyncFn() -> Result<T, String>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match probe().await {
+            Ok(found) => return found,
+            Err(last) => assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: not within 5 s; last seen: {last}"
+            ),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+pub fn minus_mins(t: Timestamp, minutes: i64) -> Timestamp {
+    plus_mins(t, -minutes)
+}
+
+/// Moves the test clock forward to `t` (a whole number of minutes ahead).
+pub fn advance_to(s: &Server, t: Timestamp) {
+    let ahead = t.duration_since(s.now());
+    assert!(
+        ahead >= SignedDuration::ZERO && ahead.as_secs() % 60 == 0,
+        "{t} is not whole minutes ahead of {}",
+        s.now()
+    );
+    assert_eq!(s.advance_mins(ahead.as_secs() / 60), t);
 }
