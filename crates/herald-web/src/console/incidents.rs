@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::body::Bytes;
+
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use herald_core::DomainError;
 use herald_core::access::Role;
@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 
 use super::dashboard;
 use super::form::FormData;
-use super::session::{Refusal, SignedIn};
+use super::session::{Posted, Responder, SignedIn};
 use super::templates::{self, UseTemplate};
 use super::view;
 use crate::{ApiError, AppState};
@@ -328,14 +328,8 @@ fn capitalise(message: &str) -> String {
 pub async fn create(
     State(state): State<AppState>,
     Path(page): Path<String>,
-    who: SignedIn,
-    headers: HeaderMap,
-    body: Bytes,
+    Responder(Posted { who, form }): Responder,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if let Err(refusal) = checked(&state, &who, &headers, &form) {
-        return *refusal;
-    }
     let again = |errors| {
         form_page(
             &state,
@@ -383,17 +377,6 @@ pub async fn create(
             Err(failure) => view::failure(&state, Some(&who), failure),
         },
     }
-}
-
-/// The session's role and the form's CSRF token, both needed to change anything.
-fn checked(
-    state: &AppState,
-    who: &SignedIn,
-    headers: &HeaderMap,
-    form: &FormData,
-) -> Result<(), Refusal> {
-    who.check_csrf(state, headers, form)?;
-    who.require(state, Role::Responder)
 }
 
 fn incident_path(page: &str, id: &str) -> String {
@@ -506,14 +489,8 @@ fn incident_view(incident: &Incident, due: Option<jiff::Timestamp>, now: jiff::T
 pub async fn post_update(
     State(state): State<AppState>,
     Path((page, id)): Path<(String, String)>,
-    who: SignedIn,
-    headers: HeaderMap,
-    body: Bytes,
+    Responder(Posted { who, form }): Responder,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if let Err(refusal) = checked(&state, &who, &headers, &form) {
-        return *refusal;
-    }
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let draft = match update_draft(&form) {
         Ok(draft) => draft,
@@ -542,14 +519,8 @@ pub async fn post_update(
 pub async fn postmortem(
     State(state): State<AppState>,
     Path((page, id)): Path<(String, String)>,
-    who: SignedIn,
-    headers: HeaderMap,
-    body: Bytes,
+    Responder(Posted { who, form }): Responder,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if let Err(refusal) = checked(&state, &who, &headers, &form) {
-        return *refusal;
-    }
     let url = form.text("postmortem_url");
     match state
         .store
@@ -583,14 +554,8 @@ pub async fn postmortem(
 pub async fn preview(
     State(state): State<AppState>,
     Path(page): Path<String>,
-    who: SignedIn,
-    headers: HeaderMap,
-    body: Bytes,
+    Responder(Posted { who, form }): Responder,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if let Err(refusal) = checked(&state, &who, &headers, &form) {
-        return *refusal;
-    }
     let now = state.now();
     let actor = who.actor();
     let previewed = match form.get("incident").filter(|id| !id.is_empty()) {
@@ -698,14 +663,8 @@ fn counters(rules: &LintRules, details: &str) -> Value {
 pub async fn snooze(
     State(state): State<AppState>,
     Path((page, id)): Path<(String, String)>,
-    who: SignedIn,
-    headers: HeaderMap,
-    body: Bytes,
+    Responder(Posted { who, form }): Responder,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if let Err(refusal) = checked(&state, &who, &headers, &form) {
-        return *refusal;
-    }
     let minutes = form.text("minutes");
     let snoozed = match minutes.parse::<u32>() {
         Ok(minutes) => {
@@ -745,14 +704,8 @@ pub async fn snooze(
 pub async fn take_lead(
     State(state): State<AppState>,
     Path((page, id)): Path<(String, String)>,
-    who: SignedIn,
-    headers: HeaderMap,
-    body: Bytes,
+    Responder(Posted { who, .. }): Responder,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if let Err(refusal) = checked(&state, &who, &headers, &form) {
-        return *refusal;
-    }
     let now = state.now();
     let taken = async {
         let current = state.store.cadence(&page, Subject::Incident, &id).await?;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -142,6 +142,51 @@ impl SignedIn {
             },
             "csrf": self.session.csrf,
         })
+    }
+}
+
+/// A form a signed-in person sent from a console page: its CSRF token checked, its fields
+/// parsed. Changing anything needs the responder role too (see [`Posted::responder`]).
+pub struct Posted {
+    pub who: SignedIn,
+    pub form: FormData,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let who = SignedIn::from_request_parts(&mut parts, state).await?;
+        let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await else {
+            return Err(view::message(
+                state,
+                Some(&who),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too much to send",
+                "The form is larger than Herald accepts; shorten the text and try again.",
+            ));
+        };
+        let form = FormData::parse(&bytes);
+        who.check_csrf(state, &parts.headers, &form)
+            .map_err(|refused| *refused)?;
+        Ok(Posted { who, form })
+    }
+}
+
+/// A [`Posted`] form from someone who may change incidents: a responder or an admin.
+pub struct Responder(pub Posted);
+
+impl FromRequest<AppState> for Responder {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let posted = Posted::from_request(request, state).await?;
+        posted
+            .who
+            .require(state, Role::Responder)
+            .map_err(|refused| *refused)?;
+        Ok(Responder(posted))
     }
 }
 

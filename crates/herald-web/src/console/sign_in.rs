@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::form::FormData;
 use super::session::{
-    self, SESSION_COOKIE, SIGN_IN_COOKIE, SignedIn, check_sign_in_csrf, set_cookie,
+    self, Posted, SESSION_COOKIE, SIGN_IN_COOKIE, check_sign_in_csrf, set_cookie,
 };
 use super::view;
 use crate::{AppState, password};
@@ -207,16 +207,7 @@ pub async fn redeem(State(state): State<AppState>, headers: HeaderMap, body: Byt
     }
 }
 
-pub async fn sign_out(
-    State(state): State<AppState>,
-    who: SignedIn,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = FormData::parse(&body);
-    if let Err(refused) = who.check_csrf(&state, &headers, &form) {
-        return *refused;
-    }
+pub async fn sign_out(State(state): State<AppState>, Posted { who, .. }: Posted) -> Response {
     if let Err(error) = state.store.end_session(&who.secret, state.now()).await {
         return view::failure(&state, Some(&who), error.into());
     }

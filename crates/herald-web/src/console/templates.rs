@@ -1,9 +1,8 @@
 //! The page's message library in the console: using a template on a form, and editing the
 //! library (administrators; it is part of the page's settings, so edits are audited as page
 //! changes).
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use herald_core::access::Role;
 use herald_core::incident::IncidentState;
@@ -13,8 +12,7 @@ use herald_store::{PagePatch, StoreError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::form::FormData;
-use super::session::SignedIn;
+use super::session::{Posted, SignedIn};
 use super::view;
 use crate::AppState;
 
@@ -122,14 +120,8 @@ fn library(
 pub async fn save(
     State(state): State<AppState>,
     Path(page): Path<String>,
-    who: SignedIn,
-    headers: HeaderMap,
-    body: Bytes,
+    Posted { who, form }: Posted,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if let Err(refused) = who.check_csrf(&state, &headers, &form) {
-        return *refused;
-    }
     if let Err(refused) = who.require(&state, Role::Admin) {
         return *refused;
     }
