@@ -57,15 +57,7 @@ pub fn post_update(
         actor,
         now,
     )?;
-    commit(
-        conn,
-        actor,
-        page,
-        Some(&current),
-        decision,
-        current.updates.len(),
-        now,
-    )
+    commit_change(conn, actor, page, &current, decision, now)
 }
 
 pub fn edit(
@@ -79,15 +71,7 @@ pub fn edit(
     let current = get(conn, &page.id, id)?;
     let locations = components::page_locations(conn, &page.id)?;
     let decision = incident::edit(&current, context(page, &locations), edit, now)?;
-    commit(
-        conn,
-        actor,
-        page,
-        Some(&current),
-        decision,
-        current.updates.len(),
-        now,
-    )
+    commit_change(conn, actor, page, &current, decision, now)
 }
 
 pub fn set_postmortem(
@@ -100,11 +84,23 @@ pub fn set_postmortem(
 ) -> Result<Incident> {
     let current = get(conn, &page.id, id)?;
     let decision = incident::set_postmortem(&current, url, now)?;
+    commit_change(conn, actor, page, &current, decision, now)
+}
+
+/// [`commit`] for a change to an incident already stored.
+fn commit_change(
+    conn: &Connection,
+    actor: &str,
+    page: &Page,
+    current: &Incident,
+    decision: Decision,
+    now: Timestamp,
+) -> Result<Incident> {
     commit(
         conn,
         actor,
         page,
-        Some(&current),
+        Some(current),
         decision,
         current.updates.len(),
         now,

@@ -48,15 +48,7 @@ pub fn post_update(
 ) -> Result<Maintenance> {
     let current = get(conn, &page.id, id)?;
     let decision = maintenance::post_update(&current, new_id(), draft, actor, now)?;
-    commit(
-        conn,
-        actor,
-        page,
-        Some(&current),
-        decision,
-        current.updates.len(),
-        now,
-    )
+    commit_change(conn, actor, page, &current, decision, now)
 }
 
 pub fn reschedule(
@@ -69,15 +61,7 @@ pub fn reschedule(
 ) -> Result<Maintenance> {
     let current = get(conn, &page.id, id)?;
     let decision = maintenance::reschedule(&current, page, new_id(), times, actor, now)?;
-    commit(
-        conn,
-        actor,
-        page,
-        Some(&current),
-        decision,
-        current.updates.len(),
-        now,
-    )
+    commit_change(conn, actor, page, &current, decision, now)
 }
 
 pub fn set_automation(
@@ -90,15 +74,7 @@ pub fn set_automation(
 ) -> Result<Maintenance> {
     let current = get(conn, &page.id, id)?;
     let decision = maintenance::set_automation(&current, enabled, now)?;
-    commit(
-        conn,
-        actor,
-        page,
-        Some(&current),
-        decision,
-        current.updates.len(),
-        now,
-    )
+    commit_change(conn, actor, page, &current, decision, now)
 }
 
 pub fn delete(conn: &Connection, actor: &str, page: &Page, id: &str, now: Timestamp) -> Result<()> {
@@ -110,6 +86,26 @@ pub fn delete(conn: &Connection, actor: &str, page: &Page, id: &str, now: Timest
         actor,
         now,
         &maintenance::delete(&current),
+    )
+}
+
+/// [`commit`] for a change to a maintenance already stored.
+fn commit_change(
+    conn: &Connection,
+    actor: &str,
+    page: &Page,
+    current: &Maintenance,
+    decision: Decision,
+    now: Timestamp,
+) -> Result<Maintenance> {
+    commit(
+        conn,
+        actor,
+        page,
+        Some(current),
+        decision,
+        current.updates.len(),
+        now,
     )
 }
 
@@ -246,15 +242,7 @@ pub fn run_job(conn: &Connection, job_id: i64, now: Timestamp) -> Result<bool> {
         }
         _ => return Ok(false),
     };
-    commit(
-        conn,
-        AUTOMATION_ACTOR,
-        &page,
-        Some(&m),
-        decision,
-        m.updates.len(),
-        now,
-    )?;
+    commit_change(conn, AUTOMATION_ACTOR, &page, &m, decision, now)?;
     Ok(true)
 }
 
