@@ -44,7 +44,11 @@ fn sign_in_page(
     template: &str,
     mut context: serde_json::Value,
 ) -> Response {
-    let token = herald_store::new_id() + &herald_store::new_id();
+    // 256 random bits: ids are time-ordered, so not tokens.
+    let token: String = rand::random::<[u8; 32]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     context["csrf"] = json!(token);
     let mut response = view::page(state, None, status, template, context);
     if let Ok(value) = set_cookie(
