@@ -119,17 +119,19 @@ fn latest() -> IncidentQuery {
 
 /// When the incident's next update is due: the engine's open deadline (which knows about
 /// snoozes), or the cadence table's for an incident the engine has not seen change yet.
-pub async fn due(state: &AppState, page: &Page, incident: &Incident) -> Option<Timestamp> {
-    match state
+pub fn due_from(engine: Option<Timestamp>, page: &Page, incident: &Incident) -> Option<Timestamp> {
+    engine.or_else(|| next_update_due(&page.settings.cadence, incident))
+}
+
+/// [`due_from`], reading the engine's deadline.
+async fn due(state: &AppState, page: &Page, incident: &Incident) -> Option<Timestamp> {
+    let engine = state
         .store
         .cadence(&page.id, Subject::Incident, &incident.id)
         .await
-    {
-        Ok(cadence) => cadence
-            .next_update_due
-            .or_else(|| next_update_due(&page.settings.cadence, incident)),
-        Err(_) => next_update_due(&page.settings.cadence, incident),
-    }
+        .ok()
+        .and_then(|cadence| cadence.next_update_due);
+    due_from(engine, page, incident)
 }
 
 /// An active incident as the dashboard lists it, with its deadline and how close it is.

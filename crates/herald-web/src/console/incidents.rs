@@ -28,7 +28,7 @@ use super::dashboard;
 use super::form::FormData;
 use super::session::{Posted, Responder, SignedIn};
 use super::templates::{self, UseTemplate};
-use super::view;
+use super::view::{self, wire_name};
 use crate::{ApiError, AppState};
 
 /// Field → what is wrong with it, shown next to the field.
@@ -101,20 +101,12 @@ async fn form_page(
 /// The options the forms offer.
 fn choices(rules: &LintRules) -> Value {
     json!({
-        "states": IncidentState::ALL.iter().map(|s| json!({"value": name(s), "label": s.label()})).collect::<Vec<_>>(),
-        "levels": StatusLevel::ALL.iter().map(|l| json!({"value": name(l), "label": l.label()})).collect::<Vec<_>>(),
+        "states": IncidentState::ALL.iter().map(|s| json!({"value": wire_name(s), "label": s.label()})).collect::<Vec<_>>(),
+        "levels": StatusLevel::ALL.iter().map(|l| json!({"value": wire_name(l), "label": l.label()})).collect::<Vec<_>>(),
         "channels": CHANNELS.iter().map(|(value, label)| json!({"value": value, "label": label})).collect::<Vec<_>>(),
         "social_limit": rules.social_limit,
         "social_link_budget": rules.social_link_budget,
     })
-}
-
-/// An enum's wire name (`partial_service_disruption`).
-fn name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn parse<T: DeserializeOwned>(value: &str) -> Option<T> {
@@ -446,7 +438,7 @@ async fn incident_page(
         Err(error) => return view::failure(state, Some(who), error.into()),
     };
     if values.get("state").is_none() {
-        values["state"] = json!(name(&incident.state));
+        values["state"] = json!(wire_name(&incident.state));
     }
     wanted.apply(&page, &incident.title, &mut values);
     let now = state.now();
@@ -454,7 +446,7 @@ async fn incident_page(
         "title": incident.title,
         "page": {"slug": page.slug, "name": page.name},
         "public_url": herald_public::paths::page_url(&page, &state.console.base_url),
-        "incident": incident_view(&incident, dashboard::due(state, &page, &incident).await, now),
+        "incident": incident_view(&incident, dashboard::due_from(cadence.next_update_due, &page, &incident), now),
         "cadence": cadence,
         "adherence": adherence,
         "reports": reports.into_iter().rev().map(dashboard::report).collect::<Vec<_>>(),

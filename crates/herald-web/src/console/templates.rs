@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::session::{Posted, SignedIn};
-use super::view;
+use super::view::{self, wire_name};
 use crate::AppState;
 
 /// A template asked for on a form (`?template=N&issue_link=…&monitoring_minutes=…`).
@@ -52,16 +52,9 @@ impl UseTemplate {
             ],
         );
         values["details"] = json!(filled);
-        values["state"] = json!(state_name(chosen.state));
+        values["state"] = json!(wire_name(&chosen.state));
         values["template"] = json!(self.template);
     }
-}
-
-fn state_name(state: IncidentState) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// The library as the picker lists it.
@@ -93,7 +86,7 @@ pub async fn edit_form(
 }
 
 fn row(t: &MessageTemplate) -> Value {
-    json!({"name": t.name, "state": state_name(t.state), "body": t.body})
+    json!({"name": t.name, "state": wire_name(&t.state), "body": t.body})
 }
 
 fn library(
@@ -108,7 +101,7 @@ fn library(
         "title": format!("Templates of {}", page.name),
         "page": {"slug": page.slug, "name": page.name},
         "templates": rows,
-        "states": IncidentState::ALL.iter().map(|s| json!({"value": state_name(*s), "label": s.label()})).collect::<Vec<_>>(),
+        "states": IncidentState::ALL.iter().map(|s| json!({"value": wire_name(s), "label": s.label()})).collect::<Vec<_>>(),
         "variables": VARIABLES.iter().map(|(name, what)| json!({"name": name, "what": what})).collect::<Vec<_>>(),
         "error": error,
     });

@@ -51,3 +51,11 @@ pub fn failure(state: &AppState, who: Option<&SignedIn>, error: ApiError) -> Res
     };
     message(state, who, error.status, title, &error.detail)
 }
+
+/// An enum's wire name (`partial_service_disruption`), as forms send it back.
+pub fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}

@@ -10,13 +10,26 @@ use regex::Regex;
 
 use super::Server;
 
-/// A user with this address, name and role, and a password when one is given.
+/// A user with this address and role, named after the role ("responder person"), and a
+/// password when one is given.
 pub async fn add_user(s: &Server, email: &str, role: Role, password: Option<&str>) -> User {
+    let name = format!("{} person", role.as_str());
+    create_user(s, email, &name, role, password).await
+}
+
+/// A user made through the store, as `herald user create` makes one.
+pub async fn create_user(
+    s: &Server,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: Option<&str>,
+) -> User {
     let store = herald::server::open_store(s.data_dir()).expect("the store opens");
     let hash = password.map(|p| herald_web::password::hash(p).expect("an acceptable password"));
     let new = NewUser {
         email: email.into(),
-        name: format!("{} person", role.as_str()),
+        name: name.into(),
         role,
     };
     store
