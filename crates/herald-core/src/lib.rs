@@ -10,6 +10,7 @@ pub mod adherence;
 pub mod branding;
 pub mod broadcast;
 pub mod cadence;
+pub mod checklist;
 pub mod component;
 pub mod error;
 pub mod event;

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::branding::{Branding, validate_branding, validate_host};
 use crate::cadence::CadenceTable;
+use crate::checklist::ChecklistItem;
 use crate::lint::LintRules;
 use crate::nudge::NudgeSettings;
 use crate::template::MessageTemplate;
@@ -46,6 +47,8 @@ pub struct PageSettings {
     pub templates: Vec<MessageTemplate>,
     /// When the people running an incident are nudged about its next public update.
     pub cadence_nudges: NudgeSettings,
+    /// The stage checklist the lead works through on every incident.
+    pub checklist: Vec<ChecklistItem>,
 }
 
 impl Default for PageSettings {
@@ -61,6 +64,7 @@ impl Default for PageSettings {
             maintenance_cadence: None,
             templates: crate::template::defaults(),
             cadence_nudges: NudgeSettings::default(),
+            checklist: crate::checklist::defaults(),
         }
     }
 }
@@ -103,6 +107,7 @@ pub fn validate_page_fields(fields: &PageFields) -> Result<(), DomainError> {
         &fields.settings.maintenance_reminders,
     )?;
     crate::template::validate(&fields.settings.templates)?;
+    crate::checklist::validate(&fields.settings.checklist)?;
     if let Some(minutes) = fields.settings.maintenance_cadence {
         crate::cadence::validate_interval("settings.maintenance_cadence", minutes)?;
     }

@@ -1,7 +1,9 @@
-//! The records the update cadence speaks in: deadlines, roles, nudges and adherence.
+//! The records the update cadence speaks in: deadlines, roles, nudges, adherence, and the
+//! stage checklist the lead works through.
 use herald_core::Id;
 use herald_core::adherence::Adherence;
 use herald_core::broadcast::Subject;
+use herald_core::checklist::DoneWhen;
 use herald_core::nudge::{NudgeChannel, NudgeKind, NudgeText};
 use herald_core::subscriber::Channel;
 use jiff::Timestamp;
@@ -131,4 +133,29 @@ pub struct NudgeRecipient {
     pub nudge_id: i64,
     pub user: UserRef,
     pub channels: Vec<NudgeChannel>,
+}
+
+/// One item of an incident's stage checklist, and whether it is done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChecklistEntry {
+    pub stage: String,
+    pub label: String,
+    /// What Herald watches for to tick it by itself, if anything.
+    pub done_when: Option<DoneWhen>,
+    pub ticked: bool,
+    /// Who ticked it: a person's audit name, or `herald` when Herald saw it done.
+    pub ticked_by: Option<String>,
+    /// When a person ticked it; `null` for items Herald ticked.
+    pub ticked_at: Option<Timestamp>,
+}
+
+/// A person ticking (or unticking) one item of an incident's checklist.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Tick {
+    /// The item's label, as the page's checklist names it.
+    pub item: String,
+    pub ticked: bool,
 }

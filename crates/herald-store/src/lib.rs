@@ -388,6 +388,18 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<Cadence>;
     async fn cadence(&self, page: &str, subject: Subject, id: &str) -> Result<Cadence>;
+    /// An incident's stage checklist: the page's items, ticked by people or seen done.
+    async fn checklist(&self, page: &str, incident: &str) -> Result<Vec<ChecklistEntry>>;
+    /// Ticks or unticks one item for a person. Audited as `incident.checklist_ticked` /
+    /// `incident.checklist_unticked`; an item Herald sees done cannot be unticked.
+    async fn tick(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        tick: Tick,
+        now: Timestamp,
+    ) -> Result<Vec<ChecklistEntry>>;
     async fn subject_adherence(
         &self,
         page: &str,

@@ -254,6 +254,18 @@ async fn world(s: &Server) -> World {
             Some(json!({"url": "https://example.com/pm/1"})),
             Responder,
         ),
+        route(
+            Method::GET,
+            p(&format!("/incidents/{active}/checklist")),
+            None,
+            Viewer,
+        ),
+        route(
+            Method::POST,
+            p(&format!("/incidents/{active}/checklist")),
+            Some(json!({"item": "Acknowledge the page", "ticked": true})),
+            Responder,
+        ),
         route(Method::GET, p("/maintenance"), None, Viewer),
         route(Method::POST, p("/maintenance"), Some(new_window), Responder),
         route(

@@ -6,6 +6,7 @@ mod common;
 use common::console::{Browser, PASSWORD, add_user};
 use common::*;
 use herald_core::access::Role;
+use serde_json::json;
 
 /// Every console route, with its method. Paths use a page and incident that need not exist:
 /// without a session nothing is looked up.
@@ -16,7 +17,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/pages/main/incidents/x"),
     ("POST", "/console/pages/main/incidents/x/updates"),
     ("POST", "/console/pages/main/incidents/x/postmortem"),
+    ("POST", "/console/pages/main/incidents/x/snooze"),
+    ("POST", "/console/pages/main/incidents/x/lead"),
+    ("POST", "/console/pages/main/incidents/x/checklist"),
     ("POST", "/console/pages/main/preview"),
+    ("GET", "/console/pages/main/templates"),
+    ("POST", "/console/pages/main/templates"),
     ("POST", "/console/sign-out"),
 ];
 
@@ -128,7 +134,11 @@ async fn csrf_is_enforced_on_every_form_and_a_viewer_cannot_publish() {
         "/console/pages/main/incidents".to_string(),
         format!("/console/pages/main/incidents/{incident}/updates"),
         format!("/console/pages/main/incidents/{incident}/postmortem"),
+        format!("/console/pages/main/incidents/{incident}/snooze"),
+        format!("/console/pages/main/incidents/{incident}/lead"),
+        format!("/console/pages/main/incidents/{incident}/checklist"),
         "/console/pages/main/preview".to_string(),
+        "/console/pages/main/templates".to_string(),
         "/console/sign-out".to_string(),
     ];
     for path in &writes {
@@ -687,4 +697,183 @@ async fn the_console_leads_snoozes_and_counts_adherence() {
         "{}",
         dashboard.body
     );
+}
+
+#[tokio::test]
+async fn the_checklist_ticks_itself_and_by_hand_with_an_audit_trail() {
+    let s = Server::start().await;
+    let f = s.fixture("main").await;
+    let lead = add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    add_user(&s, "watcher@example.com", Role::Viewer, Some(PASSWORD)).await;
+    let incident = s.create_incident(&f, "Errors", 2).await;
+    let at = format!("/console/pages/main/incidents/{incident}");
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let csrf = b.csrf().await;
+
+    // Herald saw the incident created; nothing else is done yet.
+    let shown = b.get(&at).await;
+    assert!(
+        shown
+            .body
+            .contains("Engage <span class=\"hint\">(1 of 5 done)</span>"),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown
+            .body
+            .contains("done: Herald saw the incident is created")
+    );
+    let api = f.path(&format!("/incidents/{incident}/checklist"));
+    let entries = s.get(&api, &s.viewer).await.ok(200);
+    let entry = |entries: &serde_json::Value, label: &str| {
+        entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["label"] == label)
+            .unwrap_or_else(|| panic!("no item {label:?} in {entries:#}"))
+            .clone()
+    };
+    assert_eq!(
+        entry(&entries, "Create the status-page incident")["ticked_by"],
+        "herald"
+    );
+    assert_eq!(entry(&entries, "Acknowledge the page")["ticked"], false);
+
+    // The lead ticks an item: audited under their name, shown with who and when.
+    let before = s.last_event_id().await;
+    let ticked = tick(&mut b, &at, &csrf, "Acknowledge the page", "true").await;
+    assert_eq!(ticked.status, 303, "{ticked:#?}");
+    assert_eq!(ticked.location.unwrap(), format!("{at}#checklist"));
+    // Ticking it again changes nothing and records nothing more.
+    assert_eq!(
+        tick(&mut b, &at, &csrf, "Acknowledge the page", "true")
+            .await
+            .status,
+        303
+    );
+    let actor = format!("user:{} (lead@example.com)", lead.id);
+    let events = s
+        .assert_events_after(before, &[("incident.checklist_ticked", actor.clone())])
+        .await;
+    assert_eq!(events[0]["after"]["item"], "Acknowledge the page");
+    let shown = b.get(&at).await;
+    assert!(shown.body.contains("(2 of 5 done)"), "{}", shown.body);
+    assert!(shown.body.contains("ticked by lead@example.com at"));
+    let entries = s.get(&api, &s.viewer).await.ok(200);
+    assert_eq!(entry(&entries, "Acknowledge the page")["ticked_by"], actor);
+
+    // Unticking is audited too; an item Herald sees done, or one not on the list, is refused
+    // beside the checklist.
+    let unticked = tick(&mut b, &at, &csrf, "Acknowledge the page", "false").await;
+    assert_eq!(unticked.status, 303);
+    let refused = tick(
+        &mut b,
+        &at,
+        &csrf,
+        "Create the status-page incident",
+        "false",
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("so it stays ticked"),
+        "{}",
+        refused.body
+    );
+    let unknown = tick(&mut b, &at, &csrf, "Water the plants", "true").await;
+    assert_eq!(unknown.status, 422);
+    assert!(
+        unknown
+            .body
+            .contains("is not an item of this page&#x27;s checklist"),
+        "{}",
+        unknown.body
+    );
+    s.assert_events_after(
+        before,
+        &[
+            ("incident.checklist_ticked", actor.clone()),
+            ("incident.checklist_unticked", actor.clone()),
+        ],
+    )
+    .await;
+
+    // A viewer sees the checklist but cannot tick it.
+    let mut viewer = Browser::new(&s);
+    viewer.sign_in("watcher@example.com", PASSWORD).await;
+    let token = viewer.csrf().await;
+    let seen = viewer.get(&at).await;
+    assert!(seen.body.contains("Acknowledge the page") && !seen.body.contains("aria-pressed"));
+    let path = format!("{at}/checklist");
+    let fields = [
+        ("_csrf", token.as_str()),
+        ("item", "Acknowledge the page"),
+        ("ticked", "true"),
+    ];
+    assert_eq!(viewer.post(&path, &fields).await.status, 403);
+
+    // Monitoring, resolving and the post-mortem tick their items by themselves.
+    let updates = f.path(&format!("/incidents/{incident}/updates"));
+    let monitoring = json!({"state": "monitoring", "details": "Fixed; watching for 30 minutes."});
+    s.post(&updates, &s.responder, monitoring).await.ok(201);
+    s.resolve_incident(&f, &incident).await;
+    let postmortem = f.path(&format!("/incidents/{incident}/postmortem"));
+    let link = json!({"url": "https://example.com/pm/1"});
+    s.put(&postmortem, &s.responder, link).await.ok(200);
+    let entries = s.get(&api, &s.viewer).await.ok(200);
+    for label in [
+        "Move to Monitoring, saying how long monitoring lasts",
+        "Resolve the incident once the incident manager gives the all-clear",
+        "Add the post-mortem link",
+    ] {
+        assert_eq!(entry(&entries, label)["ticked_by"], "herald", "{label}");
+    }
+    assert_eq!(
+        entry(&entries, "Check the public page looks right")["ticked"],
+        false
+    );
+
+    // A page's own checklist replaces the default one.
+    let page = s.get(&f.path(""), &s.admin).await.ok(200);
+    let mut settings = page["settings"].clone();
+    settings["checklist"] = json!([
+        {"stage": "Start", "label": "Open the bridge"},
+        {"stage": "End", "label": "Post-mortem linked", "done_when": "postmortem_added"}
+    ]);
+    s.patch(&f.path(""), &s.admin, json!({"settings": settings}))
+        .await
+        .ok(200);
+    let entries = s.get(&api, &s.viewer).await.ok(200);
+    let labels: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["Open the bridge", "Post-mortem linked"]);
+    assert_eq!(entry(&entries, "Post-mortem linked")["ticked"], true);
+    // Two items with one label are refused, with the reason.
+    settings["checklist"] = json!([
+        {"stage": "Start", "label": "Open the bridge"},
+        {"stage": "End", "label": "Open the bridge"}
+    ]);
+    let refused = s
+        .patch(&f.path(""), &s.admin, json!({"settings": settings}))
+        .await;
+    refused.assert_problem(422, "invalid-field");
+}
+
+/// Ticks (`"true"`) or unticks an item of the incident page `at`'s checklist.
+async fn tick(
+    b: &mut Browser<'_>,
+    at: &str,
+    csrf: &str,
+    item: &str,
+    ticked: &str,
+) -> common::console::Answer {
+    let fields = [("_csrf", csrf), ("item", item), ("ticked", ticked)];
+    b.post(&format!("{at}/checklist"), &fields).await
 }

@@ -1,6 +1,7 @@
 //! The embedded default backend: one SQLite file in WAL mode. Writes are serialised on one
 //! connection, each command in one IMMEDIATE transaction; reads use a small pool.
 mod cadence;
+mod checklist;
 mod codec;
 mod components;
 mod delivery;
@@ -46,8 +47,8 @@ use crate::{
     SubscriberPatch, SubscriberQuery, Target, Token,
 };
 use crate::{
-    Cadence, NudgeDelivery, NudgeQuery, NudgeRecord, NudgeToSend, PageAdherence, Roles,
-    SubjectAdherence,
+    Cadence, ChecklistEntry, NudgeDelivery, NudgeQuery, NudgeRecord, NudgeToSend, PageAdherence,
+    Roles, SubjectAdherence, Tick,
 };
 
 const READERS: usize = 4;
@@ -919,6 +920,28 @@ impl Store for SqliteStore {
         let (page, id) = (owned(page), owned(id));
         self.read(move |tx| cadence::cadence(tx, &pages::get(tx, &page)?, subject, &id))
             .await
+    }
+
+    async fn checklist(&self, page: &str, incident: &str) -> Result<Vec<ChecklistEntry>> {
+        let (page, incident) = (owned(page), owned(incident));
+        self.read(move |tx| checklist::checklist(tx, &pages::get(tx, &page)?, &incident))
+            .await
+    }
+
+    async fn tick(
+        &self,
+        actor: &str,
+        page: &str,
+        incident: &str,
+        tick: Tick,
+        now: Timestamp,
+    ) -> Result<Vec<ChecklistEntry>> {
+        let (actor, page, incident) = (owned(actor), owned(page), owned(incident));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            checklist::tick(tx, &actor, &page, &incident, &tick, micros(now))
+        })
+        .await
     }
 
     async fn subject_adherence(

@@ -1,6 +1,7 @@
 //! The admin API under `/api/v1`, described by an OpenAPI 3.1 document generated from the
 //! handlers themselves.
 mod cadence;
+mod checklist;
 mod components;
 mod events;
 mod incidents;
@@ -62,6 +63,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::post_update))
         .routes(routes!(incidents::preview_update))
         .routes(routes!(incidents::set_postmortem))
+        .routes(routes!(checklist::get, checklist::tick))
         .routes(routes!(maintenance::list, maintenance::schedule))
         .routes(routes!(maintenance::get, maintenance::delete))
         .routes(routes!(maintenance::post_update))

@@ -24,6 +24,7 @@ use herald_store::{Roles, StoreError};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::checklist;
 use super::dashboard;
 use super::form::FormData;
 use super::session::{Posted, Responder, SignedIn};
@@ -371,7 +372,7 @@ pub async fn create(
     }
 }
 
-fn incident_path(page: &str, id: &str) -> String {
+pub(super) fn incident_path(page: &str, id: &str) -> String {
     format!("/console/pages/{page}/incidents/{id}")
 }
 
@@ -431,9 +432,10 @@ async fn incident_page(
             .subject_adherence(&page.id, Subject::Incident, id, state.now())
             .await?
             .adherence;
-        Ok::<_, StoreError>((page, incident, reports, cadence, adherence))
+        let checklist = state.store.checklist(&page.id, id).await?;
+        Ok::<_, StoreError>((page, incident, reports, (cadence, adherence), checklist))
     };
-    let (page, incident, reports, cadence, adherence) = match loaded.await {
+    let (page, incident, reports, (cadence, adherence), checklist) = match loaded.await {
         Ok(found) => found,
         Err(error) => return view::failure(state, Some(who), error.into()),
     };
@@ -449,6 +451,7 @@ async fn incident_page(
         "incident": incident_view(&incident, dashboard::due_from(cadence.next_update_due, &page, &incident), now),
         "cadence": cadence,
         "adherence": adherence,
+        "checklist": checklist::view(&checklist),
         "reports": reports.into_iter().rev().map(dashboard::report).collect::<Vec<_>>(),
         "values": values,
         "errors": errors,
@@ -679,16 +682,31 @@ pub async fn snooze(
     };
     match snoozed {
         Ok(_) => Redirect::to(&incident_path(&page, &id)).into_response(),
-        Err(error) => match refused(error) {
-            Ok(mut errors) => {
-                let message = errors.pop_first().map(|(_, m)| m).unwrap_or_default();
-                let errors = Errors::from([("minutes", message)]);
-                let values = json!({"level": "keep", "snooze": minutes});
-                let status = StatusCode::UNPROCESSABLE_ENTITY;
-                incident_page(&state, &who, &page, &id, status, values, errors).await
-            }
-            Err(failure) => view::failure(&state, Some(&who), failure),
-        },
+        Err(error) => {
+            let values = json!({"level": "keep", "snooze": minutes});
+            refused_beside(&state, &who, (&page, &id), "minutes", error, values).await
+        }
+    }
+}
+
+/// The incident page again after a small form on it was refused: the reason beside `field`
+/// (422), or the failure when it was not the person's mistake.
+pub(super) async fn refused_beside(
+    state: &AppState,
+    who: &SignedIn,
+    (page, id): (&str, &str),
+    field: &'static str,
+    error: StoreError,
+    values: Value,
+) -> Response {
+    match refused(error) {
+        Ok(mut errors) => {
+            let message = errors.pop_first().map(|(_, m)| m).unwrap_or_default();
+            let errors = Errors::from([(field, message)]);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            incident_page(state, who, page, id, status, values, errors).await
+        }
+        Err(failure) => view::failure(state, Some(who), failure),
     }
 }
 

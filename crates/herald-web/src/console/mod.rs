@@ -2,6 +2,7 @@
 //! in gives a session cookie; every form carries the session's CSRF token back; the roles
 //! decide who may publish. Pages work without script; a small script adds the live
 //! countdowns, counters and previews.
+mod checklist;
 mod dashboard;
 mod form;
 mod incidents;
@@ -160,6 +161,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/console/pages/{page}/incidents/{id}/lead",
             post(incidents::take_lead),
+        )
+        .route(
+            "/console/pages/{page}/incidents/{id}/checklist",
+            post(checklist::tick),
         )
         .route("/console/pages/{page}/preview", post(incidents::preview))
         .route(

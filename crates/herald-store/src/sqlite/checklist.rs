@@ -1,0 +1,114 @@
+//! An incident's stage checklist: the page's items, each ticked by a person (stored, audited)
+//! or seen done by Herald (worked out from the incident each time, so it cannot drift).
+use std::collections::HashMap;
+
+use herald_core::DomainError;
+use herald_core::event::Event;
+use herald_core::incident::Incident;
+use herald_core::page::Page;
+use jiff::Timestamp;
+use rusqlite::{Connection, params};
+use serde_json::json;
+
+use super::codec::{from_ts, ts};
+use super::{events, incidents};
+use crate::{ChecklistEntry, Result, Tick};
+
+/// Who ticks the items Herald sees done.
+const HERALD: &str = "herald";
+
+pub fn checklist(conn: &Connection, page: &Page, id: &str) -> Result<Vec<ChecklistEntry>> {
+    let incident = incidents::get(conn, &page.id, id)?;
+    entries(conn, page, &incident)
+}
+
+fn entries(conn: &Connection, page: &Page, incident: &Incident) -> Result<Vec<ChecklistEntry>> {
+    let mut ticks: HashMap<String, (String, i64)> = conn
+        .prepare_cached(
+            "SELECT item, ticked_by, ticked_at FROM checklist_ticks WHERE incident_id = ?1",
+        )?
+        .query_map(params![incident.id], |row| {
+            Ok((row.get(0)?, (row.get(1)?, row.get(2)?)))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    page.settings
+        .checklist
+        .iter()
+        .map(|item| {
+            let seen = item.done_when.is_some_and(|d| d.seen_in(incident));
+            let (ticked_by, ticked_at) = match ticks.remove(&item.label) {
+                Some((by, at)) => (Some(by), Some(from_ts(at)?)),
+                None if seen => (Some(HERALD.to_string()), None),
+                None => (None, None),
+            };
+            Ok(ChecklistEntry {
+                stage: item.stage.clone(),
+                label: item.label.clone(),
+                done_when: item.done_when,
+                ticked: ticked_by.is_some(),
+                ticked_by,
+                ticked_at,
+            })
+        })
+        .collect()
+}
+
+/// Ticks or unticks one item for a person; doing what is already done changes nothing and
+/// records nothing.
+pub fn tick(
+    conn: &Connection,
+    actor: &str,
+    page: &Page,
+    id: &str,
+    tick: &Tick,
+    now: Timestamp,
+) -> Result<Vec<ChecklistEntry>> {
+    let incident = incidents::get(conn, &page.id, id)?;
+    let Some(item) = page
+        .settings
+        .checklist
+        .iter()
+        .find(|i| i.label == tick.item)
+    else {
+        return Err(DomainError::invalid(
+            "item",
+            format!(
+                "{:?} is not an item of this page's checklist; use one of its labels",
+                tick.item
+            ),
+        )
+        .into());
+    };
+    if !tick.ticked && item.done_when.is_some_and(|d| d.seen_in(&incident)) {
+        return Err(DomainError::invalid(
+            "item",
+            format!(
+                "Herald sees {:?} done ({}), so it stays ticked",
+                item.label,
+                item.done_when.map(|d| d.label()).unwrap_or_default()
+            ),
+        )
+        .into());
+    }
+    let changed = if tick.ticked {
+        conn.prepare_cached(
+            "INSERT INTO checklist_ticks (incident_id, item, ticked_by, ticked_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![incident.id, item.label, actor, ts(now)])?
+    } else {
+        conn.prepare_cached("DELETE FROM checklist_ticks WHERE incident_id = ?1 AND item = ?2")?
+            .execute(params![incident.id, item.label])?
+    };
+    if changed > 0 {
+        let kind = if tick.ticked {
+            "incident.checklist_ticked"
+        } else {
+            "incident.checklist_unticked"
+        };
+        let after = json!({"stage": item.stage, "item": item.label, "ticked": tick.ticked});
+        let event = Event::new(kind, "incident", &incident.id, None, Some(&after));
+        events::append_all(conn, Some(&page.id), actor, now, &[event])?;
+    }
+    entries(conn, page, &incident)
+}
