@@ -1,8 +1,8 @@
 // Walks a whole incident through the console in Debian's Chromium, as a lead would: sign in,
 // open the new-incident form, watch the counters, lints and preview react to typing, publish,
-// watch the countdown, post the monitoring update, resolve, add the post-mortem. After each
-// step the public page is fetched and checked, and every console page is run through axe-core
-// (WCAG 2 A/AA).
+// watch the countdown, tick the checklist, post the monitoring update, resolve, add the
+// post-mortem. After each step the public page is fetched and checked, and every console page
+// is run through axe-core (WCAG 2 A/AA).
 // Usage: node console_walk.mjs BASE_URL EMAIL PASSWORD PAGE_SLUG LOCATION_NAME
 // Prints a JSON report; exits 1 when a step fails or axe finds a violation.
 import { createRequire } from "node:module";
@@ -91,6 +91,13 @@ try {
   const countdown = await page.textContent(".due");
   check("the countdown to the next update runs", /due in (14|15) min/.test(countdown), countdown);
   await audit(page, "incident");
+
+  // Engage: the lead ticks off acknowledging the page; creating the incident ticked itself.
+  await page.click('button.tick:has-text("Acknowledge the page")');
+  await page.waitForURL(/#checklist$/);
+  const acknowledged = await page.getAttribute('button.tick:has-text("Acknowledge the page")', "aria-pressed");
+  const engage = await page.textContent('.checklist h3:has-text("Engage")');
+  check("the checklist keeps the lead's tick and Herald's", acknowledged === "true" && engage.includes("2 of 5 done"), engage);
 
   // The monitoring update from its template (duration and link filled in), then the resolution.
   await page.selectOption("#template", { label: "Monitoring" });

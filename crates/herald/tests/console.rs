@@ -23,6 +23,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/pages/main/preview"),
     ("GET", "/console/pages/main/templates"),
     ("POST", "/console/pages/main/templates"),
+    ("GET", "/console/pages/main/checklist"),
+    ("POST", "/console/pages/main/checklist"),
     ("POST", "/console/sign-out"),
 ];
 
@@ -139,6 +141,7 @@ async fn csrf_is_enforced_on_every_form_and_a_viewer_cannot_publish() {
         format!("/console/pages/main/incidents/{incident}/checklist"),
         "/console/pages/main/preview".to_string(),
         "/console/pages/main/templates".to_string(),
+        "/console/pages/main/checklist".to_string(),
         "/console/sign-out".to_string(),
     ];
     for path in &writes {
@@ -836,16 +839,44 @@ async fn the_checklist_ticks_itself_and_by_hand_with_an_audit_trail() {
         false
     );
 
-    // A page's own checklist replaces the default one.
-    let page = s.get(&f.path(""), &s.admin).await.ok(200);
-    let mut settings = page["settings"].clone();
-    settings["checklist"] = json!([
-        {"stage": "Start", "label": "Open the bridge"},
-        {"stage": "End", "label": "Post-mortem linked", "done_when": "postmortem_added"}
-    ]);
-    s.patch(&f.path(""), &s.admin, json!({"settings": settings}))
-        .await
-        .ok(200);
+    // An administrator replaces the page's checklist from the console; twin labels are
+    // refused with what was typed kept.
+    add_user(&s, "boss@example.com", Role::Admin, Some(PASSWORD)).await;
+    let mut boss = Browser::new(&s);
+    boss.sign_in("boss@example.com", PASSWORD).await;
+    assert!(
+        boss.get("/console")
+            .await
+            .body
+            .contains("/console/pages/main/checklist")
+    );
+    assert_eq!(b.get("/console/pages/main/checklist").await.status, 403);
+    let editor = boss.get("/console/pages/main/checklist").await;
+    assert!(
+        editor.body.contains("Label the incident issue"),
+        "{}",
+        editor.body
+    );
+    let csrf = editor.csrf();
+    let mut fields = vec![
+        ("_csrf", csrf.as_str()),
+        ("stage.0", "Start"),
+        ("label.0", "Open the bridge"),
+        ("done_when.0", ""),
+        ("stage.1", "End"),
+        ("label.1", "Open the bridge"),
+        ("done_when.1", "postmortem_added"),
+    ];
+    let twin = boss.post("/console/pages/main/checklist", &fields).await;
+    assert_eq!(twin.status, 422);
+    assert!(twin.body.contains("labels must differ"), "{}", twin.body);
+    assert!(
+        twin.body.contains("value=\"End\""),
+        "what was typed is kept"
+    );
+    fields[5].1 = "Post-mortem linked";
+    let saved = boss.post("/console/pages/main/checklist", &fields).await;
+    assert_eq!(saved.status, 303, "{saved:#?}");
     let entries = s.get(&api, &s.viewer).await.ok(200);
     let labels: Vec<&str> = entries
         .as_array()
@@ -854,16 +885,13 @@ async fn the_checklist_ticks_itself_and_by_hand_with_an_audit_trail() {
         .map(|e| e["label"].as_str().unwrap())
         .collect();
     assert_eq!(labels, ["Open the bridge", "Post-mortem linked"]);
-    assert_eq!(entry(&entries, "Post-mortem linked")["ticked"], true);
-    // Two items with one label are refused, with the reason.
-    settings["checklist"] = json!([
-        {"stage": "Start", "label": "Open the bridge"},
-        {"stage": "End", "label": "Open the bridge"}
-    ]);
-    let refused = s
-        .patch(&f.path(""), &s.admin, json!({"settings": settings}))
-        .await;
-    refused.assert_problem(422, "invalid-field");
+    assert_eq!(entry(&entries, "Post-mortem linked")["ticked_by"], "herald");
+    let shown = b.get(&at).await;
+    assert!(
+        shown
+            .body
+            .contains("End <span class=\"hint\">(1 of 1 done)</span>")
+    );
 }
 
 /// Ticks (`"true"`) or unticks an item of the incident page `at`'s checklist.

@@ -6,6 +6,7 @@ mod checklist;
 mod dashboard;
 mod form;
 mod incidents;
+mod lists;
 mod session;
 mod sign_in;
 mod templates;
@@ -17,6 +18,8 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use herald_core::checklist::ChecklistItem;
+use herald_core::template::MessageTemplate;
 use herald_notify::email::Emails;
 use herald_notify::mail::Mailer;
 use minijinja::Environment;
@@ -119,8 +122,8 @@ const TEMPLATES: [(&str, &str); 8] = [
         include_str!("../../templates/console/incident.html"),
     ),
     (
-        "templates.html",
-        include_str!("../../templates/console/templates.html"),
+        "list_editor.html",
+        include_str!("../../templates/console/list_editor.html"),
     ),
 ];
 
@@ -169,7 +172,11 @@ pub fn router() -> Router<AppState> {
         .route("/console/pages/{page}/preview", post(incidents::preview))
         .route(
             "/console/pages/{page}/templates",
-            get(templates::edit_form).post(templates::save),
+            get(lists::edit_form::<MessageTemplate>).post(lists::save::<MessageTemplate>),
+        )
+        .route(
+            "/console/pages/{page}/checklist",
+            get(lists::edit_form::<ChecklistItem>).post(lists::save::<ChecklistItem>),
         )
         .route(
             "/console/assets/console.css",

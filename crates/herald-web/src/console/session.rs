@@ -139,6 +139,7 @@ impl SignedIn {
                 "email": self.session.user.email,
                 "role": self.session.user.role.as_str(),
                 "can_publish": self.session.user.role.allows(Role::Responder),
+                "is_admin": self.session.user.role.allows(Role::Admin),
             },
             "csrf": self.session.csrf,
         })
