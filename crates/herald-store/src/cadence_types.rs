@@ -106,11 +106,14 @@ pub struct NudgeRecord {
     pub deliveries: Vec<NudgeDelivery>,
 }
 
-/// A page's nudges (one user's, when given) created at or after `since`, newest first.
+/// A page's nudges (one user's, when given; only unseen ones, when asked) created at or after
+/// `since`, newest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NudgeQuery {
     pub user: Option<String>,
     pub since: Option<Timestamp>,
+    /// Only those the user has not yet marked seen in the console.
+    pub unseen: bool,
     pub limit: u32,
 }
 

@@ -427,6 +427,9 @@ pub trait Store: Send + Sync + 'static {
         retry_at: Option<Timestamp>,
     ) -> Result<()>;
     async fn nudges(&self, page: &str, query: NudgeQuery) -> Result<Vec<NudgeRecord>>;
+    /// Marks every nudge sent to the user (by id) so far as seen in the console; how many were
+    /// new. Audited as `user.nudges_seen`.
+    async fn mark_nudges_seen(&self, actor: &str, user: &str, now: Timestamp) -> Result<usize>;
     /// Where a user (by id or email address) wants nudges; none for their own email address.
     /// Audited as `user.nudge_channels_changed`.
     async fn set_nudge_channels(

@@ -583,3 +583,69 @@ async fn with_nobody_named_nudges_stay_in_the_console_the_escalation_emails_the_
     );
     assert_eq!(value("herald_cadence_lateness_seconds_sum", None), 300.0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lead_sees_nudges_on_the_console_until_marking_them_seen() {
+    use common::console::{Browser, PASSWORD, add_user};
+    let s = server().await;
+    let f = s.fixture("acme").await;
+    let lead = add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let t0 = s.now();
+    let id = incident(&s, &f, 1, "investigating").await;
+    roles(&s, &f, &id, json!({"lead": lead.id})).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    assert!(!b.get("/console").await.body.contains("Nudges for you"));
+
+    advance_to(&s, plus_mins(t0, 8));
+    let unseen = f.path(&format!("/nudges?user={}&unseen=true", lead.id));
+    one_unseen(&s, &unseen).await;
+    let dashboard = b.get("/console").await;
+    assert!(
+        dashboard.body.contains("Nudges for you"),
+        "{}",
+        dashboard.body
+    );
+    assert!(
+        dashboard
+            .body
+            .contains("Update due in 2 min: API &lt;b&gt;errors&lt;&#x2f;b&gt;"),
+        "{}",
+        dashboard.body
+    );
+    assert!(
+        dashboard
+            .body
+            .contains(&format!("/console/pages/acme/incidents/{id}"))
+    );
+
+    let before = s.last_event_id().await;
+    let csrf = dashboard.csrf();
+    let seen = b.post("/console/nudges/seen", &[("_csrf", &csrf)]).await;
+    assert_eq!(seen.status, 303, "{seen:#?}");
+    assert!(!b.get("/console").await.body.contains("Nudges for you"));
+    let left = s.get(&unseen, &s.viewer).await.ok(200);
+    assert_eq!(left, json!([]));
+    let all = s.get(&f.path("/nudges"), &s.viewer).await.ok(200);
+    assert!(all[0]["seen_at"].is_string(), "{all:#}");
+    let actor = format!("user:{} (lead@example.com)", lead.id);
+    s.assert_events_after(before, &[("user.nudges_seen", actor)])
+        .await;
+
+    // The nudge at the deadline is new, so it is listed again.
+    advance_to(&s, plus_mins(t0, 10));
+    one_unseen(&s, &unseen).await;
+    assert!(b.get("/console").await.body.contains("Update due now"));
+}
+
+/// Waits until the nudge list at `path` holds exactly one nudge.
+async fn one_unseen(s: &Server, path: &str) {
+    eventually("one unseen nudge", async || {
+        let nudges = s.get(path, &s.viewer).await.ok(200);
+        match nudges.as_array().map(Vec::len) {
+            Some(1) => Ok(()),
+            _ => Err(nudges.to_string()),
+        }
+    })
+    .await;
+}

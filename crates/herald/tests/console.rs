@@ -25,6 +25,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/pages/main/templates"),
     ("GET", "/console/pages/main/checklist"),
     ("POST", "/console/pages/main/checklist"),
+    ("POST", "/console/nudges/seen"),
     ("POST", "/console/sign-out"),
 ];
 
@@ -142,6 +143,7 @@ async fn csrf_is_enforced_on_every_form_and_a_viewer_cannot_publish() {
         "/console/pages/main/preview".to_string(),
         "/console/pages/main/templates".to_string(),
         "/console/pages/main/checklist".to_string(),
+        "/console/nudges/seen".to_string(),
         "/console/sign-out".to_string(),
     ];
     for path in &writes {

@@ -619,6 +619,7 @@ pub fn nudges(conn: &Connection, page: &Page, query: &NudgeQuery) -> Result<Vec<
         "SELECT n.id, n.subject, n.subject_id, n.user_id, n.kind, n.headline, n.body, n.url, n.due_at,
                 n.created_at, n.seen_at, n.deliveries
          FROM nudges n WHERE n.page_id = ?1 AND (?2 IS NULL OR n.user_id = ?2) AND n.created_at >= ?3
+             AND (NOT ?5 OR n.seen_at IS NULL)
          ORDER BY n.created_at DESC, n.id DESC LIMIT ?4",
     )?;
     let since = query.since.map_or(i64::MIN, ts);
@@ -627,7 +628,8 @@ pub fn nudges(conn: &Connection, page: &Page, query: &NudgeQuery) -> Result<Vec<
             page.id,
             user.as_ref().map(|u| &u.id),
             since,
-            query.limit.min(crate::MAX_LIST_LIMIT)
+            query.limit.min(crate::MAX_LIST_LIMIT),
+            query.unseen
         ],
         |row| {
             Ok((
@@ -681,6 +683,23 @@ pub fn nudges(conn: &Connection, page: &Page, query: &NudgeQuery) -> Result<Vec<
         })
     })
     .collect()
+}
+
+/// Marks every nudge the user has been sent so far as seen; how many were new. Audited as
+/// `user.nudges_seen` when there were any.
+pub fn mark_seen(conn: &Connection, actor: &str, user_id: &str, now: Timestamp) -> Result<usize> {
+    let user = users::get(conn, user_id)?;
+    let seen = conn
+        .prepare_cached(
+            "UPDATE nudges SET seen_at = ?2 WHERE user_id = ?1 AND seen_at IS NULL AND created_at <= ?2",
+        )?
+        .execute(params![user.id, ts(now)])?;
+    if seen > 0 {
+        let after = json!({"seen": seen});
+        let event = Event::new("user.nudges_seen", "user", &user.id, None, Some(&after));
+        events::append(conn, None, actor, now, &event)?;
+    }
+    Ok(seen)
 }
 
 pub fn set_channels(

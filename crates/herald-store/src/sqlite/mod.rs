@@ -991,6 +991,12 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn mark_nudges_seen(&self, actor: &str, user: &str, now: Timestamp) -> Result<usize> {
+        let (actor, user) = (owned(actor), owned(user));
+        self.write(move |tx| cadence::mark_seen(tx, &actor, &user, micros(now)))
+            .await
+    }
+
     async fn set_nudge_channels(
         &self,
         actor: &str,

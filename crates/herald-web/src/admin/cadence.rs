@@ -40,6 +40,9 @@ pub struct NudgeParams {
     pub user: Option<String>,
     /// Only nudges created at or after this RFC 3339 instant.
     pub since: Option<Timestamp>,
+    /// Only nudges not yet marked seen in the console (default false).
+    #[serde(default)]
+    pub unseen: bool,
     /// At most this many, newest first (default 50, at most 500).
     pub limit: Option<u32>,
 }
@@ -201,6 +204,7 @@ pub async fn nudges(
     let query = NudgeQuery {
         user: params.user,
         since: params.since,
+        unseen: params.unseen,
         limit: params.limit.unwrap_or(50).min(MAX_LIST_LIMIT),
     };
     Ok(Json(state.store.nudges(&page, query).await?))

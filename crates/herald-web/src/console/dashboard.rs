@@ -1,29 +1,33 @@
-//! The dashboard: what needs the lead now. Active incidents with the time since their last
-//! update and the countdown to the next one due, maintenance under way and coming, and the
-//! newest broadcast's delivery report with its failures first.
+//! The dashboard: what needs the lead now. The nudges they have not yet seen, active
+//! incidents with the time since their last update and the countdown to the next one due,
+//! maintenance under way and coming, and the newest broadcast's delivery report with its
+//! failures first.
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use herald_core::broadcast::Subject;
 use herald_core::cadence::next_update_due;
 use herald_core::incident::Incident;
+use herald_core::nudge::NudgeKind;
 use herald_core::page::Page;
 use herald_store::{
     DeliveryReport, IncidentFilter, IncidentQuery, MAX_LIST_LIMIT, MaintenanceFilter,
-    MaintenanceQuery, StoreError,
+    MaintenanceQuery, NudgeQuery, StoreError,
 };
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::session::SignedIn;
+use super::session::{Posted, SignedIn};
 use super::view;
 use crate::AppState;
 
 /// Within this many seconds of the deadline, the countdown turns amber.
 pub const SOON_SECS: i64 = 120;
+/// The most unseen nudges listed per page; older ones are in the admin API.
+const UNSEEN_NUDGES: u32 = 20;
 
 pub async fn show(State(state): State<AppState>, who: SignedIn) -> Response {
-    match gather(&state).await {
+    match gather(&state, &who.session.user.id).await {
         Ok(context) => view::page(
             &state,
             Some(&who),
@@ -35,9 +39,10 @@ pub async fn show(State(state): State<AppState>, who: SignedIn) -> Response {
     }
 }
 
-async fn gather(state: &AppState) -> Result<Value, StoreError> {
+async fn gather(state: &AppState, user_id: &str) -> Result<Value, StoreError> {
     let now = state.now();
     let mut pages = Vec::new();
+    let mut nudges = Vec::new();
     let mut newest: Option<DeliveryReport> = None;
     for page in state.store.pages().await? {
         let incidents = state.store.incidents(&page.id, active()).await?;
@@ -86,6 +91,22 @@ async fn gather(state: &AppState) -> Result<Value, StoreError> {
             ));
         }
         let adherence = state.store.page_adherence(&page.id, now).await?;
+        let unseen = NudgeQuery {
+            user: Some(user_id.to_string()),
+            since: None,
+            unseen: true,
+            limit: UNSEEN_NUDGES,
+        };
+        for nudge in state.store.nudges(&page.id, unseen).await? {
+            nudges.push(json!({
+                "page": page.name,
+                "headline": nudge.text.headline,
+                "body": nudge.text.body,
+                "url": nudge.text.url,
+                "urgent": nudge.kind != NudgeKind::Before,
+                "created_at": nudge.created_at.to_string(),
+            }));
+        }
         pages.push(json!({
             "slug": page.slug,
             "name": page.name,
@@ -97,6 +118,7 @@ async fn gather(state: &AppState) -> Result<Value, StoreError> {
     Ok(json!({
         "title": "Dashboard",
         "pages": pages,
+        "nudges": nudges,
         "report": newest.map(report),
     }))
 }
@@ -210,5 +232,18 @@ mod tests {
         let late = deadline(due, at("2026-01-01T10:03:10Z"));
         assert_eq!(late["urgency"], "overdue");
         assert_eq!(late["words"], "overdue by 3 min");
+    }
+}
+
+/// Marks the signed-in person's nudges seen, so the dashboard stops listing them.
+pub async fn nudges_seen(State(state): State<AppState>, Posted { who, .. }: Posted) -> Response {
+    let user = who.session.user.id.clone();
+    match state
+        .store
+        .mark_nudges_seen(&who.actor(), &user, state.now())
+        .await
+    {
+        Ok(_) => Redirect::to("/console").into_response(),
+        Err(error) => view::failure(&state, Some(&who), error.into()),
     }
 }

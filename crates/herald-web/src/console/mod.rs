@@ -143,6 +143,7 @@ pub fn router() -> Router<AppState> {
             get(sign_in::link_form).post(sign_in::redeem),
         )
         .route("/console/sign-out", post(sign_in::sign_out))
+        .route("/console/nudges/seen", post(dashboard::nudges_seen))
         .route(
             "/console/pages/{page}/incidents/new",
             get(incidents::new_form),
