@@ -1,7 +1,8 @@
 //! The update cadence end to end, on a running server whose clock the test moves by hand:
 //! nudges to the lead before and at each deadline and the escalation after the grace period,
 //! for each severity and state; snoozes before and after a deadline; the "next update in N"
-//! override; no stale nudge once an update is posted; adherence; and the metrics.
+//! override; no stale nudge once an update is posted; adherence; a maintenance window run by
+//! hand on the page's maintenance cadence; the console's list of unseen nudges; and the metrics.
 //!
 //! Nudges are observed with a real HTTP receiver (Slack, Teams and webhook channels) and the
 //! email spool; the worker looks at its jobs every 20 ms of real time.
@@ -648,4 +649,113 @@ async fn one_unseen(s: &Server, path: &str) {
         }
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_window_run_by_hand_keeps_the_maintenance_cadence() {
+    let s = server().await;
+    let f = s.fixture("acme").await;
+    let rx = Receiver::start().await;
+    let lead = user(&s, "lead@example.com", Role::Responder).await;
+    let manager = user(&s, "manager@example.com", Role::Responder).await;
+    channels(
+        &s,
+        &lead,
+        json!([{"channel": "webhook", "address": rx.url("/ok/lead")}]),
+    )
+    .await;
+    let to_manager = json!([{"channel": "webhook", "address": rx.url("/ok/manager")}]);
+    channels(&s, &manager, to_manager).await;
+    let page = s.get(&f.path(""), &s.admin).await.ok(200);
+    let mut settings = page["settings"].clone();
+    settings["maintenance_cadence"] = json!(30);
+    s.patch(&f.path(""), &s.admin, json!({"settings": settings}))
+        .await
+        .ok(200);
+
+    // Scheduled and run by hand: nothing is due until the lead starts it.
+    let t0 = s.now();
+    let silent = json!({"email": false, "webhook": false, "slack": false, "teams": false,
+                        "social": false, "irc": false, "sms": false});
+    let window = json!({
+        "title": "Database upgrade",
+        "details": "We will upgrade the database.",
+        "affected": [f.us_east],
+        "starts_at": plus_mins(t0, 60).to_string(),
+        "ends_at": plus_mins(t0, 180).to_string(),
+        "automation": false,
+        "reminders": [],
+        "channels": silent,
+    });
+    let created = s
+        .post(&f.path("/maintenance"), &s.responder, window)
+        .await
+        .ok(201);
+    let id = created["id"].as_str().unwrap().to_string();
+    let at = |rest: &str| f.path(&format!("/maintenance/{id}{rest}"));
+    let named = json!({"lead": lead, "manager": manager});
+    let cadence = s.put(&at("/roles"), &s.responder, named).await.ok(200);
+    assert_eq!(cadence["next_update_due"], Value::Null);
+    let update = |body: Value| {
+        let mut body = body;
+        body["channels"] = silent.clone();
+        body
+    };
+    let t1 = plus_mins(t0, 60);
+    advance_to(&s, t1);
+    let start = update(json!({"state": "in_progress", "details": "Starting now."}));
+    s.post(&at("/updates"), &s.responder, start).await.ok(201);
+
+    // Every 30 minutes while in progress: the lead at 28 and 30, the manager too at 35.
+    advance_to(&s, plus_mins(t1, 27));
+    quiet(&rx, 0).await;
+    advance_to(&s, plus_mins(t1, 28));
+    let got = received(&rx, 1).await;
+    let data = &got[0].json()["data"];
+    assert_eq!(got[0].path, "/ok/lead");
+    assert_eq!(
+        (data["subject"].as_str(), data["kind"].as_str()),
+        (Some("maintenance"), Some("before"))
+    );
+    assert_eq!(ts(&data["due_at"]), plus_mins(t1, 30));
+    advance_to(&s, plus_mins(t1, 30));
+    received(&rx, 2).await;
+    advance_to(&s, plus_mins(t1, 35));
+    let got = received(&rx, 4).await;
+    assert!(got[2..].iter().any(|r| r.path == "/ok/manager"));
+    assert!(
+        got[2..]
+            .iter()
+            .all(|r| r.json()["data"]["kind"] == "escalate")
+    );
+
+    // An update six minutes late re-arms it; a snooze before the deadline moves it for free.
+    advance_to(&s, plus_mins(t1, 36));
+    let progress = update(json!({"details": "Half way."}));
+    s.post(&at("/updates"), &s.responder, progress)
+        .await
+        .ok(201);
+    advance_to(&s, plus_mins(t1, 40));
+    let snoozed = s
+        .post(&at("/snooze"), &s.responder, json!({"minutes": 10}))
+        .await
+        .ok(200);
+    assert_eq!(ts(&snoozed["next_update_due"]), plus_mins(t1, 50));
+    advance_to(&s, plus_mins(t1, 48));
+    received(&rx, 5).await;
+
+    // Completing it before the deadline ends the cadence: no stale nudge fires.
+    advance_to(&s, plus_mins(t1, 49));
+    let done = update(json!({"state": "completed", "details": "Done."}));
+    s.post(&at("/updates"), &s.responder, done).await.ok(201);
+    advance_to(&s, plus_mins(t1, 50));
+    advance_to(&s, plus_mins(t1, 70));
+    quiet(&rx, 5).await;
+    let a = s.get(&at("/adherence"), &s.viewer).await.ok(200);
+    assert_eq!(
+        (a["due"].as_u64(), a["on_time"].as_u64()),
+        (Some(2), Some(1)),
+        "{a:#}"
+    );
+    assert_eq!(a["late"][0]["lateness_secs"], 360);
 }
