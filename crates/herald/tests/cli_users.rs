@@ -1,4 +1,4 @@
-//! `herald user create|list|disable`, run as a user would run them, on a data directory of
+//! `herald user create|list|disable|nudge-channels`, run as a user would run them, on a data
 //! their own.
 mod common;
 
@@ -382,4 +382,65 @@ async fn users_are_disabled_once_and_the_audit_log_says_so() {
         let text = format!("{:?} {:?}", event.before, event.after);
         assert!(!text.contains(&hash), "the hash is in {event:?}");
     }
+}
+
+#[tokio::test]
+async fn nudge_channels_are_set_from_the_command_line() {
+    let cli = Cli::new();
+    let lead = cli.json(&{
+        let mut args = create_args("lead@example.com", "Lead", "responder");
+        args.push("--json");
+        args
+    });
+    let set = cli.ok(&[
+        "user",
+        "nudge-channels",
+        "--email",
+        "lead@example.com",
+        "--via",
+        "slack=https://hooks.slack.com/services/T0/B0/x",
+        "--via",
+        "email=pager@example.com",
+    ]);
+    assert_eq!(
+        set.lines().collect::<Vec<_>>(),
+        [
+            "lead@example.com is nudged by slack: https://hooks.slack.com/services/T0/B0/x",
+            "lead@example.com is nudged by email: pager@example.com",
+        ]
+    );
+    let refused_text = refused(&cli.run(&[
+        "user",
+        "nudge-channels",
+        str_of(&lead["id"]),
+        "--via",
+        "email=not an address",
+    ]));
+    assert!(refused_text.contains("not an address"), "{refused_text}");
+    let wrong = cli.run(&[
+        "user",
+        "nudge-channels",
+        str_of(&lead["id"]),
+        "--via",
+        "pager",
+    ]);
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("write CHANNEL=ADDRESS"), "{stderr}");
+    let reset = cli.ok(&["user", "nudge-channels", str_of(&lead["id"])]);
+    assert_eq!(
+        reset.trim(),
+        format!(
+            "{} is nudged by email to their own address",
+            str_of(&lead["id"])
+        )
+    );
+    let kinds: Vec<String> = cli.events().await.into_iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "user.nudge_channels_changed")
+            .count(),
+        2,
+        "{kinds:?}"
+    );
 }

@@ -1,9 +1,10 @@
-//! `herald user create|list|disable`: the people who sign in to the console.
+//! `herald user create|list|disable|nudge-channels`: the people who sign in to the console.
 use std::io::Read;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use herald_core::access::Role;
+use herald_core::nudge::NudgeChannel;
 use herald_core::user::{NewUser, User};
 use herald_store::Store;
 use herald_web::password;
@@ -39,6 +40,29 @@ pub enum UserCommand {
     },
     /// Stop a user from signing in.
     Disable(Which),
+    /// Say where a user is nudged about updates coming due: each --via CHANNEL=ADDRESS, the
+    /// channel being email, slack, teams or webhook. Without --via, nudges go by email to the
+    /// user's own address.
+    NudgeChannels {
+        #[command(flatten)]
+        which: Which,
+        #[arg(long, value_name = "CHANNEL=ADDRESS", value_parser = parse_via)]
+        via: Vec<NudgeChannel>,
+    },
+}
+
+/// `slack=https://hooks.slack.com/…` as a nudge channel.
+fn parse_via(text: &str) -> Result<NudgeChannel, String> {
+    let (channel, address) = text.split_once('=').ok_or_else(|| {
+        format!("{text:?}: write CHANNEL=ADDRESS, such as email=pager@example.com")
+    })?;
+    let channel = serde_json::from_value(serde_json::json!(channel.trim())).map_err(|_| {
+        format!("{channel:?} is not a nudge channel; use email, slack, teams or webhook")
+    })?;
+    Ok(NudgeChannel {
+        channel,
+        address: address.to_string(),
+    })
 }
 
 /// A user by id or by email address.
@@ -105,10 +129,7 @@ pub async fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UserCommand::Disable(which) => {
-            let target = which
-                .email
-                .or(which.id)
-                .expect("clap requires an email address or an id");
+            let target = which.target();
             // Rounded as the store rounds it, to tell a fresh disable from an earlier one.
             let now = Timestamp::from_microsecond(Timestamp::now().as_microsecond())?;
             let user = open(config)?.disable_user(&actor(), &target, now).await?;
@@ -123,6 +144,28 @@ pub async fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        UserCommand::NudgeChannels { which, via } => {
+            let target = which.target();
+            let store = open(config)?;
+            let set = store
+                .set_nudge_channels(&actor(), &target, via, Timestamp::now())
+                .await?;
+            if set.is_empty() {
+                println!("{target} is nudged by email to their own address");
+            }
+            for c in &set {
+                println!("{target} is nudged by {}: {}", c.channel.name(), c.address);
+            }
+            Ok(())
+        }
+    }
+}
+
+impl Which {
+    fn target(self) -> String {
+        self.email
+            .or(self.id)
+            .expect("clap requires an email address or an id")
     }
 }
 
