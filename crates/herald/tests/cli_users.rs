@@ -1,5 +1,5 @@
 //! `herald user create|list|disable|nudge-channels`, run as a user would run them, on a data
-//! their own.
+//! directory of their own.
 mod common;
 
 use std::io::Write;
