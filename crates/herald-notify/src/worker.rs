@@ -12,8 +12,8 @@ use herald_core::nudge::NudgeChannel;
 use herald_core::subscriber::{Channel, SubscriberState, WebhookFormat};
 use herald_public::publisher::Clock;
 use herald_store::{
-    BatchRecord, Broadcast, HandedOff, Job, JobKind, NudgeDelivery, NudgeOutcome, NudgeToSend,
-    Outcome, Settled, Store, StoreError, Target,
+    BatchRecord, Broadcast, HandedOff, Job, JobKind, NudgeDelivery, NudgeOutcome, NudgeRecipient,
+    NudgeToSend, Outcome, Settled, Store, StoreError, Target,
 };
 use jiff::Timestamp;
 use tokio::sync::{Semaphore, mpsc, watch};
@@ -418,24 +418,11 @@ impl Worker {
                     }
                 };
                 let id = webhook::message_id(&a.broadcast_id, &s.id);
-                // The receiver checks this against its own clock, so it is the real time.
-                let timestamp = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs() as i64);
                 let secrets: Vec<&str> = target.secrets.iter().map(String::as_str).collect();
-                let signature = match webhook::sign(&secrets, &id, timestamp, &body) {
-                    Ok(signature) => signature,
-                    Err(err) => {
-                        let error = format!("cannot sign the delivery: {err}");
-                        return Attempt::Refused { error };
-                    }
-                };
-                let headers = vec![
-                    ("webhook-id", id),
-                    ("webhook-timestamp", timestamp.to_string()),
-                    ("webhook-signature", signature),
-                ];
-                (body, headers)
+                match signed(&secrets, id, &body) {
+                    Ok(headers) => (body, headers),
+                    Err(refused) => return refused,
+                }
             }
             Channel::Slack => (Cow::Borrowed(&p.slack[..]), vec![]),
             Channel::Teams => (Cow::Borrowed(&p.teams[..]), vec![]),
@@ -528,7 +515,7 @@ impl Worker {
         let mut settled = Vec::new();
         for r in &n.recipients {
             for c in &r.channels {
-                let attempt = self.send_nudge(&n, r.nudge_id, c).await;
+                let attempt = self.send_nudge(&n, r, c).await;
                 let passing = matches!(attempt, Attempt::Failed { .. } | Attempt::SlowDown { .. });
                 let outcome = match attempt {
                     Attempt::Delivered => NudgeOutcome::Delivered,
@@ -559,7 +546,8 @@ impl Worker {
         Ok(self.store.settle_nudge(job.id, settled, retry).await?)
     }
 
-    async fn send_nudge(&self, n: &NudgeToSend, nudge_id: i64, c: &NudgeChannel) -> Attempt {
+    async fn send_nudge(&self, n: &NudgeToSend, r: &NudgeRecipient, c: &NudgeChannel) -> Attempt {
+        let (nudge_id, secret) = (r.nudge_id, r.webhook_secret.as_str());
         let body = match c.channel {
             Channel::Email => {
                 let sent = async {
@@ -577,7 +565,10 @@ impl Worker {
         };
         // A stable id per nudge and endpoint lets a receiver drop a retry's duplicate.
         let headers = match c.channel {
-            Channel::Webhook => vec![("webhook-id", format!("nudge_{nudge_id}"))],
+            Channel::Webhook => match signed(&[secret], format!("nudge_{nudge_id}"), &body) {
+                Ok(headers) => headers,
+                Err(refused) => return refused,
+            },
             _ => vec![],
         };
         http::post_json(&self.http, &c.address, &headers, &body).await
@@ -682,4 +673,26 @@ fn mail_attempt(sent: Result<(), WorkError>) -> Attempt {
             error: err.to_string(),
         },
     }
+}
+
+/// The Standard Webhooks headers for a webhook body: its id, the time (the receiver checks it
+/// against its own clock, so it is the real time) and the signature with each secret. A secret
+/// that cannot sign refuses the attempt.
+fn signed(
+    secrets: &[&str],
+    id: String,
+    body: &[u8],
+) -> Result<Vec<(&'static str, String)>, Attempt> {
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let signature =
+        webhook::sign(secrets, &id, timestamp, body).map_err(|err| Attempt::Refused {
+            error: format!("cannot sign the delivery: {err}"),
+        })?;
+    Ok(vec![
+        ("webhook-id", id),
+        ("webhook-timestamp", timestamp.to_string()),
+        ("webhook-signature", signature),
+    ])
 }

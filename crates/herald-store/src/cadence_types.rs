@@ -136,6 +136,8 @@ pub struct NudgeRecipient {
     pub nudge_id: i64,
     pub user: UserRef,
     pub channels: Vec<NudgeChannel>,
+    /// The `whsec_` secret webhook nudges to this person are signed with.
+    pub webhook_secret: String,
 }
 
 /// One item of an incident's stage checklist, and whether it is done.

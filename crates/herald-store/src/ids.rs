@@ -17,11 +17,16 @@ pub(crate) fn new_secret() -> String {
 /// A webhook signing secret as Standard Webhooks writes it: `whsec_` and base64 of 32 random
 /// bytes.
 pub(crate) fn new_webhook_secret() -> String {
-    use base64::Engine;
     let random: [u8; 32] = rand::random();
+    webhook_secret(&random)
+}
+
+/// A signing key as a Standard Webhooks secret.
+pub(crate) fn webhook_secret(key: &[u8]) -> String {
+    use base64::Engine;
     format!(
         "whsec_{}",
-        base64::engine::general_purpose::STANDARD.encode(random)
+        base64::engine::general_purpose::STANDARD.encode(key)
     )
 }
 

@@ -430,6 +430,9 @@ pub trait Store: Send + Sync + 'static {
     /// Marks every nudge sent to the user (by id) so far as seen in the console; how many were
     /// new. Audited as `user.nudges_seen`.
     async fn mark_nudges_seen(&self, actor: &str, user: &str, now: Timestamp) -> Result<usize>;
+    /// The `whsec_` secret that webhook nudges to a user (by id or email address) are signed
+    /// with, for their receiver to verify them by.
+    async fn nudge_secret(&self, user: &str) -> Result<String>;
     /// Where a user (by id or email address) wants nudges; none for their own email address.
     /// Audited as `user.nudge_channels_changed`.
     async fn set_nudge_channels(

@@ -43,11 +43,14 @@ async fn roles(s: &Server, f: &Fixture, id: &str, roles: Value) -> Value {
     .ok(200)
 }
 
-async fn channels(s: &Server, user: &str, channels: Value) {
+/// Sets where the user is nudged; the secret their webhook nudges are signed with.
+async fn channels(s: &Server, user: &str, channels: Value) -> String {
     let path = format!("/api/v1/users/{user}/nudge-channels");
-    s.put(&path, &s.admin, json!({"channels": channels}))
+    let set = s
+        .put(&path, &s.admin, json!({"channels": channels}))
         .await
         .ok(200);
+    set["webhook_secret"].as_str().unwrap().to_string()
 }
 
 async fn incident(s: &Server, f: &Fixture, severity: u8, state: &str) -> String {
@@ -658,14 +661,11 @@ async fn a_window_run_by_hand_keeps_the_maintenance_cadence() {
     let rx = Receiver::start().await;
     let lead = user(&s, "lead@example.com", Role::Responder).await;
     let manager = user(&s, "manager@example.com", Role::Responder).await;
-    channels(
-        &s,
-        &lead,
-        json!([{"channel": "webhook", "address": rx.url("/ok/lead")}]),
-    )
-    .await;
+    let to_lead = json!([{"channel": "webhook", "address": rx.url("/ok/lead")}]);
+    let lead_secret = channels(&s, &lead, to_lead).await;
     let to_manager = json!([{"channel": "webhook", "address": rx.url("/ok/manager")}]);
-    channels(&s, &manager, to_manager).await;
+    let manager_secret = channels(&s, &manager, to_manager).await;
+    assert_ne!(lead_secret, manager_secret);
     let page = s.get(&f.path(""), &s.admin).await.ok(200);
     let mut settings = page["settings"].clone();
     settings["maintenance_cadence"] = json!(30);
@@ -758,4 +758,28 @@ async fn a_window_run_by_hand_keeps_the_maintenance_cadence() {
         "{a:#}"
     );
     assert_eq!(a["late"][0]["lateness_secs"], 360);
+
+    // Every webhook nudge is signed with its person's secret, as Standard Webhooks checks it.
+    let signed: Vec<Value> = rx
+        .all()
+        .iter()
+        .map(|r| {
+            let secret = match r.path.as_str() {
+                "/ok/lead" => &lead_secret,
+                _ => &manager_secret,
+            };
+            let body = String::from_utf8(r.body.clone()).unwrap();
+            json!({"secret": secret, "headers": r.headers, "body": body})
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nudges.json");
+    std::fs::write(&file, json!(signed).to_string()).unwrap();
+    let checked = python_json("webhooks_verify.py", vec![file.display().to_string()]).await;
+    assert_eq!(checked.as_array().unwrap().len(), 5);
+    for c in checked.as_array().unwrap() {
+        assert_eq!(c["verified"], true, "{c}");
+        assert_eq!(c["type"], "cadence.nudge", "{c}");
+        assert_eq!(c["tampered_body_rejected"], true, "{c}");
+    }
 }

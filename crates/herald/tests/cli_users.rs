@@ -409,6 +409,18 @@ async fn nudge_channels_are_set_from_the_command_line() {
             "lead@example.com is nudged by email: pager@example.com",
         ]
     );
+    let hooked = cli.ok(&[
+        "user",
+        "nudge-channels",
+        "--email",
+        "lead@example.com",
+        "--via",
+        "webhook=https://pager.example.com/herald",
+    ]);
+    let secret =
+        regex::Regex::new(r"signed \(Standard Webhooks\) with (whsec_[A-Za-z0-9+/=]{44})\n$")
+            .unwrap();
+    assert!(secret.is_match(&hooked), "{hooked}");
     let refused_text = refused(&cli.run(&[
         "user",
         "nudge-channels",
@@ -440,7 +452,7 @@ async fn nudge_channels_are_set_from_the_command_line() {
             .iter()
             .filter(|k| *k == "user.nudge_channels_changed")
             .count(),
-        2,
+        3,
         "{kinds:?}"
     );
 }

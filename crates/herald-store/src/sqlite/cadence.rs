@@ -15,6 +15,7 @@ use serde_json::json;
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::{events, incidents, maintenance, pages, users};
+use crate::ids::webhook_secret;
 use crate::{
     Cadence, NudgeDelivery, NudgeOutcome, NudgeQuery, NudgeRecipient, NudgeRecord, NudgeToSend,
     PageAdherence, Result, Roles, StoreError, SubjectAdherence, UserRef,
@@ -527,6 +528,7 @@ fn record(
                 nudge_id: conn.last_insert_rowid(),
                 user: user_ref(user),
                 channels: nudge::channels_of(user, &channels(conn, &user.id)?),
+                webhook_secret: webhook_secret_of(conn, &user.id)?,
             });
         }
     }
@@ -566,6 +568,7 @@ fn recorded(
             nudge_id,
             user: user_ref(&user),
             channels,
+            webhook_secret: webhook_secret_of(conn, &user.id)?,
         });
     }
     Ok(out)
@@ -576,6 +579,18 @@ fn channels(conn: &Connection, user_id: &str) -> Result<Vec<NudgeChannel>> {
         .prepare_cached("SELECT nudge_channels FROM users WHERE id = ?1")?
         .query_row([user_id], |row| row.get(0))?;
     from_json(&stored)
+}
+
+/// See [`crate::Store::nudge_secret`].
+pub fn nudge_secret(conn: &Connection, user: &str) -> Result<String> {
+    webhook_secret_of(conn, &users::get(conn, user)?.id)
+}
+
+fn webhook_secret_of(conn: &Connection, user_id: &str) -> Result<String> {
+    let key: Vec<u8> = conn
+        .prepare_cached("SELECT nudge_key FROM users WHERE id = ?1")?
+        .query_row([user_id], |row| row.get(0))?;
+    Ok(webhook_secret(&key))
 }
 
 /// See [`crate::Store::settle_nudge`].

@@ -13,7 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_users.sql"),
     include_str!("migrations/0006_sessions.sql"),
     include_str!("migrations/0007_cadence.sql"),
-    include_str!("migrations/0008_checklist.sql"),
+    include_str!("migrations/0008_checklist_and_nudge_keys.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

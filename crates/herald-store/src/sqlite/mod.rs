@@ -997,6 +997,11 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn nudge_secret(&self, user: &str) -> Result<String> {
+        let user = owned(user);
+        self.read(move |tx| cadence::nudge_secret(tx, &user)).await
+    }
+
     async fn set_nudge_channels(
         &self,
         actor: &str,

@@ -25,11 +25,20 @@ pub struct SnoozeRequest {
     pub minutes: u32,
 }
 
-#[derive(Deserialize, Serialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NudgeChannels {
     /// Where the user wants nudges; empty for email to their own address.
     pub channels: Vec<NudgeChannel>,
+}
+
+/// Where a user is nudged, and how their webhook nudges are signed.
+#[derive(Serialize, ToSchema)]
+pub struct NudgeSetup {
+    pub channels: Vec<NudgeChannel>,
+    /// The Standard Webhooks secret (`whsec_…`) webhook nudges to this user are signed with:
+    /// give it to the receiving endpoint to verify `webhook-signature`.
+    pub webhook_secret: String,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -214,17 +223,21 @@ pub async fn nudges(
 /// addresses; none for email to their own address (admin).
 #[utoipa::path(put, path = "/api/v1/users/{user}/nudge-channels", tag = "cadence",
     params(("user" = String, Path)), request_body = NudgeChannels,
-    responses((status = 200, body = NudgeChannels), (status = 404), (status = 422)))]
+    responses((status = 200, body = NudgeSetup), (status = 404), (status = 422)))]
 pub async fn set_nudge_channels(
     State(state): State<AppState>,
     who: Principal,
     Path(user): Path<String>,
     Body(body): Body<NudgeChannels>,
-) -> Result<Json<NudgeChannels>> {
+) -> Result<Json<NudgeSetup>> {
     who.require(Role::Admin)?;
     let channels = state
         .store
         .set_nudge_channels(&who.actor(), &user, body.channels, state.now())
         .await?;
-    Ok(Json(NudgeChannels { channels }))
+    let webhook_secret = state.store.nudge_secret(&user).await?;
+    Ok(Json(NudgeSetup {
+        channels,
+        webhook_secret,
+    }))
 }

@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use herald_core::access::Role;
 use herald_core::nudge::NudgeChannel;
+use herald_core::subscriber::Channel;
 use herald_core::user::{NewUser, User};
 use herald_store::Store;
 use herald_web::password;
@@ -155,6 +156,10 @@ pub async fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             }
             for c in &set {
                 println!("{target} is nudged by {}: {}", c.channel.name(), c.address);
+            }
+            if set.iter().any(|c| c.channel == Channel::Webhook) {
+                let secret = store.nudge_secret(&target).await?;
+                println!("webhook nudges are signed (Standard Webhooks) with {secret}");
             }
             Ok(())
         }

@@ -8,3 +8,12 @@ CREATE TABLE checklist_ticks (
     ticked_at   INTEGER NOT NULL,
     PRIMARY KEY (incident_id, item)
 );
+
+-- Each user's key for signing the webhook nudges sent to them (Standard Webhooks): every user
+-- has one from the start, so the first nudge is signed.
+ALTER TABLE users ADD COLUMN nudge_key BLOB;
+UPDATE users SET nudge_key = randomblob(32);
+CREATE TRIGGER users_nudge_key AFTER INSERT ON users WHEN NEW.nudge_key IS NULL
+BEGIN
+    UPDATE users SET nudge_key = randomblob(32) WHERE id = NEW.id;
+END;
