@@ -218,6 +218,19 @@ pub fn report(r: DeliveryReport) -> Value {
     })
 }
 
+/// Marks the signed-in person's nudges seen, so the dashboard stops listing them.
+pub async fn nudges_seen(State(state): State<AppState>, Posted { who, .. }: Posted) -> Response {
+    let user = who.session.user.id.clone();
+    match state
+        .store
+        .mark_nudges_seen(&who.actor(), &user, state.now())
+        .await
+    {
+        Ok(_) => Redirect::to("/console").into_response(),
+        Err(error) => view::failure(&state, Some(&who), error.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,18 +245,5 @@ mod tests {
         let late = deadline(due, at("2026-01-01T10:03:10Z"));
         assert_eq!(late["urgency"], "overdue");
         assert_eq!(late["words"], "overdue by 3 min");
-    }
-}
-
-/// Marks the signed-in person's nudges seen, so the dashboard stops listing them.
-pub async fn nudges_seen(State(state): State<AppState>, Posted { who, .. }: Posted) -> Response {
-    let user = who.session.user.id.clone();
-    match state
-        .store
-        .mark_nudges_seen(&who.actor(), &user, state.now())
-        .await
-    {
-        Ok(_) => Redirect::to("/console").into_response(),
-        Err(error) => view::failure(&state, Some(&who), error.into()),
     }
 }
