@@ -385,6 +385,18 @@ async fn world(s: &Server) -> World {
             Some(json!({"channels": [{"channel": "email", "address": "pager@example.com"}]})),
             Admin,
         ),
+        route(
+            Method::GET,
+            format!("/api/v1/users/{user}/nudge-channels"),
+            None,
+            Admin,
+        ),
+        route(
+            Method::PUT,
+            format!("/api/v1/users/{user}/role"),
+            Some(json!({"role": "responder"})),
+            Admin,
+        ),
         route(Method::GET, "/api/v1/tokens", None, Admin),
         route(
             Method::POST,
@@ -1498,7 +1510,7 @@ async fn bad_bodies_are_refused_with_clear_codes_and_write_nothing() {
     let w = world(&s).await;
     let before = snapshot(&s, &["acme"]).await;
     let with_body: Vec<&Route> = w.routes.iter().filter(|r| r.body.is_some()).collect();
-    assert_eq!(with_body.len(), 26);
+    assert_eq!(with_body.len(), 27);
 
     for r in &with_body {
         let what = format!("{} {}", r.method, r.path);
@@ -2050,7 +2062,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ),
     ("/api/v1/pages/{page}/adherence", &["get"]),
     ("/api/v1/pages/{page}/nudges", &["get"]),
-    ("/api/v1/users/{user}/nudge-channels", &["put"]),
+    ("/api/v1/users/{user}/nudge-channels", &["get", "put"]),
+    ("/api/v1/users/{user}/role", &["put"]),
     ("/api/v1/tokens", &["get", "post"]),
     ("/api/v1/tokens/{token}", &["delete"]),
     ("/api/v1/events", &["get"]),

@@ -707,18 +707,19 @@ async fn users_are_created_given_roles_and_nudge_channels_and_disabled() {
         ("address.2", ""),
     ];
     went_to(&b.post(&channels, &good).await, &page);
-    let store = herald::server::open_store(s.data_dir()).unwrap();
-    let saved = store.nudge_channels(&bob.id).await.unwrap();
-    let saved: Vec<(&str, &str)> = saved
-        .iter()
-        .map(|c| (c.channel.name(), c.address.as_str()))
-        .collect();
+    let saved = s
+        .get(
+            &format!("/api/v1/users/{}/nudge-channels", bob.id),
+            &s.admin,
+        )
+        .await
+        .ok(200);
     assert_eq!(
-        saved,
-        [
-            ("slack", "https://hooks.slack.example.com/bob"),
-            ("email", "bob.pager@example.com")
-        ]
+        saved["channels"],
+        serde_json::json!([
+            {"channel": "slack", "address": "https://hooks.slack.example.com/bob"},
+            {"channel": "email", "address": "bob.pager@example.com"},
+        ])
     );
     let shown = b.get(&page).await;
     assert!(

@@ -206,6 +206,21 @@ pub async fn nudges(
     Ok(Json(state.store.nudges(&page, query).await?))
 }
 
+/// Where a console user (by id or email address) wants nudges; empty for email to their own
+/// address (admin).
+#[utoipa::path(get, path = "/api/v1/users/{user}/nudge-channels", tag = "cadence",
+    params(("user" = String, Path)),
+    responses((status = 200, body = NudgeChannels), (status = 404)))]
+pub async fn get_nudge_channels(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(user): Path<String>,
+) -> Result<Json<NudgeChannels>> {
+    who.require(Role::Admin)?;
+    let channels = state.store.nudge_channels(&user).await?;
+    Ok(Json(NudgeChannels { channels }))
+}
+
 /// Where a console user (by id or email address) wants nudges: email, Slack, Teams or webhook
 /// addresses; none for email to their own address (admin).
 #[utoipa::path(put, path = "/api/v1/users/{user}/nudge-channels", tag = "cadence",
