@@ -540,7 +540,11 @@ async fn a_lead_walks_an_incident_in_chromium() {
         ],
     );
     assert!(report.contains("\"violations\": []"), "{report}");
-    for audited in ["pages, refused form", "settings and cadence, refused cell", "user"] {
+    for audited in [
+        "pages, refused form",
+        "settings and cadence, refused cell",
+        "user",
+    ] {
         let page = format!("\"page\": \"{audited}\"");
         assert!(report.contains(&page), "{audited} is audited: {report}");
     }

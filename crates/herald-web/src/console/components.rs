@@ -153,16 +153,8 @@ pub async fn create_group(
         .create_group(&who.actor(), &page, form.text("group_name"), state.now())
         .await;
     let outcome = done(outcome, &GROUP_FIELDS, |_| list_path(&page));
-    settle(&state, &who, outcome, |errors| {
-        listing(
-            &state,
-            &who,
-            &page,
-            Some(Typed {
-                form: &form,
-                errors,
-            }),
-        )
+    settle(&state, &who, &form, outcome, |typed| {
+        listing(&state, &who, &page, Some(typed))
     })
     .await
 }
@@ -184,16 +176,8 @@ pub async fn create(
         .create_component(&who.actor(), &page, new, state.now())
         .await;
     let outcome = done(outcome, &NEW_FIELDS, |c| component_path(&page, &c.id));
-    settle(&state, &who, outcome, |errors| {
-        listing(
-            &state,
-            &who,
-            &page,
-            Some(Typed {
-                form: &form,
-                errors,
-            }),
-        )
+    settle(&state, &who, &form, outcome, |typed| {
+        listing(&state, &who, &page, Some(typed))
     })
     .await
 }
@@ -250,16 +234,8 @@ pub async fn update(
         .update_component(&who.actor(), &page, &id, patch, state.now())
         .await;
     let outcome = done(outcome, &EDIT_FIELDS, |c| component_path(&page, &c.id));
-    settle(&state, &who, outcome, |errors| {
-        component_page(
-            &state,
-            &who,
-            (&page, &id),
-            Some(Typed {
-                form: &form,
-                errors,
-            }),
-        )
+    settle(&state, &who, &form, outcome, |typed| {
+        component_page(&state, &who, (&page, &id), Some(typed))
     })
     .await
 }
@@ -274,16 +250,8 @@ pub async fn delete(
         .delete_component(&who.actor(), &page, &id, state.now())
         .await;
     let outcome = done(outcome, &["delete"], |()| list_path(&page));
-    settle(&state, &who, outcome, |errors| {
-        component_page(
-            &state,
-            &who,
-            (&page, &id),
-            Some(Typed {
-                form: &form,
-                errors,
-            }),
-        )
+    settle(&state, &who, &form, outcome, |typed| {
+        component_page(&state, &who, (&page, &id), Some(typed))
     })
     .await
 }
@@ -304,16 +272,8 @@ pub async fn add_location(
         )
         .await;
     let outcome = done(outcome, &LOCATION_FIELDS, |c| component_path(&page, &c.id));
-    settle(&state, &who, outcome, |errors| {
-        component_page(
-            &state,
-            &who,
-            (&page, &id),
-            Some(Typed {
-                form: &form,
-                errors,
-            }),
-        )
+    settle(&state, &who, &form, outcome, |typed| {
+        component_page(&state, &who, (&page, &id), Some(typed))
     })
     .await
 }
@@ -342,16 +302,8 @@ pub async fn set_override(
         done(set, &[&field], |c| component_path(&page, &c.id))
     }
     .await;
-    settle(&state, &who, outcome, |errors| {
-        component_page(
-            &state,
-            &who,
-            (&page, &component),
-            Some(Typed {
-                form: &form,
-                errors,
-            }),
-        )
+    settle(&state, &who, &form, outcome, |typed| {
+        component_page(&state, &who, (&page, &component), Some(typed))
     })
     .await
 }

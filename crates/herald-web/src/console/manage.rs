@@ -88,21 +88,22 @@ pub fn done<T>(
         .map_err(|error| Refusal::placed(error, fields))
 }
 
-/// Ends a management form: what worked answers for itself; a refusal shows the page `again`
-/// with what was typed and why; a failure gets the failure page.
-pub async fn settle<F, Fut>(
+/// Ends a management form: what worked answers for itself; a refusal shows the page `again`,
+/// given the form with what was wrong with it; a failure gets the failure page.
+pub async fn settle<'a, F, Fut>(
     state: &AppState,
     who: &SignedIn,
+    form: &'a FormData,
     outcome: Result<Response, Refusal>,
     again: F,
 ) -> Response
 where
-    F: FnOnce(Errors) -> Fut,
+    F: FnOnce(Typed<'a>) -> Fut,
     Fut: Future<Output = Response>,
 {
     match outcome {
         Ok(done) => done,
-        Err(Refusal::Form(errors)) => again(errors).await,
+        Err(Refusal::Form(errors)) => again(Typed { form, errors }).await,
         Err(Refusal::Failed(error)) => view::failure(state, Some(who), error),
     }
 }

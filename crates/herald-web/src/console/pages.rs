@@ -79,15 +79,8 @@ pub async fn create(State(state): State<AppState>, Admin(Posted { who, form }): 
         .create_page(&who.actor(), fields, state.now())
         .await;
     let outcome = done(outcome, &NEW_FIELDS, |page| settings_path(&page.slug));
-    settle(&state, &who, outcome, |errors| {
-        listing(
-            &state,
-            &who,
-            Some(Typed {
-                form: &form,
-                errors,
-            }),
-        )
+    settle(&state, &who, &form, outcome, |typed| {
+        listing(&state, &who, Some(typed))
     })
     .await
 }
@@ -292,8 +285,8 @@ async fn change(
         Ok(see_other(&settings_path(&saved.slug)))
     }
     .await;
-    settle(state, who, outcome, |errors| {
-        settings_page(state, who, page, Some(Typed { form, errors }))
+    settle(state, who, form, outcome, |typed| {
+        settings_page(state, who, page, Some(typed))
     })
     .await
 }

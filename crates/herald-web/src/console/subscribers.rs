@@ -13,7 +13,8 @@ use herald_store::{CreatedSubscriber, all_subscribers};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::manage::{Errors, Refusal, Typed, checked, done, settle, shown};
+use super::form::FormData;
+use super::manage::{Errors, Refusal, Typed, checked, done, see_other, settle, shown};
 use super::session::{Posted, Responder, ResponderView, SignedIn};
 use super::view::{self, wire_name};
 use crate::AppState;
@@ -132,43 +133,28 @@ pub async fn create(
             .map_err(|error| Refusal::placed(error, &NEW_FIELDS))
     }
     .await;
-    secret_or_list(&state, &who, &page, outcome, |errors| {
-        listing(
-            &state,
-            &who,
-            &page,
-            Some(Typed {
-                form: &form,
-                errors,
-            }),
-            None,
-        )
-    })
-    .await
+    secret_or_list(&state, &who, &page, &form, outcome).await
 }
 
 /// A webhook's new secret is shown on the page that answers; anything else goes back to the
-/// list.
-async fn secret_or_list<F, Fut>(
+/// list, or to the list with what was typed and why.
+async fn secret_or_list(
     state: &AppState,
     who: &SignedIn,
     page: &str,
+    form: &FormData,
     outcome: Result<CreatedSubscriber, Refusal>,
-    again: F,
-) -> Response
-where
-    F: FnOnce(Errors) -> Fut,
-    Fut: std::future::Future<Output = Response>,
-{
-    match outcome {
-        Ok(created) if created.secret.is_some() => {
-            listing(state, who, page, None, Some(&created)).await
-        }
-        other => {
-            let outcome = other.map(|_| super::manage::see_other(&list_path(page)));
-            settle(state, who, outcome, again).await
-        }
+) -> Response {
+    if let Ok(created) = &outcome
+        && created.secret.is_some()
+    {
+        return listing(state, who, page, None, Some(created)).await;
     }
+    let outcome = outcome.map(|_| see_other(&list_path(page)));
+    settle(state, who, form, outcome, |typed| {
+        listing(state, who, page, Some(typed), None)
+    })
+    .await
 }
 
 pub async fn rotate_secret(
@@ -182,19 +168,7 @@ pub async fn rotate_secret(
         .rotate_subscriber_secret(&who.actor(), &page, &id, state.now())
         .await
         .map_err(|error| Refusal::placed(error, &[&field]));
-    secret_or_list(&state, &who, &page, outcome, |errors| {
-        listing(
-            &state,
-            &who,
-            &page,
-            Some(Typed {
-                form: &form,
-                errors,
-            }),
-            None,
-        )
-    })
-    .await
+    secret_or_list(&state, &who, &page, &form, outcome).await
 }
 
 /// Where a refusal about one row of the list is shown.
@@ -203,41 +177,45 @@ fn row_field(id: &str) -> String {
 }
 
 pub async fn delete(
-    State(state): State<AppState>,
-    Path((page, id)): Path<(String, String)>,
-    Responder(Posted { who, form }): Responder,
+    state: State<AppState>,
+    path: Path<(String, String)>,
+    posted: Responder,
 ) -> Response {
-    let deleted = state
-        .store
-        .delete_subscriber(&who.actor(), &page, &id, state.now())
-        .await;
-    row_action(&state, &who, &page, &id, &form, deleted.map(|_| ())).await
+    row_action(state, path, posted, RowAction::Delete).await
 }
 
 pub async fn enable(
+    state: State<AppState>,
+    path: Path<(String, String)>,
+    posted: Responder,
+) -> Response {
+    row_action(state, path, posted, RowAction::Enable).await
+}
+
+/// The buttons on a row of the list that need nothing more than the subscriber.
+enum RowAction {
+    Delete,
+    Enable,
+}
+
+/// Carries out a row's button: back to the list, or the list with the refusal on that row.
+async fn row_action(
     State(state): State<AppState>,
     Path((page, id)): Path<(String, String)>,
     Responder(Posted { who, form }): Responder,
+    action: RowAction,
 ) -> Response {
-    let enabled = state
-        .store
-        .enable_subscriber(&who.actor(), &page, &id, state.now())
-        .await;
-    row_action(&state, &who, &page, &id, &form, enabled.map(|_| ())).await
-}
-
-/// Ends a button on one row: back to the list, or the list with the refusal on that row.
-async fn row_action(
-    state: &AppState,
-    who: &SignedIn,
-    page: &str,
-    id: &str,
-    form: &super::form::FormData,
-    result: Result<(), herald_store::StoreError>,
-) -> Response {
-    let outcome = done(result, &[&row_field(id)], |()| list_path(page));
-    settle(state, who, outcome, |errors| {
-        listing(state, who, page, Some(Typed { form, errors }), None)
+    let (store, actor, now) = (&state.store, who.actor(), state.now());
+    let result = match action {
+        RowAction::Delete => store.delete_subscriber(&actor, &page, &id, now).await,
+        RowAction::Enable => store
+            .enable_subscriber(&actor, &page, &id, now)
+            .await
+            .map(|_| ()),
+    };
+    let outcome = done(result, &[&row_field(&id)], |()| list_path(&page));
+    settle(&state, &who, &form, outcome, |typed| {
+        listing(&state, &who, &page, Some(typed), None)
     })
     .await
 }

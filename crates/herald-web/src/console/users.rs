@@ -12,7 +12,7 @@ use herald_store::StoreError;
 use serde_json::{Value, json};
 
 use super::form::FormData;
-use super::manage::{Errors, Refusal, Typed, capitalise, checked, done, settle, shown};
+use super::manage::{Errors, Typed, capitalise, checked, done, settle, shown};
 use super::session::{Admin, AdminView, Posted, SignedIn};
 use super::view::{self, wire_name};
 use crate::{AppState, password};
@@ -102,15 +102,8 @@ pub async fn create(State(state): State<AppState>, Admin(Posted { who, form }): 
         done(created, &NEW_FIELDS, |user| user_path(&user.id))
     }
     .await;
-    settle(&state, &who, outcome, |errors| {
-        listing(
-            &state,
-            &who,
-            Some(Typed {
-                form: &form,
-                errors,
-            }),
-        )
+    settle(&state, &who, &form, outcome, |typed| {
+        listing(&state, &who, Some(typed))
     })
     .await
 }
@@ -182,7 +175,10 @@ pub async fn set_role(
         done(changed, &["role"], |user| user_path(&user.id))
     }
     .await;
-    again_on_user_page(&state, &who, &id, &form, outcome).await
+    settle(&state, &who, &form, outcome, |typed| {
+        user_page(&state, &who, &id, Some(typed))
+    })
+    .await
 }
 
 pub async fn disable(
@@ -195,7 +191,10 @@ pub async fn disable(
         .disable_user(&who.actor(), &id, state.now())
         .await;
     let outcome = done(disabled, &["disable"], |user| user_path(&user.id));
-    again_on_user_page(&state, &who, &id, &form, outcome).await
+    settle(&state, &who, &form, outcome, |typed| {
+        user_page(&state, &who, &id, Some(typed))
+    })
+    .await
 }
 
 /// Saves where the user wants nudges: rows `channel.N` and `address.N`; a row without an
@@ -241,18 +240,8 @@ pub async fn set_nudge_channels(
         done(saved, &["channels"], |_| user_path(&id))
     }
     .await;
-    again_on_user_page(&state, &who, &id, &form, outcome).await
-}
-
-async fn again_on_user_page(
-    state: &AppState,
-    who: &SignedIn,
-    id: &str,
-    form: &FormData,
-    outcome: Result<Response, Refusal>,
-) -> Response {
-    settle(state, who, outcome, |errors| {
-        user_page(state, who, id, Some(Typed { form, errors }))
+    settle(&state, &who, &form, outcome, |typed| {
+        user_page(&state, &who, &id, Some(typed))
     })
     .await
 }
