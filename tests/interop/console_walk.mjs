@@ -2,15 +2,17 @@
 // open the new-incident form, watch the counters, lints and preview react to typing, publish,
 // watch the countdown, tick the checklist, post the monitoring update, resolve, add the
 // post-mortem. After each step the public page is fetched and checked, and every console page
-// is run through axe-core (WCAG 2 A/AA).
-// Usage: node console_walk.mjs BASE_URL EMAIL PASSWORD PAGE_SLUG LOCATION_NAME
+// is run through axe-core (WCAG 2 A/AA). With ADMIN_EMAIL (same password), an admin then opens
+// every management page (pages, settings and cadence, components, subscribers, users, the
+// checklist editor) and sends a refused form, and axe-core checks each of those too.
+// Usage: node console_walk.mjs BASE_URL EMAIL PASSWORD PAGE_SLUG LOCATION_NAME [ADMIN_EMAIL]
 // Prints a JSON report; exits 1 when a step fails or axe finds a violation.
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const require = createRequire(import.meta.url);
-const [base, email, password, slug, location] = process.argv.slice(2);
+const [base, email, password, slug, location, adminEmail] = process.argv.slice(2);
 if (!location) {
   console.error("usage: node console_walk.mjs BASE_URL EMAIL PASSWORD PAGE_SLUG LOCATION_NAME");
   process.exit(2);
@@ -48,6 +50,59 @@ async function publicHas(path, text) {
     await new Promise((r) => setTimeout(r, 50));
   }
   return false;
+}
+
+async function signIn(page, who) {
+  await page.goto(base + "/console");
+  await page.fill("#email", who);
+  await page.fill("#password", password);
+  await page.click('form[action="/console/sign-in"] button');
+  await page.waitForURL(base + "/console");
+}
+
+// An admin's tour of the management pages, each audited; one form is refused on purpose so
+// the page with errors beside the fields is audited as well.
+async function manage(who) {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, who);
+  await page.click('nav a[href="/console/pages"]');
+  await audit(page, "pages");
+  await page.fill("#slug", "Not A Slug");
+  await page.fill("#name", "Refused");
+  await page.click("text=Create the page");
+  await page.waitForSelector("#error-slug");
+  check("a refused page keeps what was typed", (await page.inputValue("#slug")) === "Not A Slug", await page.textContent("#error-slug"));
+  await audit(page, "pages, refused form");
+  await page.goto(`${base}/console/pages/${slug}`);
+  await page.fill("#cadence\\.sev1\\.investigating", "-1");
+  await page.click("text=Save the cadence");
+  await page.waitForSelector("#error-cadence\\.sev1\\.investigating");
+  await audit(page, "settings and cadence, refused cell");
+  await page.fill("#cadence\\.sev1\\.investigating", "12");
+  await page.click("text=Save the cadence");
+  await page.waitForURL(`${base}/console/pages/${slug}`);
+  check("the cadence table saves", (await page.inputValue("#cadence\\.sev1\\.investigating")) === "12", page.url());
+  await page.goto(`${base}/console/pages/${slug}/components`);
+  await audit(page, "components");
+  await page.click("table a");
+  await page.waitForURL(/\/components\/[0-9a-f]+$/);
+  await audit(page, "component");
+  await page.goto(`${base}/console/pages/${slug}/subscribers`);
+  await page.selectOption("#channel", "webhook");
+  await page.fill("#address", "https://hooks.example.com/walk");
+  await page.click("text=Add the subscriber");
+  await page.waitForSelector(".notice");
+  check("a new webhook's secret is shown", (await page.textContent(".notice")).includes("whsec_"), "");
+  await audit(page, "subscribers, with a new secret");
+  await page.click('nav a[href="/console/users"]');
+  await audit(page, "users");
+  await page.click("table a");
+  await page.waitForURL(/\/console\/users\/[0-9a-f]+$/);
+  await audit(page, "user");
+  for (const list of ["templates", "checklist"]) {
+    await page.goto(`${base}/console/pages/${slug}/${list}`);
+    await audit(page, `${list} editor`);
+  }
 }
 
 try {
@@ -123,6 +178,7 @@ try {
   await page.waitForURL(incidentUrl);
   check("the public page links the post-mortem", await publicHas(`/incidents/${id}/`, "Read the post-mortem"), id);
   await audit(page, "resolved incident");
+  if (adminEmail) await manage(adminEmail);
 } catch (error) {
   check("the walk finished", false, String(error));
 } finally {

@@ -41,6 +41,15 @@ impl User {
             ..self.clone()
         }
     }
+
+    /// The user with `role` from `now`.
+    pub fn with_role(&self, role: Role, now: Timestamp) -> User {
+        User {
+            role,
+            updated_at: now,
+            ..self.clone()
+        }
+    }
 }
 
 /// A user as asked for, before checks.
@@ -84,6 +93,17 @@ pub fn created(user: &User) -> Event {
 pub fn disabled(before: &User, after: &User) -> Event {
     Event::new(
         "user.disabled",
+        "user",
+        &before.id,
+        Some(before),
+        Some(after),
+    )
+}
+
+/// `user.role_changed`, with the user before and after.
+pub fn role_changed(before: &User, after: &User) -> Event {
+    Event::new(
+        "user.role_changed",
         "user",
         &before.id,
         Some(before),

@@ -243,6 +243,15 @@ pub trait Store: Send + Sync + 'static {
     /// Stops a user (by id or email address) from signing in; a user already disabled is
     /// returned unchanged.
     async fn disable_user(&self, actor: &str, id_or_email: &str, now: Timestamp) -> Result<User>;
+    /// Gives a user (by id or email address) another role, audited as `user.role_changed`; the
+    /// same role changes nothing. Refused when it would leave no active admin.
+    async fn set_user_role(
+        &self,
+        actor: &str,
+        id_or_email: &str,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<User>;
     /// The user with this email address, disabled or not, and its password hash if it has one:
     /// what signing in checks.
     async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>>;
@@ -442,6 +451,8 @@ pub trait Store: Send + Sync + 'static {
         channels: Vec<NudgeChannel>,
         now: Timestamp,
     ) -> Result<Vec<NudgeChannel>>;
+    /// The nudge channels a user (by id or email address) chose; empty for their own address.
+    async fn nudge_channels(&self, user: &str) -> Result<Vec<NudgeChannel>>;
 
     /// The audit log, oldest first.
     async fn events(&self, query: EventQuery) -> Result<Vec<EventRecord>>;

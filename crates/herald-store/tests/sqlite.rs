@@ -66,6 +66,7 @@ stories!(
     audit_log,
     tokens,
     users,
+    user_roles,
 );
 
 /// The CLI and the server: two stores, each with its own connections, on one file.

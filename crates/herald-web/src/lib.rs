@@ -80,7 +80,9 @@ async fn nudge_after_writes(
 ) -> Response {
     let writes = !request.method().is_safe();
     let response = next.run(request).await;
-    if writes && response.status().is_success() {
+    // A console form that worked answers with a redirect to the page it changed.
+    let worked = response.status().is_success() || response.status().is_redirection();
+    if writes && worked {
         state.nudge.notify_one();
     }
     response

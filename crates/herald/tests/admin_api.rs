@@ -397,6 +397,18 @@ async fn world(s: &Server) -> World {
             Some(json!({"channels": [{"channel": "email", "address": "pager@example.com"}]})),
             Admin,
         ),
+        route(
+            Method::GET,
+            format!("/api/v1/users/{user}/nudge-channels"),
+            None,
+            Admin,
+        ),
+        route(
+            Method::PUT,
+            format!("/api/v1/users/{user}/role"),
+            Some(json!({"role": "responder"})),
+            Admin,
+        ),
         route(Method::GET, "/api/v1/tokens", None, Admin),
         route(
             Method::POST,
@@ -2066,7 +2078,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ),
     ("/api/v1/pages/{page}/adherence", &["get"]),
     ("/api/v1/pages/{page}/nudges", &["get"]),
-    ("/api/v1/users/{user}/nudge-channels", &["put"]),
+    ("/api/v1/users/{user}/nudge-channels", &["get", "put"]),
+    ("/api/v1/users/{user}/role", &["put"]),
     ("/api/v1/tokens", &["get", "post"]),
     ("/api/v1/tokens/{token}", &["delete"]),
     ("/api/v1/events", &["get"]),

@@ -27,6 +27,32 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/pages/main/checklist"),
     ("POST", "/console/nudges/seen"),
     ("POST", "/console/sign-out"),
+    ("GET", "/console/pages"),
+    ("POST", "/console/pages"),
+    ("GET", "/console/pages/main"),
+    ("POST", "/console/pages/main"),
+    ("POST", "/console/pages/main/cadence"),
+    ("GET", "/console/pages/main/templates"),
+    ("POST", "/console/pages/main/templates"),
+    ("GET", "/console/pages/main/components"),
+    ("POST", "/console/pages/main/components"),
+    ("POST", "/console/pages/main/groups"),
+    ("GET", "/console/pages/main/components/x"),
+    ("POST", "/console/pages/main/components/x"),
+    ("POST", "/console/pages/main/components/x/delete"),
+    ("POST", "/console/pages/main/components/x/locations"),
+    ("POST", "/console/pages/main/locations/x/override"),
+    ("GET", "/console/pages/main/subscribers"),
+    ("POST", "/console/pages/main/subscribers"),
+    ("POST", "/console/pages/main/subscribers/x/delete"),
+    ("POST", "/console/pages/main/subscribers/x/enable"),
+    ("POST", "/console/pages/main/subscribers/x/rotate-secret"),
+    ("GET", "/console/users"),
+    ("POST", "/console/users"),
+    ("GET", "/console/users/x"),
+    ("POST", "/console/users/x/role"),
+    ("POST", "/console/users/x/disable"),
+    ("POST", "/console/users/x/nudge-channels"),
 ];
 
 #[tokio::test]
@@ -507,20 +533,36 @@ async fn a_lead_runs_an_incident_from_the_forms() {
     );
 }
 
-/// The same walk in a real browser (Debian's Chromium, driven by Playwright), with axe-core
-/// on every page it sees.
+/// The same walk in a real browser (Debian's Chromium, driven by Playwright), then an admin's
+/// tour of the management pages, with axe-core on every page it sees.
 // The browser blocks this thread while the server answers it from another.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lead_walks_an_incident_in_chromium() {
     let s = Server::start().await;
     s.fixture("main").await;
     add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    add_user(&s, "boss@example.com", Role::Admin, Some(PASSWORD)).await;
     let base = s.url("");
     let report = common::node(
         "console_walk.mjs",
-        &[&base, "lead@example.com", PASSWORD, "main", "US East"],
+        &[
+            &base,
+            "lead@example.com",
+            PASSWORD,
+            "main",
+            "US East",
+            "boss@example.com",
+        ],
     );
     assert!(report.contains("\"violations\": []"), "{report}");
+    for audited in [
+        "pages, refused form",
+        "settings and cadence, refused cell",
+        "user",
+    ] {
+        let page = format!("\"page\": \"{audited}\"");
+        assert!(report.contains(&page), "{audited} is audited: {report}");
+    }
 }
 
 #[tokio::test]

@@ -574,6 +574,11 @@ fn recorded(
     Ok(out)
 }
 
+/// See [`crate::Store::nudge_channels`].
+pub fn channels_of(conn: &Connection, user: &str) -> Result<Vec<NudgeChannel>> {
+    channels(conn, &users::get(conn, user)?.id)
+}
+
 fn channels(conn: &Connection, user_id: &str) -> Result<Vec<NudgeChannel>> {
     let stored: String = conn
         .prepare_cached("SELECT nudge_channels FROM users WHERE id = ?1")?

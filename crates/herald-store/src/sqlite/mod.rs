@@ -631,6 +631,18 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn set_user_role(
+        &self,
+        actor: &str,
+        id_or_email: &str,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<User> {
+        let (actor, id) = (owned(actor), owned(id_or_email));
+        self.write(move |tx| users::set_role(tx, &actor, &id, role, micros(now)))
+            .await
+    }
+
     async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
         let email = owned(email);
         self.read(move |tx| users::credentials(tx, &email)).await
@@ -1012,6 +1024,11 @@ impl Store for SqliteStore {
         let (actor, user) = (owned(actor), owned(user));
         self.write(move |tx| cadence::set_channels(tx, &actor, &user, channels, micros(now)))
             .await
+    }
+
+    async fn nudge_channels(&self, user: &str) -> Result<Vec<NudgeChannel>> {
+        let user = owned(user);
+        self.read(move |tx| cadence::channels_of(tx, &user)).await
     }
 
     async fn events(&self, query: EventQuery) -> Result<Vec<EventRecord>> {

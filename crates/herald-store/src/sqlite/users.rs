@@ -102,6 +102,42 @@ pub fn disable(conn: &Connection, actor: &str, id_or_email: &str, now: Timestamp
     Ok(after)
 }
 
+pub fn set_role(
+    conn: &Connection,
+    actor: &str,
+    id_or_email: &str,
+    role: Role,
+    now: Timestamp,
+) -> Result<User> {
+    let before = get(conn, id_or_email)?;
+    if before.role == role {
+        return Ok(before);
+    }
+    if before.role == Role::Admin && before.is_active() && active_admins(conn)? <= 1 {
+        return Err(DomainError::invalid(
+            "role",
+            format!(
+                "{} is the only active admin; make another user an admin first, so someone can still manage users",
+                before.email
+            ),
+        )
+        .into());
+    }
+    let after = before.with_role(role, now);
+    conn.execute(
+        "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1",
+        params![before.id, role.as_str(), ts(now)],
+    )?;
+    events::append(conn, None, actor, now, &user::role_changed(&before, &after))?;
+    Ok(after)
+}
+
+fn active_admins(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL")?
+        .query_row([], |row| row.get(0))?)
+}
+
 /// The user with this email address (disabled or not; the caller decides) and its password
 /// hash, if it has one.
 pub fn credentials(conn: &Connection, email: &str) -> Result<Option<(User, Option<String>)>> {

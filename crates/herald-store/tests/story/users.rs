@@ -232,3 +232,92 @@ pub async fn users(store: &dyn Store) -> &'static str {
 
     ALICE_HASH
 }
+
+/// Roles change by id or email address, audited; the same role changes nothing; the only
+/// active admin keeps the role. Nudge channels read back as set.
+pub async fn user_roles(store: &dyn Store) {
+    let alice = store
+        .create_user(
+            ADMIN,
+            new_user("alice@example.com", "Alice", Role::Admin),
+            None,
+            t(0),
+        )
+        .await
+        .unwrap();
+    let bob = store
+        .create_user(
+            ADMIN,
+            new_user("bob@example.com", "Bob", Role::Viewer),
+            None,
+            t(0),
+        )
+        .await
+        .unwrap();
+
+    let err = refused(
+        store,
+        store.set_user_role(ADMIN, &alice.id, Role::Responder, t(1)),
+    )
+    .await;
+    assert_invalid(&err, "role");
+    assert!(err.to_string().contains("only active admin"), "{err}");
+
+    let last = store.last_event_id().await.unwrap();
+    let promoted = store
+        .set_user_role(ADMIN, "BOB@example.com", Role::Admin, t(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        promoted,
+        User {
+            role: Role::Admin,
+            updated_at: t(2),
+            ..bob.clone()
+        }
+    );
+    let event = only(events_after(store, last).await);
+    assert_eq!(
+        (event.kind.as_str(), event.subject_id.as_str()),
+        ("user.role_changed", bob.id.as_str())
+    );
+    assert_eq!(event.before, Some(json(&bob)));
+    assert_eq!(event.after, Some(json(&promoted)));
+
+    let last = store.last_event_id().await.unwrap();
+    let same = store
+        .set_user_role(ADMIN, &bob.id, Role::Admin, t(3))
+        .await
+        .unwrap();
+    assert_eq!(same, promoted);
+    assert_eq!(store.last_event_id().await.unwrap(), last);
+
+    // With two admins, one may step down.
+    let stepped = store
+        .set_user_role(ADMIN, &alice.id, Role::Viewer, t(4))
+        .await
+        .unwrap();
+    assert_eq!(stepped.role, Role::Viewer);
+    let err = refused(
+        store,
+        store.set_user_role(ADMIN, "nobody@example.com", Role::Admin, t(5)),
+    )
+    .await;
+    assert_not_found(&err, "user", "nobody@example.com");
+
+    assert_eq!(store.nudge_channels(&bob.id).await.unwrap(), vec![]);
+    let channels = vec![herald_core::nudge::NudgeChannel {
+        channel: herald_core::subscriber::Channel::Slack,
+        address: "https://hooks.example.com/bob".into(),
+    }];
+    store
+        .set_nudge_channels(ADMIN, &bob.id, channels.clone(), t(6))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.nudge_channels("bob@example.com").await.unwrap(),
+        channels
+    );
+    let err = refused(store, store.nudge_channels("nobody@example.com")).await;
+    assert_not_found(&err, "user", "nobody@example.com");
+}

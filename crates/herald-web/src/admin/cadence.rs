@@ -219,6 +219,33 @@ pub async fn nudges(
     Ok(Json(state.store.nudges(&page, query).await?))
 }
 
+/// Where a console user (by id or email address) wants nudges; empty for email to their own
+/// address (admin).
+#[utoipa::path(get, path = "/api/v1/users/{user}/nudge-channels", tag = "cadence",
+    params(("user" = String, Path)),
+    responses((status = 200, body = NudgeSetup), (status = 404)))]
+pub async fn get_nudge_channels(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(user): Path<String>,
+) -> Result<Json<NudgeSetup>> {
+    who.require(Role::Admin)?;
+    let channels = state.store.nudge_channels(&user).await?;
+    setup(&state, &user, channels).await
+}
+
+async fn setup(
+    state: &AppState,
+    user: &str,
+    channels: Vec<NudgeChannel>,
+) -> Result<Json<NudgeSetup>> {
+    let webhook_secret = state.store.nudge_secret(user).await?;
+    Ok(Json(NudgeSetup {
+        channels,
+        webhook_secret,
+    }))
+}
+
 /// Where a console user (by id or email address) wants nudges: email, Slack, Teams or webhook
 /// addresses; none for email to their own address (admin).
 #[utoipa::path(put, path = "/api/v1/users/{user}/nudge-channels", tag = "cadence",
@@ -235,9 +262,5 @@ pub async fn set_nudge_channels(
         .store
         .set_nudge_channels(&who.actor(), &user, body.channels, state.now())
         .await?;
-    let webhook_secret = state.store.nudge_secret(&user).await?;
-    Ok(Json(NudgeSetup {
-        channels,
-        webhook_secret,
-    }))
+    setup(&state, &user, channels).await
 }

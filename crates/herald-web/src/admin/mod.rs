@@ -9,6 +9,7 @@ mod maintenance;
 mod pages;
 mod subscribers;
 mod tokens;
+mod users;
 
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -22,11 +23,11 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Herald admin API", description = "Pages, components, incidents, maintenance, the update cadence, subscribers and their deliveries, tokens and the audit log. Errors are RFC 9457 problem documents."),
+    info(title = "Herald admin API", description = "Pages, components, incidents, maintenance, the update cadence, subscribers and their deliveries, users' roles, tokens and the audit log. Errors are RFC 9457 problem documents."),
     modifiers(&BearerAuth),
     security(("token" = [])),
     tags(
-        (name = "pages"), (name = "components"), (name = "incidents"), (name = "maintenance"), (name = "subscribers"), (name = "cadence"), (name = "tokens"), (name = "audit")
+        (name = "pages"), (name = "components"), (name = "incidents"), (name = "maintenance"), (name = "subscribers"), (name = "cadence"), (name = "users"), (name = "tokens"), (name = "audit")
     )
 )]
 struct ApiDoc;
@@ -78,7 +79,11 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(cadence::maintenance_adherence))
         .routes(routes!(cadence::page_adherence))
         .routes(routes!(cadence::nudges))
-        .routes(routes!(cadence::set_nudge_channels))
+        .routes(routes!(
+            cadence::get_nudge_channels,
+            cadence::set_nudge_channels
+        ))
+        .routes(routes!(users::set_role))
         .routes(routes!(subscribers::list, subscribers::create))
         .routes(routes!(
             subscribers::get,

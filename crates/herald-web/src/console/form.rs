@@ -33,4 +33,11 @@ impl FormData {
             .map(|(_, value)| value.clone())
             .collect()
     }
+
+    /// Every field as sent, in order.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+    }
 }

@@ -3,13 +3,18 @@
 //! decide who may publish. Pages work without script; a small script adds the live
 //! countdowns, counters and previews.
 mod checklist;
+mod components;
 mod dashboard;
 mod form;
 mod incidents;
 mod lists;
+mod manage;
+mod pages;
 mod session;
 mod sign_in;
+mod subscribers;
 mod templates;
+mod users;
 mod view;
 
 use std::sync::Arc;
@@ -92,7 +97,7 @@ impl Console {
     }
 }
 
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 15] = [
     (
         "base.html",
         include_str!("../../templates/console/base.html"),
@@ -124,6 +129,34 @@ const TEMPLATES: [(&str, &str); 8] = [
     (
         "list_editor.html",
         include_str!("../../templates/console/list_editor.html"),
+    ),
+    (
+        "pages.html",
+        include_str!("../../templates/console/pages.html"),
+    ),
+    (
+        "page.html",
+        include_str!("../../templates/console/page.html"),
+    ),
+    (
+        "components.html",
+        include_str!("../../templates/console/components.html"),
+    ),
+    (
+        "component.html",
+        include_str!("../../templates/console/component.html"),
+    ),
+    (
+        "subscribers.html",
+        include_str!("../../templates/console/subscribers.html"),
+    ),
+    (
+        "users.html",
+        include_str!("../../templates/console/users.html"),
+    ),
+    (
+        "user.html",
+        include_str!("../../templates/console/user.html"),
     ),
 ];
 
@@ -178,6 +211,60 @@ pub fn router() -> Router<AppState> {
         .route(
             "/console/pages/{page}/checklist",
             get(lists::edit_form::<ChecklistItem>).post(lists::save::<ChecklistItem>),
+        )
+        .route("/console/pages", get(pages::list).post(pages::create))
+        .route(
+            "/console/pages/{page}",
+            get(pages::settings).post(pages::save_settings),
+        )
+        .route("/console/pages/{page}/cadence", post(pages::save_cadence))
+        .route(
+            "/console/pages/{page}/components",
+            get(components::list).post(components::create),
+        )
+        .route(
+            "/console/pages/{page}/groups",
+            post(components::create_group),
+        )
+        .route(
+            "/console/pages/{page}/components/{id}",
+            get(components::show).post(components::update),
+        )
+        .route(
+            "/console/pages/{page}/components/{id}/delete",
+            post(components::delete),
+        )
+        .route(
+            "/console/pages/{page}/components/{id}/locations",
+            post(components::add_location),
+        )
+        .route(
+            "/console/pages/{page}/locations/{location}/override",
+            post(components::set_override),
+        )
+        .route(
+            "/console/pages/{page}/subscribers",
+            get(subscribers::list).post(subscribers::create),
+        )
+        .route(
+            "/console/pages/{page}/subscribers/{id}/delete",
+            post(subscribers::delete),
+        )
+        .route(
+            "/console/pages/{page}/subscribers/{id}/enable",
+            post(subscribers::enable),
+        )
+        .route(
+            "/console/pages/{page}/subscribers/{id}/rotate-secret",
+            post(subscribers::rotate_secret),
+        )
+        .route("/console/users", get(users::list).post(users::create))
+        .route("/console/users/{id}", get(users::show))
+        .route("/console/users/{id}/role", post(users::set_role))
+        .route("/console/users/{id}/disable", post(users::disable))
+        .route(
+            "/console/users/{id}/nudge-channels",
+            post(users::set_nudge_channels),
         )
         .route(
             "/console/assets/console.css",

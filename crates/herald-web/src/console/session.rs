@@ -139,7 +139,7 @@ impl SignedIn {
                 "email": self.session.user.email,
                 "role": self.session.user.role.as_str(),
                 "can_publish": self.session.user.role.allows(Role::Responder),
-                "is_admin": self.session.user.role.allows(Role::Admin),
+                "can_manage": self.session.user.role.allows(Role::Admin),
             },
             "csrf": self.session.csrf,
         })
@@ -175,19 +175,72 @@ impl FromRequest<AppState> for Posted {
     }
 }
 
+/// A signed-in admin, on a page only admins see.
+pub struct AdminView(pub SignedIn);
+
+/// A signed-in responder or admin, on a page viewers do not see (subscribers' addresses).
+pub struct ResponderView(pub SignedIn);
+
+/// A signed-in person with at least the `needed` role.
+async fn signed_in_as(
+    parts: &mut Parts,
+    state: &AppState,
+    needed: Role,
+) -> Result<SignedIn, Response> {
+    let who = SignedIn::from_request_parts(parts, state).await?;
+    who.require(state, needed).map_err(|refused| *refused)?;
+    Ok(who)
+}
+
+impl FromRequestParts<AppState> for AdminView {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        signed_in_as(parts, state, Role::Admin).await.map(AdminView)
+    }
+}
+
+impl FromRequestParts<AppState> for ResponderView {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        signed_in_as(parts, state, Role::Responder)
+            .await
+            .map(ResponderView)
+    }
+}
+
 /// A [`Posted`] form from someone who may change incidents: a responder or an admin.
 pub struct Responder(pub Posted);
+
+/// A [`Posted`] form from an admin: pages, components, users.
+pub struct Admin(pub Posted);
+
+/// A [`Posted`] form from someone with at least the `needed` role.
+async fn posted_as(request: Request, state: &AppState, needed: Role) -> Result<Posted, Response> {
+    let posted = Posted::from_request(request, state).await?;
+    posted
+        .who
+        .require(state, needed)
+        .map_err(|refused| *refused)?;
+    Ok(posted)
+}
 
 impl FromRequest<AppState> for Responder {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
-        let posted = Posted::from_request(request, state).await?;
-        posted
-            .who
-            .require(state, Role::Responder)
-            .map_err(|refused| *refused)?;
-        Ok(Responder(posted))
+        posted_as(request, state, Role::Responder)
+            .await
+            .map(Responder)
+    }
+}
+
+impl FromRequest<AppState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        posted_as(request, state, Role::Admin).await.map(Admin)
     }
 }
 
