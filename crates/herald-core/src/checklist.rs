@@ -62,6 +62,33 @@ impl DoneWhen {
     }
 }
 
+/// The item of `items` a person ticks (`ticked`) or unticks: refused when the list has no such
+/// item, or when unticking one Herald sees done on the incident.
+pub fn tickable<'a>(
+    items: &'a [ChecklistItem],
+    label: &str,
+    ticked: bool,
+    incident: &Incident,
+) -> Result<&'a ChecklistItem, DomainError> {
+    let Some(item) = items.iter().find(|i| i.label == label) else {
+        return Err(DomainError::invalid(
+            "item",
+            format!("{label:?} is not an item of this page's checklist; use one of its labels"),
+        ));
+    };
+    match item.done_when {
+        Some(seen) if !ticked && seen.seen_in(incident) => Err(DomainError::invalid(
+            "item",
+            format!(
+                "Herald sees {:?} done ({}), so it stays ticked",
+                item.label,
+                seen.label()
+            ),
+        )),
+        _ => Ok(item),
+    }
+}
+
 pub const MAX_ITEMS: usize = 100;
 const STAGE_MAX: usize = 60;
 const LABEL_MAX: usize = 200;

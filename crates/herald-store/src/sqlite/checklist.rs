@@ -2,7 +2,7 @@
 //! or seen done by Herald (worked out from the incident each time, so it cannot drift).
 use std::collections::HashMap;
 
-use herald_core::DomainError;
+use herald_core::checklist;
 use herald_core::event::Event;
 use herald_core::incident::Incident;
 use herald_core::page::Page;
@@ -64,32 +64,7 @@ pub fn tick(
     now: Timestamp,
 ) -> Result<Vec<ChecklistEntry>> {
     let incident = incidents::get(conn, &page.id, id)?;
-    let Some(item) = page
-        .settings
-        .checklist
-        .iter()
-        .find(|i| i.label == tick.item)
-    else {
-        return Err(DomainError::invalid(
-            "item",
-            format!(
-                "{:?} is not an item of this page's checklist; use one of its labels",
-                tick.item
-            ),
-        )
-        .into());
-    };
-    if !tick.ticked && item.done_when.is_some_and(|d| d.seen_in(&incident)) {
-        return Err(DomainError::invalid(
-            "item",
-            format!(
-                "Herald sees {:?} done ({}), so it stays ticked",
-                item.label,
-                item.done_when.map(|d| d.label()).unwrap_or_default()
-            ),
-        )
-        .into());
-    }
+    let item = checklist::tickable(&page.settings.checklist, &tick.item, tick.ticked, &incident)?;
     let changed = if tick.ticked {
         conn.prepare_cached(
             "INSERT INTO checklist_ticks (incident_id, item, ticked_by, ticked_at)
