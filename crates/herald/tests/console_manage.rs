@@ -43,6 +43,15 @@ fn refused(answer: &Answer, typed: &str, why: &str) {
     );
 }
 
+/// Holds location `eu` of component `id` at `level` by hand ("" lets it go), as the component
+/// page's form does.
+async fn hold(b: &mut Browser<'_>, csrf: &str, id: &str, eu: &str, level: &str) -> Answer {
+    let field = format!("level.{eu}");
+    let fields = [("_csrf", csrf), ("component", id), (field.as_str(), level)];
+    let path = format!("/console/pages/shop/locations/{eu}/override");
+    b.post(&path, &fields).await
+}
+
 /// The twelve cells of the default cadence table and the nudge settings, as a form.
 fn cadence_form(csrf: &str) -> Vec<(String, String)> {
     let mut fields = vec![("_csrf".to_string(), csrf.to_string())];
@@ -315,17 +324,8 @@ async fn an_admin_builds_components_and_the_public_page_shows_them() {
     assert_eq!(stored["locations"].as_array().unwrap().len(), 3);
     let eu = stored["locations"][0]["id"].as_str().unwrap().to_string();
     let level_field = format!("level.{eu}");
-    let hold = [
-        ("_csrf", csrf.as_str()),
-        ("component", id.as_str()),
-        (level_field.as_str(), "degraded_performance"),
-    ];
     went_to(
-        &b.post(
-            &format!("/console/pages/shop/locations/{eu}/override"),
-            &hold,
-        )
-        .await,
+        &hold(&mut b, &csrf, &id, &eu, "degraded_performance").await,
         &path,
     );
     let status = s.get("/api/v1/pages/shop/status", &s.viewer).await.ok(200);
@@ -338,17 +338,8 @@ async fn an_admin_builds_components_and_the_public_page_shows_them() {
         "{}",
         shown.body
     );
-    let nonsense = [
-        ("_csrf", csrf.as_str()),
-        ("component", id.as_str()),
-        (level_field.as_str(), "on_fire"),
-    ];
     refused(
-        &b.post(
-            &format!("/console/pages/shop/locations/{eu}/override"),
-            &nonsense,
-        )
-        .await,
+        &hold(&mut b, &csrf, &id, &eu, "on_fire").await,
         &format!("id=\"error-{level_field}\""),
         "Choose a level",
     );
@@ -366,19 +357,7 @@ async fn an_admin_builds_components_and_the_public_page_shows_them() {
     );
 
     // Cleared, then deleted.
-    let clear = [
-        ("_csrf", csrf.as_str()),
-        ("component", id.as_str()),
-        (level_field.as_str(), ""),
-    ];
-    went_to(
-        &b.post(
-            &format!("/console/pages/shop/locations/{eu}/override"),
-            &clear,
-        )
-        .await,
-        &path,
-    );
+    went_to(&hold(&mut b, &csrf, &id, &eu, "").await, &path);
     let status = s.get("/api/v1/pages/shop/status", &s.viewer).await.ok(200);
     assert_eq!(status["components"][0]["level"], "operational");
     went_to(

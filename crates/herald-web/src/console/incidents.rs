@@ -29,7 +29,7 @@ use super::dashboard;
 use super::form::FormData;
 use super::session::{Posted, Responder, SignedIn};
 use super::templates::{self, UseTemplate};
-use super::view::{self, wire_name};
+use super::view::{self, capitalise, wire_name};
 use crate::{ApiError, AppState};
 
 /// Field → what is wrong with it, shown next to the field.
@@ -307,14 +307,6 @@ fn refused(error: StoreError) -> Result<Errors, ApiError> {
             Ok(Errors::from([(field, capitalise(&message))]))
         }
         _ => Err(error.into()),
-    }
-}
-
-fn capitalise(message: &str) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::form::FormData;
 use super::session::{CSRF_FIELD, SignedIn};
-use super::view;
+use super::view::{self, capitalise};
 use crate::{ApiError, AppState};
 
 /// Field name → what is wrong with it, shown next to the field.
@@ -60,14 +60,6 @@ pub fn checked(errors: Errors) -> Result<(), Refusal> {
     match errors.is_empty() {
         true => Ok(()),
         false => Err(Refusal::Form(errors)),
-    }
-}
-
-pub fn capitalise(message: &str) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

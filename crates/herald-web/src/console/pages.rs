@@ -12,11 +12,10 @@ use serde_json::{Value, json};
 
 use super::form::FormData;
 use super::manage::{
-    Errors, Refusal, Typed, capitalise, checked, done, items, minutes, optional, see_other, settle,
-    shown,
+    Errors, Refusal, Typed, checked, done, items, minutes, optional, see_other, settle, shown,
 };
 use super::session::{Admin, AdminView, Posted, SignedIn};
-use super::view;
+use super::view::{self, capitalise};
 use crate::AppState;
 
 const SEVERITIES: [(&str, &str); 4] = [

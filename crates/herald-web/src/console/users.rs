@@ -12,9 +12,9 @@ use herald_store::StoreError;
 use serde_json::{Value, json};
 
 use super::form::FormData;
-use super::manage::{Errors, Typed, capitalise, checked, done, settle, shown};
+use super::manage::{Errors, Typed, checked, done, settle, shown};
 use super::session::{Admin, AdminView, Posted, SignedIn};
-use super::view::{self, wire_name};
+use super::view::{self, capitalise, wire_name};
 use crate::{AppState, password};
 
 const NEW_FIELDS: [&str; 4] = ["email", "name", "role", "password"];
