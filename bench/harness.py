@@ -65,7 +65,7 @@ class Herald:
 
     def __init__(self, slug="bench", components=10, env=None):
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "herald"], cwd=ROOT, check=True)
-        self.binary = os.path.join(ROOT, "target", "release", "herald")
+        self.binary = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "herald")
         self.data = tempfile.mkdtemp(prefix="herald-bench-")
         self.slug = slug
         self.secret = json.loads(self.cli("token", "create", "--name", "bench", "--role", "admin", "--json"))["secret"]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use herald_store::{EventQuery, IncidentQuery, MaintenanceQuery, Store, StoreError};
+use herald_store::{EventQuery, EventRecord, IncidentQuery, MaintenanceQuery, Store, StoreError};
 use jiff::Timestamp;
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
@@ -112,19 +112,14 @@ impl Publisher {
             let Some(last) = events.last().map(|e| e.id) else {
                 break;
             };
-            // Each changed thing is read once, however many events it has in the batch.
-            let changed: BTreeSet<(&str, &str, &str)> = events
+            // Each changed thing is read once, however many events it has in the batch; what
+            // the public page does not show (subscribers, say) is not read at all.
+            let changed: BTreeSet<(&str, Shown)> = events
                 .iter()
-                .filter_map(|e| {
-                    Some((
-                        e.page_id.as_deref()?,
-                        e.subject_type.as_str(),
-                        e.subject_id.as_str(),
-                    ))
-                })
+                .filter_map(|e| Some((e.page_id.as_deref()?, shown(e)?)))
                 .collect();
-            for (page_id, subject_type, subject_id) in changed {
-                self.apply(page_id, subject_type, subject_id, now).await?;
+            for (page_id, what) in changed {
+                self.apply(page_id, what, now).await?;
                 dirty.insert(page_id.to_string());
             }
             self.cursor = last;
@@ -170,8 +165,7 @@ impl Publisher {
     async fn apply(
         &mut self,
         page_id: &str,
-        subject_type: &str,
-        subject_id: &str,
+        what: Shown<'_>,
         now: Timestamp,
     ) -> Result<(), PublishError> {
         let store = self.store.as_ref();
@@ -181,18 +175,18 @@ impl Publisher {
             return Ok(());
         };
         let data = Arc::make_mut(current);
-        match subject_type {
-            "incident" => match store.incident(page_id, subject_id).await {
+        match what {
+            Shown::Incident(id) => match store.incident(page_id, id).await {
                 Ok(incident) => data.upsert_incident(incident),
-                Err(StoreError::NotFound { .. }) => data.remove_incident(subject_id),
+                Err(StoreError::NotFound { .. }) => data.remove_incident(id),
                 Err(err) => return Err(err.into()),
             },
-            "maintenance" => match store.maintenance(page_id, subject_id).await {
+            Shown::Maintenance(id) => match store.maintenance(page_id, id).await {
                 Ok(window) => data.upsert_maintenance(window),
-                Err(StoreError::NotFound { .. }) => data.remove_maintenance(subject_id),
+                Err(StoreError::NotFound { .. }) => data.remove_maintenance(id),
                 Err(err) => return Err(err.into()),
             },
-            _ => {
+            Shown::Layout => {
                 data.page = store.page(page_id).await?;
                 data.groups = store.groups(page_id).await?;
                 data.components = store.components(page_id).await?;
@@ -298,6 +292,26 @@ pub fn rebuild_timer() -> Interval {
     let mut timer = tokio::time::interval_at(Instant::now() + REBUILD_EVERY, REBUILD_EVERY);
     timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
     timer
+}
+
+/// What an audit event changed on the public page.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Shown<'a> {
+    Incident(&'a str),
+    Maintenance(&'a str),
+    /// The page's settings, components or groups.
+    Layout,
+}
+
+/// What `event` changed on the public page; none when the page does not show its subject
+/// (subscribers, tokens, users), so adding many subscribers re-renders nothing.
+fn shown(event: &EventRecord) -> Option<Shown<'_>> {
+    match event.subject_type.as_str() {
+        "incident" => Some(Shown::Incident(&event.subject_id)),
+        "maintenance" => Some(Shown::Maintenance(&event.subject_id)),
+        "page" | "component" | "group" => Some(Shown::Layout),
+        _ => None,
+    }
 }
 
 /// Follows changes until the sender goes away, keeping the snapshots current.
@@ -430,5 +444,73 @@ fn content_type(path: &Path) -> &'static str {
         Some("woff2") => "font/woff2",
         Some("woff") => "font/woff",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use herald_core::page::{PageFields, PageSettings};
+    use herald_core::subscriber::{Channel, NewSubscriber, WebhookFormat};
+    use herald_store::NewComponent;
+    use herald_store::sqlite::SqliteStore;
+
+    use super::*;
+
+    fn at(minutes: i64) -> Timestamp {
+        Timestamp::from_second(1_790_000_000 + minutes * 60).expect("a valid instant")
+    }
+
+    #[tokio::test]
+    async fn only_what_the_public_page_shows_republishes_it() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(&dir.path().join("herald.db")).expect("a store"));
+        let fields = PageFields {
+            slug: "acme".into(),
+            name: "Acme".into(),
+            time_zone: "UTC".into(),
+            settings: PageSettings::default(),
+        };
+        store.create_page("test", fields, at(0)).await.unwrap();
+        let site = Arc::new(Site::default());
+        let options = PublishOptions::default();
+        let mut publisher = Publisher::start(store.clone(), site, options, at(0))
+            .await
+            .unwrap();
+
+        let subscriber = NewSubscriber {
+            channel: Channel::Webhook,
+            address: "https://hooks.example.com/acme".into(),
+            format: WebhookFormat::Herald,
+            components: vec![],
+            confirmed: true,
+        };
+        store
+            .create_subscriber("test", "acme", subscriber, at(1))
+            .await
+            .unwrap();
+        assert!(
+            !publisher.catch_up(at(1)).await.unwrap(),
+            "a subscriber is not on the page"
+        );
+
+        let component = NewComponent {
+            name: "API".into(),
+            description: String::new(),
+            group_id: None,
+            group_name: None,
+            locations: vec![],
+            position: None,
+        };
+        store
+            .create_component("test", "acme", component, at(2))
+            .await
+            .unwrap();
+        assert!(publisher.catch_up(at(2)).await.unwrap(), "a component is");
+        let data = &publisher.data.values().next().expect("the page").components;
+        assert_eq!(
+            data.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            ["API"]
+        );
     }
 }
