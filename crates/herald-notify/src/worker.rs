@@ -245,6 +245,7 @@ impl Worker {
         let mut cut = false;
         for target in targets {
             let channel = target.subscriber.channel;
+            let failing = target.subscriber.failing_since.is_some();
             if let Some(until) = self.paused_until(&target, now) {
                 through = Some(target.subscriber.id.clone());
                 handed_off.push(HandedOff {
@@ -269,6 +270,7 @@ impl Worker {
                     subscriber_id: target.subscriber.id,
                     channel,
                     outcome,
+                    failing,
                 });
             });
         }
@@ -353,6 +355,7 @@ impl Worker {
             subscriber_id: subscriber_id.to_string(),
             channel,
             outcome,
+            failing: true,
         };
         self.store
             .settle_delivery(broadcast_id, settled, (self.clock)())

@@ -132,6 +132,9 @@ pub struct Settled {
     pub subscriber_id: Id,
     pub channel: Channel,
     pub outcome: Outcome,
+    /// The subscriber may have a failure streak that a delivery ends: false only when it was
+    /// read without one just before this attempt, which saves a fan-out a write per success.
+    pub failing: bool,
 }
 
 /// A delivery still running when its batch moved on: it gets its own job row, due when its

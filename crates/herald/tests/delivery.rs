@@ -355,6 +355,49 @@ async fn failing_receivers_are_retried_slowed_or_disabled_and_the_others_are_una
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_in_a_later_fan_out_ends_a_failure_streak() {
+    let s = server().await;
+    let f = s.fixture("acme").await;
+    // Nothing listens on the address yet: the first delivery is refused.
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let sub = subscribe(
+        &s,
+        &f,
+        new(Channel::Webhook, &format!("http://{address}/ok/back")),
+    )
+    .await;
+    let incident = s.create_incident(&f, "Errors", 2).await;
+    report_when(&s, &f, &incident, 10, |r| {
+        channel(&r[0], Channel::Webhook).retrying == 1
+    })
+    .await;
+    let store = herald::server::open_store(s.data_dir()).unwrap();
+    let failing = store.subscriber(None, &sub.subscriber.id).await.unwrap();
+    assert_eq!(failing.failing_since, Some(s.now()), "the streak began");
+
+    // The receiver is back before the retry is due; the next update's fan-out reaches it.
+    let rx = Receiver::start_on(&address.to_string()).await;
+    let update = json!({"state": "identified", "details": "Found it."});
+    let path = f.path(&format!("/incidents/{incident}/updates"));
+    s.post(&path, &s.responder, update).await.ok(201);
+    rx.until(10, "the update is delivered", |_| {
+        rx.at("/ok/back").len() == 1
+    })
+    .await;
+    report_when(&s, &f, &incident, 10, |r| {
+        r.len() == 2
+            && r.iter()
+                .any(|b| channel(b, Channel::Webhook).delivered == 1)
+    })
+    .await;
+    let back = store.subscriber(None, &sub.subscriber.id).await.unwrap();
+    assert_eq!(back.failing_since, None, "a delivery ends the streak");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn deliveries_waiting_for_a_slot_are_not_started_but_left_for_the_next_batch() {
     // One request at a time, and the first subscriber never answers: the others wait for the
     // slot it holds until it times out (3 s), longer than a batch's patience (2 s).

@@ -263,7 +263,8 @@ pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> R
         .map(|s| s.channel)
         .chain(handed_off.iter().map(|h| h.channel));
     add_counts(conn, broadcast_id, "matched", channels)?;
-    settle_all(conn, broadcast_id, settled, now)?;
+    // A batch's deliveries are first attempts: none of them has a job row yet.
+    settle(conn, broadcast_id, settled, JobRows::None, now)?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO jobs (kind, due_at, page_id, broadcast_id, subscriber_id, channel, created_at)
          SELECT 'delivery', ?1, page_id, id, ?2, ?3, ?4 FROM broadcasts WHERE id = ?5
@@ -292,13 +293,38 @@ pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> R
     Ok(())
 }
 
+/// Books the outcome of a delivery that ran from a job row of its own (a retry or a
+/// hand-off).
+pub fn settle_one(
+    conn: &Connection,
+    broadcast_id: &str,
+    settled: &Settled,
+    now: Timestamp,
+) -> Result<()> {
+    settle(
+        conn,
+        broadcast_id,
+        std::slice::from_ref(settled),
+        JobRows::Maybe,
+        now,
+    )
+}
+
+/// Whether settled deliveries may have job rows to remove once delivered.
+#[derive(Clone, Copy, PartialEq)]
+enum JobRows {
+    None,
+    Maybe,
+}
+
 /// Books deliveries' outcomes: counters, the subscribers' failure streaks, and job rows (a
 /// retry gets one; a delivered or given-up delivery loses it). Successes, nearly all of a
 /// fan-out, are booked a few statements per batch rather than per delivery.
-pub fn settle_all(
+fn settle(
     conn: &Connection,
     broadcast_id: &str,
     settled: &[Settled],
+    rows: JobRows,
     now: Timestamp,
 ) -> Result<()> {
     let delivered: Vec<&Settled> = settled
@@ -312,27 +338,31 @@ pub fn settle_all(
             "delivered",
             delivered.iter().map(|s| s.channel),
         )?;
-        let ids = json(
-            &delivered
-                .iter()
-                .map(|s| &s.subscriber_id)
-                .collect::<Vec<_>>(),
-        )?;
-        conn.prepare_cached(
-            "UPDATE subscribers SET failing_since = NULL
-             WHERE id IN (SELECT value FROM json_each(?1)) AND failing_since IS NOT NULL",
-        )?
-        .execute([&ids])?;
-        conn.prepare_cached(
-            "DELETE FROM jobs WHERE kind = 'delivery' AND broadcast_id = ?1
-             AND subscriber_id IN (SELECT value FROM json_each(?2))",
-        )?
-        .execute([broadcast_id, &ids])?;
+        let failing: Vec<&Settled> = delivered.iter().copied().filter(|s| s.failing).collect();
+        if !failing.is_empty() {
+            conn.prepare_cached(
+                "UPDATE subscribers SET failing_since = NULL
+                 WHERE id IN (SELECT value FROM json_each(?1)) AND failing_since IS NOT NULL",
+            )?
+            .execute([id_list(&failing)?])?;
+        }
+        if rows == JobRows::Maybe {
+            conn.prepare_cached(
+                "DELETE FROM jobs WHERE kind = 'delivery' AND broadcast_id = ?1
+                 AND subscriber_id IN (SELECT value FROM json_each(?2))",
+            )?
+            .execute([broadcast_id, &id_list(&delivered)?])?;
+        }
     }
     for s in settled.iter().filter(|s| s.outcome != Outcome::Delivered) {
         settle_failure(conn, broadcast_id, s, now)?;
     }
     Ok(())
+}
+
+/// The subscribers' ids as a JSON array, for `json_each`.
+fn id_list(settled: &[&Settled]) -> Result<String> {
+    json(&settled.iter().map(|s| &s.subscriber_id).collect::<Vec<_>>())
 }
 
 fn settle_failure(

@@ -876,7 +876,7 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> Result<()> {
         let broadcast_id = owned(broadcast_id);
-        self.write(move |tx| delivery::settle_all(tx, &broadcast_id, &[settled], micros(now)))
+        self.write(move |tx| delivery::settle_one(tx, &broadcast_id, &settled, micros(now)))
             .await
     }
 

@@ -439,9 +439,8 @@ fn with_components(conn: &Connection, mut s: Subscriber) -> Result<Subscriber> {
 
 /// A row in [`COLUMNS`] order; components are read separately.
 pub(super) fn read_row(row: &Row) -> rusqlite::Result<Result<Subscriber>> {
-    let channel: String = row.get(2)?;
-    let format: String = row.get(4)?;
-    let state: String = row.get(5)?;
+    let (channel, format, state) = (row.get_ref(2)?, row.get_ref(4)?, row.get_ref(5)?);
+    let (channel, format, state) = (channel.as_str()?, format.as_str()?, state.as_str()?);
     let failing_since: Option<i64> = row.get(7)?;
     let created_at: i64 = row.get(8)?;
     let confirmed_at: Option<i64> = row.get(9)?;
@@ -456,11 +455,11 @@ pub(super) fn read_row(row: &Row) -> rusqlite::Result<Result<Subscriber>> {
         Ok(Subscriber {
             id,
             page_id,
-            channel: from_name(&channel)?,
+            channel: from_name(channel)?,
             address,
-            format: from_name(&format)?,
+            format: from_name(format)?,
             components: Vec::new(),
-            state: from_name(&state)?,
+            state: from_name(state)?,
             disabled_reason,
             failing_since: from_opt_ts(failing_since)?,
             created_at: from_ts(created_at)?,

@@ -40,7 +40,12 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> Receiver {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Receiver::start_on("127.0.0.1:0").await
+    }
+
+    /// A receiver on a chosen address, such as one where nothing listened a moment ago.
+    pub async fn start_on(address: &str) -> Receiver {
+        let listener = tokio::net::TcpListener::bind(address).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let log = Log::default();
         let app = Router::new().fallback(answer).with_state(log.clone());
