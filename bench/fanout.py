@@ -138,6 +138,9 @@ def main():
             time.sleep(0.5)
             one.append(post_and_wait(herald, "single", small, 1))
             many.append(post_and_wait(herald, herald.slug, large, args.subscribers, rss))
+            rate = args.subscribers / many[-1][1]
+            print(f"  fan-out {len(many)}: {rate:,.0f} deliveries/s against {capacities[-1]:,.0f} req/s:"
+                  f" {rate / capacities[-1]:.2f}", flush=True)
         for name, runs in (("1 subscriber", one), (f"{args.subscribers:,} subscribers", many)):
             calls = sorted(ms for ms, _ in runs)
             print(f"publish call, {name}: p50 {percentile(calls, 50):.2f} ms, p99 {percentile(calls, 99):.2f} ms"

@@ -186,7 +186,7 @@ impl Worker {
         let mut targets = fetch(cursor.clone()).await?;
         loop {
             let full = targets.len() == size as usize;
-            let last = targets.last().map(|t| t.subscriber.id.clone());
+            let last = targets.last().map(|t| t.id.clone());
             // The next batch is read while this one is out.
             let next = async {
                 match full {
@@ -244,12 +244,12 @@ impl Worker {
         let mut through = None;
         let mut cut = false;
         for target in targets {
-            let channel = target.subscriber.channel;
-            let failing = target.subscriber.failing_since.is_some();
+            let channel = target.channel;
+            let failing = target.failing_since.is_some();
             if let Some(until) = self.paused_until(&target, now) {
-                through = Some(target.subscriber.id.clone());
+                through = Some(target.id.clone());
                 handed_off.push(HandedOff {
-                    subscriber_id: target.subscriber.id,
+                    subscriber_id: target.id,
                     channel,
                     due_at: until,
                 });
@@ -260,14 +260,14 @@ impl Worker {
                 cut = true;
                 break;
             };
-            through = Some(target.subscriber.id.clone());
-            running.push((target.subscriber.id.clone(), channel));
+            through = Some(target.id.clone());
+            running.push((target.id.clone(), channel));
             let (worker, p, tx) = (self.clone(), p.clone(), tx.clone());
             tokio::spawn(async move {
                 let outcome = worker.send(&p, &target, 0).await;
                 drop(slot);
                 let _ = tx.send(Settled {
-                    subscriber_id: target.subscriber.id,
+                    subscriber_id: target.id,
                     channel,
                     outcome,
                     failing,
@@ -315,7 +315,7 @@ impl Worker {
         let channel = required(job.channel)?;
         let now = (self.clock)();
         let outcome = match self.store.target(subscriber_id, now).await? {
-            Some(target) if target.subscriber.state == SubscriberState::Active => {
+            Some(target) if target.state == SubscriberState::Active => {
                 let broadcast = self.store.broadcast(broadcast_id).await?;
                 let p = self.prepared(&broadcast).await?;
                 match self.paused_until(&target, now) {
@@ -339,7 +339,7 @@ impl Worker {
             Some(target) => Outcome::Failed {
                 error: format!(
                     "not sent: the subscriber is {}",
-                    match target.subscriber.state {
+                    match target.state {
                         SubscriberState::Pending => "not confirmed",
                         _ => "disabled",
                     }
@@ -382,7 +382,7 @@ impl Worker {
         let outcome = self.options.retry.outcome(
             attempt.clone(),
             failures,
-            target.subscriber.failing_since,
+            target.failing_since,
             now,
             rand::random(),
         );
@@ -393,7 +393,7 @@ impl Worker {
     }
 
     async fn attempt(&self, p: &Prepared, target: &Target) -> Attempt {
-        let (a, s) = (&p.announcement, &target.subscriber);
+        let (a, s) = (&p.announcement, target);
         let recipient = || self.links.recipient(&a.page.url, &s.id, (self.clock)());
         let (body, headers) = match s.channel {
             Channel::Email => {
@@ -435,7 +435,7 @@ impl Worker {
 
     fn paused_until(&self, target: &Target, now: Timestamp) -> Option<Timestamp> {
         let paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
-        let until = paused.get(&target.subscriber.address).copied();
+        let until = paused.get(&target.address).copied();
         until.filter(|until| *until > now)
     }
 
@@ -443,7 +443,7 @@ impl Worker {
         let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
         let now = (self.clock)();
         paused.retain(|_, t| *t > now);
-        paused.insert(target.subscriber.address.clone(), until);
+        paused.insert(target.address.clone(), until);
     }
 
     async fn confirmation(self: Arc<Self>, job: Job) -> Result<(), WorkError> {

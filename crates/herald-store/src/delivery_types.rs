@@ -1,7 +1,7 @@
 //! The records subscribers and delivery speak in.
 use herald_core::Id;
 use herald_core::broadcast::{Skipped, Subject};
-use herald_core::subscriber::{Channel, Subscriber, WebhookFormat};
+use herald_core::subscriber::{Channel, Subscriber, SubscriberState, WebhookFormat};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -101,10 +101,17 @@ pub struct Broadcast {
     pub fanned_out_at: Option<Timestamp>,
 }
 
-/// A subscriber with what it takes to send to it.
+/// A subscriber as a delivery needs it: where and how to send, and what signs it. A fan-out
+/// reads one per subscriber, so it holds nothing more.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
-    pub subscriber: Subscriber,
+    pub id: Id,
+    pub channel: Channel,
+    pub address: String,
+    pub format: WebhookFormat,
+    pub state: SubscriberState,
+    /// When its current run of failures began.
+    pub failing_since: Option<Timestamp>,
     /// Webhooks: the secrets to sign with, current first (two during a rotation).
     pub secrets: Vec<String>,
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::components;
-use super::subscribers::{self, read_row};
+use super::subscribers;
 use crate::{
     BatchRecord, Broadcast, ChannelReport, DeliveryReport, Job, JobKind, Outcome, Result, Settled,
     StoreError, Target, new_id,
@@ -173,9 +173,13 @@ pub fn get(conn: &Connection, id: &str) -> Result<Broadcast> {
     })
 }
 
+/// What a delivery reads of a subscriber; see [`read_target`].
+const TARGET_COLUMNS: &str =
+    "s.id, s.channel, s.address, s.format, s.state, s.failing_since, s.secret, s.previous_secret,
+     s.previous_until";
+
 /// The next `limit` active subscribers after `after` that the broadcast is for: on a chosen
-/// channel, and not limited to components it does not touch. Their component lists are not
-/// loaded; sending does not need them.
+/// channel, and not limited to components it does not touch.
 pub fn batch(
     conn: &Connection,
     broadcast: &Broadcast,
@@ -183,16 +187,17 @@ pub fn batch(
     limit: u32,
     now: Timestamp,
 ) -> Result<Vec<Target>> {
+    // The limit is written into the statement: SQLite prepares a statement again whenever
+    // a bound LIMIT changes, and this one runs once per batch.
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {}, secret, previous_secret, previous_until FROM subscribers s
+        "SELECT {TARGET_COLUMNS} FROM subscribers s
          WHERE s.page_id = ?1 AND s.state = 'active' AND s.id > ?2
            AND s.channel IN (SELECT value FROM json_each(?3))
            AND (NOT EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = s.id)
                 OR EXISTS (SELECT 1 FROM subscriber_components sc
                            WHERE sc.subscriber_id = s.id
                              AND sc.component_id IN (SELECT value FROM json_each(?4))))
-         ORDER BY s.id LIMIT ?5",
-        subscribers::COLUMNS
+         ORDER BY s.id LIMIT {limit}"
     ))?;
     let rows = stmt.query_map(
         params![
@@ -201,50 +206,44 @@ pub fn batch(
             after.unwrap_or(""),
             json(&broadcast.channels)?,
             json(&broadcast.components)?,
-            limit
         ],
-        |row| Ok((read_row(row)?, secrets(row, now)?)),
+        |row| read_target(row, now),
     )?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (subscriber, secrets) = row?;
-        out.push(Target {
-            subscriber: subscriber?,
-            secrets,
-        });
-    }
-    Ok(out)
+    rows.map(|row| row?).collect()
 }
 
-/// One subscriber, to send a single delivery to (its component list not loaded, as in
-/// [`batch`]); none when it is gone.
+/// One subscriber, to send a single delivery to; none when it is gone.
 pub fn target(conn: &Connection, subscriber_id: &str, now: Timestamp) -> Result<Option<Target>> {
-    let row = conn
-        .prepare_cached(&format!(
-            "SELECT {}, secret, previous_secret, previous_until FROM subscribers WHERE id = ?1",
-            subscribers::COLUMNS
-        ))?
-        .query_row([subscriber_id], |row| {
-            Ok((read_row(row)?, secrets(row, now)?))
-        })
-        .optional()?;
-    let Some((subscriber, secrets)) = row else {
-        return Ok(None);
-    };
-    Ok(Some(Target {
-        subscriber: subscriber?,
-        secrets,
-    }))
+    conn.prepare_cached(&format!(
+        "SELECT {TARGET_COLUMNS} FROM subscribers s WHERE s.id = ?1"
+    ))?
+    .query_row([subscriber_id], |row| read_target(row, now))
+    .optional()?
+    .transpose()
 }
 
-/// The secrets that sign now: the current one, and the previous one during a rotation.
-fn secrets(row: &rusqlite::Row, now: Timestamp) -> rusqlite::Result<Vec<String>> {
-    let base = subscribers::COLUMN_COUNT;
-    let current: Option<String> = row.get(base)?;
-    let previous: Option<String> = row.get(base + 1)?;
-    let until: Option<i64> = row.get(base + 2)?;
+/// A row in [`TARGET_COLUMNS`] order. The secrets are those that sign now: the current one,
+/// and the previous one during a rotation.
+fn read_target(row: &rusqlite::Row, now: Timestamp) -> rusqlite::Result<Result<Target>> {
+    let (channel, format, state) = (row.get_ref(1)?, row.get_ref(3)?, row.get_ref(4)?);
+    let (channel, format, state) = (channel.as_str()?, format.as_str()?, state.as_str()?);
+    let failing_since: Option<i64> = row.get(5)?;
+    let current: Option<String> = row.get(6)?;
+    let previous: Option<String> = row.get(7)?;
+    let until: Option<i64> = row.get(8)?;
     let previous = previous.filter(|_| until.is_some_and(|u| u > ts(now)));
-    Ok(current.into_iter().chain(previous).collect())
+    let (id, address) = (row.get(0)?, row.get(2)?);
+    Ok((|| {
+        Ok(Target {
+            id,
+            channel: from_name(channel)?,
+            address,
+            format: from_name(format)?,
+            state: from_name(state)?,
+            failing_since: from_opt_ts(failing_since)?,
+            secrets: current.into_iter().chain(previous).collect(),
+        })
+    })())
 }
 
 /// Records a fan-out batch with its cursor, in one transaction: what was settled, what was

@@ -15,11 +15,9 @@ use crate::{
     SubscriberQuery, new_id,
 };
 
-pub(super) const COLUMNS: &str =
+const COLUMNS: &str =
     "id, page_id, channel, address, format, state, disabled_reason, failing_since,
                        created_at, confirmed_at, updated_at";
-/// How many columns [`COLUMNS`] names.
-pub(super) const COLUMN_COUNT: usize = 11;
 const SUBJECT: &str = "subscriber";
 /// A pending subscriber asking again gets another confirmation email at most this often.
 const CONFIRM_RESEND_AFTER: SignedDuration = SignedDuration::from_mins(10);
@@ -438,7 +436,7 @@ fn with_components(conn: &Connection, mut s: Subscriber) -> Result<Subscriber> {
 }
 
 /// A row in [`COLUMNS`] order; components are read separately.
-pub(super) fn read_row(row: &Row) -> rusqlite::Result<Result<Subscriber>> {
+fn read_row(row: &Row) -> rusqlite::Result<Result<Subscriber>> {
     let (channel, format, state) = (row.get_ref(2)?, row.get_ref(4)?, row.get_ref(5)?);
     let (channel, format, state) = (channel.as_str()?, format.as_str()?, state.as_str()?);
     let failing_since: Option<i64> = row.get(7)?;
