@@ -9,9 +9,9 @@ one with --subscribers of them, all webhooks to that nginx), and measures, in th
   and on the page with all of them; each post waits for the previous fan-out to finish, so the
   call is measured on its own;
 - fan-out throughput: from the call returning to the delivery report showing every
-  subscriber delivered; deliveries per second, and the ratio to nginx's capacity measured by a
-  short wrk run just before that fan-out (the machine's speed drifts over a run, so each
-  fan-out is compared with the capacity of its own moment);
+  subscriber delivered; deliveries per second, and the ratio to nginx's capacity measured by
+  short wrk runs just before and just after that fan-out (the machine's speed drifts over a
+  run, so each fan-out is compared with the mean capacity of its own moment);
 - memory: Herald's resident set sampled during the fan-out, and its peak (VmHWM).
 
 Needs: wrk and nginx (apt-get install wrk nginx). Usage: python3 bench/fanout.py
@@ -86,7 +86,7 @@ def main():
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--posts", type=int, default=20, help="update posts timed per page")
     parser.add_argument("--duration", type=int, default=10, help="seconds of the first wrk run")
-    parser.add_argument("--pair", type=int, default=3, help="seconds of wrk before each fan-out")
+    parser.add_argument("--pair", type=int, default=3, help="seconds of each wrk run between fan-outs")
     parser.add_argument("--concurrency", type=int, default=256, help="Herald's [delivery] concurrency")
     args = parser.parse_args()
 
@@ -133,14 +133,21 @@ def main():
         rss = []
         one, many = [], []
         # Alternating, so that whatever else the machine does falls on both alike.
+        def capacity_now():
+            return wrk(f"http://127.0.0.1:{port}/hook/0", args.pair, script)[0]
+        after = capacity_now()
         for _ in range(args.posts):
-            capacities.append(wrk(f"http://127.0.0.1:{port}/hook/0", args.pair, script)[0])
+            before = after
             time.sleep(0.5)
             one.append(post_and_wait(herald, "single", small, 1))
             many.append(post_and_wait(herald, herald.slug, large, args.subscribers, rss))
+            time.sleep(0.5)
+            after = capacity_now()
+            # The capacity of the fan-out's moment: the mean of the runs just before and after.
+            capacities.append((before + after) / 2)
             rate = args.subscribers / many[-1][1]
-            print(f"  fan-out {len(many)}: {rate:,.0f} deliveries/s against {capacities[-1]:,.0f} req/s:"
-                  f" {rate / capacities[-1]:.2f}", flush=True)
+            print(f"  fan-out {len(many)}: {rate:,.0f} deliveries/s against {before:,.0f} req/s before"
+                  f" and {after:,.0f} after: {rate / capacities[-1]:.2f}", flush=True)
         for name, runs in (("1 subscriber", one), (f"{args.subscribers:,} subscribers", many)):
             calls = sorted(ms for ms, _ in runs)
             print(f"publish call, {name}: p50 {percentile(calls, 50):.2f} ms, p99 {percentile(calls, 99):.2f} ms"
@@ -152,7 +159,7 @@ def main():
         median = percentile(rates, 50)
         print(f"fan-out of one update to {args.subscribers:,} webhooks: median {median:,.0f} deliveries/s"
               f" (min {rates[0]:,.0f}, max {rates[-1]:,.0f})")
-        print(f"receiver capacity just before each fan-out: median {percentile(capacities, 50):,.0f} req/s"
+        print(f"receiver capacity around each fan-out: median {percentile(capacities, 50):,.0f} req/s"
               f" (min {capacities[0]:,.0f}, max {capacities[-1]:,.0f})")
         print(f"each fan-out against the capacity of its moment: median {percentile(ratios, 50):.2f}"
               f" (min {ratios[0]:.2f}, max {ratios[-1]:.2f}); against the first wrk run: {median / capacity:.2f}")
