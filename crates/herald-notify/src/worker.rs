@@ -182,72 +182,70 @@ impl Worker {
                     .await
             }
         };
-        let mut cursor = job.cursor.clone();
-        let mut targets = fetch(cursor.clone()).await?;
+        let mut from = job.cursor.clone();
+        let mut targets = fetch(from.clone()).await?;
+        let mut answering: Option<Started> = None;
         loop {
             let full = targets.len() == size as usize;
             let last = targets.last().map(|t| t.id.clone());
-            // The next batch is read while this one is out.
             let next = async {
                 match full {
-                    true => fetch(last).await.map(Some),
+                    true => fetch(last.clone()).await.map(Some),
                     false => Ok(None),
                 }
             };
-            let (sent, next) = tokio::join!(self.clone().send_batch(&prepared, targets), next);
-            if let Some(through) = &sent.through {
-                cursor = Some(through.clone());
-            }
-            let more = full || sent.cut;
-            let record = BatchRecord {
-                job_id: job.id,
-                broadcast_id: broadcast.id.clone(),
-                cursor: cursor.clone(),
-                settled: sent.settled,
-                handed_off: sent.handed_off,
-                lease_until: more.then(|| self.lease_end((self.clock)())),
+            // A batch starts while the batch before it is still answering and then recorded,
+            // and while the batch after it is read: the receivers never wait on the store.
+            let previous = async {
+                match answering.take() {
+                    Some(batch) => self.clone().settle_batch(&job, &broadcast.id, batch).await,
+                    None => Ok(()),
+                }
             };
-            self.store.record_batch(record, (self.clock)()).await?;
-            if sent.still_running > 0 {
-                // Their rows exist now, so their outcomes can be booked against them.
-                let worker = self.clone();
-                let broadcast_id = broadcast.id.clone();
-                let mut late = sent.late;
-                tokio::spawn(async move {
-                    for _ in 0..sent.still_running {
-                        let Some(settled) = late.recv().await else {
-                            break;
-                        };
-                        worker.book(&broadcast_id, settled).await;
-                    }
-                });
-            }
-            targets = match (sent.cut, next?) {
+            let (started, previous, next) = tokio::join!(
+                self.clone().start_batch(&prepared, targets, from, full),
+                previous,
+                next
+            );
+            previous?;
+            let (cut, resume) = (started.cut, started.cursor.clone());
+            answering = Some(started);
+            (from, targets) = match (cut, next?) {
                 // The batch was cut short: go on from where it stopped.
-                (true, _) => fetch(cursor.clone()).await?,
-                (false, Some(batch)) => batch,
-                (false, None) => return Ok(()),
+                (true, _) => (resume.clone(), fetch(resume).await?),
+                (false, Some(batch)) => (last, batch),
+                (false, None) => break,
             };
+        }
+        match answering {
+            Some(batch) => self.settle_batch(&job, &broadcast.id, batch).await,
+            None => Ok(()),
         }
     }
 
-    /// Sends the announcement to the targets in order, each as soon as a slot of the in-flight
-    /// limit is free, and waits at most the patience for them. Targets that got no slot within
-    /// the patience are not started: the batch is cut, and the walk goes on from the last one
-    /// started, so waiting deliveries never pile up in memory behind slow receivers.
-    async fn send_batch(self: Arc<Self>, p: &Arc<Prepared>, targets: Vec<Target>) -> Sent {
+    /// Starts the announcement to the targets in order, each as soon as a slot of the in-flight
+    /// limit is free. Targets that got no slot within the patience are not started: the batch
+    /// is cut, and the walk goes on from the last one started, so waiting deliveries never pile
+    /// up in memory behind slow receivers. `from` is where the batch was read from.
+    async fn start_batch(
+        self: Arc<Self>,
+        p: &Arc<Prepared>,
+        targets: Vec<Target>,
+        from: Option<String>,
+        full: bool,
+    ) -> Started {
         let now = (self.clock)();
         let deadline = tokio::time::Instant::now() + self.options.patience;
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, answers) = mpsc::unbounded_channel();
         let mut handed_off = Vec::new();
         let mut running = Vec::new();
-        let mut through = None;
+        let mut cursor = from;
         let mut cut = false;
         for target in targets {
             let channel = target.channel;
             let failing = target.failing_since.is_some();
             if let Some(until) = self.paused_until(&target, now) {
-                through = Some(target.id.clone());
+                cursor = Some(target.id.clone());
                 handed_off.push(HandedOff {
                     subscriber_id: target.id,
                     channel,
@@ -260,7 +258,7 @@ impl Worker {
                 cut = true;
                 break;
             };
-            through = Some(target.id.clone());
+            cursor = Some(target.id.clone());
             running.push((target.id.clone(), channel));
             let (worker, p, tx) = (self.clone(), p.clone(), tx.clone());
             tokio::spawn(async move {
@@ -274,13 +272,43 @@ impl Worker {
                 });
             });
         }
-        drop(tx);
+        Started {
+            now,
+            deadline,
+            running,
+            handed_off,
+            answers,
+            cursor,
+            more: full || cut,
+            cut,
+        }
+    }
+
+    /// Waits at most the batch's patience for its answers, then records them with the batch's
+    /// cursor. Whoever has not answered by then gets a job row, and its answer is booked
+    /// against that row when it comes.
+    async fn settle_batch(
+        self: Arc<Self>,
+        job: &Job,
+        broadcast_id: &str,
+        batch: Started,
+    ) -> Result<(), WorkError> {
+        let Started {
+            now,
+            deadline,
+            running,
+            mut handed_off,
+            mut answers,
+            cursor,
+            more,
+            cut: _,
+        } = batch;
         let mut settled: Vec<Settled> = Vec::with_capacity(running.len());
         let patience = tokio::time::sleep_until(deadline);
         tokio::pin!(patience);
         while settled.len() < running.len() {
             tokio::select! {
-                Some(s) = rx.recv() => settled.push(s),
+                Some(s) = answers.recv() => settled.push(s),
                 _ = &mut patience => break,
             }
         }
@@ -298,14 +326,28 @@ impl Worker {
                 due_at,
             }));
         }
-        Sent {
+        let record = BatchRecord {
+            job_id: job.id,
+            broadcast_id: broadcast_id.to_string(),
+            cursor,
             settled,
             handed_off,
-            still_running,
-            late: rx,
-            through,
-            cut,
+            lease_until: more.then(|| self.lease_end((self.clock)())),
+        };
+        self.store.record_batch(record, (self.clock)()).await?;
+        if still_running > 0 {
+            // Their rows exist now, so their outcomes can be booked against them.
+            let broadcast_id = broadcast_id.to_string();
+            tokio::spawn(async move {
+                for _ in 0..still_running {
+                    let Some(settled) = answers.recv().await else {
+                        break;
+                    };
+                    self.book(&broadcast_id, settled).await;
+                }
+            });
         }
+        Ok(())
     }
 
     /// One delivery job: a retry, or a hand-off whose process stopped before it ended.
@@ -635,14 +677,18 @@ const NUDGE_ATTEMPTS: u32 = 4;
 /// Beyond the request timeout and the batch's patience, before a claimed job is free again.
 const LEASE_MARGIN: Duration = Duration::from_secs(5);
 
-struct Sent {
-    settled: Vec<Settled>,
+/// A batch whose deliveries are all started (or that was cut short), its answers to come.
+struct Started {
+    now: Timestamp,
+    /// When the batch's patience ends.
+    deadline: tokio::time::Instant,
+    running: Vec<(String, Channel)>,
     handed_off: Vec<HandedOff>,
-    /// Deliveries whose outcome will arrive on `late`.
-    still_running: usize,
-    late: mpsc::UnboundedReceiver<Settled>,
-    /// The last target dealt with; the walk resumes after it.
-    through: Option<String>,
+    answers: mpsc::UnboundedReceiver<Settled>,
+    /// The last target dealt with (or where the batch was read from): the walk resumes after it.
+    cursor: Option<String>,
+    /// Whether the walk goes on after this batch.
+    more: bool,
     /// Whether targets were left unstarted for want of a free slot.
     cut: bool,
 }
