@@ -106,9 +106,11 @@ impl Pool {
             host: url.host_str().unwrap_or_default().to_owned(),
             port: url.port_or_known_default().unwrap_or(80),
         };
-        let request = self.request(url, headers, body);
+        // Written into the connection's own buffer, which every request on it reuses.
+        let write = |conn: &mut Conn| self.request(&mut conn.out, url, headers, body);
         if let Some(mut conn) = self.take(&origin) {
-            match conn.exchange(&request).await {
+            write(&mut conn);
+            match conn.exchange().await {
                 Ok((answer, reusable)) => return Ok(self.keep(origin, conn, answer, reusable)),
                 // Closed while idle: the receiver saw nothing of this request.
                 Err(Failure::Stale) => {}
@@ -116,7 +118,8 @@ impl Pool {
             }
         }
         let mut conn = self.connect(&origin).await?;
-        match conn.exchange(&request).await {
+        write(&mut conn);
+        match conn.exchange().await {
             Ok((answer, reusable)) => Ok(self.keep(origin, conn, answer, reusable)),
             Err(Failure::Stale) => Err(ExchangeError::Broken(
                 "the connection was closed before an answer".into(),
@@ -125,24 +128,24 @@ impl Pool {
         }
     }
 
-    fn request(&self, url: &Url, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
+    fn request(&self, out: &mut Vec<u8>, url: &Url, headers: &[(&str, String)], body: &[u8]) {
         let host = &url[Position::BeforeHost..Position::AfterPort];
         let target = &url[Position::BeforePath..Position::AfterQuery];
-        let mut request = Vec::with_capacity(512 + body.len());
+        out.clear();
+        out.reserve(512 + body.len());
         // Writing to a Vec cannot fail.
         let _ = write!(
-            request,
+            out,
             "POST {target} HTTP/1.1\r\nhost: {host}\r\nuser-agent: {}\r\n\
              content-type: application/json\r\ncontent-length: {}\r\n",
             self.user_agent,
             body.len()
         );
         for (name, value) in headers {
-            let _ = write!(request, "{name}: {value}\r\n");
+            let _ = write!(out, "{name}: {value}\r\n");
         }
-        request.extend_from_slice(b"\r\n");
-        request.extend_from_slice(body);
-        request
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(body);
     }
 
     fn take(&self, origin: &Origin) -> Option<Conn> {
@@ -194,6 +197,7 @@ impl Pool {
         };
         Ok(Conn {
             io,
+            out: Vec::new(),
             buf: Vec::with_capacity(1024),
         })
     }
@@ -253,9 +257,11 @@ impl Io for TcpStream {}
 
 impl Io for TlsStream<TcpStream> {}
 
-/// One connection and what has been read from it but not used yet.
+/// One connection, the request being written on it, and what has been read from it but not
+/// used yet.
 struct Conn {
     io: Box<dyn Io>,
+    out: Vec<u8>,
     buf: Vec<u8>,
 }
 
@@ -280,9 +286,10 @@ enum Framing {
 }
 
 impl Conn {
-    /// Sends the request and reads the answer; also says whether the connection can be reused.
-    async fn exchange(&mut self, request: &[u8]) -> Result<(Answer, bool), Failure> {
-        if let Err(err) = self.io.write_all(request).await {
+    /// Sends the request in `out` and reads the answer; also says whether the connection can
+    /// be reused.
+    async fn exchange(&mut self) -> Result<(Answer, bool), Failure> {
+        if let Err(err) = self.io.write_all(&self.out).await {
             return Err(stale_or(err));
         }
         self.io.flush().await.map_err(stale_or)?;
@@ -576,6 +583,7 @@ mod tests {
     fn idle_conn() -> Conn {
         Conn {
             io: Box::new(tokio::io::duplex(64).0),
+            out: Vec::new(),
             buf: Vec::new(),
         }
     }

@@ -463,8 +463,7 @@ impl Worker {
                     }
                 };
                 let id = webhook::message_id(&a.broadcast_id, &s.id);
-                let secrets: Vec<&str> = target.secrets.iter().map(String::as_str).collect();
-                match signed(&secrets, id, &body) {
+                match signed(&target.secrets, id, &body) {
                     Ok(headers) => (body, headers),
                     Err(refused) => return refused,
                 }
@@ -728,7 +727,7 @@ fn mail_attempt(sent: Result<(), WorkError>) -> Attempt {
 /// against its own clock, so it is the real time) and the signature with each secret. A secret
 /// that cannot sign refuses the attempt.
 fn signed(
-    secrets: &[&str],
+    secrets: &[impl AsRef<str>],
     id: String,
     body: &[u8],
 ) -> Result<Vec<(&'static str, String)>, Attempt> {
