@@ -117,7 +117,9 @@ impl Pool {
                 Err(Failure::Broken(reason)) => return Err(ExchangeError::Broken(reason)),
             }
         }
-        let mut conn = self.connect(&origin).await?;
+        // Boxed: connecting (resolving, the TLS handshake) is rare, and unboxed its state would
+        // be part of every delivery's future.
+        let mut conn = Box::pin(self.connect(&origin)).await?;
         write(&mut conn);
         match conn.exchange().await {
             Ok((answer, reusable)) => Ok(self.keep(origin, conn, answer, reusable)),
@@ -331,31 +333,13 @@ impl Conn {
     async fn head(&mut self) -> Result<Head, Failure> {
         let mut started = false;
         loop {
-            let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
-            let mut parsed = httparse::Response::new(&mut slots);
-            match parsed.parse(&self.buf) {
-                Ok(httparse::Status::Complete(len)) => {
-                    let status = parsed.code.unwrap_or_default();
-                    let head = Head {
-                        status,
-                        framing: framing(status, parsed.headers),
-                        keep_alive: parsed.version == Some(1) && !closes(parsed.headers),
-                        headers: kept(parsed.headers),
-                    };
-                    self.buf.drain(..len);
-                    if (100..200).contains(&status) {
-                        started = true;
-                        continue;
-                    }
-                    return Ok(head);
+            if let Some((head, len)) = parse_head(&self.buf)? {
+                self.buf.drain(..len);
+                if (100..200).contains(&head.status) {
+                    started = true;
+                    continue;
                 }
-                Ok(httparse::Status::Partial) if self.buf.len() < MAX_HEAD => {}
-                Ok(httparse::Status::Partial) => {
-                    return Err(Failure::Broken("the answer's headers are too large".into()));
-                }
-                Err(err) => {
-                    return Err(Failure::Broken(format!("the answer is not HTTP: {err}")));
-                }
+                return Ok(head);
             }
             let empty = self.buf.is_empty() && !started;
             match self.fill().await {
@@ -450,6 +434,31 @@ struct Head {
     framing: Framing,
     keep_alive: bool,
     headers: Vec<(String, String)>,
+}
+
+/// The answer's head at the start of `buf` and its length, or None while it is incomplete.
+/// Parsed outside the async reader so that the header slots are not part of every delivery's
+/// future, which is copied whenever a delivery is started.
+fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, Failure> {
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Response::new(&mut slots);
+    match parsed.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => {
+            let status = parsed.code.unwrap_or_default();
+            let head = Head {
+                status,
+                framing: framing(status, parsed.headers),
+                keep_alive: parsed.version == Some(1) && !closes(parsed.headers),
+                headers: kept(parsed.headers),
+            };
+            Ok(Some((head, len)))
+        }
+        Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => Ok(None),
+        Ok(httparse::Status::Partial) => {
+            Err(Failure::Broken("the answer's headers are too large".into()))
+        }
+        Err(err) => Err(Failure::Broken(format!("the answer is not HTTP: {err}"))),
+    }
 }
 
 /// The headers an attempt is judged by; the others are not copied out of the buffer.
