@@ -436,6 +436,38 @@ async fn deliveries_waiting_for_a_slot_are_not_started_but_left_for_the_next_bat
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_next_batch_goes_out_while_a_slow_receiver_of_the_one_before_still_answers() {
+    let s = server().await;
+    let f = s.fixture("acme").await;
+    let rx = Receiver::start().await;
+    // Ids are time-ordered: the first subscriber heads the walk's first batch of 500.
+    subscribe(&s, &f, new(Channel::Webhook, &rx.url("/pause/first"))).await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let mut ids = Vec::new();
+    for i in 0..599 {
+        let path = format!("/ok/{i}");
+        let created = subscribe(&s, &f, new(Channel::Webhook, &rx.url(&path))).await;
+        ids.push((created.subscriber.id, path));
+    }
+    ids.sort();
+    s.create_incident(&f, "Errors", 2).await;
+
+    rx.until(30, "every subscriber is reached", |all| all.len() == 600)
+        .await;
+    // The second batch (the last 100 ids) did not wait for the first batch's slow answer.
+    let all = rx.all();
+    let paused = &rx.at("/pause/first")[0];
+    let answered = paused.at + common::receiver::PAUSE;
+    let second: Vec<&Received> = ids[499..]
+        .iter()
+        .map(|(_, path)| all.iter().find(|r| &r.path == path).unwrap())
+        .collect();
+    assert_eq!(second.len(), 100);
+    let late = second.iter().filter(|r| r.at >= answered).count();
+    assert_eq!(late, 0, "{late} of the second batch waited for the first");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn private_addresses_are_refused_unless_allowed() {
     let s = Server::start().await;
     let f = s.fixture("acme").await;

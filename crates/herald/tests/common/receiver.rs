@@ -1,7 +1,8 @@
 //! A real HTTP receiver for deliveries, on a port of 127.0.0.1. It records every request as
 //! it arrives; the path's first segment decides the answer, so one receiver plays many
 //! endpoints: `/ok/…` 200, `/fail/…` 500, `/gone/…` 410, `/busy/…` 429 with `Retry-After: 120`
-//! the first time and 200 after, `/hang/…` never answers, `/slow/…` answers 200 after 5 ms.
+//! the first time and 200 after, `/hang/…` never answers, `/slow/…` answers 200 after 5 ms,
+//! `/pause/…` after 1.5 s (within a fan-out batch's patience of 2 s).
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,9 +14,14 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+/// How long `/pause/…` takes to answer.
+pub const PAUSE: Duration = Duration::from_millis(1500);
+
 #[derive(Clone, Debug)]
 pub struct Received {
     pub path: String,
+    /// When the request arrived.
+    pub at: std::time::Instant,
     pub headers: HashMap<String, String>,
     pub body: Vec<u8>,
 }
@@ -93,6 +99,7 @@ async fn answer(State(log): State<Log>, uri: Uri, headers: HeaderMap, body: Byte
         let earlier = all.iter().filter(|r| r.path == path).count();
         all.push(Received {
             path: path.clone(),
+            at: std::time::Instant::now(),
             headers: headers
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
@@ -114,6 +121,10 @@ async fn answer(State(log): State<Log>, uri: Uri, headers: HeaderMap, body: Byte
         }
         "slow" => {
             tokio::time::sleep(Duration::from_millis(5)).await;
+            StatusCode::OK.into_response()
+        }
+        "pause" => {
+            tokio::time::sleep(PAUSE).await;
             StatusCode::OK.into_response()
         }
         _ => StatusCode::OK.into_response(),
