@@ -496,11 +496,7 @@ mod tests {
 
         let component = NewComponent {
             name: "API".into(),
-            description: String::new(),
-            group_id: None,
-            group_name: None,
-            locations: vec![],
-            position: None,
+            ..NewComponent::default()
         };
         store
             .create_component("test", "acme", component, at(2))
