@@ -225,6 +225,7 @@ mod tests {
             created_at: Timestamp::UNIX_EPOCH,
             updated_at: Timestamp::UNIX_EPOCH,
             resolved_at: None,
+            issue_link: None,
         }
     }
 

@@ -9,7 +9,7 @@ use crate::component::Location;
 use crate::event::Event;
 use crate::page::Page;
 use crate::status::{StatusLevel, worst};
-use crate::{Actor, DomainError, Id, cadence, text};
+use crate::{Actor, DomainError, Id, cadence, lint, template, text};
 
 /// 1 (critical) to 4 (low).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -194,6 +194,9 @@ pub struct Incident {
     /// Oldest first; never empty.
     pub updates: Vec<Update>,
     pub postmortem_url: Option<String>,
+    /// The incident's issue in the tracker; fills the templates' `{issue_link}`.
+    #[serde(default)]
+    pub issue_link: Option<String>,
     /// Reopenings inside the close window after resolution.
     pub recurrences: u32,
     pub created_at: Timestamp,
@@ -256,6 +259,9 @@ pub struct UpdateDraft {
     pub subject: Option<String>,
     #[serde(default)]
     pub next_update_in: Option<u32>,
+    /// Sets the incident's issue link as the update is posted.
+    #[serde(default)]
+    pub issue_link: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -275,6 +281,9 @@ pub struct NewIncident {
     pub subject: Option<String>,
     #[serde(default)]
     pub next_update_in: Option<u32>,
+    /// The incident's issue in the tracker (an absolute http(s) URL).
+    #[serde(default)]
+    pub issue_link: Option<String>,
 }
 
 fn investigating() -> IncidentState {
@@ -291,6 +300,8 @@ pub struct IncidentEdit {
     /// The new set of affected locations; kept ones keep their level, new ones take the
     /// incident's current level.
     pub affected: Option<Vec<Id>>,
+    /// The incident's issue link; an empty string removes it.
+    pub issue_link: Option<String>,
 }
 
 /// A past incident, as much as the severity rule needs to know of it.
@@ -363,7 +374,30 @@ pub fn create(
     actor: &str,
     now: Timestamp,
 ) -> Result<Decision, DomainError> {
+    published(decide_create(ctx, recent, ids, input, actor, now)?)
+}
+
+/// The decision, once its newest update is fit to publish: no template variable is left
+/// written out. Previews skip this and show it as a blocking lint instead.
+fn published(decision: Decision) -> Result<Decision, DomainError> {
+    if let Some(update) = decision.incident.updates.last() {
+        lint::refuse_unfilled("details", &update.details)?;
+    }
+    Ok(decision)
+}
+
+/// [`create`] without the check that the text is fit to publish.
+pub(crate) fn decide_create(
+    ctx: PageContext,
+    recent: &[RecentIncident],
+    ids: NewIds,
+    input: NewIncident,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Decision, DomainError> {
     text::required("title", &input.title, TITLE_MAX)?;
+    let issue_link = issue_link(input.issue_link)?;
+    let title = input.title.trim().to_string();
     if !input.state.is_active() {
         return Err(DomainError::CreatedResolved);
     }
@@ -375,6 +409,10 @@ pub fn create(
         return Err(DomainError::AllOperational);
     }
     let (severity, severity_reason) = repeat_severity(input.severity, recent, now);
+    let filled = Filled {
+        title: &title,
+        issue_link: issue_link.as_deref(),
+    };
     let update = new_update(
         ctx,
         ids.update,
@@ -385,21 +423,23 @@ pub fn create(
             channels: input.channels,
             subject: input.subject,
             next_update_in: input.next_update_in,
+            issue_link: None,
         },
         input.affected.clone(),
-        actor,
+        (actor, filled),
         now,
     )?;
     let incident = Incident {
         id: ids.incident,
         page_id: ctx.page.id.clone(),
-        title: input.title.trim().to_string(),
+        title,
         severity,
         severity_reason: severity_reason.clone(),
         state: input.state,
         affected: input.affected,
         updates: vec![update],
         postmortem_url: None,
+        issue_link,
         recurrences: 0,
         created_at: now,
         updated_at: now,
@@ -450,15 +490,40 @@ fn repeat_severity(
     }
 }
 
+/// An issue link as given: `None` or blank for none, else an absolute http(s) URL.
+fn issue_link(given: Option<String>) -> Result<Option<String>, DomainError> {
+    match given.map(|link| link.trim().to_string()) {
+        Some(link) if !link.is_empty() => {
+            text::http_url("issue_link", &link)?;
+            Ok(Some(link))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// What the incident fills its updates' template variables with.
+#[derive(Clone, Copy)]
+struct Filled<'a> {
+    title: &'a str,
+    issue_link: Option<&'a str>,
+}
+
 fn new_update(
     ctx: PageContext,
     id: Id,
     draft: UpdateDraft,
     levels: Vec<AffectedLocation>,
-    actor: &str,
+    (actor, filled): (&str, Filled),
     now: Timestamp,
 ) -> Result<Update, DomainError> {
-    text::required("details", &draft.details, DETAILS_MAX)?;
+    let details = template::fill(
+        &draft.details,
+        &[
+            ("title", filled.title),
+            ("issue_link", filled.issue_link.unwrap_or_default()),
+        ],
+    );
+    text::required("details", &details, DETAILS_MAX)?;
     let subject = match draft.subject {
         Some(subject) if !subject.trim().is_empty() => {
             text::at_most("subject", &subject, SUBJECT_MAX)?;
@@ -472,7 +537,7 @@ fn new_update(
     Ok(Update {
         id,
         state: draft.state,
-        details: draft.details,
+        details,
         levels,
         subject,
         channels: draft.channels,
@@ -492,6 +557,18 @@ pub fn post_update(
     actor: &str,
     now: Timestamp,
 ) -> Result<Decision, DomainError> {
+    published(decide_update(incident, ctx, update_id, draft, actor, now)?)
+}
+
+/// [`post_update`] without the check that the text is fit to publish.
+pub(crate) fn decide_update(
+    incident: &Incident,
+    ctx: PageContext,
+    update_id: Id,
+    mut draft: UpdateDraft,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Decision, DomainError> {
     let reopening = !incident.is_active() && draft.state.is_active();
     if !incident.is_active() && !reopening {
         return Err(DomainError::AlreadyResolved);
@@ -499,8 +576,14 @@ pub fn post_update(
     let levels = levels_after(incident, ctx, &draft)?;
     // Timelines never run backwards, even if a caller's clock does.
     let now = now.max(incident.updated_at);
-    let update = new_update(ctx, update_id, draft, levels.clone(), actor, now)?;
+    let issue_link = issue_link(draft.issue_link.take())?.or(incident.issue_link.clone());
+    let filled = Filled {
+        title: &incident.title,
+        issue_link: issue_link.as_deref(),
+    };
+    let update = new_update(ctx, update_id, draft, levels.clone(), (actor, filled), now)?;
     let mut next = incident.clone();
+    next.issue_link = issue_link;
     next.state = update.state;
     next.affected = levels;
     next.updated_at = now;
@@ -618,6 +701,9 @@ pub fn edit(
     }
     if let Some(ids) = edit.affected {
         next.affected = edited_affected(incident, ctx, &ids)?;
+    }
+    if let Some(link) = edit.issue_link {
+        next.issue_link = issue_link(Some(link))?;
     }
     if next == *incident {
         return Ok(Decision {

@@ -1,11 +1,13 @@
-//! Checks on a draft update, run before publishing. They warn; the lead decides.
+//! Checks on a draft update, run before publishing. They warn and the lead decides, except
+//! one: a template variable left unfilled blocks the publish, since it would reach the public
+//! as `{issue_link}`.
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::incident::IncidentState;
-use crate::{DomainError, text};
+use crate::{DomainError, template, text};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -50,6 +52,14 @@ impl LintRules {
             text::http_url("settings.lint.issue_link_prefix", prefix)?;
         }
         for id in &self.disabled {
+            if id == TEMPLATE_UNFILLED {
+                return Err(DomainError::invalid(
+                    "settings.lint.disabled",
+                    format!(
+                        "{TEMPLATE_UNFILLED} cannot be switched off: an unfilled template variable would be published as written"
+                    ),
+                ));
+            }
             if !ALL_LINTS.contains(&id.as_str()) {
                 return Err(DomainError::invalid(
                     "settings.lint.disabled",
@@ -69,6 +79,8 @@ pub const SOCIAL_LINK_LATE: &str = "social.link_late";
 pub const ISSUE_LINK_MISSING: &str = "link.issue_missing";
 pub const MONITORING_NO_DURATION: &str = "monitoring.no_duration";
 pub const RESOLVE_OVERRIDE_LEFT: &str = "resolve.override_left";
+/// Blocking, and not among [`ALL_LINTS`]: no page can switch it off.
+pub const TEMPLATE_UNFILLED: &str = "template.unfilled";
 pub const ALL_LINTS: [&str; 5] = [
     SOCIAL_TOO_LONG,
     SOCIAL_LINK_LATE,
@@ -80,9 +92,11 @@ pub const ALL_LINTS: [&str; 5] = [
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lint {
-    /// Stable id, one of [`ALL_LINTS`].
+    /// Stable id, one of [`ALL_LINTS`] or [`TEMPLATE_UNFILLED`].
     pub id: String,
     pub message: String,
+    /// A blocking lint refuses the publish; the others only warn.
+    pub blocking: bool,
 }
 
 /// What the lints look at in a draft.
@@ -137,7 +151,14 @@ pub fn check(rules: &LintRules, draft: &Draft) -> Vec<Lint> {
 /// The lints of any text published to subscribers, an incident's or a maintenance window's:
 /// the social post's length and where its final link falls.
 pub fn check_text(rules: &LintRules, details: &str) -> Vec<Lint> {
-    let mut lints = Vec::new();
+    let mut lints: Vec<Lint> = unfilled(details)
+        .map(|message| Lint {
+            id: TEMPLATE_UNFILLED.into(),
+            message,
+            blocking: true,
+        })
+        .into_iter()
+        .collect();
     let mut warn = warner(rules, &mut lints);
     let length = social_length(details, rules.social_url_length);
     if length > rules.social_limit as usize {
@@ -164,6 +185,34 @@ pub fn check_text(rules: &LintRules, details: &str) -> Vec<Lint> {
     lints
 }
 
+/// Refuses a text to publish that still has a template variable written out.
+pub fn refuse_unfilled(field: &'static str, details: &str) -> Result<(), DomainError> {
+    match unfilled(details) {
+        Some(message) => Err(DomainError::invalid(field, message)),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with a text that still has template variables written out, if it has any.
+fn unfilled(details: &str) -> Option<String> {
+    let names = template::unfilled(details);
+    if names.is_empty() {
+        return None;
+    }
+    let written: Vec<String> = names.iter().map(|n| format!("{{{n}}}")).collect();
+    let mut message = format!(
+        "the text still has {} written out; replace {} with the value before publishing",
+        written.join(", "),
+        if names.len() == 1 { "it" } else { "each" }
+    );
+    if names.contains(&"issue_link") {
+        message.push_str(
+            ", or give the incident its issue link (the Issue link field, or issue_link in the API) and {issue_link} is filled in",
+        );
+    }
+    Some(message)
+}
+
 /// Records a lint unless the page switched it off.
 fn warner<'a>(rules: &'a LintRules, lints: &'a mut Vec<Lint>) -> impl FnMut(&str, String) + 'a {
     move |id: &str, message: String| {
@@ -171,6 +220,7 @@ fn warner<'a>(rules: &'a LintRules, lints: &'a mut Vec<Lint>) -> impl FnMut(&str
             lints.push(Lint {
                 id: id.to_string(),
                 message,
+                blocking: false,
             });
         }
     }
@@ -302,6 +352,32 @@ mod tests {
         assert!(rules.validate().is_ok());
         rules.disabled.push("nope".into());
         assert!(rules.validate().is_err());
+    }
+
+    #[test]
+    fn an_unfilled_variable_blocks_and_cannot_be_switched_off() {
+        let rules = LintRules::default();
+        let lints = check_text(&rules, "Details in: {issue_link}");
+        assert_eq!(lints.len(), 1);
+        assert!(lints[0].blocking);
+        assert_eq!(lints[0].id, TEMPLATE_UNFILLED);
+        assert!(
+            lints[0].message.contains("issue link"),
+            "{}",
+            lints[0].message
+        );
+        assert!(refuse_unfilled("details", "Details in: {issue_link}").is_err());
+        assert!(refuse_unfilled("details", "Details in: {ticket}").is_ok());
+        let off = LintRules {
+            disabled: vec![TEMPLATE_UNFILLED.into()],
+            ..LintRules::default()
+        };
+        assert!(off.validate().is_err());
+        assert!(
+            check_text(&LintRules::default(), "fine")
+                .iter()
+                .all(|l| !l.blocking)
+        );
     }
 
     #[test]

@@ -345,6 +345,7 @@ pub fn schedule(
 ) -> Result<Decision, DomainError> {
     text::required("title", &input.title, TITLE_MAX)?;
     text::required("details", &input.details, DETAILS_MAX)?;
+    lint::refuse_unfilled("details", &input.details)?;
     if input.affected.is_empty() {
         return Err(DomainError::invalid(
             "affected",
@@ -413,6 +414,7 @@ pub fn post_update(
         });
     }
     text::required("details", &draft.details, DETAILS_MAX)?;
+    lint::refuse_unfilled("details", &draft.details)?;
     if draft.channels.email && !draft.confirm_duplicate_email {
         check_reminder_clash(current, now)?;
     }
@@ -487,6 +489,7 @@ pub fn reschedule(
         _ => new_times,
     };
     text::at_most("details", &details, DETAILS_MAX)?;
+    lint::refuse_unfilled("details", &details)?;
     let mut next = current.clone();
     next.starts_at = input.starts_at;
     next.ends_at = input.ends_at;

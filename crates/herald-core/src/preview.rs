@@ -19,7 +19,8 @@ pub struct Preview {
     pub incident: Incident,
 }
 
-/// Previews an update to an existing incident. A draft the rules refuse is refused here too.
+/// Previews an update to an existing incident. A draft the rules refuse is refused here too;
+/// one that only a blocking lint would refuse is previewed, with that lint.
 pub fn update(
     current: &Incident,
     ctx: PageContext,
@@ -27,7 +28,7 @@ pub fn update(
     actor: &str,
     now: Timestamp,
 ) -> Result<Preview, DomainError> {
-    let decision = incident::post_update(current, ctx, "preview".into(), draft, actor, now)?;
+    let decision = incident::decide_update(current, ctx, "preview".into(), draft, actor, now)?;
     Ok(finish(ctx, decision.incident))
 }
 
@@ -43,7 +44,7 @@ pub fn create(
         incident: "preview".into(),
         update: "preview".into(),
     };
-    let decision = incident::create(ctx, recent, ids, input, actor, now)?;
+    let decision = incident::decide_create(ctx, recent, ids, input, actor, now)?;
     Ok(finish(ctx, decision.incident))
 }
 

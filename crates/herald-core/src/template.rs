@@ -88,6 +88,16 @@ pub fn fill(body: &str, values: &[(&str, &str)]) -> String {
     text
 }
 
+/// The template variables still written out in `text` (`{issue_link}`), each once. Other
+/// braces are ordinary text.
+pub fn unfilled(text: &str) -> Vec<&'static str> {
+    VARIABLES
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| text.contains(&format!("{{{name}}}")))
+        .collect()
+}
+
 pub fn validate(templates: &[MessageTemplate]) -> Result<(), DomainError> {
     if templates.len() > MAX_TEMPLATES {
         return Err(DomainError::invalid(
@@ -132,6 +142,15 @@ mod tests {
         let body = "Monitoring for {monitoring_minutes} minutes: {issue_link}";
         let filled = fill(body, &[("monitoring_minutes", "30"), ("issue_link", "")]);
         assert_eq!(filled, "Monitoring for 30 minutes: {issue_link}");
+    }
+
+    #[test]
+    fn only_known_variables_count_as_unfilled() {
+        assert_eq!(
+            unfilled("{title}: see {issue_link}, {issue_link} and {json: 1} {other}"),
+            ["issue_link", "title"]
+        );
+        assert!(unfilled("no braces, or { issue_link } with spaces").is_empty());
     }
 
     #[test]

@@ -175,6 +175,7 @@ fn new_incident(severity: u8, state: IncidentState, list: &[(&str, StatusLevel)]
         channels: Channels::default(),
         subject: None,
         next_update_in: None,
+        issue_link: None,
     }
 }
 
@@ -186,6 +187,7 @@ fn draft(state: IncidentState, status: StatusChange) -> UpdateDraft {
         channels: Channels::default(),
         subject: None,
         next_update_in: None,
+        issue_link: None,
     }
 }
 
@@ -555,6 +557,7 @@ fn edit_changes_title_severity_and_locations_without_an_update() {
             title: Some("  Database failover  ".into()),
             severity: Some(sev(1)),
             affected: Some(vec![B.into(), C.into()]),
+            issue_link: None,
         },
         at(12),
     );
@@ -609,6 +612,7 @@ fn an_edit_that_changes_nothing_yields_no_event() {
             title: Some(" API errors ".into()),
             severity: Some(sev(2)),
             affected: Some(vec![A.into(), B.into()]),
+            issue_link: None,
         },
     ] {
         let decision = fx.edit(&inc, edit, at(9));
@@ -1446,4 +1450,122 @@ fn a_preview_shows_the_incident_as_posting_would_leave_it() {
     assert_eq!(p.incident.affected, posted.affected);
     assert_eq!(p.incident.state, posted.state);
     assert_eq!(p.incident.updates.len(), posted.updates.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The issue link and template variables
+// ---------------------------------------------------------------------------------------------
+
+const ISSUE: &str = "https://tracker.example.com/ops/issues/42";
+
+#[test]
+fn the_issue_link_fills_template_variables_when_declared_and_on_each_update() {
+    let fx = Fixture::new();
+    let mut input = new_incident(2, Investigating, &[(A, ServiceDisruption)]);
+    input.details = "{title}: investigation is underway in: {issue_link}".into();
+    input.issue_link = Some(format!("  {ISSUE} "));
+    let inc = fx.create(input, at(0)).unwrap().incident;
+    assert_eq!(inc.issue_link.as_deref(), Some(ISSUE), "trimmed and kept");
+    assert_eq!(
+        inc.updates[0].details,
+        format!("API errors: investigation is underway in: {ISSUE}")
+    );
+    let mut next = draft(Monitoring, StatusChange::Keep);
+    next.details = "Monitoring for 30 minutes. Details in: {issue_link}".into();
+    let later = fx.post(&inc, next, at(5)).unwrap().incident;
+    assert_eq!(
+        later.updates[1].details,
+        format!("Monitoring for 30 minutes. Details in: {ISSUE}")
+    );
+}
+
+#[test]
+fn an_update_can_set_the_issue_link_it_fills_in() {
+    let fx = Fixture::new();
+    let inc = fx.incident(2, Investigating, &[(A, ServiceDisruption)], at(0));
+    assert_eq!(inc.issue_link, None);
+    let mut next = draft(Identified, StatusChange::Keep);
+    next.details = "Found it. Details in: {issue_link}".into();
+    next.issue_link = Some(ISSUE.into());
+    let decision = fx.post(&inc, next, at(5)).unwrap();
+    assert_eq!(decision.incident.issue_link.as_deref(), Some(ISSUE));
+    assert_eq!(
+        after(&decision).issue_link.as_deref(),
+        Some(ISSUE),
+        "audited"
+    );
+    assert!(decision.incident.updates[1].details.ends_with(ISSUE));
+}
+
+#[test]
+fn an_unfilled_template_variable_refuses_the_publish_and_says_how_to_fill_it() {
+    let mut settings = PageSettings::default();
+    // No page setting switches the refusal off: the lint is not among those a page can name.
+    settings.lint.disabled = herald_core::lint::ALL_LINTS.map(String::from).to_vec();
+    let fx = Fixture::with_settings(settings);
+    let mut input = new_incident(2, Investigating, &[(A, ServiceDisruption)]);
+    input.details = "We're working on it in: {issue_link}".into();
+    let err = fx.create(input.clone(), at(0)).unwrap_err();
+    assert_eq!(invalid_field(&err), "details");
+    let message = err.to_string();
+    assert!(message.contains("{issue_link}"), "{message}");
+    assert!(message.contains("issue link"), "{message}");
+
+    let inc = fx.incident(2, Investigating, &[(A, ServiceDisruption)], at(0));
+    let mut next = draft(Monitoring, StatusChange::Keep);
+    next.details = "We will monitor for {monitoring_minutes} minutes.".into();
+    let err = fx.post(&inc, next, at(5)).unwrap_err();
+    assert!(err.to_string().contains("{monitoring_minutes}"), "{err}");
+
+    // Braces that are not a template variable are ordinary text.
+    let mut next = draft(Identified, StatusChange::Keep);
+    next.details = "The {payments} queue and {\"json\": true} are fine.".into();
+    fx.post(&inc, next, at(5)).unwrap();
+}
+
+#[test]
+fn a_preview_shows_an_unfilled_variable_as_a_blocking_lint() {
+    let fx = Fixture::new();
+    let mut input = new_incident(2, Investigating, &[(A, ServiceDisruption)]);
+    input.details = "Details in: {issue_link}".into();
+    let p = preview::create(fx.ctx(), &[], input.clone(), ACTOR, at(0)).unwrap();
+    let blocking: Vec<_> = p.lints.iter().filter(|l| l.blocking).collect();
+    assert_eq!(blocking.len(), 1, "{:?}", p.lints);
+    assert_eq!(blocking[0].id, herald_core::lint::TEMPLATE_UNFILLED);
+    input.issue_link = Some(ISSUE.into());
+    let p = preview::create(fx.ctx(), &[], input, ACTOR, at(0)).unwrap();
+    assert!(p.lints.iter().all(|l| !l.blocking), "{:?}", p.lints);
+    assert_eq!(
+        p.incident.updates[0].details,
+        format!("Details in: {ISSUE}")
+    );
+}
+
+#[test]
+fn the_issue_link_is_edited_without_an_update_and_checked() {
+    let fx = Fixture::new();
+    let inc = fx.incident(2, Investigating, &[(A, ServiceDisruption)], at(0));
+    let set = IncidentEdit {
+        issue_link: Some(ISSUE.into()),
+        ..IncidentEdit::default()
+    };
+    let decision = fx.edit(&inc, set, at(1));
+    assert_eq!(decision.incident.issue_link.as_deref(), Some(ISSUE));
+    assert_eq!(decision.incident.updates.len(), 1, "no update is posted");
+    assert_eq!(decision.events[0].kind, "incident.edited");
+    let cleared = IncidentEdit {
+        issue_link: Some(String::new()),
+        ..IncidentEdit::default()
+    };
+    assert_eq!(
+        fx.edit(&decision.incident, cleared, at(2))
+            .incident
+            .issue_link,
+        None
+    );
+    let bad = IncidentEdit {
+        issue_link: Some("javascript:alert(1)".into()),
+        ..IncidentEdit::default()
+    };
+    assert_eq!(invalid_field(&fx.edit_err(&inc, bad)), "issue_link");
 }

@@ -553,6 +553,7 @@ fn run_create(
         channels: Channels::default(),
         subject: None,
         next_update_in: spec.next_update_in,
+        issue_link: None,
     };
     let ids = NewIds {
         incident: format!("inc-{serial}"),
@@ -620,6 +621,7 @@ fn run_command(
                 channels: Channels::default(),
                 subject: None,
                 next_update_in: *next_update_in,
+                issue_link: None,
             };
             let result =
                 incident::post_update(cur, fx.ctx(), format!("upd-{serial}"), draft, ACTOR, now);
@@ -714,6 +716,7 @@ fn run_command(
                 title: title.clone(),
                 severity: severity.map(|s| Severity::new(s).unwrap()),
                 affected: ids.clone(),
+                issue_link: None,
             };
             let result = incident::edit(cur, fx.ctx(), edit, now);
             prop_assert_eq!(outcome(&result), expect_edit(title, ids));
@@ -860,6 +863,7 @@ proptest! {
             channels: Channels::default(),
             subject: None,
             next_update_in: None,
+            issue_link: None,
         };
         let done = incident::post_update(&created.incident, fx.ctx(), "upd-r".into(), draft, ACTOR, plus(start(), later))
             .map_err(|e| TestCaseError::fail(format!("resolving was refused: {e:?}")))?

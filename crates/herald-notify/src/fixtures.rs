@@ -73,6 +73,7 @@ pub(crate) fn incident_saying(title: &str, details: &str) -> Announcement {
         created_at: now,
         updated_at: now,
         resolved_at: None,
+        issue_link: None,
     };
     Announcement {
         broadcast_id: "b1".into(),

@@ -4,6 +4,10 @@
 //! delivery carries a stable id, so at-least-once is safe for receivers.
 #![forbid(unsafe_code)]
 
+/// The broadcast channels this installation delivers on. The others (social, IRC, SMS) are
+/// not configured: the console shows them so, unticked.
+pub const DELIVERS: [&str; 4] = ["email", "webhook", "slack", "teams"];
+
 pub mod announcement;
 pub mod build;
 pub mod email;

@@ -37,7 +37,8 @@
     });
     const lints = panel.querySelector("[data-lints]");
     lints.replaceChildren();
-    const problems = result.ok ? result.lints.map(function (l) { return l.message; })
+    const problems = result.ok
+      ? result.lints.map(function (l) { return (l.blocking ? "Blocks publishing: " : "") + l.message; })
       : Object.values(result.errors || {});
     problems.forEach(function (message) {
       const li = document.createElement("li");

@@ -28,6 +28,20 @@ pub struct MetricsConfig {
     pub listen: String,
 }
 
+impl PublicConfig {
+    /// `base_url`, or else the address Herald listens on (`localhost` for a wildcard address,
+    /// which is no place to link to).
+    pub fn base_url_or(&self, listening: SocketAddr) -> String {
+        match self.base_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => url.to_string(),
+            _ if listening.ip().is_unspecified() => {
+                format!("http://localhost:{}", listening.port())
+            }
+            _ => format!("http://{listening}"),
+        }
+    }
+}
+
 impl MetricsConfig {
     /// The address to listen on, or None when metrics are off.
     pub fn address(&self) -> anyhow::Result<Option<SocketAddr>> {
@@ -75,8 +89,9 @@ pub struct DeliveryConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublicConfig {
-    /// Where visitors reach Herald; feeds and the JSON APIs give absolute links under it.
-    pub base_url: String,
+    /// Where visitors reach Herald; feeds, the JSON APIs, emails and nudges give absolute
+    /// links under it. Unset: the address `serve` listens on.
+    pub base_url: Option<String>,
     /// The page served at `/` (a slug); the first page created when empty.
     pub default_page: String,
     /// Templates here replace the built-in ones of the same name.
@@ -109,7 +124,7 @@ impl Default for Config {
                 change_poll_ms: 250,
             },
             public: PublicConfig {
-                base_url: "http://localhost:8080".into(),
+                base_url: None,
                 default_page: String::new(),
                 templates_dir: None,
                 assets_dir: None,
@@ -154,9 +169,11 @@ listen = "127.0.0.1:8080"
 change_poll_ms = 250
 
 [public]
-# The address visitors use to reach the public page. Feeds and the Statuspage-compatible
-# JSON need absolute links; a page bound to a host name (its settings.host) uses that instead.
-base_url = "http://localhost:8080"
+# The address visitors use to reach Herald. Feeds, the Statuspage-compatible JSON, emails and
+# nudges need absolute links; a page bound to a host name (its settings.host) uses that
+# instead. Unset: the address Herald listens on (server.listen), which is right only when
+# people reach Herald there directly; behind a reverse proxy, set it.
+# base_url = "https://status.example.com"
 # The slug of the page served at "/". Empty: the first page created.
 default_page = ""
 # A directory whose templates (base.html, home.html, history.html, incident.html,

@@ -377,6 +377,7 @@ async fn tell(store: &dyn Store, story: &Story, start: Timestamp) -> anyhow::Res
         channels: Channels::default(),
         subject: None,
         next_update_in: None,
+        issue_link: None,
     };
     let incident = store.create_incident(ACTOR, DEMO_SLUG, new, start).await?;
     for (minutes, state, text) in &story.timeline[1..] {
@@ -387,6 +388,7 @@ async fn tell(store: &dyn Store, story: &Story, start: Timestamp) -> anyhow::Res
             channels: Channels::default(),
             subject: None,
             next_update_in: None,
+            issue_link: None,
         };
         let at = start + SignedDuration::from_mins(*minutes);
         store

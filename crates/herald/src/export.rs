@@ -23,7 +23,7 @@ pub async fn run(config: &Config, slug: &str, out: &Path, watch: bool) -> anyhow
     let options = PublishOptions {
         // The exported page is the root of its directory.
         default_page: Some(slug.to_string()),
-        ..crate::server::publish_options(config)
+        ..crate::server::publish_options(config, &config.public.base_url_or(config.server.listen))
     };
     let mut publisher = Publisher::start(
         store.clone(),

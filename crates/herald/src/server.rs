@@ -29,10 +29,10 @@ pub fn open_store(data_dir: &Path) -> anyhow::Result<SqliteStore> {
     SqliteStore::open(&path).with_context(|| format!("cannot open the database {}", path.display()))
 }
 
-pub fn publish_options(config: &Config) -> PublishOptions {
+pub fn publish_options(config: &Config, base_url: &str) -> PublishOptions {
     let public = &config.public;
     PublishOptions {
-        base_url: public.base_url.clone(),
+        base_url: base_url.to_string(),
         default_page: Some(public.default_page.clone()).filter(|slug| !slug.is_empty()),
         templates_dir: public.templates_dir.clone(),
         assets_dir: public.assets_dir.clone(),
@@ -43,6 +43,7 @@ pub fn publish_options(config: &Config) -> PublishOptions {
 /// the email templates (overridable beside the page's), the retry policy.
 pub async fn delivery_worker(
     config: &Config,
+    base_url: &str,
     store: Arc<dyn Store>,
     clock: Clock,
 ) -> anyhow::Result<Arc<Worker>> {
@@ -55,7 +56,7 @@ pub async fn delivery_worker(
             timeout: Duration::from_secs(d.timeout_secs.max(1)),
             allow_private_targets: d.allow_private_targets,
         },
-        base_url: config.public.base_url.clone(),
+        base_url: base_url.to_string(),
         from: config.smtp.from.clone(),
         retry: RetryPolicy {
             first_delay: Duration::from_secs(d.first_retry_secs.max(1)),
@@ -76,6 +77,15 @@ pub async fn serve(
     clock: Clock,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let listening = listener.local_addr()?;
+    let base_url = config.public.base_url_or(listening);
+    if config.public.base_url.is_none() && !listening.ip().is_loopback() {
+        tracing::warn!(
+            %listening,
+            %base_url,
+            "public.base_url is unset, so links in emails, nudges and feeds point at the address Herald listens on; behind a reverse proxy or load balancer, set public.base_url to the address people use"
+        );
+    }
     let store: Arc<dyn Store> = Arc::new(open_store(&config.data_dir)?);
     let nudge = Arc::new(Notify::new());
     let changes = watch_changes(
@@ -87,7 +97,7 @@ pub async fn serve(
     let publisher = Publisher::start(
         store.clone(),
         site.clone(),
-        publish_options(config),
+        publish_options(config, &base_url),
         clock(),
     )
     .await
@@ -97,7 +107,7 @@ pub async fn serve(
         changes.clone(),
         clock.clone(),
     ));
-    let worker = delivery_worker(config, store.clone(), clock.clone())
+    let worker = delivery_worker(config, &base_url, store.clone(), clock.clone())
         .await
         .context("cannot start delivery")?;
     tokio::spawn(worker.run(changes.clone()));
@@ -117,7 +127,7 @@ pub async fn serve(
         mail::mailer(config.smtp.url.as_deref(), &config.data_dir.join("mail"))?,
         Emails::new(config.public.templates_dir.as_deref())?,
         config.smtp.from.clone(),
-        config.public.base_url.clone(),
+        base_url.clone(),
     );
     let app = herald_web::router(AppState {
         store,
@@ -129,7 +139,7 @@ pub async fn serve(
         console,
     })
     .layer(tower_http::trace::TraceLayer::new_for_http());
-    tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "Herald is serving");
+    tracing::info!(address = %listening, %base_url, data_dir = %config.data_dir.display(), "Herald is serving");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -2212,3 +2212,79 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[tokio::test]
+async fn template_variables_are_filled_from_the_issue_link_and_never_published_unfilled() {
+    const ISSUE: &str = "https://tracker.example.com/ops/issues/42";
+    let s = Server::start().await;
+    let f = s.fixture("acme").await;
+    let mut body = f.new_incident("Elevated errors", 2);
+    body["details"] = json!("We're working on it in: {issue_link}");
+    let before = s.last_event_id().await;
+    let refused = s
+        .post(&f.path("/incidents"), &s.responder, body.clone())
+        .await;
+    refused.assert_problem(422, "invalid-field");
+    let detail = refused.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("{issue_link}") && detail.contains("issue_link"),
+        "{detail}"
+    );
+    assert!(
+        s.events_after(before).await.is_empty(),
+        "nothing is written"
+    );
+
+    body["issue_link"] = json!(ISSUE);
+    let created = s
+        .post(&f.path("/incidents"), &s.responder, body)
+        .await
+        .ok(201);
+    assert_eq!(created["issue_link"], ISSUE);
+    let filled = format!("We're working on it in: {ISSUE}");
+    assert_eq!(created["updates"][0]["details"], filled);
+    let id = created["id"].as_str().unwrap();
+
+    let updates = f.path(&format!("/incidents/{id}/updates"));
+    let monitoring = json!({"state": "monitoring",
+        "details": "We will monitor for 30 minutes. Details in: {issue_link}"});
+    let posted = s.post(&updates, &s.responder, monitoring).await.ok(201);
+    assert_eq!(
+        posted["updates"][1]["details"],
+        format!("We will monitor for 30 minutes. Details in: {ISSUE}")
+    );
+    let page = s
+        .public_eventually("/", |b| b.contains("monitor for 30 minutes"))
+        .await;
+    assert!(!page.contains("{issue_link}"), "{page}");
+    assert!(page.contains(ISSUE));
+
+    // The link is edited without an update; a variable it cannot fill still blocks.
+    let moved = "https://tracker.example.com/ops/issues/43";
+    let edited = s
+        .patch(
+            &f.path(&format!("/incidents/{id}")),
+            &s.responder,
+            json!({"issue_link": moved}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(edited["issue_link"], moved);
+    assert_eq!(edited["updates"].as_array().unwrap().len(), 2);
+    let unfilled =
+        json!({"state": "monitoring", "details": "Monitoring for {monitoring_minutes} minutes."});
+    s.post(&updates, &s.responder, unfilled)
+        .await
+        .assert_problem(422, "invalid-field");
+    // The preview shows the refusal as a blocking lint.
+    let preview = s
+        .post(
+            &f.path(&format!("/incidents/{id}/preview")),
+            &s.responder,
+            json!({"state": "monitoring", "details": "Monitoring for {monitoring_minutes} minutes."}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(preview["lints"][0]["id"], "template.unfilled");
+    assert_eq!(preview["lints"][0]["blocking"], true);
+}

@@ -184,9 +184,7 @@ async fn sev1_investigating_nudges_the_lead_at_8_and_10_and_escalates_to_the_man
     );
     assert_eq!(
         data["url"],
-        json!(format!(
-            "http://localhost:8080/console/pages/acme/incidents/{id}"
-        ))
+        json!(format!("{}/console/pages/acme/incidents/{id}", s.base))
     );
     assert!(hook.header("webhook-id").starts_with("nudge_"));
 

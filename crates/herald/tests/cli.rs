@@ -836,3 +836,48 @@ async fn serve_demo_fills_an_empty_data_directory_once() {
     let _ = again.wait();
     assert_eq!(cli.events().await.len(), events);
 }
+
+#[tokio::test]
+async fn the_issue_link_is_given_and_edited_from_the_command_line() {
+    let cli = Cli::new();
+    cli.ok(&["page", "create", "--slug", "s", "--name", "N"]);
+    let api = api_component(&cli);
+    let mut args = incident_create("s", "2", Some(str_of(&api["id"])), "400");
+    let details_at = args.iter().position(|a| *a == "D").unwrap();
+    args[details_at] = "Investigating in: {issue_link}";
+    let refused = cli.fails(&args);
+    assert!(refused.contains("{issue_link}"), "{refused}");
+    args.extend(["--issue-link", "https://issues.example.com/1", "--json"]);
+    let created = cli.json(&args);
+    assert_eq!(
+        created["updates"][0]["details"],
+        "Investigating in: https://issues.example.com/1"
+    );
+    let id = str_of(&created["id"]).to_string();
+    let edited = cli.ok(&[
+        "incident",
+        "edit",
+        "--page",
+        "s",
+        &id,
+        "--title",
+        "API errors",
+        "--issue-link",
+        "https://issues.example.com/2",
+    ]);
+    assert!(edited.contains("— API errors"), "{edited}");
+    assert!(
+        edited.contains("issue: https://issues.example.com/2"),
+        "{edited}"
+    );
+    let bad = cli.fails(&[
+        "incident",
+        "edit",
+        "--page",
+        "s",
+        &id,
+        "--issue-link",
+        "nope",
+    ]);
+    assert!(bad.contains("issue_link"), "{bad}");
+}

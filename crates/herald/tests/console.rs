@@ -6,7 +6,7 @@ mod common;
 use common::console::{Browser, PASSWORD, add_user};
 use common::*;
 use herald_core::access::Role;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Every console route, with its method. Paths use a page and incident that need not exist:
 /// without a session nothing is looked up.
@@ -17,6 +17,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/pages/main/incidents/x"),
     ("POST", "/console/pages/main/incidents/x/updates"),
     ("POST", "/console/pages/main/incidents/x/postmortem"),
+    ("POST", "/console/pages/main/incidents/x/edit"),
     ("POST", "/console/pages/main/incidents/x/snooze"),
     ("POST", "/console/pages/main/incidents/x/lead"),
     ("POST", "/console/pages/main/incidents/x/checklist"),
@@ -948,4 +949,130 @@ async fn tick(
 ) -> common::console::Answer {
     let fields = [("_csrf", csrf), ("item", item), ("ticked", ticked)];
     b.post(&format!("{at}/checklist"), &fields).await
+}
+
+#[tokio::test]
+async fn the_issue_link_fills_templates_and_the_incident_is_edited_without_an_update() {
+    const ISSUE: &str = "https://issues.example.com/ops/42";
+    let s = Server::start().await;
+    let f = s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+
+    // Channels this installation cannot deliver on are shown so, and never ticked.
+    let form = b.get("/console/pages/main/incidents/new?template=0").await;
+    for channel in ["social", "irc", "sms"] {
+        assert!(
+            form.body
+                .contains(&format!("value=\"{channel}\" disabled> ")),
+            "{channel} is offered unticked: {}",
+            form.body
+        );
+    }
+    assert!(form.body.contains("(not configured)"));
+    let details = "We're seeing elevated error rates, investigation is underway in: {issue_link}";
+    assert!(
+        form.body
+            .contains("investigation is underway in: {issue_link}")
+    );
+    let csrf = form.csrf();
+    let mut fields = vec![
+        ("_csrf", csrf.as_str()),
+        ("title", "API errors"),
+        ("severity", "2"),
+        ("state", "investigating"),
+        ("details", details),
+        ("level", "partial_service_disruption"),
+        ("locations", f.us_east.as_str()),
+        ("channels", "email"),
+    ];
+    // Without an issue link the variable would be published as written: refused, beside the
+    // text, with what was typed kept.
+    let refused = b.post("/console/pages/main/incidents", &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"error-details\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("give the incident its issue link"));
+    assert!(s.get(&f.path("/incidents"), &s.viewer).await.ok(200) == json!([]));
+
+    fields.push(("issue_link", ISSUE));
+    let created = b.post("/console/pages/main/incidents", &fields).await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let incidents = s.get(&f.path("/incidents"), &s.viewer).await.ok(200);
+    let id = incidents[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        incidents[0]["updates"][0]["details"],
+        format!("We're seeing elevated error rates, investigation is underway in: {ISSUE}")
+    );
+
+    // A template used on the incident's page takes the incident's own link.
+    let path = format!("/console/pages/main/incidents/{id}");
+    let page = b
+        .get(&format!("{path}?template=5&monitoring_minutes=20"))
+        .await;
+    assert!(
+        page.body
+            .contains("We will monitor for 20 minutes to make sure the issue does not recur. Details in: https:&#x2f;&#x2f;issues.example.com&#x2f;ops&#x2f;42"),
+        "{}",
+        page.body
+    );
+
+    // The edit panel changes the title, severity and link: audited, no update, nobody told.
+    let before = s.last_event_id().await;
+    let moved = "https://issues.example.com/ops/43";
+    let bad = b
+        .post(
+            &format!("{path}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("title", "  "),
+                ("severity", "3"),
+                ("issue_link", moved),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"error-edit_title\""), "{}", bad.body);
+    let edited = b
+        .post(
+            &format!("{path}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("title", "API errors in US East"),
+                ("severity", "3"),
+                ("issue_link", moved),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let incident = s
+        .get(&f.path(&format!("/incidents/{id}")), &s.viewer)
+        .await
+        .ok(200);
+    assert_eq!(
+        (
+            &incident["title"],
+            &incident["severity"],
+            &incident["issue_link"]
+        ),
+        (&json!("API errors in US East"), &json!(3), &json!(moved))
+    );
+    assert_eq!(incident["updates"].as_array().unwrap().len(), 1);
+    let kinds: Vec<Value> = s
+        .events_after(before)
+        .await
+        .iter()
+        .map(|e| e["kind"].clone())
+        .collect();
+    assert_eq!(kinds, [json!("incident.edited")]);
+    let shown = b.get(&path).await;
+    assert!(
+        shown
+            .body
+            .contains("issue <a href=\"https:&#x2f;&#x2f;issues.example.com&#x2f;ops&#x2f;43\"")
+    );
 }

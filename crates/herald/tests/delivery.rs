@@ -610,7 +610,10 @@ async fn email_goes_through_a_real_smtp_server_after_double_opt_in() {
     assert_eq!(mail["parts"], json!(["text/plain", "text/html"]));
     let unsubscribe = mail["list_unsubscribe"].as_str().unwrap();
     assert!(
-        unsubscribe.starts_with("<http://localhost:8080/p/acme/subscription/unsubscribe?token="),
+        unsubscribe.starts_with(&format!(
+            "<{}/p/acme/subscription/unsubscribe?token=",
+            s.base
+        )),
         "{unsubscribe}"
     );
     assert_eq!(

@@ -92,6 +92,7 @@ async fn a_fan_out_killed_mid_way_resumes_after_restart_and_misses_nobody() {
         channels: Channels::default(),
         subject: None,
         next_update_in: None,
+        issue_link: None,
     };
     let incident = store
         .create_incident("test", &page.id, incident, Timestamp::now())

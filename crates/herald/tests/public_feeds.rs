@@ -75,7 +75,7 @@ fn alternate(page_url: &str, html: &str, kind: &str) -> Option<Url> {
 async fn feeds_parse_newest_first_with_text_titles_absolute_links_and_stable_ids() {
     let s = Server::start().await;
     let f = s.fixture("acme").await;
-    let base = format!("{}/", s.config.public.base_url.trim_end_matches('/'));
+    let base = format!("{}/", s.base.trim_end_matches('/'));
     let t0 = s.now();
 
     let db = s.create_incident(&f, "Database failover", 3).await;

@@ -100,7 +100,7 @@ async fn components_and_groups_read_as_statuspage_components() {
     .await;
     assert_eq!(
         body["page"],
-        json!({"id": f.page_id, "name": "acme status", "url": "http://localhost:8080/",
+        json!({"id": f.page_id, "name": "acme status", "url": format!("{}/", s.base),
                "time_zone": "UTC", "updated_at": "2025-06-02T09:00:00.000Z"})
     );
     let shape: Vec<(Value, Value, Value, Value)> = body["components"]
@@ -222,10 +222,7 @@ async fn components_and_groups_read_as_statuspage_components() {
     assert_eq!(incident["updated_at"], "2025-06-02T09:10:00.000Z");
     assert_eq!(incident["monitoring_at"], Value::Null);
     assert_eq!(incident["resolved_at"], Value::Null);
-    assert_eq!(
-        incident["shortlink"],
-        format!("http://localhost:8080/incidents/{id}/")
-    );
+    assert_eq!(incident["shortlink"], format!("{}/incidents/{id}/", s.base));
     let affected: Vec<&Value> = incident["components"].as_array().unwrap().iter().collect();
     assert_eq!(
         affected,
@@ -472,10 +469,10 @@ async fn every_page_has_its_own_files_under_its_slug() {
     })
     .await;
     assert_eq!(beta_summary["page"]["id"], json!(beta.page_id));
-    assert_eq!(beta_summary["page"]["url"], "http://localhost:8080/p/beta/");
+    assert_eq!(beta_summary["page"]["url"], format!("{}/p/beta/", s.base));
     assert_eq!(
         beta_summary["incidents"][0]["shortlink"],
-        format!("http://localhost:8080/p/beta/incidents/{id}/")
+        format!("{}/p/beta/incidents/{id}/", s.base)
     );
     assert_eq!(status_of(&beta_summary, "API"), "partial_outage");
     assert_eq!(s.public("/p/nope/api/v2/summary.json").await.status(), 404);
@@ -605,7 +602,7 @@ async fn the_statuspage_prometheus_exporter_reads_herald() {
         open["incidents"],
         json!([{
             "service_name": "Herald", "incident_id": id, "incident_name": title, "impact": "major",
-            "shortlink": format!("http://localhost:8080/incidents/{id}/"),
+            "shortlink": format!("{}/incidents/{id}/", s.base),
             "started_at": "2025-06-02T09:00:00Z", "affected_components": "API", "value": 1.0,
         }])
     );

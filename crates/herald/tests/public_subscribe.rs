@@ -153,7 +153,7 @@ fn link_path(s: &Server, email: &str, marker: &str) -> String {
         .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
         .map_or(email.len(), |n| at + n);
     let url = &email[start..end];
-    let base = s.config.public.base_url.trim_end_matches('/');
+    let base = s.base.trim_end_matches('/');
     assert!(url.starts_with(base), "{url} is under {base}");
     url[base.len()..].to_string()
 }

@@ -800,3 +800,54 @@ async fn bad_calls_get_the_error_envelope_and_write_nothing() {
     }
     assert_eq!(state(&s, &f).await, before);
 }
+
+#[tokio::test]
+async fn the_issue_link_fills_template_variables_and_an_unfilled_one_is_refused() {
+    const ISSUE: &str = "https://tracker.example.com/ops/issues/7";
+    let s = Server::start().await;
+    let f = s.fixture("acme").await;
+    let mut body = create_body(&f);
+    body["incident_details"] = json!("Investigation is underway in: {issue_link}");
+    let refused = post(&s, "/v2/incident/create", &s.responder, body.clone()).await;
+    assert!(
+        error(&refused, 422).contains("{issue_link}"),
+        "{refused:#?}"
+    );
+
+    body["issue_link"] = json!(ISSUE);
+    let id = result(
+        post(&s, "/v2/incident/create", &s.responder, body).await,
+        "OK",
+    )
+    .as_str()
+    .unwrap()
+    .to_string();
+    let incident = s
+        .get(&f.path(&format!("/incidents/{id}")), &s.admin)
+        .await
+        .ok(200);
+    assert_eq!(incident["issue_link"], ISSUE);
+    assert_eq!(
+        incident["updates"][0]["details"],
+        format!("Investigation is underway in: {ISSUE}")
+    );
+
+    let moved = "https://tracker.example.com/ops/issues/8";
+    let update = json!({
+        "statuspage_id": f.page_id, "incident_id": id, "current_state": 200,
+        "incident_details": "Found the cause. Details in: {issue_link}", "issue_link": moved,
+    });
+    result(
+        post(&s, "/v2/incident/update", &s.responder, update).await,
+        "OK",
+    );
+    let incident = s
+        .get(&f.path(&format!("/incidents/{id}")), &s.admin)
+        .await
+        .ok(200);
+    assert_eq!(incident["issue_link"], moved);
+    assert_eq!(
+        incident["updates"][1]["details"],
+        format!("Found the cause. Details in: {moved}")
+    );
+}

@@ -452,6 +452,7 @@ mod tests {
             created_at: at(minute),
             updated_at: last.at,
             resolved_at: (last.state == IncidentState::Resolved).then_some(last.at),
+            issue_link: None,
         }
     }
 

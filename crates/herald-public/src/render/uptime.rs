@@ -267,6 +267,7 @@ mod tests {
             created_at: start,
             updated_at: end,
             resolved_at: Some(end),
+            issue_link: None,
         }
     }
 

@@ -224,10 +224,11 @@ fn recent(conn: &Connection, page_id: &str, now: Timestamp) -> Result<Vec<Recent
 fn save(conn: &Connection, incident: &Incident, persisted_updates: usize) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO incidents (id, page_id, title, severity, severity_reason, state, postmortem_url, recurrences,
-                                created_at, updated_at, resolved_at, closed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                                created_at, updated_at, resolved_at, closed_at, issue_link)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET title = ?3, severity = ?4, severity_reason = ?5, state = ?6,
-             postmortem_url = ?7, recurrences = ?8, updated_at = ?10, resolved_at = ?11, closed_at = ?12",
+             postmortem_url = ?7, recurrences = ?8, updated_at = ?10, resolved_at = ?11, closed_at = ?12,
+             issue_link = ?13",
     )?
     .execute(params![
         incident.id,
@@ -242,6 +243,7 @@ fn save(conn: &Connection, incident: &Incident, persisted_updates: usize) -> Res
         ts(incident.updated_at),
         incident.resolved_at.map(ts),
         incident.closed_at().map(ts),
+        incident.issue_link,
     ])?;
     conn.prepare_cached("DELETE FROM incident_locations WHERE incident_id = ?1")?
         .execute([&incident.id])?;
@@ -282,7 +284,7 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Incident> {
     let row = conn
         .prepare_cached(
             "SELECT id, page_id, title, severity, severity_reason, state, postmortem_url, recurrences,
-                    created_at, updated_at, resolved_at
+                    created_at, updated_at, resolved_at, issue_link
              FROM incidents WHERE id = ?1 AND page_id = ?2",
         )?
         .query_row(params![id, page_id], |row| {
@@ -298,6 +300,7 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Incident> {
                 row.get::<_, i64>(8)?,
                 row.get::<_, i64>(9)?,
                 row.get::<_, Option<i64>>(10)?,
+                row.get::<_, Option<String>>(11)?,
             ))
         })
         .optional()?
@@ -314,6 +317,7 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Incident> {
         created,
         updated,
         resolved,
+        issue_link,
     ) = row;
     Ok(Incident {
         affected: affected(conn, &id)?,
@@ -325,6 +329,7 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Incident> {
         severity_reason,
         state: from_name(&state)?,
         postmortem_url,
+        issue_link,
         recurrences,
         created_at: from_ts(created)?,
         updated_at: from_ts(updated)?,

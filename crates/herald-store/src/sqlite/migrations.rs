@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_sessions.sql"),
     include_str!("migrations/0007_cadence.sql"),
     include_str!("migrations/0008_checklist_and_nudge_keys.sql"),
+    include_str!("migrations/0009_issue_link.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

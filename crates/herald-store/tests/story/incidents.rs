@@ -62,6 +62,7 @@ pub async fn incident_lifecycle(store: &dyn Store) {
             created_at: t(10),
             updated_at: t(10),
             resolved_at: None,
+            issue_link: None,
         }
     );
     assert_eq!(store.incident("acme", &created.id).await.unwrap(), created);
@@ -144,6 +145,7 @@ pub async fn incident_lifecycle(store: &dyn Store) {
         title: Some("API errors in US East and EU".into()),
         severity: Some(sev(3)),
         affected: None,
+        issue_link: None,
     };
     let edited = store
         .edit_incident(ADMIN, "acme", &created.id, edit, t(40))

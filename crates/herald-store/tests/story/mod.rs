@@ -119,6 +119,7 @@ pub fn incident(title: &str, severity: u8, affected: Vec<AffectedLocation>) -> N
         channels: Channels::default(),
         subject: None,
         next_update_in: None,
+        issue_link: None,
     }
 }
 
@@ -142,6 +143,7 @@ pub fn draft(state: IncidentState, details: &str, status: StatusChange) -> Updat
         channels: Channels::default(),
         subject: None,
         next_update_in: None,
+        issue_link: None,
     }
 }
 

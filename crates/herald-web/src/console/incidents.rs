@@ -11,8 +11,8 @@ use herald_core::DomainError;
 use herald_core::access::Role;
 use herald_core::broadcast::{self, Subject};
 use herald_core::incident::{
-    AffectedLocation, Channels, Incident, IncidentState, NewIncident, Severity, StatusChange,
-    UpdateDraft,
+    AffectedLocation, Channels, Incident, IncidentEdit, IncidentState, NewIncident, Severity,
+    StatusChange, UpdateDraft,
 };
 use herald_core::lint::{self, LintRules};
 use herald_core::preview::Preview;
@@ -59,10 +59,10 @@ pub async fn new_form(
         "severity": "2",
         "state": "investigating",
         "level": "partial_service_disruption",
-        "channels": CHANNELS.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        "channels": configured_channels(),
     });
     if let Ok(found) = state.store.page(&page).await {
-        wanted.apply(&found, "", &mut values);
+        wanted.apply(&found, None, &mut values);
     }
     form_page(&state, &who, &page, StatusCode::OK, values, Errors::new()).await
 }
@@ -104,10 +104,21 @@ fn choices(rules: &LintRules) -> Value {
     json!({
         "states": IncidentState::ALL.iter().map(|s| json!({"value": wire_name(s), "label": s.label()})).collect::<Vec<_>>(),
         "levels": StatusLevel::ALL.iter().map(|l| json!({"value": wire_name(l), "label": l.label()})).collect::<Vec<_>>(),
-        "channels": CHANNELS.iter().map(|(value, label)| json!({"value": value, "label": label})).collect::<Vec<_>>(),
+        "channels": CHANNELS.iter().map(|(value, label)| json!({
+            "value": value, "label": label, "configured": herald_notify::DELIVERS.contains(value),
+        })).collect::<Vec<_>>(),
         "social_limit": rules.social_limit,
         "social_link_budget": rules.social_link_budget,
     })
+}
+
+/// The channels ticked on a fresh form: those this installation delivers on.
+fn configured_channels() -> Vec<&'static str> {
+    CHANNELS
+        .iter()
+        .map(|(c, _)| *c)
+        .filter(|c| herald_notify::DELIVERS.contains(c))
+        .collect()
 }
 
 fn parse<T: DeserializeOwned>(value: &str) -> Option<T> {
@@ -135,6 +146,7 @@ fn sticky(form: &FormData) -> Value {
         "channels": form.all("channels"),
         "subject": form.text("subject"),
         "next_update_in": form.text("next_update_in"),
+        "issue_link": form.text("issue_link"),
     })
 }
 
@@ -245,6 +257,7 @@ fn new_incident(form: &FormData) -> Result<NewIncident, Errors> {
             channels: c.channels,
             subject: c.subject,
             next_update_in: c.next_update_in,
+            issue_link: Some(form.text("issue_link")),
         }),
         _ => Err(errors),
     }
@@ -272,6 +285,7 @@ fn update_draft(form: &FormData) -> Result<UpdateDraft, Errors> {
             channels: c.channels,
             subject: c.subject,
             next_update_in: c.next_update_in,
+            issue_link: None,
         }),
         _ => Err(errors),
     }
@@ -374,8 +388,7 @@ pub async fn show(
     Query(wanted): Query<UseTemplate>,
     who: SignedIn,
 ) -> Response {
-    let values =
-        json!({"level": "keep", "channels": CHANNELS.iter().map(|(c, _)| *c).collect::<Vec<_>>()});
+    let values = json!({"level": "keep", "channels": configured_channels()});
     let chosen = Chosen { values, wanted };
     incident_page(
         &state,
@@ -434,7 +447,7 @@ async fn incident_page(
     if values.get("state").is_none() {
         values["state"] = json!(wire_name(&incident.state));
     }
-    wanted.apply(&page, &incident.title, &mut values);
+    wanted.apply(&page, Some(&incident), &mut values);
     let now = state.now();
     let context = json!({
         "title": incident.title,
@@ -457,6 +470,7 @@ fn incident_view(incident: &Incident, due: Option<jiff::Timestamp>, now: jiff::T
     let mut row = dashboard::incident_row(incident, due, now);
     row["resolved"] = json!(!incident.is_active());
     row["postmortem_url"] = json!(incident.postmortem_url);
+    row["issue_link"] = json!(incident.issue_link);
     row["updates"] = incident
         .updates
         .iter()
@@ -535,6 +549,56 @@ pub async fn postmortem(
     }
 }
 
+/// Changes the title, severity or issue link without posting an update: audited, and told to
+/// nobody.
+pub async fn edit(
+    State(state): State<AppState>,
+    Path((page, id)): Path<(String, String)>,
+    Responder(Posted { who, form }): Responder,
+) -> Response {
+    let severity = form.text("severity");
+    let edited = match severity.parse::<u8>().map(Severity::new) {
+        Ok(Ok(severity)) => {
+            let edit = IncidentEdit {
+                title: Some(form.text("title")),
+                severity: Some(severity),
+                affected: None,
+                issue_link: Some(form.text("issue_link")),
+            };
+            state
+                .store
+                .edit_incident(&who.actor(), &page, &id, edit, state.now())
+                .await
+        }
+        _ => Err(StoreError::Domain(DomainError::invalid(
+            "severity",
+            "choose a severity from 1 (critical) to 4 (low)",
+        ))),
+    };
+    match edited.map_err(refused) {
+        Ok(_) => Redirect::to(&incident_path(&page, &id)).into_response(),
+        Err(Ok(errors)) => {
+            // The panel's fields carry their own names: the update form shares the page.
+            let errors = errors
+                .into_iter()
+                .map(|(field, message)| match field {
+                    "title" => ("edit_title", message),
+                    "severity" => ("edit_severity", message),
+                    "issue_link" => ("edit_issue_link", message),
+                    other => (other, message),
+                })
+                .collect();
+            let values = json!({
+                "level": "keep",
+                "edit": {"title": form.text("title"), "severity": severity, "issue_link": form.text("issue_link")},
+            });
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            incident_page(&state, &who, &page, &id, status, values, errors).await
+        }
+        Err(Err(failure)) => view::failure(&state, Some(&who), failure),
+    }
+}
+
 /// What the form would publish, as the lead types: each channel's counter, the lints, when the
 /// next update would be due, and the update as the public page, email, Slack and Teams would
 /// show it. JSON, for the console's script.
@@ -570,18 +634,21 @@ pub async fn preview(
             };
         }
     };
-    match rendered(&state, &page, preview, details).await {
+    match rendered(&state, &page, preview).await {
         Ok(body) => Json(body).into_response(),
         Err(failure) => failure.into_response(),
     }
 }
 
-async fn rendered(
-    state: &AppState,
-    page: &str,
-    preview: Preview,
-    details: &str,
-) -> Result<Value, ApiError> {
+/// The preview as each channel shows it, with the text as it would be published (its template
+/// variables filled from the incident).
+async fn rendered(state: &AppState, page: &str, preview: Preview) -> Result<Value, ApiError> {
+    let details = preview
+        .incident
+        .updates
+        .last()
+        .map(|u| u.details.clone())
+        .unwrap_or_default();
     let page = state.store.page(page).await?;
     let locations: Vec<_> = state
         .store
@@ -628,10 +695,10 @@ async fn rendered(
     };
     Ok(json!({
         "ok": true,
-        "counters": counters(rules, details),
+        "counters": counters(rules, &details),
         "lints": preview.lints,
         "next_update_due": preview.next_update_due.map(|t| t.to_string()),
-        "public_html": markdown::to_html(details),
+        "public_html": markdown::to_html(&details),
         "channels": channels,
     }))
 }

@@ -192,6 +192,10 @@ pub fn router() -> Router<AppState> {
             post(incidents::postmortem),
         )
         .route(
+            "/console/pages/{page}/incidents/{id}/edit",
+            post(incidents::edit),
+        )
+        .route(
             "/console/pages/{page}/incidents/{id}/snooze",
             post(incidents::snooze),
         )

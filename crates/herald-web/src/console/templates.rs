@@ -1,4 +1,5 @@
 //! Using a template of the page's message library on a form (`lists` edits the library).
+use herald_core::incident::Incident;
 use herald_core::page::Page;
 use herald_core::template;
 use serde::Deserialize;
@@ -18,9 +19,15 @@ pub struct UseTemplate {
 
 impl UseTemplate {
     /// Puts the chosen template, filled in, into the form's values; notes what was asked for
-    /// so the picker shows it again.
-    pub fn apply(&self, page: &Page, title: &str, values: &mut Value) {
-        values["issue_link"] = json!(self.issue_link);
+    /// so the picker shows it again. An incident's own issue link fills `{issue_link}` unless
+    /// another was asked for.
+    pub fn apply(&self, page: &Page, incident: Option<&Incident>, values: &mut Value) {
+        let issue_link = match (self.issue_link.trim(), incident) {
+            ("", Some(incident)) => incident.issue_link.clone().unwrap_or_default(),
+            (asked, _) => asked.to_string(),
+        };
+        let title = incident.map(|i| i.title.as_str()).unwrap_or_default();
+        values["issue_link"] = json!(issue_link);
         values["monitoring_minutes"] = json!(if self.monitoring_minutes.is_empty() {
             "30"
         } else {
@@ -36,7 +43,7 @@ impl UseTemplate {
         let filled = template::fill(
             &chosen.body,
             &[
-                ("issue_link", &self.issue_link),
+                ("issue_link", &issue_link),
                 ("monitoring_minutes", &minutes),
                 ("title", title),
             ],

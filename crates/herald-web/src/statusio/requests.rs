@@ -98,6 +98,9 @@ pub struct CreateIncident {
     /// Herald's own: 1 to 4.
     #[serde(default)]
     pub severity: Option<u8>,
+    /// Herald's own: the incident's issue in the tracker, filling `{issue_link}`.
+    #[serde(default)]
+    pub issue_link: Option<String>,
     #[serde(flatten)]
     pub notify: NotifyFlags,
 }
@@ -122,6 +125,7 @@ impl CreateIncident {
             channels: self.notify.channels(),
             subject: self.message_subject.clone(),
             next_update_in: None,
+            issue_link: self.issue_link.clone(),
         })
     }
 }
@@ -300,6 +304,9 @@ pub struct UpdateIncident {
     pub current_state: Option<u16>,
     #[serde(default)]
     pub message_subject: Option<String>,
+    /// Herald's own: sets the incident's issue link, filling `{issue_link}`.
+    #[serde(default)]
+    pub issue_link: Option<String>,
     #[serde(flatten)]
     pub notify: NotifyFlags,
 }
@@ -314,6 +321,7 @@ impl UpdateIncident {
             channels: self.notify.channels(),
             subject: self.message_subject.clone(),
             next_update_in: None,
+            issue_link: self.issue_link.clone(),
         }
     }
 }

@@ -1,10 +1,10 @@
-//! `herald incident list|show|create|update|resolve`
+//! `herald incident list|show|create|update|resolve|edit`
 use clap::{Args, Subcommand};
 use herald_core::cadence::next_update_due;
 use herald_core::component::Component;
 use herald_core::incident::{
-    AffectedLocation, Channels, Incident, IncidentState, NewIncident, Severity, StatusChange,
-    UpdateDraft,
+    AffectedLocation, Channels, Incident, IncidentEdit, IncidentState, NewIncident, Severity,
+    StatusChange, UpdateDraft,
 };
 use herald_core::status::StatusLevel;
 use herald_store::{IncidentFilter, IncidentQuery, Store};
@@ -78,6 +78,22 @@ pub enum IncidentCommand {
         #[command(flatten)]
         update: UpdateArgs,
     },
+    /// Change an incident's title, severity or issue link without posting an update.
+    Edit {
+        #[arg(long)]
+        page: String,
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// 1 (critical) to 4 (low).
+        #[arg(long)]
+        severity: Option<u8>,
+        /// The incident's issue in the tracker; "" removes it.
+        #[arg(long)]
+        issue_link: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -91,6 +107,9 @@ pub struct UpdateArgs {
     /// The broadcast subject (default: the page's).
     #[arg(long)]
     subject: Option<String>,
+    /// The incident's issue in the tracker; fills the templates' {issue_link}.
+    #[arg(long)]
+    issue_link: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -176,6 +195,7 @@ pub async fn run(store: &dyn Store, cmd: IncidentCommand) -> anyhow::Result<()> 
                 channels: Channels::default(),
                 subject: update.subject,
                 next_update_in: update.next_update_in,
+                issue_link: update.issue_link,
             };
             let incident = store.create_incident(&actor(), &page, new, now).await?;
             show(store, &page, &incident, update.json).await
@@ -202,6 +222,23 @@ pub async fn run(store: &dyn Store, cmd: IncidentCommand) -> anyhow::Result<()> 
             )
             .await
         }
+        IncidentCommand::Edit {
+            page,
+            id,
+            title,
+            severity,
+            issue_link,
+            json,
+        } => {
+            let edit = IncidentEdit {
+                title,
+                severity: severity.map(Severity::new).transpose()?,
+                affected: None,
+                issue_link,
+            };
+            let incident = store.edit_incident(&actor(), &page, &id, edit, now).await?;
+            show(store, &page, &incident, json).await
+        }
     }
 }
 
@@ -221,6 +258,7 @@ async fn post(
         channels: Channels::default(),
         subject: args.subject,
         next_update_in: args.next_update_in,
+        issue_link: args.issue_link,
     };
     let incident = store.post_update(&actor(), page, id, draft, now).await?;
     show(store, page, &incident, args.json).await
@@ -272,6 +310,9 @@ async fn show(
     match due {
         Some(due) => println!("next update due: {}", due.strftime("%Y-%m-%d %H:%M:%S UTC")),
         None => println!("no further updates due"),
+    }
+    if let Some(url) = &incident.issue_link {
+        println!("issue: {url}");
     }
     if let Some(url) = &incident.postmortem_url {
         println!("post-mortem: {url}");
