@@ -13,6 +13,8 @@ use std::{
     time::Duration,
 };
 
+use herald_core::subscriber::{Channel, NewSubscriber};
+use herald_core::{DomainError, text};
 use jiff::{Timestamp, fmt::rfc2822};
 use tokio_rustls::rustls::RootCertStore;
 use url::{Host, Url};
@@ -111,14 +113,62 @@ pub fn check_target(url: &Url, allow_private: bool) -> Result<(), DeliveryError>
 
 /// Keeps the public addresses a host name resolved to; none is a refusal.
 fn public_only(host: &str, addrs: Vec<SocketAddr>) -> Result<Vec<SocketAddr>, ExchangeError> {
+    Ok(public_addresses(host, addrs)?)
+}
+
+fn public_addresses(host: &str, addrs: Vec<SocketAddr>) -> Result<Vec<SocketAddr>, DeliveryError> {
     let (public, private): (Vec<SocketAddr>, Vec<SocketAddr>) =
         addrs.into_iter().partition(|addr| is_public(addr.ip()));
     if public.is_empty() && !private.is_empty() {
         let addrs = private.iter().map(SocketAddr::ip).collect();
         let host = host.to_owned();
-        return Err(DeliveryError::PrivateHost { host, addrs }.into());
+        return Err(DeliveryError::PrivateHost { host, addrs });
     }
     Ok(public)
+}
+
+/// How long checking a new subscriber's host name may take before it is accepted unchecked.
+const VET_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Checks a new subscriber's URL as delivery will check it, so that an address Herald would
+/// never deliver to is refused when it is given rather than disabled at its first delivery:
+/// the scheme, an IP literal, and the addresses a host name resolves to. A name that does not
+/// resolve now is accepted, with the warning returned: it may resolve by the time Herald
+/// delivers, which checks it again.
+pub async fn vet_subscriber(
+    new: &NewSubscriber,
+    allow_private: bool,
+) -> Result<Option<String>, DomainError> {
+    // An email address, or a URL the subscriber rules refuse, is theirs to answer.
+    let address = new.address.trim();
+    if new.channel == Channel::Email || text::http_url("address", address).is_err() {
+        return Ok(None);
+    }
+    let Ok(url) = Url::parse(address) else {
+        return Ok(None);
+    };
+    vet_url(&url, allow_private)
+        .await
+        .map_err(|error| DomainError::invalid("address", error.to_string()))
+}
+
+async fn vet_url(url: &Url, allow_private: bool) -> Result<Option<String>, DeliveryError> {
+    check_target(url, allow_private)?;
+    let (Some(Host::Domain(host)), false) = (url.host(), allow_private) else {
+        return Ok(None);
+    };
+    let port = url.port_or_known_default().unwrap_or(443);
+    let looked_up = tokio::time::timeout(VET_TIMEOUT, tokio::net::lookup_host((host, port))).await;
+    let addrs: Vec<SocketAddr> = match looked_up {
+        Ok(Ok(addrs)) => addrs.collect(),
+        _ => Vec::new(),
+    };
+    if addrs.is_empty() {
+        return Ok(Some(format!(
+            "{host} does not resolve from this server now; deliveries will fail until it does"
+        )));
+    }
+    public_addresses(host, addrs).map(|_| None)
 }
 
 /// Whether an address is publicly routable: not private, loopback, link-local, unspecified,

@@ -16,6 +16,10 @@ pub struct CreatedSubscriber {
     /// never shows it again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// What may stop deliveries to the address though it was accepted (a host name that does
+    /// not resolve yet).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Oldest first, `limit` at a time, after the subscriber `after`.
@@ -188,7 +192,8 @@ pub struct DeliveryReport {
 pub struct ChannelReport {
     pub channel: Channel,
     /// `queued` (not tried yet), `retrying`, `failed` (some gave up), `delivered` (all of
-    /// them), or `no_subscribers`.
+    /// them), `disabled` (none reached: every subscriber on the channel is disabled), or
+    /// `no_subscribers`.
     pub status: String,
     /// Subscribers found so far (all of them once fanned out).
     pub matched: u64,
@@ -196,6 +201,8 @@ pub struct ChannelReport {
     pub delivered: u64,
     pub retrying: u64,
     pub failed: u64,
+    /// The page's subscribers on this channel that are disabled, so not reached.
+    pub disabled: u64,
     pub last_error: Option<String>,
     pub last_error_at: Option<Timestamp>,
 }

@@ -17,8 +17,9 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use herald_core::subscriber::NewSubscriber;
 use herald_public::Site;
-use herald_store::Store;
+use herald_store::{CreatedSubscriber, Store, StoreError};
 use jiff::Timestamp;
 use tokio::sync::{Notify, watch};
 
@@ -44,11 +45,29 @@ pub struct AppState {
     pub links: herald_notify::links::Links,
     /// The responder console's templates, mail and sign-in brake.
     pub console: Arc<console::Console>,
+    /// `[delivery] allow_private_targets`: whether subscribers may name private addresses.
+    pub allow_private_targets: bool,
 }
 
 impl AppState {
     pub fn now(&self) -> Timestamp {
         (self.clock)()
+    }
+
+    /// Adds a subscriber once its address passes the checks delivery will make of it.
+    pub async fn create_subscriber(
+        &self,
+        actor: &str,
+        page: &str,
+        new: NewSubscriber,
+    ) -> Result<CreatedSubscriber, StoreError> {
+        let warning = herald_notify::http::vet_subscriber(&new, self.allow_private_targets).await?;
+        let mut created = self
+            .store
+            .create_subscriber(actor, page, new, self.now())
+            .await?;
+        created.warnings.extend(warning);
+        Ok(created)
     }
 }
 

@@ -137,6 +137,7 @@ pub async fn serve(
         site,
         links,
         console,
+        allow_private_targets: config.delivery.allow_private_targets,
     })
     .layer(tower_http::trace::TraceLayer::new_for_http());
     tracing::info!(address = %listening, %base_url, data_dir = %config.data_dir.display(), "Herald is serving");

@@ -677,7 +677,15 @@ async fn export_writes_the_public_site_and_watch_keeps_it_current() {
     let us_east = str_of(&api["locations"][0]["id"]).to_string();
     cli.ok(&incident_create("s", "2", Some(&us_east), "400"));
     let out = cli.dir.path().join("site");
-    let printed = cli.ok(&["export", "--page", "s", "--out", out.to_str().unwrap()]);
+    // Where the exported site will be served from: its absolute links start there.
+    const SITE: &str = "https://status.example.com";
+    let export = cli
+        .command(&["export", "--page", "s", "--out", out.to_str().unwrap()])
+        .env("HERALD__PUBLIC__BASE_URL", SITE)
+        .output()
+        .unwrap();
+    assert!(export.status.success(), "{export:?}");
+    let printed = String::from_utf8(export.stdout).unwrap();
     assert!(printed.contains("exported"), "{printed}");
     let incidents = cli.json(&["incident", "list", "--page", "s", "--json"]);
     let id = str_of(&incidents[0]["id"]);
@@ -697,7 +705,10 @@ async fn export_writes_the_public_site_and_watch_keeps_it_current() {
     assert!(home.contains("Status &lt;S&gt;"), "{home}");
 
     // The exported JSON is byte for byte what the server serves for the same page.
-    let server = Server::start_on(&cli.data_dir()).await;
+    let server = Server::start_on_configured(&cli.data_dir(), |c| {
+        c.public.base_url = Some(SITE.into());
+    })
+    .await;
     let served = server
         .public_eventually("/api/v2/summary.json", |_| true)
         .await;

@@ -426,14 +426,64 @@ async fn subscribers_are_changed_rotated_and_removed_on_the_record() {
     assert!(!json!(events).to_string().contains(new_secret));
 }
 
-/// Delivery to a loopback address is refused (private targets are not allowed here): the
-/// report shows the webhook channel failed and why, and the subscriber is disabled until an
-/// admin re-enables it.
+/// Addresses Herald will never deliver to are refused when they are given: literal private,
+/// loopback and link-local addresses and names that resolve only to them, on every URL channel.
+/// A name that does not resolve is accepted with a warning.
+#[tokio::test]
+async fn private_addresses_are_refused_when_a_subscriber_is_added() {
+    let s = Server::start_configured(|c| c.delivery.allow_private_targets = false).await;
+    let f = s.fixture("acme").await;
+    let before = s.last_event_id().await;
+    for body in [
+        json!({"webhook": "http://127.0.0.1:9/hook"}),
+        json!({"webhook": "https://localhost/hook"}),
+        json!({"webhook": "http://[::1]:8080/"}),
+        json!({"slack": "https://169.254.169.254/latest/meta-data"}),
+        json!({"teams": "https://10.1.2.3/webhook"}),
+    ] {
+        let refused = s
+            .post(&f.path("/subscribers"), &s.responder, body.clone())
+            .await;
+        refused.assert_problem(422, "invalid-field");
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(detail.contains("allow_private_targets"), "{body}: {detail}");
+    }
+    assert!(s.events_after(before).await.is_empty(), "nothing was added");
+    assert_eq!(listed(&s, &f).await, json!([]));
+
+    let unresolved = add(&s, &f, json!({"webhook": "https://hooks.invalid/herald"})).await;
+    let warning = unresolved["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.contains("hooks.invalid does not resolve"),
+        "{warning}"
+    );
+
+    // The operator may allow them, as for delivery.
+    let open = Server::start_configured(|c| c.delivery.allow_private_targets = true).await;
+    let g = open.fixture("acme").await;
+    add(&open, &g, json!({"webhook": "http://127.0.0.1:9/hook"})).await;
+}
+
+/// Delivery to a loopback address is refused (private targets are not allowed here) even for
+/// a subscriber that got past the check at adding (one added before it, or a name that
+/// resolved elsewhere then): the report shows the webhook channel failed and why, the
+/// subscriber is disabled until an admin re-enables it, and every later report says so.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_delivery_report_shows_a_refused_webhook_and_the_subscriber_is_disabled() {
     let s = Server::start_configured(|c| c.delivery.allow_private_targets = false).await;
     let f = s.fixture("acme").await;
-    let hook = add(&s, &f, json!({"webhook": "http://127.0.0.1:9/"})).await;
+    let store = herald::server::open_store(s.data_dir()).unwrap();
+    let new = herald_core::subscriber::NewSubscriber {
+        channel: herald_core::subscriber::Channel::Webhook,
+        address: "http://127.0.0.1:9/".into(),
+        format: Default::default(),
+        components: vec![],
+        confirmed: true,
+    };
+    let hook = herald_store::Store::create_subscriber(&store, "test", "acme", new, s.now())
+        .await
+        .unwrap();
+    let hook = json!({"id": hook.subscriber.id});
     let hook_path = f.path(&format!("/subscribers/{}", hook["id"].as_str().unwrap()));
     let incident = s.create_incident(&f, "API errors", 2).await;
     let report_path = f.path(&format!("/incidents/{incident}/deliveries"));
@@ -477,6 +527,24 @@ async fn the_delivery_report_shows_a_refused_webhook_and_the_subscriber_is_disab
     .await;
     let reason = disabled["disabled_reason"].as_str().unwrap();
     assert!(reason.contains("private address"), "{reason}");
+
+    // The next broadcast does not pretend the page has no webhook subscribers.
+    let second = s.create_incident(&f, "Website errors", 3).await;
+    let second_path = f.path(&format!("/incidents/{second}/deliveries"));
+    let later = poll(&s, &second_path, &s.viewer, "the walk ends", |r| {
+        r[0]["fanned_out"] == true
+    })
+    .await;
+    let webhook = webhook_of(&later).unwrap();
+    assert_eq!(
+        (
+            &webhook["status"],
+            &webhook["disabled"],
+            &webhook["matched"]
+        ),
+        (&json!("disabled"), &json!(1), &json!(0)),
+        "{webhook:#}"
+    );
 
     // An admin who has fixed the receiver turns it back on; that is on the record.
     let start = s.last_event_id().await;

@@ -497,8 +497,12 @@ fn report_one(conn: &Connection, id: &str) -> Result<DeliveryReport> {
         "SELECT matched, delivered, failed, last_error, last_error_at FROM broadcast_channels
          WHERE broadcast_id = ?1 AND channel = ?2",
     )?;
+    let mut disabled = conn.prepare_cached(
+        "SELECT COUNT(*) FROM subscribers WHERE page_id = ?1 AND channel = ?2 AND state = 'disabled'",
+    )?;
     let mut channels = Vec::new();
     for channel in &b.channels {
+        let disabled: u64 = disabled.query_row(params![b.page_id, channel.name()], |r| r.get(0))?;
         let (queued, retrying): (u64, u64) =
             pending.query_row(params![id, channel.name()], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let (matched, delivered, failed, last_error, last_error_at) =
@@ -513,12 +517,13 @@ fn report_one(conn: &Connection, id: &str) -> Result<DeliveryReport> {
             })?;
         channels.push(ChannelReport {
             channel: *channel,
-            status: status(fanned_out, matched, queued, retrying, failed).into(),
+            status: status(fanned_out, matched, queued, retrying, failed, disabled).into(),
             matched,
             queued,
             delivered,
             retrying,
             failed,
+            disabled,
             last_error,
             last_error_at: from_opt_ts(last_error_at)?,
         });
@@ -536,13 +541,22 @@ fn report_one(conn: &Connection, id: &str) -> Result<DeliveryReport> {
 }
 
 /// The worst news first: a lead must see a failure even while other deliveries still run.
-fn status(fanned_out: bool, matched: u64, queued: u64, retrying: u64, failed: u64) -> &'static str {
+fn status(
+    fanned_out: bool,
+    matched: u64,
+    queued: u64,
+    retrying: u64,
+    failed: u64,
+    disabled: u64,
+) -> &'static str {
     if failed > 0 {
         "failed"
     } else if retrying > 0 {
         "retrying"
     } else if queued > 0 || !fanned_out {
         "queued"
+    } else if matched == 0 && disabled > 0 {
+        "disabled"
     } else if matched == 0 {
         "no_subscribers"
     } else {

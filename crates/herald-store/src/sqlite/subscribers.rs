@@ -68,7 +68,11 @@ pub fn create(
         Some(&subscriber),
         now,
     )?;
-    Ok(CreatedSubscriber { subscriber, secret })
+    Ok(CreatedSubscriber {
+        subscriber,
+        secret,
+        warnings: Vec::new(),
+    })
 }
 
 /// The public subscribe form: a new address becomes a pending subscriber with a confirmation
@@ -267,6 +271,7 @@ pub fn rotate_secret(
     Ok(CreatedSubscriber {
         subscriber: get(conn, Some(page_id), id)?,
         secret: Some(secret),
+        warnings: Vec::new(),
     })
 }
 

@@ -127,10 +127,7 @@ pub async fn create(
     Body(NewSubscriberBody(new)): Body<NewSubscriberBody>,
 ) -> Result<(StatusCode, Json<CreatedSubscriber>)> {
     who.require(Role::Responder)?;
-    let created = state
-        .store
-        .create_subscriber(&who.actor(), &page, new, state.now())
-        .await?;
+    let created = state.create_subscriber(&who.actor(), &page, new).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

@@ -33,13 +33,14 @@ pub async fn list(
     listing(&state, &who, &page, None, None).await
 }
 
-/// The list and the form to add one; `secret` is a signing secret just made, shown this once.
+/// The list and the form to add one; `created` is a subscriber just added or given a new
+/// secret, whose signing secret is shown this once, with any warning about its address.
 async fn listing(
     state: &AppState,
     who: &SignedIn,
     page: &str,
     typed: Option<Typed<'_>>,
-    secret: Option<&CreatedSubscriber>,
+    created: Option<&CreatedSubscriber>,
 ) -> Response {
     let gathered = async {
         let found = state.store.page(page).await?;
@@ -72,7 +73,7 @@ async fn listing(
         })
         .collect();
     let (mut status, values, errors) = shown(json!({"channel": "email"}), typed, &["components"]);
-    if secret.is_some() && errors.is_empty() {
+    if created.is_some() && errors.is_empty() {
         status = StatusCode::CREATED;
     }
     let context = json!({
@@ -84,7 +85,8 @@ async fn listing(
         "formats": [{"value": "herald", "label": "Herald"}, {"value": "statuspage", "label": "Statuspage"}],
         "values": values,
         "errors": errors,
-        "secret": secret.map(|s| json!({"address": s.subscriber.address, "secret": s.secret})),
+        "secret": created.filter(|c| c.secret.is_some()).map(|c| json!({"address": c.subscriber.address, "secret": c.secret})),
+        "warnings": created.map(|c| c.warnings.clone()).unwrap_or_default(),
     });
     view::page(state, Some(who), status, "subscribers.html", context)
 }
@@ -127,8 +129,7 @@ pub async fn create(
             confirmed: form.get("confirmed").is_some(),
         };
         state
-            .store
-            .create_subscriber(&who.actor(), &page, new, state.now())
+            .create_subscriber(&who.actor(), &page, new)
             .await
             .map_err(|error| Refusal::placed(error, &NEW_FIELDS))
     }
@@ -146,7 +147,7 @@ async fn secret_or_list(
     outcome: Result<CreatedSubscriber, Refusal>,
 ) -> Response {
     if let Ok(created) = &outcome
-        && created.secret.is_some()
+        && (created.secret.is_some() || !created.warnings.is_empty())
     {
         return listing(state, who, page, None, Some(created)).await;
     }

@@ -48,8 +48,7 @@ async fn add(
     let components = state.store.components(&body.statuspage_id).await?;
     let new = body.to_new_subscriber(&components)?;
     let created = state
-        .store
-        .create_subscriber(&who.actor(), &body.statuspage_id, new, state.now())
+        .create_subscriber(&who.actor(), &body.statuspage_id, new)
         .await?;
     let mut reply = envelope("OK", json!(true));
     reply["subscriber_id"] = json!(created.subscriber.id);

@@ -112,7 +112,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Command::Component(cmd) => resources::component(&open(&config)?, cmd).await,
             Command::Token(cmd) => resources::token(&open(&config)?, cmd).await,
             Command::Incident(cmd) => incident::run(&open(&config)?, cmd).await,
-            Command::Subscriber(cmd) => subscriber::run(&open(&config)?, cmd).await,
+            Command::Subscriber(cmd) => {
+                let allow_private = config.delivery.allow_private_targets;
+                subscriber::run(&open(&config)?, cmd, allow_private).await
+            }
             Command::User(cmd) => user::run(&config, cmd).await,
         }
     })

@@ -91,7 +91,12 @@ fn parse_channel(value: &str) -> Result<Channel, String> {
         .map_err(|_| format!("{value:?}: use email, webhook, slack or teams"))
 }
 
-pub async fn run(store: &dyn Store, cmd: SubscriberCommand) -> anyhow::Result<()> {
+/// `allow_private`: `[delivery] allow_private_targets`, which new addresses are checked against.
+pub async fn run(
+    store: &dyn Store,
+    cmd: SubscriberCommand,
+    allow_private: bool,
+) -> anyhow::Result<()> {
     match cmd {
         SubscriberCommand::Add {
             page,
@@ -109,9 +114,14 @@ pub async fn run(store: &dyn Store, cmd: SubscriberCommand) -> anyhow::Result<()
                 components,
                 confirmed,
             };
-            let created = store
+            let warning = herald_notify::http::vet_subscriber(&new, allow_private).await?;
+            let mut created = store
                 .create_subscriber(&actor(), &page, new, Timestamp::now())
                 .await?;
+            created.warnings.extend(warning);
+            for warning in &created.warnings {
+                eprintln!("warning: {warning}");
+            }
             if json {
                 return output::json(&created);
             }

@@ -97,6 +97,14 @@ impl Server {
         Server::start_in(data_dir.to_path_buf(), None, |_| {}).await
     }
 
+    /// [`Server::start_on`], with the test's changes to the configuration.
+    pub async fn start_on_configured(
+        data_dir: &Path,
+        configure: impl FnOnce(&mut Config),
+    ) -> Server {
+        Server::start_in(data_dir.to_path_buf(), None, configure).await
+    }
+
     /// A server over a fresh data directory, with the test's changes to the configuration.
     pub async fn start_configured(configure: impl FnOnce(&mut Config)) -> Server {
         let dir = tempfile::tempdir().expect("a temporary directory");
