@@ -258,10 +258,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Signs an active user in (audited as `user.signed_in`): the new session and, once, its
     /// secret for the cookie.
+    /// `from`: the client's address, for the audit log.
     async fn start_session(
         &self,
         user_id: &str,
         method: SignInMethod,
+        from: &str,
         now: Timestamp,
     ) -> Result<NewSession>;
     /// The live session this secret opens, or `None`: unknown, signed out, idle or expired,
@@ -277,8 +279,12 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<Option<(User, String)>>;
     /// Uses a sign-in link: a session, once, while the link is fresh; otherwise `None`.
-    async fn redeem_sign_in_link(&self, secret: &str, now: Timestamp)
-    -> Result<Option<NewSession>>;
+    async fn redeem_sign_in_link(
+        &self,
+        secret: &str,
+        from: &str,
+        now: Timestamp,
+    ) -> Result<Option<NewSession>>;
 
     /// A new subscriber. An email subscriber not marked confirmed is pending until its owner
     /// follows the confirmation link; a webhook gets its signing secret, returned this once.

@@ -4,6 +4,7 @@
 
 pub mod admin;
 mod auth;
+pub mod client;
 pub mod console;
 pub mod password;
 mod problem;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub console: Arc<console::Console>,
     /// `[delivery] allow_private_targets`: whether subscribers may name private addresses.
     pub allow_private_targets: bool,
+    /// `[server] trusted_proxies`: whose forwarding headers name the client.
+    pub trusted_proxies: client::TrustedProxies,
 }
 
 impl AppState {

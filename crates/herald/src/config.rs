@@ -106,6 +106,9 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// How often the server looks for changes committed by other processes, in milliseconds.
     pub change_poll_ms: u64,
+    /// Addresses and networks of the reverse proxies in front of Herald: only their
+    /// `Forwarded` and `X-Forwarded-For` headers name the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -122,6 +125,7 @@ impl Default for Config {
             server: ServerConfig {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 change_poll_ms: 250,
+                trusted_proxies: Vec::new(),
             },
             public: PublicConfig {
                 base_url: None,
@@ -167,6 +171,11 @@ listen = "127.0.0.1:8080"
 # How often, in milliseconds, the server looks for changes other processes committed
 # (the command line, another replica).
 change_poll_ms = 250
+# The reverse proxies in front of Herald, as addresses or networks ("127.0.0.1", "10.0.0.0/8").
+# Only their Forwarded and X-Forwarded-For headers are believed, for the sign-in limits and the
+# audit log; from anyone else those headers are ignored. Behind a proxy, list it: otherwise
+# every visitor looks like the proxy, and one visitor's mistakes lock out everyone.
+trusted_proxies = []
 
 [public]
 # The address visitors use to reach Herald. Feeds, the Statuspage-compatible JSON, emails and

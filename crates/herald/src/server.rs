@@ -77,6 +77,8 @@ pub async fn serve(
     clock: Clock,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let trusted_proxies = herald_web::client::TrustedProxies::parse(&config.server.trusted_proxies)
+        .map_err(anyhow::Error::msg)?;
     let listening = listener.local_addr()?;
     let base_url = config.public.base_url_or(listening);
     if config.public.base_url.is_none() && !listening.ip().is_loopback() {
@@ -138,9 +140,11 @@ pub async fn serve(
         links,
         console,
         allow_private_targets: config.delivery.allow_private_targets,
+        trusted_proxies,
     })
     .layer(tower_http::trace::TraceLayer::new_for_http());
     tracing::info!(address = %listening, %base_url, data_dir = %config.data_dir.display(), "Herald is serving");
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -1076,3 +1076,65 @@ async fn the_issue_link_fills_templates_and_the_incident_is_edited_without_an_up
             .contains("issue <a href=\"https:&#x2f;&#x2f;issues.example.com&#x2f;ops&#x2f;43\"")
     );
 }
+
+/// Asks for sign-in links for `count` unknown addresses; the last answer.
+async fn ask_for_links(b: &mut Browser<'_>, count: usize) -> common::console::Answer {
+    let csrf = b.get("/console/sign-in").await.csrf();
+    let mut last = None;
+    for i in 0..count {
+        let email = format!("nobody-{i}@example.com");
+        let fields = [("_csrf", csrf.as_str()), ("email", email.as_str())];
+        last = Some(b.post("/console/sign-in/email", &fields).await);
+    }
+    last.unwrap()
+}
+
+#[tokio::test]
+async fn sign_ins_are_limited_per_client_and_trusted_proxies_name_the_client() {
+    let s =
+        Server::start_configured(|c| c.server.trusted_proxies = vec!["127.0.0.0/8".into()]).await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut noisy = Browser::new(&s);
+    noisy.forwarded_for = Some("203.0.113.1".into());
+    assert_eq!(ask_for_links(&mut noisy, 30).await.status, 200);
+    let refused = noisy.try_sign_in("lead@example.com", PASSWORD).await;
+    assert_eq!(refused.status, 429, "{refused:#?}");
+    assert!(
+        refused
+            .body
+            .contains("Too many sign-in attempts from your address")
+    );
+    // With when to come back: the window is five minutes.
+    let retry: u64 = refused.retry_after.as_deref().unwrap().parse().unwrap();
+    assert!((1..=300).contains(&retry), "{retry}");
+    assert_eq!(ask_for_links(&mut noisy, 1).await.status, 429);
+
+    // Another client behind the same proxy is not locked out with it, and the audit log
+    // names the client, not the proxy.
+    let mut other = Browser::new(&s);
+    other.forwarded_for = Some("203.0.113.2".into());
+    other.sign_in("lead@example.com", PASSWORD).await;
+    let events = s.events().await;
+    let signed_in = events
+        .iter()
+        .rev()
+        .find(|e| e["kind"] == "user.signed_in")
+        .unwrap();
+    assert_eq!(signed_in["after"]["from"], "203.0.113.2", "{signed_in}");
+}
+
+#[tokio::test]
+async fn forwarding_headers_from_anyone_but_a_trusted_proxy_are_ignored() {
+    let s = Server::start().await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut b = Browser::new(&s);
+    for i in 0..30 {
+        b.forwarded_for = Some(format!("198.51.100.{i}"));
+        assert_eq!(ask_for_links(&mut b, 1).await.status, 200);
+    }
+    // A new header each time changed nothing: it is all one client, 127.0.0.1.
+    b.forwarded_for = Some("198.51.100.99".into());
+    assert_eq!(ask_for_links(&mut b, 1).await.status, 429);
+    let events = s.events().await;
+    assert!(events.iter().all(|e| e["kind"] != "user.signed_in"));
+}

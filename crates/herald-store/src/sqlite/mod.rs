@@ -657,10 +657,11 @@ impl Store for SqliteStore {
         &self,
         user_id: &str,
         method: SignInMethod,
+        from: &str,
         now: Timestamp,
     ) -> Result<NewSession> {
-        let user_id = owned(user_id);
-        self.write(move |tx| sessions::start(tx, &user_id, method, micros(now)))
+        let (user_id, from) = (owned(user_id), owned(from));
+        self.write(move |tx| sessions::start(tx, &user_id, method, &from, micros(now)))
             .await
     }
 
@@ -699,10 +700,11 @@ impl Store for SqliteStore {
     async fn redeem_sign_in_link(
         &self,
         secret: &str,
+        from: &str,
         now: Timestamp,
     ) -> Result<Option<NewSession>> {
-        let secret = owned(secret);
-        self.write(move |tx| sessions::redeem_link(tx, &secret, micros(now)))
+        let (secret, from) = (owned(secret), owned(from));
+        self.write(move |tx| sessions::redeem_link(tx, &secret, &from, micros(now)))
             .await
     }
 

@@ -27,6 +27,7 @@ pub fn start(
     conn: &Connection,
     user_id: &str,
     method: SignInMethod,
+    from: &str,
     now: Timestamp,
 ) -> Result<NewSession> {
     let user = users::get(conn, user_id)?;
@@ -58,7 +59,7 @@ pub fn start(
         ts(now),
         ts(session.expires_at)
     ])?;
-    let detail = json!({"session": session.id, "method": method.as_str()});
+    let detail = json!({"session": session.id, "method": method.as_str(), "from": from});
     let event = Event::new(
         "user.signed_in",
         "user",
@@ -187,7 +188,12 @@ pub fn issue_link(
 }
 
 /// Uses a sign-in link: a session for its user, once, while it is fresh.
-pub fn redeem_link(conn: &Connection, secret: &str, now: Timestamp) -> Result<Option<NewSession>> {
+pub fn redeem_link(
+    conn: &Connection,
+    secret: &str,
+    from: &str,
+    now: Timestamp,
+) -> Result<Option<NewSession>> {
     let used = conn
         .prepare_cached(
             "UPDATE sign_in_links SET used_at = ?2
@@ -200,7 +206,7 @@ pub fn redeem_link(conn: &Connection, secret: &str, now: Timestamp) -> Result<Op
         .optional()?;
     match used {
         Some(user_id) if users::get(conn, &user_id)?.is_active() => {
-            start(conn, &user_id, SignInMethod::Link, now).map(Some)
+            start(conn, &user_id, SignInMethod::Link, from, now).map(Some)
         }
         _ => Ok(None),
     }

@@ -14,6 +14,7 @@ mod session;
 mod sign_in;
 mod subscribers;
 mod templates;
+mod throttle;
 mod users;
 mod view;
 
@@ -31,7 +32,7 @@ use minijinja::Environment;
 use serde_json::Value;
 
 use crate::AppState;
-pub use session::SignInLimiter;
+pub use throttle::SignInLimiter;
 
 /// What the console needs beyond the rest of the app: its templates, and the mail it sends
 /// (sign-in links).

@@ -1,7 +1,4 @@
-//! Who is at the console: the session cookie, the CSRF checks every form passes, and a brake
-//! on guessing passwords.
-use std::collections::HashMap;
-use std::sync::Mutex;
+//! Who is at the console: the session cookie and the CSRF checks every form passes.
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -9,7 +6,6 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use herald_core::access::Role;
 use herald_store::Session;
-use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
 use super::form::FormData;
@@ -290,41 +286,6 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Failed password attempts per address: after `MAX_FAILURES` in `WINDOW`, that address may
-/// not try again until the window has passed. Kept in memory, per process.
-#[derive(Default)]
-pub struct SignInLimiter {
-    failures: Mutex<HashMap<String, Vec<Timestamp>>>,
-}
-
-const MAX_FAILURES: usize = 5;
-const WINDOW: SignedDuration = SignedDuration::from_mins(15);
-
-impl SignInLimiter {
-    /// When the address may try again, if it is locked out now.
-    pub fn locked_until(&self, email: &str, now: Timestamp) -> Option<Timestamp> {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let recent = failures.get_mut(email)?;
-        recent.retain(|at| now.duration_since(*at) < WINDOW);
-        if recent.len() < MAX_FAILURES {
-            return None;
-        }
-        recent
-            .first()
-            .and_then(|first| first.checked_add(WINDOW).ok())
-    }
-
-    pub fn failed(&self, email: &str, now: Timestamp) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.entry(email.to_string()).or_default().push(now);
-    }
-
-    pub fn succeeded(&self, email: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.remove(email);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,19 +313,5 @@ mod tests {
         assert!(same_origin(&headers));
         headers.insert(header::ORIGIN, "https://evil.example".parse().unwrap());
         assert!(!same_origin(&headers));
-    }
-
-    #[test]
-    fn five_failures_lock_an_address_for_the_window() {
-        let limiter = SignInLimiter::default();
-        let t0: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-        for _ in 0..MAX_FAILURES {
-            assert_eq!(limiter.locked_until("a@example.com", t0), None);
-            limiter.failed("a@example.com", t0);
-        }
-        let until = t0.checked_add(WINDOW).unwrap();
-        assert_eq!(limiter.locked_until("a@example.com", t0), Some(until));
-        assert_eq!(limiter.locked_until("b@example.com", t0), None);
-        assert_eq!(limiter.locked_until("a@example.com", until), None);
     }
 }

@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use herald_notify::email;
 use herald_store::{NewSession, SignInMethod};
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -13,6 +14,7 @@ use super::session::{
     self, Posted, SESSION_COOKIE, SIGN_IN_COOKIE, check_sign_in_csrf, set_cookie,
 };
 use super::view;
+use crate::client::ClientAddr;
 use crate::{AppState, password};
 
 /// How long the sign-in form's token cookie lasts.
@@ -69,10 +71,48 @@ pub async fn form(State(state): State<AppState>, Query(q): Query<Next>) -> Respo
     sign_in_page(&state, StatusCode::OK, "sign_in.html", context)
 }
 
-pub async fn password(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// The sign-in page again with a 429 and `Retry-After` when `client` has made too many
+/// attempts; `None` when it may go on.
+fn too_many(state: &AppState, client: ClientAddr, now: Timestamp) -> Option<Response> {
+    let until = state
+        .console
+        .limiter
+        .attempt(&client.0.to_string(), now)
+        .err()?;
+    let context = json!({"error": format!(
+        "Too many sign-in attempts from your address. Try again after {} UTC.",
+        until.strftime("%H:%M")
+    )});
+    Some(with_retry_after(
+        sign_in_page(
+            state,
+            StatusCode::TOO_MANY_REQUESTS,
+            "sign_in.html",
+            context,
+        ),
+        until.duration_since(now).as_secs().max(1),
+    ))
+}
+
+fn with_retry_after(mut response: Response, secs: i64) -> Response {
+    if let Ok(value) = secs.to_string().parse() {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+pub async fn password(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = FormData::parse(&body);
     if let Err(refused) = check_sign_in_csrf(&state, &headers, &form) {
         return *refused;
+    }
+    if let Some(refused) = too_many(&state, client, state.now()) {
+        return refused;
     }
     let email = form.text("email").to_lowercase();
     let next = destination(form.get("next")).to_string();
@@ -87,6 +127,16 @@ pub async fn password(State(state): State<AppState>, headers: HeaderMap, body: B
             until.strftime("%H:%M")
         ));
     }
+    let Some(_slot) = state.console.limiter.check_slot().await else {
+        let context = json!({"next": next, "email": email, "error": "Herald is checking many sign-ins at once. Try again in a few seconds."});
+        let busy = sign_in_page(
+            &state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "sign_in.html",
+            context,
+        );
+        return with_retry_after(busy, 2);
+    };
     let candidate = form.get("password").unwrap_or_default().to_string();
     let user = match state.store.user_credentials(&email).await {
         Ok(found) => found,
@@ -105,7 +155,7 @@ pub async fn password(State(state): State<AppState>, headers: HeaderMap, body: B
             state.console.limiter.succeeded(&email);
             match state
                 .store
-                .start_session(&user.id, SignInMethod::Password, now)
+                .start_session(&user.id, SignInMethod::Password, &client.0.to_string(), now)
                 .await
             {
                 Ok(new) => signed_in(&state, new, &next),
@@ -141,12 +191,16 @@ fn signed_in(state: &AppState, new: NewSession, next: &str) -> Response {
 
 pub async fn email_link(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let form = FormData::parse(&body);
     if let Err(refused) = check_sign_in_csrf(&state, &headers, &form) {
         return *refused;
+    }
+    if let Some(refused) = too_many(&state, client, state.now()) {
+        return refused;
     }
     let email = form.text("email");
     if email.is_empty() {
@@ -192,13 +246,23 @@ pub async fn link_form(State(state): State<AppState>, Query(q): Query<Next>) -> 
     sign_in_page(&state, StatusCode::OK, "sign_in.html", context)
 }
 
-pub async fn redeem(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn redeem(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = FormData::parse(&body);
     if let Err(refused) = check_sign_in_csrf(&state, &headers, &form) {
         return *refused;
     }
     let token = form.text("token");
-    match state.store.redeem_sign_in_link(&token, state.now()).await {
+    let from = client.0.to_string();
+    match state
+        .store
+        .redeem_sign_in_link(&token, &from, state.now())
+        .await
+    {
         Ok(Some(new)) => signed_in(&state, new, "/console"),
         Ok(None) => view::message(
             &state,

@@ -45,6 +45,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct Answer {
     pub status: u16,
     pub location: Option<String>,
+    pub retry_after: Option<String>,
     pub body: String,
 }
 
@@ -62,6 +63,8 @@ pub struct Browser<'a> {
     pub s: &'a Server,
     client: reqwest::Client,
     pub cookies: BTreeMap<String, String>,
+    /// Sent as `X-Forwarded-For`, as a reverse proxy in front of Herald would.
+    pub forwarded_for: Option<String>,
 }
 
 impl<'a> Browser<'a> {
@@ -74,6 +77,7 @@ impl<'a> Browser<'a> {
             s,
             client,
             cookies: BTreeMap::new(),
+            forwarded_for: None,
         }
     }
 
@@ -85,7 +89,10 @@ impl<'a> Browser<'a> {
             .join("; ")
     }
 
-    async fn send(&mut self, request: reqwest::RequestBuilder) -> Answer {
+    async fn send(&mut self, mut request: reqwest::RequestBuilder) -> Answer {
+        if let Some(client) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", client);
+        }
         let response = request
             .header("cookie", self.cookie_header())
             .send()
@@ -110,6 +117,10 @@ impl<'a> Browser<'a> {
             location: response
                 .headers()
                 .get("location")
+                .map(|v| v.to_str().unwrap().to_string()),
+            retry_after: response
+                .headers()
+                .get("retry-after")
                 .map(|v| v.to_str().unwrap().to_string()),
             body: response.text().await.unwrap_or_default(),
         }
