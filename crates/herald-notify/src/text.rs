@@ -34,12 +34,12 @@ pub(crate) fn without_disallowed_links(markdown: &str) -> String {
     let mut rest = markdown;
     while let Some(at) = rest.find("](") {
         let after = &rest[at + 2..];
-        let Some(close) = closing_paren(after) else {
+        let Some(close) = unbalanced(after.char_indices(), '(', ')') else {
             break;
         };
         out.push_str(&rest[..at]);
         let destination = after[..close].split_whitespace().next().unwrap_or_default();
-        match opening_bracket(&out) {
+        match unbalanced(out.char_indices().rev(), ']', '[') {
             Some(open) if !is_allowed_link(destination.trim_start_matches('<')) => {
                 out.remove(open);
             }
@@ -51,29 +51,23 @@ pub(crate) fn without_disallowed_links(markdown: &str) -> String {
     out
 }
 
-/// Where the `)` that closes `text`'s parenthesis (already opened) is.
-fn closing_paren(text: &str) -> Option<usize> {
+/// Where the first `target` of `chars` that no `nested` before it balances is: read forwards
+/// with `(` and `)`, the `)` that closes an open parenthesis; read backwards with `]` and `[`,
+/// the `[` that opens a bracket about to be closed.
+fn unbalanced(
+    chars: impl Iterator<Item = (usize, char)>,
+    nested: char,
+    target: char,
+) -> Option<usize> {
     let mut depth = 0usize;
-    for (at, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' if depth == 0 => return Some(at),
-            ')' => depth -= 1,
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Where the `[` that the `]` just after `text` closes is.
-fn opening_bracket(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (at, c) in text.char_indices().rev() {
-        match c {
-            ']' => depth += 1,
-            '[' if depth == 0 => return Some(at),
-            '[' => depth -= 1,
-            _ => {}
+    for (at, c) in chars {
+        if c == nested {
+            depth += 1;
+        } else if c == target {
+            if depth == 0 {
+                return Some(at);
+            }
+            depth -= 1;
         }
     }
     None

@@ -296,20 +296,20 @@ mod tests {
                 Vec::new(),
             ));
         }
-        let last = timeline.last().unwrap();
+        let (state, updated_at) = timeline.last().map(|u| (u.state, u.at)).unwrap();
         Incident {
             id: id.into(),
             page_id: "p".into(),
             title: id.into(),
             severity: Severity::new(3).unwrap(),
             severity_reason: None,
-            state: last.state,
+            state,
             affected: Vec::new(),
-            updates: timeline.clone(),
+            updates: timeline,
             postmortem_url: None,
             recurrences: 0,
             created_at: start,
-            updated_at: last.at,
+            updated_at,
             resolved_at: resolved,
         }
     }
