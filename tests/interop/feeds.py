@@ -51,6 +51,8 @@ def summarise(url):
         "bozo": bool(d.bozo),
         "bozo_exception": repr(d.get("bozo_exception")) if d.bozo else None,
         "title": d.feed.get("title"),
+        # RSS's channel description and Atom's subtitle.
+        "description": d.feed.get("subtitle"),
         "updated": iso(d.feed.get("updated_parsed")),
         "links": [
             {"rel": l.get("rel"), "type": l.get("type"), "href": l.get("href")}

@@ -20,6 +20,21 @@ pub fn at_most(field: &'static str, value: &str, max: usize) -> Result<(), Domai
     Ok(())
 }
 
+/// The schemes a link in incident text may have, in every output (pages, feeds, emails,
+/// Slack, Teams): the web and email. Any other (`javascript:`, `data:`, `file:`, …) could run
+/// or smuggle something where the link is followed, so such a link is shown as text.
+pub const LINK_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
+
+/// Whether a link's destination written in incident text may stay a link: it names one of
+/// [`LINK_SCHEMES`], in any case (schemes are case-insensitive).
+pub fn is_allowed_link(destination: &str) -> bool {
+    destination.split_once(':').is_some_and(|(scheme, _)| {
+        LINK_SCHEMES
+            .iter()
+            .any(|allowed| scheme.eq_ignore_ascii_case(allowed))
+    })
+}
+
 /// Links people will follow (post-mortems, issue links) must be absolute http(s) URLs.
 pub fn http_url(field: &'static str, value: &str) -> Result<(), DomainError> {
     at_most(field, value, 2000)?;
@@ -60,6 +75,30 @@ mod tests {
             "https://a b",
         ] {
             assert!(http_url("u", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_web_and_mail_links_are_allowed() {
+        for good in [
+            "https://example.com/x",
+            "HTTP://example.com",
+            "mailto:ops@example.com",
+        ] {
+            assert!(is_allowed_link(good), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox",
+            " https://example.com",
+            "java\tscript:alert(1)",
+            "javascript&#58;alert(1)",
+            "/relative/path",
+            "",
+        ] {
+            assert!(!is_allowed_link(bad), "{bad}");
         }
     }
 

@@ -8,10 +8,11 @@
 //! which is never fewer than the characters Slack counts.
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Captures, Regex};
 use serde_json::{Value, json};
 
 use herald_core::nudge::NudgeText;
+use herald_core::text::is_allowed_link;
 
 use crate::announcement::Announcement;
 use crate::text;
@@ -79,17 +80,23 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-static LINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[([^\]\n]+)\]\(((?:https?://|mailto:)[^\s)|]+)\)").expect("a valid regex")
-});
+static LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[([^\]\n]+)\]\(([^\s)|]+)\)").expect("a valid regex"));
 static BOLD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\*\*([^*\n]+)\*\*").expect("a valid regex"));
 
 /// Markdown as Slack's mrkdwn, conservatively: escaped, then `[text](url)` → `<url|text>` for
-/// web and mail links only, `**bold**` → `*bold*`. Everything else stays as written.
+/// allowed links only, `**bold**` → `*bold*`. Everything else stays as written, which Slack
+/// shows as text.
 fn to_mrkdwn(markdown: &str) -> String {
     let escaped = escape(markdown);
-    let linked = LINK.replace_all(&escaped, "<$2|$1>");
+    let linked = LINK.replace_all(&escaped, |link: &Captures| {
+        if is_allowed_link(&link[2]) {
+            format!("<{}|{}>", &link[2], &link[1])
+        } else {
+            link[0].to_string()
+        }
+    });
     BOLD.replace_all(&linked, "*$1*").into_owned()
 }
 

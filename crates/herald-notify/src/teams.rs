@@ -1,6 +1,7 @@
 //! Microsoft Teams messages, for a Workflows ("When a Teams webhook request is received")
-//! webhook: one Adaptive Card. Teams shows no HTML, and its TextBlocks render the Markdown
-//! subset incident text is written in, so the text goes as written.
+//! webhook: one Adaptive Card. Teams shows no HTML, and its TextBlocks and facts render the
+//! Markdown subset incident text is written in, so the text goes as written, except links
+//! other outputs would not keep: those become their text.
 use serde_json::{Value, json};
 
 use herald_core::nudge::NudgeText;
@@ -15,7 +16,7 @@ pub fn message(a: &Announcement) -> Value {
     let facts: Vec<Value> = a
         .facts()
         .into_iter()
-        .map(|(title, value)| json!({"title": title, "value": value}))
+        .map(|(title, value)| json!({"title": title, "value": markdown(&value)}))
         .collect();
     let card = json!({
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -24,7 +25,7 @@ pub fn message(a: &Announcement) -> Value {
         "body": [
             {
                 "type": "TextBlock",
-                "text": a.headline(),
+                "text": markdown(&a.headline()),
                 "size": "Large",
                 "weight": "Bolder",
                 "wrap": true,
@@ -32,7 +33,7 @@ pub fn message(a: &Announcement) -> Value {
             {"type": "FactSet", "facts": facts},
             {
                 "type": "TextBlock",
-                "text": text::truncate(&a.details(), TEXT_MAX_BYTES, char::len_utf8),
+                "text": text::truncate(&markdown(&a.details()), TEXT_MAX_BYTES, char::len_utf8),
                 "wrap": true,
             },
         ],
@@ -52,11 +53,16 @@ pub fn nudge(t: &NudgeText) -> Value {
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": [
-            {"type": "TextBlock", "text": t.headline, "size": "Large", "weight": "Bolder", "wrap": true},
-            {"type": "TextBlock", "text": text::truncate(&t.body, TEXT_MAX_BYTES, char::len_utf8), "wrap": true},
+            {"type": "TextBlock", "text": markdown(&t.headline), "size": "Large", "weight": "Bolder", "wrap": true},
+            {"type": "TextBlock", "text": text::truncate(&markdown(&t.body), TEXT_MAX_BYTES, char::len_utf8), "wrap": true},
         ],
         "actions": [{"type": "Action.OpenUrl", "title": "Post an update or snooze", "url": t.url}],
     }))
+}
+
+/// Text for a TextBlock or a fact, which Teams renders as Markdown.
+fn markdown(text: &str) -> String {
+    text::without_disallowed_links(text)
 }
 
 /// The message that carries an Adaptive Card.
@@ -100,6 +106,27 @@ mod tests {
         assert_eq!(
             card["actions"][0]["url"],
             "https://status.example.com/incidents/i1/"
+        );
+    }
+
+    #[test]
+    fn only_web_and_mail_links_stay_links() {
+        let details = "[Status](https://example.com/s) [run](javascript:alert(1)) \
+                       [see](data:text/html;base64,PHNjcmlwdD4=) [ask](mailto:ops@example.com)";
+        let message = message(&fixtures::incident_saying(
+            "[x](javascript:alert(2))",
+            details,
+        ));
+        let card = card(&message);
+        assert_eq!(card["body"][0]["text"], "Identified: x");
+        assert_eq!(
+            card["body"][2]["text"],
+            "[Status](https://example.com/s) run see [ask](mailto:ops@example.com)"
+        );
+        let text = message.to_string();
+        assert!(
+            !text.contains("javascript:") && !text.contains("data:"),
+            "{text}"
         );
     }
 

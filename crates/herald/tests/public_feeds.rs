@@ -192,17 +192,28 @@ async fn feeds_parse_newest_first_with_text_titles_absolute_links_and_stable_ids
     )
     .await
     .ok(200);
-    s.patch(&f.path(""), &s.admin, json!({"name": "Acme Corp"}))
+    // A name with markup in it: the feeds' own title and description are plain text too.
+    let renamed = "Acme <b>&amp; Co";
+    s.patch(&f.path(""), &s.admin, json!({"name": renamed}))
         .await
         .ok(200);
     for path in ["/history.rss", "/history.atom"] {
-        s.public_eventually(path, |b| b.contains(retitled) && b.contains("Acme Corp"))
-            .await;
+        s.public_eventually(path, |b| {
+            b.contains(retitled) && b.contains("Acme &lt;b&gt;&amp;amp; Co")
+        })
+        .await;
     }
     let (rss, atom) = feedparser(&s, &[retitled, "Database failover"]).await;
     assert_eq!(strings(&atom, "id"), ids, "{atom:#}");
     assert_eq!(strings(&rss, "id"), ids, "{rss:#}");
-    assert_eq!(atom["title"], "Acme Corp status");
+    for feed in [&rss, &atom] {
+        assert_eq!(feed["title"], format!("{renamed} status"), "{feed:#}");
+        assert_eq!(
+            feed["description"],
+            format!("Incidents on {renamed}, newest first."),
+            "{feed:#}"
+        );
+    }
     assert_eq!(
         strings(&atom, "updated"),
         [iso(plus_mins(t0, 35)), iso(plus_mins(t0, 30))]

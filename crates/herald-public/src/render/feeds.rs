@@ -628,6 +628,59 @@ mod tests {
         }
     }
 
+    /// The text of the element `open` starts (its first one in `xml`), read as an XML parser
+    /// reads it: the predefined entities and character references decoded once.
+    fn text_of(xml: &str, open: &str) -> String {
+        let start = xml
+            .find(open)
+            .unwrap_or_else(|| panic!("no {open} in {xml}"))
+            + open.len();
+        let raw = &xml[start..start + xml[start..].find('<').unwrap()];
+        let mut text = String::new();
+        let mut rest = raw;
+        while let Some(at) = rest.find('&') {
+            text.push_str(&rest[..at]);
+            let end = at + rest[at..].find(';').unwrap();
+            text.push(match &rest[at + 1..end] {
+                "lt" => '<',
+                "gt" => '>',
+                "amp" => '&',
+                "quot" => '"',
+                "apos" => '\'',
+                number => {
+                    let code = match number.strip_prefix("#x") {
+                        Some(hex) => u32::from_str_radix(hex, 16).unwrap(),
+                        None => number.strip_prefix('#').unwrap().parse().unwrap(),
+                    };
+                    char::from_u32(code).unwrap()
+                }
+            });
+            rest = &rest[end + 1..];
+        }
+        text.push_str(rest);
+        text
+    }
+
+    #[test]
+    fn the_feeds_own_title_and_description_are_plain_text_like_the_entries_titles() {
+        use IncidentState::*;
+        let name = "Acme <b>&amp; Co";
+        let data = data(
+            name,
+            vec![incident(1, "Errors <i>&amp;", 0, &[(Investigating, "x")])],
+        );
+        let v = view(&data, "https://s.example/");
+        let (rss, atom) = (rss(&v, &entries(&v)), atom(&v, &entries(&v)));
+        let title = format!("{name} status");
+        let description = format!("Incidents on {name}, newest first.");
+        assert_eq!(text_of(&rss, "<channel>\n<title>"), title, "{rss}");
+        assert_eq!(text_of(&rss, "</link>\n<description>"), description);
+        assert_eq!(text_of(&atom, "<title type=\"text\">"), title, "{atom}");
+        assert_eq!(text_of(&atom, "<subtitle type=\"text\">"), description);
+        assert_eq!(text_of(&atom, "<name>"), name);
+        assert_eq!(text_of(&rss, "<item>\n<title>"), "Errors <i>&amp;");
+    }
+
     #[test]
     fn the_writer_escapes_attributes_and_nests() {
         let mut x = Xml::new();

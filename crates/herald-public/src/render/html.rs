@@ -216,9 +216,11 @@ struct DayMark {
 const DAY_WIDTH: usize = 4;
 
 fn uptime_bar(name: &str, uptime: &Uptime) -> UptimeBar {
-    let percent = uptime
-        .percent
-        .map_or("No data".to_string(), |p| format!("{p:.2} % uptime"));
+    // A component in its first day has no figure yet: its window would be minutes long.
+    let percent = uptime.percent.map_or_else(
+        || "Uptime shown after its first day".to_string(),
+        |p| format!("{p:.2} % uptime"),
+    );
     let troubled = uptime
         .days
         .iter()
@@ -536,4 +538,40 @@ fn render(
         webcal,
         ..ctx
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+
+    #[test]
+    fn a_bar_without_a_figure_says_when_one_comes() {
+        let days = vec![uptime::Day {
+            date: date(2025, 6, 2),
+            level: Some(StatusLevel::PartialServiceDisruption),
+        }];
+        let young = uptime_bar(
+            "API",
+            &Uptime {
+                days: days.clone(),
+                percent: None,
+            },
+        );
+        assert_eq!(young.percent, "Uptime shown after its first day");
+        assert_eq!(
+            young.summary,
+            "API, last 90 days: Uptime shown after its first day, 1 day with incidents"
+        );
+        assert_eq!(young.marks.len(), 1, "the bar is drawn");
+        let old = uptime_bar(
+            "API",
+            &Uptime {
+                days,
+                percent: Some(99.5),
+            },
+        );
+        assert_eq!(old.percent, "99.50 % uptime");
+    }
 }

@@ -1,6 +1,7 @@
 //! Incident text is Markdown; what reaches a visitor is sanitised HTML.
 use std::sync::LazyLock;
 
+use herald_core::text::LINK_SCHEMES;
 use pulldown_cmark::{Event, Options, Parser, TagEnd, html};
 
 /// Markdown to HTML that is safe to embed. HTML written into the source is shown as the text
@@ -21,7 +22,7 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
         .link_rel(Some("noopener noreferrer nofollow"))
-        .url_schemes(["http", "https", "mailto"].into())
+        .url_schemes(LINK_SCHEMES.into())
         // An image from elsewhere would be a third-party request on every visit.
         .rm_tags(["img"]);
     builder

@@ -1,16 +1,29 @@
 //! The 90-day history of each component, derived from its incidents' timelines: the worst
-//! level it had each day, and an uptime figure that counts a major outage fully and a partial
-//! one at 30 % (the weighting Atlassian Statuspage uses), so the two products agree.
-use std::collections::HashMap;
+//! level any of its locations had each day, and an uptime figure.
+//!
+//! Each location carries an equal share of its component: with N locations, an outage on one
+//! of them costs the component 1/N of its time. A major outage (service disruption, security
+//! event) counts fully, a partial one at 30 % (the weighting Atlassian Statuspage uses, so the
+//! two products agree), other levels not at all; incidents overlapping on one location count
+//! once, at the worst of them. The window is the 90 days of the bars, or the component's life
+//! when that is shorter; a component younger than a day has no figure, since a two-minute
+//! outage in its first minutes would read as a collapse.
+use std::collections::{BTreeMap, HashMap};
 
+use herald_core::component::Component;
 use herald_core::status::StatusLevel;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
+use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use crate::data::View;
 
 pub const DAYS: usize = 90;
+
+const DAY: SignedDuration = SignedDuration::from_hours(24);
+
+/// How old a component must be for its uptime to be shown.
+const FIGURE_AFTER: SignedDuration = DAY;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Day {
@@ -23,11 +36,12 @@ pub struct Day {
 pub struct Uptime {
     /// Oldest first; the last is today (UTC).
     pub days: Vec<Day>,
-    /// Over the part of the window the component existed; `None` if it did not yet.
+    /// Over the part of the window the component existed; `None` while it is younger than a
+    /// day.
     pub percent: Option<f64>,
 }
 
-/// A stretch of time a component spent at one level, from one update to the next.
+/// A stretch of time a location spent at one level, from one update to the next.
 struct Span {
     start: Timestamp,
     end: Timestamp,
@@ -60,13 +74,14 @@ pub fn uptime_by_component(view: &View) -> HashMap<String, Uptime> {
                 if affected.level.is_operational() {
                     continue;
                 }
-                if let Some((component, _)) = view.location(&affected.location_id) {
-                    spans.entry(component.id.as_str()).or_default().push(Span {
-                        start: update.at.max(window_start),
+                spans
+                    .entry(affected.location_id.as_str())
+                    .or_default()
+                    .push(Span {
+                        start: update.at,
                         end,
                         level: affected.level,
                     });
-                }
             }
         }
     }
@@ -74,8 +89,7 @@ pub fn uptime_by_component(view: &View) -> HashMap<String, Uptime> {
         .components
         .iter()
         .map(|component| {
-            let spans = spans.remove(component.id.as_str()).unwrap_or_default();
-            let uptime = history(&spans, component.created_at, first_day, view.now);
+            let uptime = history(component, &mut spans, first_day, view.now);
             (component.id.clone(), uptime)
         })
         .collect()
@@ -87,92 +101,109 @@ fn day_start(date: Date) -> Timestamp {
         .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-fn history(spans: &[Span], created: Timestamp, first_day: Date, now: Timestamp) -> Uptime {
-    let mut days = Vec::with_capacity(DAYS);
-    let mut observed = 0.0;
-    let mut down = 0.0;
-    let mut date = first_day;
-    for _ in 0..DAYS {
-        let start = day_start(date);
-        let next = date.tomorrow().unwrap_or(date);
-        let end = day_start(next).min(now);
-        let from = start.max(created);
-        let level = if from >= end && created > start {
-            None
-        } else {
-            let (worst, weighted) = worst_between(spans, from, end);
-            observed += seconds(from, end);
-            down += weighted;
-            Some(worst)
-        };
-        days.push(Day { date, level });
-        date = next;
-    }
-    let percent = (observed > 0.0).then(|| 100.0 * (1.0 - down / observed).max(0.0));
-    Uptime { days, percent }
-}
-
-/// The worst level between `from` and `to`, and the weighted seconds of outage in it.
-/// Overlapping incidents count once, at the worst of them.
-fn worst_between(spans: &[Span], from: Timestamp, to: Timestamp) -> (StatusLevel, f64) {
-    let spans: Vec<&Span> = spans
-        .iter()
-        .filter(|s| s.start < to && s.end > from)
+/// `spans`: every location's, by location id; the component's own are taken out.
+fn history(
+    component: &Component,
+    spans: &mut HashMap<&str, Vec<Span>>,
+    first_day: Date,
+    now: Timestamp,
+) -> Uptime {
+    let window_start = day_start(first_day);
+    let day_starts: Vec<Timestamp> = (0..=DAYS as i32).map(|d| window_start + DAY * d).collect();
+    let created = component.created_at;
+    let mut days: Vec<Day> = day_starts
+        .windows(2)
+        .zip(first_day.series(1.day()))
+        .map(|(bounds, date)| Day {
+            date,
+            level: (created < bounds[1].min(now)).then_some(StatusLevel::Operational),
+        })
         .collect();
-    let mut cuts: Vec<Timestamp> = vec![from, to];
-    for span in &spans {
-        for t in [span.start, span.end] {
-            if t > from && t < to {
-                cuts.push(t);
+    let from = window_start.max(created);
+    // Outage in nanoseconds times its weight in percent, summed over the locations.
+    let mut down: i128 = 0;
+    for location in &component.locations {
+        let spans = spans.remove(location.id.as_str()).unwrap_or_default();
+        for span in worst_over_time(&spans, from, now) {
+            down += span.end.duration_since(span.start).as_nanos() * outage_weight(span.level);
+            let first = day_starts.partition_point(|&t| t <= span.start) - 1;
+            for day in first..DAYS {
+                if day_starts[day] >= span.end {
+                    break;
+                }
+                days[day].level = days[day].level.max(Some(span.level));
             }
         }
     }
-    cuts.sort();
-    cuts.dedup();
-    let mut worst = StatusLevel::Operational;
-    let mut weighted = 0.0;
-    for pair in cuts.windows(2) {
-        let level = spans
-            .iter()
-            .filter(|s| s.start <= pair[0] && s.end >= pair[1])
-            .map(|s| s.level)
-            .max()
-            .unwrap_or(StatusLevel::Operational);
-        worst = worst.max(level);
-        weighted += seconds(pair[0], pair[1]) * outage_weight(level);
-    }
-    (worst, weighted)
+    let percent = (now.duration_since(created) >= FIGURE_AFTER).then(|| {
+        let window = now.duration_since(from).as_nanos() * 100 * component.locations.len() as i128;
+        100.0 * (1.0 - down as f64 / window as f64)
+    });
+    Uptime { days, percent }
 }
 
-fn outage_weight(level: StatusLevel) -> f64 {
+/// The worst level `spans` (one location's) hold at each moment between `from` and `to`, as
+/// disjoint spans in time order: overlapping incidents count once, at the worst of them.
+fn worst_over_time(spans: &[Span], from: Timestamp, to: Timestamp) -> Vec<Span> {
+    let mut edges: Vec<(Timestamp, StatusLevel, bool)> = Vec::with_capacity(2 * spans.len());
+    for span in spans {
+        let (start, end) = (span.start.max(from), span.end.min(to));
+        if start < end {
+            edges.push((start, span.level, true));
+            edges.push((end, span.level, false));
+        }
+    }
+    edges.sort_unstable_by_key(|&(at, ..)| at);
+    // How many spans hold each level at the moment.
+    let mut held: BTreeMap<StatusLevel, usize> = BTreeMap::new();
+    let mut worst = Vec::new();
+    for (k, &(at, level, starts)) in edges.iter().enumerate() {
+        let count = held.entry(level).or_default();
+        if starts {
+            *count += 1;
+        } else {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&level);
+            }
+        }
+        // Once every edge at this moment is counted, the worst level holds until the next.
+        if let (Some((&level, _)), Some(&(next, ..))) = (held.last_key_value(), edges.get(k + 1))
+            && next > at
+        {
+            worst.push(Span {
+                start: at,
+                end: next,
+                level,
+            });
+        }
+    }
+    worst
+}
+
+/// In percent.
+fn outage_weight(level: StatusLevel) -> i128 {
     match level {
-        StatusLevel::ServiceDisruption | StatusLevel::SecurityEvent => 1.0,
-        StatusLevel::PartialServiceDisruption => 0.3,
-        _ => 0.0,
-    }
-}
-
-fn seconds(from: Timestamp, to: Timestamp) -> f64 {
-    if to > from {
-        to.duration_since(from).as_secs_f64()
-    } else {
-        0.0
+        StatusLevel::ServiceDisruption | StatusLevel::SecurityEvent => 100,
+        StatusLevel::PartialServiceDisruption => 30,
+        _ => 0,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use herald_core::component::{Component, Location};
+    use herald_core::component::Location;
     use herald_core::incident::{
         AffectedLocation, Channels, Incident, IncidentState, Severity, Update,
     };
     use herald_core::page::{Page, PageSettings};
     use jiff::civil::date;
+    use proptest::prelude::*;
 
     use super::*;
     use crate::data::PageData;
 
-    /// Noon on 2025-06-02, "today" for every test.
+    /// Noon on 2025-06-02, "today" for every test but the property test.
     fn now() -> Timestamp {
         "2025-06-02T12:00:00Z".parse().unwrap()
     }
@@ -181,7 +212,10 @@ mod tests {
         now() - SignedDuration::from_hours(hours)
     }
 
-    fn page_with(created: Timestamp, incidents: Vec<Incident>) -> PageData {
+    const LOCATIONS: [&str; 3] = ["east", "west", "south"];
+
+    /// A page whose one component, "api", has the first `locations` of [`LOCATIONS`].
+    fn page_with(locations: usize, created: Timestamp, incidents: Vec<Incident>) -> PageData {
         let component = Component {
             id: "api".into(),
             page_id: "p".into(),
@@ -189,7 +223,7 @@ mod tests {
             name: "API".into(),
             description: String::new(),
             position: 0,
-            locations: ["east", "west"]
+            locations: LOCATIONS[..locations]
                 .iter()
                 .enumerate()
                 .map(|(i, id)| Location {
@@ -224,6 +258,63 @@ mod tests {
         data
     }
 
+    /// An incident whose updates set the given locations' levels at the given times; resolved
+    /// at `resolved`, or still active.
+    fn incident(
+        id: &str,
+        updates: Vec<(Timestamp, Vec<(&str, StatusLevel)>)>,
+        resolved: Option<Timestamp>,
+    ) -> Incident {
+        let update = |n: usize, state, at, levels: Vec<(&str, StatusLevel)>| Update {
+            id: format!("{id}u{n}"),
+            state,
+            details: String::new(),
+            levels: levels
+                .into_iter()
+                .map(|(location, level)| AffectedLocation {
+                    location_id: location.into(),
+                    level,
+                })
+                .collect(),
+            subject: String::new(),
+            channels: Channels::default(),
+            author: "test".into(),
+            at,
+            next_update_in: None,
+        };
+        let start = updates[0].0;
+        let mut timeline: Vec<Update> = updates
+            .into_iter()
+            .enumerate()
+            .map(|(n, (at, levels))| update(n, IncidentState::Investigating, at, levels))
+            .collect();
+        if let Some(at) = resolved {
+            timeline.push(update(
+                timeline.len(),
+                IncidentState::Resolved,
+                at,
+                Vec::new(),
+            ));
+        }
+        let (state, updated_at) = timeline.last().map(|u| (u.state, u.at)).unwrap();
+        Incident {
+            id: id.into(),
+            page_id: "p".into(),
+            title: id.into(),
+            severity: Severity::new(3).unwrap(),
+            severity_reason: None,
+            state,
+            affected: Vec::new(),
+            updates: timeline,
+            postmortem_url: None,
+            recurrences: 0,
+            created_at: start,
+            updated_at,
+            resolved_at: resolved,
+            issue_link: None,
+        }
+    }
+
     /// An incident holding `location` at `level` from `start` for `minutes`, then resolved.
     fn outage(
         id: &str,
@@ -233,53 +324,28 @@ mod tests {
         minutes: i64,
     ) -> Incident {
         let end = start + SignedDuration::from_mins(minutes);
-        let update = |n: &str, state, level, at| Update {
-            id: format!("{id}{n}"),
-            state,
-            details: String::new(),
-            levels: vec![AffectedLocation {
-                location_id: location.into(),
-                level,
-            }],
-            subject: String::new(),
-            channels: Channels::default(),
-            author: "test".into(),
-            at,
-            next_update_in: None,
-        };
-        Incident {
-            id: id.into(),
-            page_id: "p".into(),
-            title: id.into(),
-            severity: Severity::new(3).unwrap(),
-            severity_reason: None,
-            state: IncidentState::Resolved,
-            affected: vec![AffectedLocation {
-                location_id: location.into(),
-                level: StatusLevel::Operational,
-            }],
-            updates: vec![
-                update("a", IncidentState::Investigating, level, start),
-                update("b", IncidentState::Resolved, StatusLevel::Operational, end),
-            ],
-            postmortem_url: None,
-            recurrences: 0,
-            created_at: start,
-            updated_at: end,
-            resolved_at: Some(end),
-            issue_link: None,
-        }
+        incident(id, vec![(start, vec![(location, level)])], Some(end))
+    }
+
+    fn api_uptime_at(data: &PageData, now: Timestamp) -> Uptime {
+        let view = View::new(data, now, "https://s.example/".into());
+        uptime_by_component(&view).remove("api").unwrap()
     }
 
     fn api_uptime(data: &PageData) -> Uptime {
-        let view = View::new(data, now(), "https://s.example/".into());
-        uptime_by_component(&view).remove("api").unwrap()
+        api_uptime_at(data, now())
+    }
+
+    fn assert_close(percent: Option<f64>, expected: f64) {
+        let percent = percent.expect("an uptime figure");
+        assert!((percent - expected).abs() < 1e-9, "{percent} != {expected}");
     }
 
     #[test]
     fn each_day_shows_the_worst_level_any_location_had() {
         let three_days_ago = hours_ago(3 * 24);
         let data = page_with(
+            2,
             hours_ago(200 * 24),
             vec![
                 outage(
@@ -319,21 +385,40 @@ mod tests {
     }
 
     #[test]
-    fn uptime_counts_major_outages_fully_partial_ones_at_30_percent_and_overlaps_once() {
+    fn an_outage_on_one_of_two_locations_costs_the_component_half_of_it() {
+        let data = page_with(
+            2,
+            hours_ago(10 * 24),
+            vec![outage(
+                "partial",
+                "east",
+                StatusLevel::PartialServiceDisruption,
+                hours_ago(3),
+                2,
+            )],
+        );
+        let window = 10.0 * 86_400.0;
+        let expected = 100.0 * (1.0 - 0.5 * 0.3 * 120.0 / window);
+        assert_close(api_uptime(&data).percent, expected);
+    }
+
+    #[test]
+    fn overlapping_incidents_on_one_location_count_once_at_the_worst_level() {
         let start = hours_ago(10 * 24);
         let data = page_with(
+            2,
             hours_ago(200 * 24),
             vec![
                 // Two hours major, with a partial outage inside it that must not count again.
                 outage("major", "east", StatusLevel::ServiceDisruption, start, 120),
                 outage(
                     "inside",
-                    "west",
+                    "east",
                     StatusLevel::PartialServiceDisruption,
-                    start,
+                    start + SignedDuration::from_mins(30),
                     60,
                 ),
-                // One hour partial on its own, and a degraded hour that costs nothing.
+                // One hour partial elsewhere, and a degraded hour that costs nothing.
                 outage(
                     "partial",
                     "west",
@@ -350,23 +435,189 @@ mod tests {
                 ),
             ],
         );
+        // Older than the bars: the window is their 90 days.
         let window_start = date(2025, 3, 5)
             .to_zoned(TimeZone::UTC)
             .unwrap()
             .timestamp();
-        let observed = now().duration_since(window_start).as_secs_f64();
-        let down = 2.0 * 3600.0 + 0.3 * 3600.0;
-        let expected = 100.0 * (1.0 - down / observed);
-        let percent = api_uptime(&data).percent.unwrap();
-        assert!((percent - expected).abs() < 1e-9, "{percent} != {expected}");
+        let window = now().duration_since(window_start).as_secs_f64();
+        let down = 0.5 * (2.0 * 3600.0) + 0.5 * (0.3 * 3600.0);
+        assert_close(api_uptime(&data).percent, 100.0 * (1.0 - down / window));
+    }
+
+    #[test]
+    fn an_active_incident_counts_up_to_now() {
+        let data = page_with(
+            2,
+            hours_ago(10 * 24),
+            vec![incident(
+                "ongoing",
+                vec![(
+                    hours_ago(1),
+                    vec![
+                        ("east", StatusLevel::ServiceDisruption),
+                        ("west", StatusLevel::SecurityEvent),
+                    ],
+                )],
+                None,
+            )],
+        );
+        let expected = 100.0 * (1.0 - 3600.0 / (10.0 * 86_400.0));
+        assert_close(api_uptime(&data).percent, expected);
+        let later = api_uptime_at(&data, now() + SignedDuration::from_hours(1));
+        let expected = 100.0 * (1.0 - 2.0 * 3600.0 / (10.0 * 86_400.0 + 3600.0));
+        assert_close(later.percent, expected);
+    }
+
+    #[test]
+    fn a_component_younger_than_a_day_shows_its_bar_but_no_figure() {
+        // Minutes old, during and just after a two-minute partial outage on one location.
+        let created = now() - SignedDuration::from_mins(5);
+        let start = now() - SignedDuration::from_mins(3);
+        let partial = vec![("east", StatusLevel::PartialServiceDisruption)];
+        let active = page_with(
+            2,
+            created,
+            vec![incident("i", vec![(start, partial.clone())], None)],
+        );
+        let resolved = page_with(
+            2,
+            created,
+            vec![incident(
+                "i",
+                vec![(start, partial)],
+                Some(start + SignedDuration::from_mins(2)),
+            )],
+        );
+        for data in [&active, &resolved] {
+            let uptime = api_uptime(data);
+            assert_eq!(uptime.percent, None);
+            assert_eq!(
+                uptime.days[DAYS - 1].level,
+                Some(StatusLevel::PartialServiceDisruption)
+            );
+            assert!(uptime.days[..DAYS - 1].iter().all(|d| d.level.is_none()));
+        }
+        let a_day_later = api_uptime_at(&resolved, created + DAY);
+        assert_close(
+            a_day_later.percent,
+            100.0 * (1.0 - 0.5 * 0.3 * 120.0 / 86_400.0),
+        );
     }
 
     #[test]
     fn days_before_the_component_existed_have_no_data() {
-        let data = page_with(hours_ago(36), Vec::new());
+        let data = page_with(2, hours_ago(36), Vec::new());
         let uptime = api_uptime(&data);
         assert!(uptime.days[..DAYS - 2].iter().all(|d| d.level.is_none()));
         assert_eq!(uptime.days[DAYS - 2].level, Some(StatusLevel::Operational));
         assert_eq!(uptime.percent, Some(100.0));
+    }
+
+    /// One random incident: how many hours before "now" it began, then each update's
+    /// duration in hours and the levels it sets (location index, level), and whether it
+    /// was resolved after the last one.
+    type Story = (i64, Vec<(i64, Vec<(usize, StatusLevel)>)>, bool);
+
+    fn story() -> impl Strategy<Value = Story> {
+        let level = prop::sample::select(StatusLevel::ALL.to_vec());
+        let update = (0..72i64, prop::collection::vec((0..3usize, level), 0..3));
+        (
+            0..100 * 24i64,
+            prop::collection::vec(update, 1..4),
+            any::<bool>(),
+        )
+    }
+
+    /// The component's levels hour by hour, read straight off the timelines: at the middle of
+    /// each hour, the worst level any update then in effect gives each location.
+    fn hourly_levels(
+        incidents: &[Incident],
+        locations: usize,
+        hours: &[Timestamp],
+        now: Timestamp,
+    ) -> Vec<Vec<StatusLevel>> {
+        hours
+            .iter()
+            .map(|&hour| {
+                let middle = hour + SignedDuration::from_mins(30);
+                LOCATIONS[..locations]
+                    .iter()
+                    .map(|&location| {
+                        let mut worst = StatusLevel::Operational;
+                        for i in incidents {
+                            for (k, u) in i.updates.iter().enumerate() {
+                                let next = i.updates.get(k + 1).map(|n| n.at);
+                                let until = next.or(i.resolved_at).unwrap_or(now);
+                                if u.at <= middle && middle < until {
+                                    for a in u.levels.iter().filter(|a| a.location_id == location) {
+                                        worst = worst.max(a.level);
+                                    }
+                                }
+                            }
+                        }
+                        worst
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn uptime_and_bars_agree_with_an_hour_by_hour_count(
+            locations in 1..=3usize,
+            age in 0..100 * 24i64,
+            now_hour in 0..24i64,
+            stories in prop::collection::vec(story(), 0..8),
+        ) {
+            let hour = SignedDuration::from_hours(1);
+            let now = date(2025, 6, 2).to_zoned(TimeZone::UTC).unwrap().timestamp() + hour * now_hour as i32;
+            let created = now - hour * age as i32;
+            let incidents: Vec<Incident> = stories
+                .iter()
+                .enumerate()
+                .map(|(n, (ago, updates, resolved))| {
+                    let mut at = now - hour * *ago as i32;
+                    let mut timeline = Vec::new();
+                    for (hours, levels) in updates {
+                        let levels = levels.iter().map(|&(l, level)| (LOCATIONS[l % locations], level)).collect();
+                        timeline.push((at, levels));
+                        at = (at + hour * *hours as i32).min(now);
+                    }
+                    incident(&format!("i{n}"), timeline, resolved.then_some(at))
+                })
+                .collect();
+            let uptime = api_uptime_at(&page_with(locations, created, incidents.clone()), now);
+
+            let window_start = date(2025, 3, 5).to_zoned(TimeZone::UTC).unwrap().timestamp();
+            let from = window_start.max(created);
+            let hours: Vec<Timestamp> = (0..).map(|h| from + hour * h).take_while(|&h| h < now).collect();
+            let levels = hourly_levels(&incidents, locations, &hours, now);
+            let weight = |level| match level {
+                StatusLevel::ServiceDisruption | StatusLevel::SecurityEvent => 1.0,
+                StatusLevel::PartialServiceDisruption => 0.3,
+                _ => 0.0,
+            };
+            let down: f64 = levels.iter().flatten().map(|&l| weight(l) / locations as f64).sum();
+            let expected = (age >= 24).then(|| 100.0 * (1.0 - down / hours.len() as f64));
+            match (uptime.percent, expected) {
+                (Some(p), Some(e)) => prop_assert!((p - e).abs() < 1e-9, "{} != {}", p, e),
+                (p, e) => prop_assert_eq!(p, e),
+            }
+            for (d, day) in uptime.days.iter().enumerate() {
+                let start = window_start + hour * (24 * d as i32);
+                let end = (start + hour * 24).min(now);
+                let expected = (created < end).then(|| {
+                    hours
+                        .iter()
+                        .zip(&levels)
+                        .filter(|(h, _)| start <= **h && **h < end)
+                        .flat_map(|(_, at)| at.iter().copied())
+                        .fold(StatusLevel::Operational, StatusLevel::max)
+                });
+                prop_assert_eq!(day.level, expected, "day {}", d);
+            }
+        }
     }
 }
