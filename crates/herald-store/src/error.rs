@@ -14,6 +14,10 @@ pub enum StoreError {
     /// The database could not be reached or stayed locked; nothing was written.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The database file was deleted or replaced under the running process: writes are
+    /// refused until an operator restores it. The message is the operator's to read.
+    #[error("{0}")]
+    FileChanged(String),
     #[error("database error: {0}")]
     Internal(String),
 }

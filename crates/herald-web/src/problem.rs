@@ -89,6 +89,9 @@ impl From<StoreError> for ApiError {
             StoreError::Domain(domain) => domain.into(),
             StoreError::NotFound { .. } => ApiError::not_found(err.to_string()),
             StoreError::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, "conflict", detail),
+            StoreError::FileChanged(detail) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
+            }
             StoreError::Unavailable(detail) => {
                 tracing::error!(%detail, "database unavailable");
                 ApiError::new(

@@ -385,7 +385,8 @@ fn failure(snapshot: &PageSnapshot, root: &str, err: StoreError) -> Response {
             StatusCode::CONFLICT,
             json!({"state": "error", "message": sentence(&message)}),
         ),
-        StoreError::Unavailable(detail) => {
+        // A visitor is told no file paths: they are the operator's to read, in the log.
+        StoreError::Unavailable(detail) | StoreError::FileChanged(detail) => {
             tracing::error!(%detail, "database unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,

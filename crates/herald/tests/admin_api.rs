@@ -2288,3 +2288,44 @@ async fn template_variables_are_filled_from_the_issue_link_and_never_published_u
     assert_eq!(preview["lints"][0]["id"], "template.unfilled");
     assert_eq!(preview["lints"][0]["blocking"], true);
 }
+
+/// A write acknowledged after the database file was deleted (or replaced) would be lost at
+/// the next start: Herald refuses it with a 503 that says what happened, and keeps serving the
+/// public page from its snapshot.
+#[tokio::test]
+async fn writes_are_refused_once_the_database_file_is_gone_or_replaced() {
+    for replace in [false, true] {
+        let s = Server::start().await;
+        let f = s.fixture("acme").await;
+        s.create_incident(&f, "Before", 3).await;
+        s.public_eventually("/", |b| b.contains("Before")).await;
+        let db = s.data_dir().join("herald.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        if replace {
+            std::fs::write(&db, b"another file").unwrap();
+        }
+        let refused = s
+            .post(
+                &f.path("/incidents"),
+                &s.responder,
+                f.new_incident("After", 3),
+            )
+            .await;
+        refused.assert_problem(503, "unavailable");
+        let detail = refused.body["detail"].as_str().unwrap();
+        let said = if replace {
+            "has been replaced"
+        } else {
+            "is gone"
+        };
+        assert!(
+            detail.contains(said) && detail.contains("herald.db"),
+            "{detail}"
+        );
+        let page = s.public("/").await;
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("Before"));
+    }
+}

@@ -17,7 +17,7 @@ mod subscribers;
 mod tokens;
 mod users;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -65,6 +65,53 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// The file the connections opened, as it was then.
+    file: DatabaseFile,
+}
+
+/// The database file by its path and its identity on disk (device and inode). SQLite keeps
+/// writing to a file that was deleted or replaced under it, and those writes vanish at the
+/// next start; so before each write transaction the path is looked at again (one `stat`).
+struct DatabaseFile {
+    path: PathBuf,
+    identity: Option<(u64, u64)>,
+}
+
+impl DatabaseFile {
+    fn new(path: &Path) -> DatabaseFile {
+        DatabaseFile {
+            path: path.to_path_buf(),
+            identity: identity(path),
+        }
+    }
+
+    /// Refuses the write when the path no longer names the file that was opened.
+    fn check(&self) -> Result<()> {
+        let problem = match (std::fs::metadata(&self.path), self.identity) {
+            (Err(_), _) => "is gone",
+            (Ok(_), Some(opened)) if identity(&self.path) != Some(opened) => {
+                "has been replaced by another file"
+            }
+            _ => return Ok(()),
+        };
+        let message = format!(
+            "the database file {} {problem} since Herald opened it; writes are refused so that none is lost. Restore the file (or the backup) and restart Herald",
+            self.path.display()
+        );
+        tracing::error!("{message}");
+        Err(StoreError::FileChanged(message))
+    }
+}
+
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(_path: &Path) -> Option<(u64, u64)> {
+    None
 }
 
 impl SqliteStore {
@@ -84,6 +131,7 @@ impl SqliteStore {
                 writer: Mutex::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
+                file: DatabaseFile::new(path),
             }),
         })
     }
@@ -97,6 +145,7 @@ impl SqliteStore {
         let inner = self.inner.clone();
         blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+            inner.file.check()?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
             tx.commit()?;
