@@ -19,7 +19,7 @@ use crate::config::Config;
 type Written = HashMap<String, String>;
 
 pub async fn run(config: &Config, slug: &str, out: &Path, watch: bool) -> anyhow::Result<()> {
-    let store: Arc<dyn Store> = Arc::new(crate::server::open_store(&config.data_dir)?);
+    let store: Arc<dyn Store> = Arc::new(crate::server::open_existing_store(&config.data_dir)?);
     let options = PublishOptions {
         // The exported page is the root of its directory.
         default_page: Some(slug.to_string()),

@@ -29,6 +29,17 @@ pub fn open_store(data_dir: &Path) -> anyhow::Result<SqliteStore> {
     SqliteStore::open(&path).with_context(|| format!("cannot open the database {}", path.display()))
 }
 
+/// [`open_store`] for a data directory that must already hold Herald's database.
+pub fn open_existing_store(data_dir: &Path) -> anyhow::Result<SqliteStore> {
+    if !data_dir.join(DATABASE_FILE).is_file() {
+        anyhow::bail!(
+            "there is no Herald data in {} (no {DATABASE_FILE} there). Point at your data directory with --data-dir DIR or HERALD_DATA_DIR=DIR (herald serve uses ./herald-data unless told otherwise), or create a page first with herald page create",
+            data_dir.display()
+        );
+    }
+    open_store(data_dir)
+}
+
 pub fn publish_options(config: &Config, base_url: &str) -> PublishOptions {
     let public = &config.public;
     PublishOptions {

@@ -892,3 +892,89 @@ async fn the_issue_link_is_given_and_edited_from_the_command_line() {
     ]);
     assert!(bad.contains("issue_link"), "{bad}");
 }
+
+#[tokio::test]
+async fn a_command_on_a_directory_without_herald_data_says_how_to_point_at_it() {
+    let cli = Cli::new();
+    let data = cli.data_dir();
+    for args in [
+        vec!["incident", "list", "--page", "acme"],
+        vec!["component", "list", "--page", "acme"],
+        vec!["subscriber", "list", "--page", "acme"],
+        vec!["page", "list"],
+    ] {
+        let err = cli.fails(&args);
+        assert!(
+            err.contains("no Herald data in")
+                && err.contains("--data-dir")
+                && err.contains("HERALD_DATA_DIR"),
+            "herald {args:?}: {err}"
+        );
+    }
+    assert!(!data.exists(), "nothing was created at {}", data.display());
+    // Creating the first page is how a directory starts.
+    cli.ok(&["page", "create", "--slug", "acme", "--name", "Acme"]);
+    cli.ok(&["incident", "list", "--page", "acme"]);
+}
+
+#[tokio::test]
+async fn the_audit_log_names_who_ran_a_command_without_user_in_the_environment() {
+    let cli = Cli::new();
+    let out = cli
+        .command(&["page", "create", "--slug", "s", "--name", "N"])
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let events = cli.events().await;
+    let actor = &events[0].actor;
+    assert!(
+        actor.starts_with("cli:") && actor != "cli:unknown" && actor != "cli:",
+        "{actor}"
+    );
+}
+
+#[tokio::test]
+async fn print_gives_one_field_plainly_for_the_next_command() {
+    let cli = Cli::new();
+    let page_id = cli.ok(&[
+        "page", "create", "--slug", "s", "--name", "N", "--print", "id",
+    ]);
+    assert!(is_id(&json!(page_id.trim())), "{page_id:?}");
+    let location = cli.ok(&[
+        "component",
+        "create",
+        "--page",
+        "s",
+        "--name",
+        "API",
+        "--location",
+        "US East",
+        "--print",
+        "locations.0.id",
+    ]);
+    let location = location.trim().to_string();
+    assert!(is_id(&json!(location)), "{location:?}");
+    let incident = cli.ok(&[
+        "incident",
+        "create",
+        "--page",
+        "s",
+        "--title",
+        "T",
+        "--severity",
+        "3",
+        "--affected",
+        &location,
+        "--status",
+        "300",
+        "--details",
+        "D",
+        "--print",
+        "id",
+    ]);
+    assert!(is_id(&json!(incident.trim())), "{incident:?}");
+    let err = cli.fails(&["page", "list", "--print", "nope"]);
+    assert!(err.contains("--print nope"), "{err}");
+}

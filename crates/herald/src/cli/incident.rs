@@ -152,7 +152,7 @@ pub async fn run(store: &dyn Store, cmd: IncidentCommand) -> anyhow::Result<()> 
                     },
                 )
                 .await?;
-            if json {
+            if output::for_scripts(json) {
                 return output::json(&incidents);
             }
             let rows: Vec<Vec<String>> = incidents
@@ -291,7 +291,7 @@ async fn show(
 ) -> anyhow::Result<()> {
     let page = store.page(page).await?;
     let due = next_update_due(&page.settings.cadence, incident);
-    if json {
+    if output::for_scripts(json) {
         let mut value = serde_json::to_value(incident)?;
         value["next_update_due"] = json!(due);
         value["closed_at"] = json!(incident.closed_at());

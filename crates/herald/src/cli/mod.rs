@@ -28,6 +28,10 @@ pub struct Args {
     /// A TOML configuration file (default: ./herald.toml when present).
     #[arg(long, global = true, env = "HERALD_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Print only this field of the result, plainly (`--print id`, `--print locations.0.id`),
+    /// for the next command to use.
+    #[arg(long, global = true, value_name = "FIELD")]
+    pub print: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -89,6 +93,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(dir) = args.data_dir {
         config.data_dir = dir;
     }
+    if let Some(field) = args.print {
+        output::print_only(field);
+    }
     if let Command::Config(ConfigCommand::PrintDefault) = args.command {
         print!("{}", config::DEFAULT_TOML);
         return Ok(());
@@ -108,13 +115,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 crate::export::run(&config, &page, &out, watch).await
             }
             Command::Config(_) => Ok(()),
-            Command::Page(cmd) => resources::page(&open(&config)?, cmd).await,
-            Command::Component(cmd) => resources::component(&open(&config)?, cmd).await,
+            Command::Page(cmd) => {
+                let store = match cmd {
+                    resources::PageCommand::Create { .. } => open(&config)?,
+                    _ => open_existing(&config)?,
+                };
+                resources::page(&store, cmd).await
+            }
+            Command::Component(cmd) => resources::component(&open_existing(&config)?, cmd).await,
             Command::Token(cmd) => resources::token(&open(&config)?, cmd).await,
-            Command::Incident(cmd) => incident::run(&open(&config)?, cmd).await,
+            Command::Incident(cmd) => incident::run(&open_existing(&config)?, cmd).await,
             Command::Subscriber(cmd) => {
                 let allow_private = config.delivery.allow_private_targets;
-                subscriber::run(&open(&config)?, cmd, allow_private).await
+                subscriber::run(&open_existing(&config)?, cmd, allow_private).await
             }
             Command::User(cmd) => user::run(&config, cmd).await,
         }
@@ -123,6 +136,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 fn open(config: &Config) -> anyhow::Result<SqliteStore> {
     crate::server::open_store(&config.data_dir)
+}
+
+/// The store of a data directory that must already hold Herald's data: a command about pages
+/// run against the wrong (or a new) directory says so, rather than creating an empty one and
+/// answering that the page was not found.
+fn open_existing(config: &Config) -> anyhow::Result<SqliteStore> {
+    crate::server::open_existing_store(&config.data_dir)
 }
 
 /// The server logs at the configured level; other commands only say what went wrong.
@@ -163,7 +183,32 @@ async fn serve(mut config: Config, listen: Option<SocketAddr>, demo: bool) -> an
 }
 
 /// How the audit log names a command-line user.
+/// Who runs the command, for the audit log: the login name from the environment, else the
+/// system's record of the user running it, else the numeric user id.
 fn actor() -> String {
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
+    let named = ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()));
+    format!("cli:{}", named.unwrap_or_else(login_name))
+}
+
+#[cfg(unix)]
+fn login_name() -> String {
+    use std::os::unix::fs::MetadataExt;
+    // The owner of this process's own /proc entry is the user running it.
+    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = uid.and_then(|uid| {
+        passwd.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split(':').collect();
+            (fields.get(2) == Some(&uid.to_string().as_str())).then(|| fields[0].to_string())
+        })
+    });
+    name.or(uid.map(|uid| format!("uid {uid}")))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(not(unix))]
+fn login_name() -> String {
+    std::env::var("USERNAME").unwrap_or_else(|_| "unknown".into())
 }

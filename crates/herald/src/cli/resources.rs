@@ -100,7 +100,7 @@ pub async fn page(store: &dyn Store, cmd: PageCommand) -> anyhow::Result<()> {
             let page = store
                 .create_page(&actor(), fields, Timestamp::now())
                 .await?;
-            if json {
+            if output::for_scripts(json) {
                 output::json(&json!({"id": page.id, "slug": page.slug, "name": page.name}))
             } else {
                 println!(
@@ -112,7 +112,7 @@ pub async fn page(store: &dyn Store, cmd: PageCommand) -> anyhow::Result<()> {
         }
         PageCommand::List { json } => {
             let pages = store.pages().await?;
-            if json {
+            if output::for_scripts(json) {
                 return output::json(&pages);
             }
             let rows: Vec<Vec<String>> = pages
@@ -152,7 +152,7 @@ pub async fn component(store: &dyn Store, cmd: ComponentCommand) -> anyhow::Resu
             let component = store
                 .create_component(&actor(), &page, new, Timestamp::now())
                 .await?;
-            if json {
+            if output::for_scripts(json) {
                 let locations: Vec<_> = component
                     .locations
                     .iter()
@@ -178,7 +178,7 @@ pub async fn component(store: &dyn Store, cmd: ComponentCommand) -> anyhow::Resu
         }
         ComponentCommand::List { page, json } => {
             let components = store.components(&page).await?;
-            if json {
+            if output::for_scripts(json) {
                 return output::json(&components);
             }
             let status = store.page_status(&page).await?;
@@ -215,7 +215,7 @@ pub async fn token(store: &dyn Store, cmd: TokenCommand) -> anyhow::Result<()> {
             let created = store
                 .create_token(&actor(), name, role, Timestamp::now())
                 .await?;
-            if json {
+            if output::for_scripts(json) {
                 output::json(
                     &json!({"id": created.token.id, "secret": created.secret, "name": created.token.name, "role": role}),
                 )
@@ -229,7 +229,7 @@ pub async fn token(store: &dyn Store, cmd: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::List { json } => {
             let tokens = store.tokens().await?;
-            if json {
+            if output::for_scripts(json) {
                 return output::json(&tokens);
             }
             let rows: Vec<Vec<String>> = tokens

@@ -122,7 +122,7 @@ pub async fn run(
             for warning in &created.warnings {
                 eprintln!("warning: {warning}");
             }
-            if json {
+            if output::for_scripts(json) {
                 return output::json(&created);
             }
             let s = &created.subscriber;
@@ -148,7 +148,7 @@ pub async fn run(
             json,
         } => {
             let subscribers = all_subscribers(store, &page, channel).await?;
-            if json {
+            if output::for_scripts(json) {
                 return output::json(&subscribers);
             }
             let rows: Vec<Vec<String>> = subscribers

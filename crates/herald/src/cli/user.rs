@@ -98,7 +98,7 @@ pub async fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             let user = store
                 .create_user(&actor(), new, hash, Timestamp::now())
                 .await?;
-            if json {
+            if output::for_scripts(json) {
                 return output::json(&user);
             }
             println!(
@@ -117,7 +117,7 @@ pub async fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::List { json } => {
             let users = open(config)?.users().await?;
-            if json {
+            if output::for_scripts(json) {
                 return output::json(&users);
             }
             let rows: Vec<Vec<String>> = users.iter().map(row).collect();
