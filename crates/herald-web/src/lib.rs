@@ -5,6 +5,7 @@
 pub mod admin;
 mod auth;
 pub mod console;
+mod headers;
 pub mod password;
 mod problem;
 mod public;

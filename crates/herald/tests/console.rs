@@ -79,6 +79,56 @@ async fn every_console_route_refuses_without_a_session() {
     assert_eq!(b.get("/console").await.status, 303);
 }
 
+/// Every console answer, signed in or not, a page, a redirect, a refusal or an asset, forbids
+/// framing and content sniffing and runs only the console's own script and stylesheet.
+#[tokio::test]
+async fn every_console_answer_carries_the_security_headers() {
+    let s = Server::start().await;
+    s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut lead = Browser::new(&s);
+    lead.sign_in("lead@example.com", PASSWORD).await;
+    let outside = [
+        ("GET", "/console/sign-in"),
+        ("GET", "/console/sign-in/link?token=x"),
+        ("POST", "/console/sign-in"),
+        ("GET", "/console/assets/console.css"),
+        ("GET", "/console/assets/console.js"),
+    ];
+    for mut b in [Browser::new(&s), lead] {
+        for (method, path) in ROUTES.iter().chain(&outside) {
+            let answer = match *method {
+                "GET" => b.get(path).await,
+                _ => b.post(path, &[("_csrf", "x")]).await,
+            };
+            let header = |name: &str| {
+                answer
+                    .headers
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_string())
+                    .unwrap_or_else(|| panic!("{method} {path}: no {name}: {answer:#?}"))
+            };
+            let csp = header("content-security-policy");
+            for directive in [
+                "default-src 'none'",
+                "script-src 'self';",
+                "style-src 'self';",
+                "connect-src 'self'",
+                "frame-ancestors 'none'",
+            ] {
+                assert!(csp.contains(directive), "{method} {path}: {csp}");
+            }
+            assert!(!csp.contains("unsafe"), "{method} {path}: {csp}");
+            assert_eq!(header("x-frame-options"), "DENY", "{method} {path}");
+            assert_eq!(
+                header("x-content-type-options"),
+                "nosniff",
+                "{method} {path}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_password_signs_in_and_wrong_ones_are_refused_then_braked() {
     let s = Server::start().await;
