@@ -458,7 +458,7 @@ fn new_update(
     actor: &str,
     now: Timestamp,
 ) -> Result<Update, DomainError> {
-    text::required("details", &draft.details, DETAILS_MAX)?;
+    text::required_text("details", &draft.details, DETAILS_MAX)?;
     let subject = match draft.subject {
         Some(subject) if !subject.trim().is_empty() => {
             text::at_most("subject", &subject, SUBJECT_MAX)?;

@@ -1461,6 +1461,114 @@ async fn incident_writes_that_break_a_rule_write_nothing() {
     assert_eq!(snapshot(&s, &["acme", "other"]).await, before);
 }
 
+/// A title or name nobody can read (only bidirectional controls, zero-width characters, a byte
+/// order mark) or holding a control character is refused, naming the field and what to fix,
+/// wherever one is taken; details may hold line breaks and tabs but no other control character.
+#[tokio::test]
+async fn unreadable_titles_and_names_are_refused_and_write_nothing() {
+    let s = Server::start().await;
+    let f = s.fixture("acme").await;
+    let active = s.create_incident(&f, "Errors", 2).await;
+    let before = snapshot(&s, &["acme"]).await;
+
+    let incident = |title: &str| f.new_incident(title, 2);
+    let window = |title: &str| {
+        json!({
+            "title": title,
+            "details": "Writes pause.",
+            "affected": [f.apac],
+            "starts_at": plus_mins(s.now(), 60).to_string(),
+            "ends_at": plus_mins(s.now(), 120).to_string(),
+        })
+    };
+    let cases = [
+        (
+            f.path("/incidents"),
+            incident("\u{202E}"),
+            "title",
+            "invisible",
+        ),
+        (
+            f.path("/incidents"),
+            incident("\u{200B}\u{200C}\u{FEFF}"),
+            "title",
+            "invisible",
+        ),
+        (f.path("/incidents"), incident("\0"), "title", "U+0000"),
+        (
+            f.path("/incidents"),
+            incident("API\nerrors"),
+            "title",
+            "one line",
+        ),
+        (
+            f.path("/maintenance"),
+            window("\u{2066}\u{2069}"),
+            "title",
+            "invisible",
+        ),
+        (
+            f.path("/components"),
+            json!({"name": "\u{200D}"}),
+            "name",
+            "invisible",
+        ),
+        (
+            f.path("/groups"),
+            json!({"name": "Core\u{1B}[0m"}),
+            "name",
+            "U+001B",
+        ),
+        (
+            f.path(&format!("/incidents/{active}/updates")),
+            json!({"state": "identified", "details": "\u{200B}\n\u{200B}"}),
+            "details",
+            "invisible",
+        ),
+        (
+            f.path(&format!("/incidents/{active}/updates")),
+            json!({"state": "identified", "details": "Found it.\n\0"}),
+            "details",
+            "U+0000",
+        ),
+    ];
+    for (path, body, field, reason) in cases {
+        let refused = s.post(&path, &s.admin, body.clone()).await;
+        refused.assert_problem(422, "invalid-field");
+        assert_eq!(refused.body["field"], field, "{path} {body}");
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with(&format!("{field}: ")) && detail.contains(reason),
+            "{path} {body}: {detail}"
+        );
+    }
+    let renamed = s
+        .patch(
+            &f.path(&format!("/incidents/{active}")),
+            &s.responder,
+            json!({"title": "\u{202E}\u{202C}"}),
+        )
+        .await;
+    renamed.assert_problem(422, "invalid-field");
+    assert_eq!(snapshot(&s, &["acme"]).await, before);
+
+    // Visible text may carry such characters, and details their line breaks and tabs.
+    s.post(
+        &f.path("/incidents"),
+        &s.responder,
+        incident("\u{200F}שגיאות API"),
+    )
+    .await
+    .ok(201);
+    s.post(
+        &f.path(&format!("/incidents/{active}/updates")),
+        &s.responder,
+        json!({"state": "identified", "details": "Found it:\r\n\t- the cache."}),
+    )
+    .await
+    .ok(201);
+}
+
 #[tokio::test]
 async fn unknown_pages_and_incidents_are_404_and_write_nothing() {
     let s = Server::start().await;
