@@ -89,8 +89,64 @@ pub fn created(user: &User) -> Event {
     Event::new("user.created", "user", &user.id, None, Some(user))
 }
 
+/// A change to a user: the user afterwards, and its audit events (none when nothing changed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub user: User,
+    pub events: Vec<Event>,
+}
+
+impl Decision {
+    fn unchanged(user: &User) -> Decision {
+        Decision {
+            user: user.clone(),
+            events: vec![],
+        }
+    }
+}
+
+/// Someone must still be able to manage users: the only active admin keeps the role and stays
+/// enabled. `active_admins` counts the active admins, `user` among them if it is one.
+fn keep_an_admin(user: &User, active_admins: usize) -> Result<(), DomainError> {
+    if user.role == Role::Admin && user.is_active() && active_admins <= 1 {
+        return Err(DomainError::LastAdmin(user.email.clone()));
+    }
+    Ok(())
+}
+
+/// Stops `user` from signing in; a user already disabled is left as it is.
+pub fn disable(user: &User, active_admins: usize, now: Timestamp) -> Result<Decision, DomainError> {
+    if !user.is_active() {
+        return Ok(Decision::unchanged(user));
+    }
+    keep_an_admin(user, active_admins)?;
+    let after = user.disabled(now);
+    Ok(Decision {
+        events: vec![disabled(user, &after)],
+        user: after,
+    })
+}
+
+/// Gives `user` another role; the same role changes nothing.
+pub fn set_role(
+    user: &User,
+    role: Role,
+    active_admins: usize,
+    now: Timestamp,
+) -> Result<Decision, DomainError> {
+    if user.role == role {
+        return Ok(Decision::unchanged(user));
+    }
+    keep_an_admin(user, active_admins)?;
+    let after = user.with_role(role, now);
+    Ok(Decision {
+        events: vec![role_changed(user, &after)],
+        user: after,
+    })
+}
+
 /// `user.disabled`, with the user before and after.
-pub fn disabled(before: &User, after: &User) -> Event {
+fn disabled(before: &User, after: &User) -> Event {
     Event::new(
         "user.disabled",
         "user",
@@ -101,7 +157,7 @@ pub fn disabled(before: &User, after: &User) -> Event {
 }
 
 /// `user.role_changed`, with the user before and after.
-pub fn role_changed(before: &User, after: &User) -> Event {
+fn role_changed(before: &User, after: &User) -> Event {
     Event::new(
         "user.role_changed",
         "user",
@@ -168,6 +224,57 @@ mod tests {
             .unwrap_err();
         assert_eq!(invalid_field(err), "name");
         assert!(new("a@example.com", &"é".repeat(200)).checked().is_ok());
+    }
+
+    fn user(role: Role) -> User {
+        let t0: Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
+        User {
+            id: "0123456789abcdef01234567".into(),
+            email: "alice@example.com".into(),
+            name: "Alice".into(),
+            role,
+            has_password: true,
+            disabled_at: None,
+            created_at: t0,
+            updated_at: t0,
+        }
+    }
+
+    #[test]
+    fn the_last_active_admin_is_neither_disabled_nor_demoted() {
+        let now: Timestamp = "2026-03-02T12:00:00Z".parse().unwrap();
+        let admin = user(Role::Admin);
+        let last = DomainError::LastAdmin("alice@example.com".into());
+        assert_eq!(disable(&admin, 1, now), Err(last.clone()));
+        assert_eq!(set_role(&admin, Role::Responder, 1, now), Err(last.clone()));
+        assert_eq!(
+            last.to_string(),
+            "alice@example.com is the only active admin; make another user an admin first, so someone can still manage users"
+        );
+        assert_eq!(last.code(), "last-admin");
+
+        // With another active admin, either may go; anyone else may go at any time.
+        let off = disable(&admin, 2, now).unwrap();
+        assert_eq!(off.user, admin.disabled(now));
+        assert_eq!(off.events.len(), 1);
+        assert_eq!(off.events[0].kind, "user.disabled");
+        let demoted = set_role(&admin, Role::Viewer, 2, now).unwrap();
+        assert_eq!(demoted.user.role, Role::Viewer);
+        assert_eq!(demoted.events[0].kind, "user.role_changed");
+        for role in [Role::Viewer, Role::Responder] {
+            assert!(disable(&user(role), 1, now).is_ok());
+            assert!(disable(&user(role), 0, now).is_ok());
+        }
+        // Nothing to do is no refusal and no event.
+        let unchanged = disable(&off.user, 0, now).unwrap();
+        assert_eq!(
+            (unchanged.user, unchanged.events),
+            (off.user.clone(), vec![])
+        );
+        let same = set_role(&admin, Role::Admin, 1, now).unwrap();
+        assert_eq!((same.user, same.events), (admin.clone(), vec![]));
+        // A disabled admin holds nothing up.
+        assert!(set_role(&off.user, Role::Viewer, 0, now).is_ok());
     }
 
     #[test]

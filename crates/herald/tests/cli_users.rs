@@ -298,7 +298,7 @@ async fn bad_input_is_refused_clearly_and_writes_nothing() {
 #[tokio::test]
 async fn users_are_disabled_once_and_the_audit_log_says_so() {
     let cli = Cli::new();
-    let mut args = create_args("alice@example.com", "Alice", "admin");
+    let mut args = create_args("alice@example.com", "Alice", "responder");
     args.extend(["--password-stdin", "--json"]);
     let out = succeeded(&cli.run_with_stdin(&args, PASSWORD));
     let alice: Value = serde_json::from_str(&out).unwrap();
@@ -382,6 +382,41 @@ async fn users_are_disabled_once_and_the_audit_log_says_so() {
         let text = format!("{:?} {:?}", event.before, event.after);
         assert!(!text.contains(&hash), "the hash is in {event:?}");
     }
+}
+
+/// Someone must still be able to manage users: the only active admin is not disabled, and is
+/// once another admin exists.
+#[tokio::test]
+async fn the_only_active_admin_is_not_disabled() {
+    let cli = Cli::new();
+    let alice = cli.json(&{
+        let mut args = create_args("alice@example.com", "Alice", "admin");
+        args.push("--json");
+        args
+    });
+    cli.ok(&create_args("bob@example.com", "Bob", "responder"));
+    let before = cli.events().await;
+    for which in [
+        vec!["user", "disable", "--email", "alice@example.com"],
+        vec!["user", "disable", str_of(&alice["id"])],
+    ] {
+        let message = refused(&cli.run(&which));
+        assert!(
+            message.contains("alice@example.com is the only active admin")
+                && message.contains("make another user an admin first"),
+            "{message}"
+        );
+    }
+    assert_eq!(cli.users()[0]["disabled_at"], Value::Null);
+    assert_eq!(cli.events().await, before, "a refused command wrote");
+
+    cli.ok(&create_args("carol@example.com", "Carol", "admin"));
+    cli.ok(&["user", "disable", "--email", "alice@example.com"]);
+    let message = refused(&cli.run(&["user", "disable", "--email", "carol@example.com"]));
+    assert!(
+        message.contains("carol@example.com is the only active admin"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

@@ -663,6 +663,16 @@ async fn users_are_created_given_roles_and_nudge_channels_and_disabled() {
         .await;
     assert_eq!(answer.status, 422);
     assert!(answer.body.contains("only active admin"), "{}", answer.body);
+    // Nor disable themselves.
+    let answer = b
+        .post(
+            &format!("/console/users/{}/disable", boss.id),
+            &[("_csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(answer.status, 422, "{answer:#?}");
+    assert!(answer.body.contains("only active admin"), "{}", answer.body);
+    assert_eq!(b.get("/console").await.status, 200, "still signed in");
 
     // Nudge channels: refused with the address kept, then saved.
     let channels = format!("{page}/nudge-channels");
