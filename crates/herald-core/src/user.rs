@@ -127,6 +127,22 @@ pub fn disable(user: &User, active_admins: usize, now: Timestamp) -> Result<Deci
     })
 }
 
+/// Lets a disabled `user` sign in again; an active user is left as it is.
+pub fn enable(user: &User, now: Timestamp) -> Decision {
+    if user.is_active() {
+        return Decision::unchanged(user);
+    }
+    let after = User {
+        disabled_at: None,
+        updated_at: now,
+        ..user.clone()
+    };
+    Decision {
+        events: vec![enabled(user, &after)],
+        user: after,
+    }
+}
+
 /// Gives `user` another role; the same role changes nothing.
 pub fn set_role(
     user: &User,
@@ -149,6 +165,17 @@ pub fn set_role(
 fn disabled(before: &User, after: &User) -> Event {
     Event::new(
         "user.disabled",
+        "user",
+        &before.id,
+        Some(before),
+        Some(after),
+    )
+}
+
+/// `user.enabled`, with the user before and after.
+fn enabled(before: &User, after: &User) -> Event {
+    Event::new(
+        "user.enabled",
         "user",
         &before.id,
         Some(before),
@@ -275,6 +302,36 @@ mod tests {
         assert_eq!((same.user, same.events), (admin.clone(), vec![]));
         // A disabled admin holds nothing up.
         assert!(set_role(&off.user, Role::Viewer, 0, now).is_ok());
+    }
+
+    #[test]
+    fn a_disabled_user_is_enabled_once() {
+        let (then, now): (Timestamp, Timestamp) = (
+            "2026-03-02T12:00:00Z".parse().unwrap(),
+            "2026-03-03T12:00:00Z".parse().unwrap(),
+        );
+        let off = user(Role::Admin).disabled(then);
+        let on = enable(&off, now);
+        assert_eq!(
+            on.user,
+            User {
+                disabled_at: None,
+                updated_at: now,
+                ..off.clone()
+            }
+        );
+        assert!(on.user.is_active());
+        let [event] = on.events.as_slice() else {
+            panic!("one event: {:?}", on.events)
+        };
+        assert_eq!(
+            (event.kind, event.subject_type, event.subject_id.as_str()),
+            ("user.enabled", "user", off.id.as_str())
+        );
+        assert!(event.before.as_ref().unwrap()["disabled_at"].is_string());
+        assert!(event.after.as_ref().unwrap()["disabled_at"].is_null());
+        let again = enable(&on.user, now);
+        assert_eq!((again.user, again.events), (on.user, vec![]));
     }
 
     #[test]

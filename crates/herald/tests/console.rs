@@ -52,6 +52,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/users/x"),
     ("POST", "/console/users/x/role"),
     ("POST", "/console/users/x/disable"),
+    ("POST", "/console/users/x/enable"),
     ("POST", "/console/users/x/nudge-channels"),
 ];
 

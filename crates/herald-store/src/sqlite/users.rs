@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{from_opt_ts, from_ts, ts};
-use super::events;
+use super::{events, sessions};
 use crate::{Result, StoreError, new_id};
 
 const COLUMNS: &str =
@@ -91,6 +91,17 @@ pub(super) fn get(conn: &Connection, id_or_email: &str) -> Result<User> {
 pub fn disable(conn: &Connection, actor: &str, id_or_email: &str, now: Timestamp) -> Result<User> {
     let before = get(conn, id_or_email)?;
     let decision = user::disable(&before, active_admins(conn)?, now)?;
+    save(conn, actor, now, decision)
+}
+
+pub fn enable(conn: &Connection, actor: &str, id_or_email: &str, now: Timestamp) -> Result<User> {
+    let before = get(conn, id_or_email)?;
+    let decision = user::enable(&before, now);
+    if !decision.events.is_empty() {
+        // Whoever held a session or link from before was shut out on purpose; enabling lets
+        // the user sign in afresh, and does not let those back in.
+        sessions::end_all(conn, &before.id, now)?;
+    }
     save(conn, actor, now, decision)
 }
 

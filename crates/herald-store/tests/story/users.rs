@@ -1,6 +1,6 @@
 use herald_core::access::Role;
 use herald_core::user::{NewUser, User};
-use herald_store::Store;
+use herald_store::{SignInMethod, Store};
 
 use super::*;
 
@@ -218,6 +218,82 @@ pub async fn users(store: &dyn Store) -> &'static str {
     }
 
     ALICE_HASH
+}
+
+/// A disabled user is enabled again by id or email address, once, audited; the sessions and
+/// the sign-in link it had before stay ended, and signing in afresh works.
+pub async fn user_enabling(store: &dyn Store) {
+    let bob = store
+        .create_user(
+            ADMIN,
+            new_user("bob@example.com", "Bob", Role::Responder),
+            None,
+            t(0),
+        )
+        .await
+        .unwrap();
+    let session = store
+        .start_session(&bob.id, SignInMethod::Link, t(1))
+        .await
+        .unwrap();
+    let (_, link) = store
+        .issue_sign_in_link("bob@example.com", t(1))
+        .await
+        .unwrap()
+        .expect("a link");
+    let off = store.disable_user(ADMIN, &bob.id, t(2)).await.unwrap();
+
+    let last = store.last_event_id().await.unwrap();
+    let on = store
+        .enable_user(ADMIN, "BOB@example.com", t(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        on,
+        User {
+            disabled_at: None,
+            updated_at: t(3),
+            ..off.clone()
+        }
+    );
+    let enabled = only(events_after(store, last).await);
+    assert_eq!(
+        (
+            enabled.kind.as_str(),
+            enabled.actor.as_str(),
+            enabled.subject_id.as_str()
+        ),
+        ("user.enabled", ADMIN, bob.id.as_str())
+    );
+    assert_eq!(enabled.before, Some(json(&off)));
+    assert_eq!(enabled.after, Some(json(&on)));
+
+    let last = store.last_event_id().await.unwrap();
+    assert_eq!(store.enable_user(ADMIN, &bob.id, t(4)).await.unwrap(), on);
+    assert_eq!(store.last_event_id().await.unwrap(), last);
+
+    assert!(
+        store
+            .session(&session.secret, t(4))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .redeem_sign_in_link(&link, t(4))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let fresh = store
+        .start_session(&bob.id, SignInMethod::Link, t(5))
+        .await
+        .unwrap();
+    assert!(store.session(&fresh.secret, t(5)).await.unwrap().is_some());
+
+    let err = refused(store, store.enable_user(ADMIN, "nobody@example.com", t(6))).await;
+    assert_not_found(&err, "user", "nobody@example.com");
 }
 
 /// Roles change by id or email address, audited; the same role changes nothing; the only

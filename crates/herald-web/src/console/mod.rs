@@ -267,6 +267,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/users/{id}", get(users::show))
         .route("/console/users/{id}/role", post(users::set_role))
         .route("/console/users/{id}/disable", post(users::disable))
+        .route("/console/users/{id}/enable", post(users::enable))
         .route(
             "/console/users/{id}/nudge-channels",
             post(users::set_nudge_channels),
