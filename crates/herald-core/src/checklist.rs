@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
 use crate::incident::{Incident, IncidentState};
+use crate::text::{self, Lines};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -162,6 +163,12 @@ pub fn validate(items: &[ChecklistItem]) -> Result<(), DomainError> {
                 "give it a label of 1 to {LABEL_MAX} characters"
             )));
         }
+        let unreadable = text::unreadable(stage, Lines::One)
+            .map(|why| format!("its stage {why}"))
+            .or_else(|| text::unreadable(label, Lines::One).map(|why| format!("its label {why}")));
+        if let Some(why) = unreadable {
+            return refuse(which(&why));
+        }
         if items[..i].iter().any(|other| other.label.trim() == label) {
             return refuse(which("another item has this label; labels must differ"));
         }
@@ -207,6 +214,19 @@ mod tests {
         items[1].stage = " ".into();
         let refused = validate(&items).unwrap_err().to_string();
         assert!(refused.contains("item 2"), "{refused}");
+        items[1].stage = items[0].stage.clone();
+        items[1].label = "\u{202E}\u{FEFF}".into();
+        let refused = validate(&items).unwrap_err().to_string();
+        assert!(
+            refused.contains("its label holds only invisible"),
+            "{refused}"
+        );
+        items[1].label = "Page\tthe lead".into();
+        let refused = validate(&items).unwrap_err().to_string();
+        assert!(
+            refused.contains("its label holds the control character U+0009"),
+            "{refused}"
+        );
     }
 
     #[test]

@@ -43,6 +43,10 @@ pub enum DomainError {
         from: MaintenanceState,
         to: MaintenanceState,
     },
+    #[error(
+        "{0} is the only active admin; make another user an admin first, so someone can still manage users"
+    )]
+    LastAdmin(String),
 }
 
 /// Names the states the window can move to instead.
@@ -77,6 +81,7 @@ impl DomainError {
             DomainError::MaintenanceFinished(_) => "maintenance-finished",
             DomainError::MaintenanceTransition { .. } => "maintenance-transition",
             DomainError::NothingDue(_) => "nothing-due",
+            DomainError::LastAdmin(_) => "last-admin",
         }
     }
 

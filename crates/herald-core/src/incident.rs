@@ -523,7 +523,7 @@ fn new_update(
             ("issue_link", filled.issue_link.unwrap_or_default()),
         ],
     );
-    text::required("details", &details, DETAILS_MAX)?;
+    text::required_text("details", &details, DETAILS_MAX)?;
     let subject = match draft.subject {
         Some(subject) if !subject.trim().is_empty() => {
             text::at_most("subject", &subject, SUBJECT_MAX)?;

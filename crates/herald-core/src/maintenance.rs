@@ -344,7 +344,7 @@ pub fn schedule(
     now: Timestamp,
 ) -> Result<Decision, DomainError> {
     text::required("title", &input.title, TITLE_MAX)?;
-    text::required("details", &input.details, DETAILS_MAX)?;
+    text::required_text("details", &input.details, DETAILS_MAX)?;
     lint::refuse_unfilled("details", &input.details)?;
     if input.affected.is_empty() {
         return Err(DomainError::invalid(
@@ -413,7 +413,7 @@ pub fn post_update(
             to: state,
         });
     }
-    text::required("details", &draft.details, DETAILS_MAX)?;
+    text::required_text("details", &draft.details, DETAILS_MAX)?;
     lint::refuse_unfilled("details", &draft.details)?;
     if draft.channels.email && !draft.confirm_duplicate_email {
         check_reminder_clash(current, now)?;

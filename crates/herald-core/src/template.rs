@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
 use crate::incident::IncidentState;
+use crate::text::{self, Lines};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -123,6 +124,14 @@ pub fn validate(templates: &[MessageTemplate]) -> Result<(), DomainError> {
                 which(&format!("give it a text of 1 to {BODY_MAX} characters")),
             ));
         }
+        let unreadable = text::unreadable(name, Lines::One)
+            .map(|why| format!("its name {why}"))
+            .or_else(|| {
+                text::unreadable(&template.body, Lines::Many).map(|why| format!("its text {why}"))
+            });
+        if let Some(why) = unreadable {
+            return Err(DomainError::invalid("settings.templates", which(&why)));
+        }
         if templates[..i].iter().any(|t| t.name.trim() == name) {
             return Err(DomainError::invalid(
                 "settings.templates",
@@ -179,5 +188,19 @@ mod tests {
         let mut list = defaults();
         list[0].name = String::new();
         assert!(validate(&list).is_err());
+        let mut list = defaults();
+        list[1].name = "\u{200B}".into();
+        let refused = validate(&list).unwrap_err().to_string();
+        assert!(
+            refused.contains("template 2") && refused.contains("its name holds only invisible"),
+            "{refused}"
+        );
+        let mut list = defaults();
+        list[0].body = "Line one.\n\0".into();
+        let refused = validate(&list).unwrap_err().to_string();
+        assert!(
+            refused.contains("its text holds the control character U+0000"),
+            "{refused}"
+        );
     }
 }

@@ -89,8 +89,80 @@ pub fn created(user: &User) -> Event {
     Event::new("user.created", "user", &user.id, None, Some(user))
 }
 
+/// A change to a user: the user afterwards, and its audit events (none when nothing changed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub user: User,
+    pub events: Vec<Event>,
+}
+
+impl Decision {
+    fn unchanged(user: &User) -> Decision {
+        Decision {
+            user: user.clone(),
+            events: vec![],
+        }
+    }
+}
+
+/// Someone must still be able to manage users: the only active admin keeps the role and stays
+/// enabled. `active_admins` counts the active admins, `user` among them if it is one.
+fn keep_an_admin(user: &User, active_admins: usize) -> Result<(), DomainError> {
+    if user.role == Role::Admin && user.is_active() && active_admins <= 1 {
+        return Err(DomainError::LastAdmin(user.email.clone()));
+    }
+    Ok(())
+}
+
+/// Stops `user` from signing in; a user already disabled is left as it is.
+pub fn disable(user: &User, active_admins: usize, now: Timestamp) -> Result<Decision, DomainError> {
+    if !user.is_active() {
+        return Ok(Decision::unchanged(user));
+    }
+    keep_an_admin(user, active_admins)?;
+    let after = user.disabled(now);
+    Ok(Decision {
+        events: vec![disabled(user, &after)],
+        user: after,
+    })
+}
+
+/// Lets a disabled `user` sign in again; an active user is left as it is.
+pub fn enable(user: &User, now: Timestamp) -> Decision {
+    if user.is_active() {
+        return Decision::unchanged(user);
+    }
+    let after = User {
+        disabled_at: None,
+        updated_at: now,
+        ..user.clone()
+    };
+    Decision {
+        events: vec![enabled(user, &after)],
+        user: after,
+    }
+}
+
+/// Gives `user` another role; the same role changes nothing.
+pub fn set_role(
+    user: &User,
+    role: Role,
+    active_admins: usize,
+    now: Timestamp,
+) -> Result<Decision, DomainError> {
+    if user.role == role {
+        return Ok(Decision::unchanged(user));
+    }
+    keep_an_admin(user, active_admins)?;
+    let after = user.with_role(role, now);
+    Ok(Decision {
+        events: vec![role_changed(user, &after)],
+        user: after,
+    })
+}
+
 /// `user.disabled`, with the user before and after.
-pub fn disabled(before: &User, after: &User) -> Event {
+fn disabled(before: &User, after: &User) -> Event {
     Event::new(
         "user.disabled",
         "user",
@@ -100,8 +172,19 @@ pub fn disabled(before: &User, after: &User) -> Event {
     )
 }
 
+/// `user.enabled`, with the user before and after.
+fn enabled(before: &User, after: &User) -> Event {
+    Event::new(
+        "user.enabled",
+        "user",
+        &before.id,
+        Some(before),
+        Some(after),
+    )
+}
+
 /// `user.role_changed`, with the user before and after.
-pub fn role_changed(before: &User, after: &User) -> Event {
+fn role_changed(before: &User, after: &User) -> Event {
     Event::new(
         "user.role_changed",
         "user",
@@ -168,6 +251,87 @@ mod tests {
             .unwrap_err();
         assert_eq!(invalid_field(err), "name");
         assert!(new("a@example.com", &"é".repeat(200)).checked().is_ok());
+    }
+
+    fn user(role: Role) -> User {
+        let t0: Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
+        User {
+            id: "0123456789abcdef01234567".into(),
+            email: "alice@example.com".into(),
+            name: "Alice".into(),
+            role,
+            has_password: true,
+            disabled_at: None,
+            created_at: t0,
+            updated_at: t0,
+        }
+    }
+
+    #[test]
+    fn the_last_active_admin_is_neither_disabled_nor_demoted() {
+        let now: Timestamp = "2026-03-02T12:00:00Z".parse().unwrap();
+        let admin = user(Role::Admin);
+        let last = DomainError::LastAdmin("alice@example.com".into());
+        assert_eq!(disable(&admin, 1, now), Err(last.clone()));
+        assert_eq!(set_role(&admin, Role::Responder, 1, now), Err(last.clone()));
+        assert_eq!(
+            last.to_string(),
+            "alice@example.com is the only active admin; make another user an admin first, so someone can still manage users"
+        );
+        assert_eq!(last.code(), "last-admin");
+
+        // With another active admin, either may go; anyone else may go at any time.
+        let off = disable(&admin, 2, now).unwrap();
+        assert_eq!(off.user, admin.disabled(now));
+        assert_eq!(off.events.len(), 1);
+        assert_eq!(off.events[0].kind, "user.disabled");
+        let demoted = set_role(&admin, Role::Viewer, 2, now).unwrap();
+        assert_eq!(demoted.user.role, Role::Viewer);
+        assert_eq!(demoted.events[0].kind, "user.role_changed");
+        for role in [Role::Viewer, Role::Responder] {
+            assert!(disable(&user(role), 1, now).is_ok());
+            assert!(disable(&user(role), 0, now).is_ok());
+        }
+        // Nothing to do is no refusal and no event.
+        let unchanged = disable(&off.user, 0, now).unwrap();
+        assert_eq!(
+            (unchanged.user, unchanged.events),
+            (off.user.clone(), vec![])
+        );
+        let same = set_role(&admin, Role::Admin, 1, now).unwrap();
+        assert_eq!((same.user, same.events), (admin.clone(), vec![]));
+        // A disabled admin holds nothing up.
+        assert!(set_role(&off.user, Role::Viewer, 0, now).is_ok());
+    }
+
+    #[test]
+    fn a_disabled_user_is_enabled_once() {
+        let (then, now): (Timestamp, Timestamp) = (
+            "2026-03-02T12:00:00Z".parse().unwrap(),
+            "2026-03-03T12:00:00Z".parse().unwrap(),
+        );
+        let off = user(Role::Admin).disabled(then);
+        let on = enable(&off, now);
+        assert_eq!(
+            on.user,
+            User {
+                disabled_at: None,
+                updated_at: now,
+                ..off.clone()
+            }
+        );
+        assert!(on.user.is_active());
+        let [event] = on.events.as_slice() else {
+            panic!("one event: {:?}", on.events)
+        };
+        assert_eq!(
+            (event.kind, event.subject_type, event.subject_id.as_str()),
+            ("user.enabled", "user", off.id.as_str())
+        );
+        assert!(event.before.as_ref().unwrap()["disabled_at"].is_string());
+        assert!(event.after.as_ref().unwrap()["disabled_at"].is_null());
+        let again = enable(&on.user, now);
+        assert_eq!((again.user, again.events), (on.user, vec![]));
     }
 
     #[test]

@@ -241,8 +241,11 @@ pub trait Store: Send + Sync + 'static {
     /// Every user, disabled ones included, oldest first.
     async fn users(&self) -> Result<Vec<User>>;
     /// Stops a user (by id or email address) from signing in; a user already disabled is
-    /// returned unchanged.
+    /// returned unchanged. Refused for the only active admin.
     async fn disable_user(&self, actor: &str, id_or_email: &str, now: Timestamp) -> Result<User>;
+    /// Lets a disabled user (by id or email address) sign in again, audited as `user.enabled`;
+    /// the sessions and sign-in links it had stay ended. An active user is returned unchanged.
+    async fn enable_user(&self, actor: &str, id_or_email: &str, now: Timestamp) -> Result<User>;
     /// Gives a user (by id or email address) another role, audited as `user.role_changed`; the
     /// same role changes nothing. Refused when it would leave no active admin.
     async fn set_user_role(

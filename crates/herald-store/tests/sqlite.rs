@@ -66,6 +66,7 @@ stories!(
     audit_log,
     tokens,
     users,
+    user_enabling,
     user_roles,
 );
 

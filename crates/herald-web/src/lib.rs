@@ -6,6 +6,7 @@ pub mod admin;
 mod auth;
 pub mod client;
 pub mod console;
+mod headers;
 pub mod password;
 mod problem;
 mod public;

@@ -437,13 +437,12 @@ fn render(snapshot: &PageSnapshot, root: &str, status: StatusCode, context: Valu
     for (name, value) in [
         (header::CONTENT_TYPE, "text/html; charset=utf-8"),
         (header::CACHE_CONTROL, "no-store"),
-        (header::CONTENT_SECURITY_POLICY, public::CSP),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
     ] {
         out.insert(name, HeaderValue::from_static(value));
     }
     out.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    crate::headers::protect(out, public::CSP);
     response
 }
 

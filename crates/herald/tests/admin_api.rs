@@ -409,6 +409,25 @@ async fn world(s: &Server) -> World {
             Some(json!({"role": "responder"})),
             Admin,
         ),
+        route(Method::GET, "/api/v1/users", None, Admin),
+        route(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"email": "new@example.com", "name": "New", "role": "viewer"})),
+            Admin,
+        ),
+        route(
+            Method::POST,
+            format!("/api/v1/users/{user}/disable"),
+            None,
+            Admin,
+        ),
+        route(
+            Method::POST,
+            format!("/api/v1/users/{user}/enable"),
+            None,
+            Admin,
+        ),
         route(Method::GET, "/api/v1/tokens", None, Admin),
         route(
             Method::POST,
@@ -1461,6 +1480,114 @@ async fn incident_writes_that_break_a_rule_write_nothing() {
     assert_eq!(snapshot(&s, &["acme", "other"]).await, before);
 }
 
+/// A title or name nobody can read (only bidirectional controls, zero-width characters, a byte
+/// order mark) or holding a control character is refused, naming the field and what to fix,
+/// wherever one is taken; details may hold line breaks and tabs but no other control character.
+#[tokio::test]
+async fn unreadable_titles_and_names_are_refused_and_write_nothing() {
+    let s = Server::start().await;
+    let f = s.fixture("acme").await;
+    let active = s.create_incident(&f, "Errors", 2).await;
+    let before = snapshot(&s, &["acme"]).await;
+
+    let incident = |title: &str| f.new_incident(title, 2);
+    let window = |title: &str| {
+        json!({
+            "title": title,
+            "details": "Writes pause.",
+            "affected": [f.apac],
+            "starts_at": plus_mins(s.now(), 60).to_string(),
+            "ends_at": plus_mins(s.now(), 120).to_string(),
+        })
+    };
+    let cases = [
+        (
+            f.path("/incidents"),
+            incident("\u{202E}"),
+            "title",
+            "invisible",
+        ),
+        (
+            f.path("/incidents"),
+            incident("\u{200B}\u{200C}\u{FEFF}"),
+            "title",
+            "invisible",
+        ),
+        (f.path("/incidents"), incident("\0"), "title", "U+0000"),
+        (
+            f.path("/incidents"),
+            incident("API\nerrors"),
+            "title",
+            "one line",
+        ),
+        (
+            f.path("/maintenance"),
+            window("\u{2066}\u{2069}"),
+            "title",
+            "invisible",
+        ),
+        (
+            f.path("/components"),
+            json!({"name": "\u{200D}"}),
+            "name",
+            "invisible",
+        ),
+        (
+            f.path("/groups"),
+            json!({"name": "Core\u{1B}[0m"}),
+            "name",
+            "U+001B",
+        ),
+        (
+            f.path(&format!("/incidents/{active}/updates")),
+            json!({"state": "identified", "details": "\u{200B}\n\u{200B}"}),
+            "details",
+            "invisible",
+        ),
+        (
+            f.path(&format!("/incidents/{active}/updates")),
+            json!({"state": "identified", "details": "Found it.\n\0"}),
+            "details",
+            "U+0000",
+        ),
+    ];
+    for (path, body, field, reason) in cases {
+        let refused = s.post(&path, &s.admin, body.clone()).await;
+        refused.assert_problem(422, "invalid-field");
+        assert_eq!(refused.body["field"], field, "{path} {body}");
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with(&format!("{field}: ")) && detail.contains(reason),
+            "{path} {body}: {detail}"
+        );
+    }
+    let renamed = s
+        .patch(
+            &f.path(&format!("/incidents/{active}")),
+            &s.responder,
+            json!({"title": "\u{202E}\u{202C}"}),
+        )
+        .await;
+    renamed.assert_problem(422, "invalid-field");
+    assert_eq!(snapshot(&s, &["acme"]).await, before);
+
+    // Visible text may carry such characters, and details their line breaks and tabs.
+    s.post(
+        &f.path("/incidents"),
+        &s.responder,
+        incident("\u{200F}שגיאות API"),
+    )
+    .await
+    .ok(201);
+    s.post(
+        &f.path(&format!("/incidents/{active}/updates")),
+        &s.responder,
+        json!({"state": "identified", "details": "Found it:\r\n\t- the cache."}),
+    )
+    .await
+    .ok(201);
+}
+
 #[tokio::test]
 async fn unknown_pages_and_incidents_are_404_and_write_nothing() {
     let s = Server::start().await;
@@ -1522,7 +1649,7 @@ async fn bad_bodies_are_refused_with_clear_codes_and_write_nothing() {
     let w = world(&s).await;
     let before = snapshot(&s, &["acme"]).await;
     let with_body: Vec<&Route> = w.routes.iter().filter(|r| r.body.is_some()).collect();
-    assert_eq!(with_body.len(), 28);
+    assert_eq!(with_body.len(), 29);
 
     for r in &with_body {
         let what = format!("{} {}", r.method, r.path);
@@ -1699,6 +1826,179 @@ async fn bodies_must_be_json_objects() {
         wrong.join("\n")
     );
     assert_eq!(snapshot(&s, &["acme"]).await, before);
+}
+
+/// Console users through the API: created (with a password or without), listed, disabled and
+/// enabled again, each once and audited; the only active admin stays enabled.
+#[tokio::test]
+async fn console_users_are_created_listed_disabled_and_enabled() {
+    let s = Server::start().await;
+    let start = s.last_event_id().await;
+    assert_eq!(s.get("/api/v1/users", &s.admin).await.ok(200), json!([]));
+
+    let password = common::console::PASSWORD;
+    let alice = s
+        .post(
+            "/api/v1/users",
+            &s.admin,
+            json!({"email": " Alice@Example.com ", "name": " Alice ", "role": "admin", "password": password}),
+        )
+        .await
+        .ok(201);
+    assert!(is_id(&alice["id"]), "{alice}");
+    for (key, value) in [
+        ("email", json!("alice@example.com")),
+        ("name", json!("Alice")),
+        ("role", json!("admin")),
+        ("has_password", json!(true)),
+        ("disabled_at", Value::Null),
+    ] {
+        assert_eq!(alice[key], value, "{key}: {alice}");
+    }
+    let mut console = common::console::Browser::new(&s);
+    console.sign_in("alice@example.com", password).await;
+    let bob = s
+        .post(
+            "/api/v1/users",
+            &s.admin,
+            json!({"email": "bob@example.com", "name": "Bob", "role": "responder"}),
+        )
+        .await
+        .ok(201);
+    assert_eq!(bob["has_password"], false);
+    let bob_id = bob["id"].as_str().unwrap();
+
+    // Refused, naming what to fix, and nothing written.
+    let written = s.last_event_id().await;
+    let new = |email: &str, name: &str, password: Option<&str>| {
+        let mut body = json!({"email": email, "name": name, "role": "viewer"});
+        if let Some(password) = password {
+            body["password"] = json!(password);
+        }
+        s.post("/api/v1/users", &s.admin, body)
+    };
+    let taken = new("BOB@example.com", "Bob again", None).await;
+    taken.assert_problem(409, "conflict");
+    assert!(
+        taken.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("bob@example.com")
+    );
+    for (refused, field, says) in [
+        (
+            new("bob", "Bob", None).await,
+            "email",
+            "not an email address",
+        ),
+        (
+            new("carol@example.com", "\u{200B}", None).await,
+            "name",
+            "invisible",
+        ),
+        (
+            new("carol@example.com", "Carol", Some("short")).await,
+            "password",
+            "at least 12",
+        ),
+    ] {
+        refused.assert_problem(422, "invalid-field");
+        assert_eq!(refused.body["field"], field, "{refused:#?}");
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(detail.contains(says), "{detail}");
+    }
+    s.post(
+        "/api/v1/users",
+        &s.admin,
+        json!({"email": "carol@example.com", "name": "Carol", "role": "root"}),
+    )
+    .await
+    .assert_problem(422, "invalid-body");
+    assert_eq!(s.last_event_id().await, written);
+    assert_eq!(
+        s.get("/api/v1/users", &s.admin).await.ok(200),
+        json!([alice, bob])
+    );
+
+    // Disabled and enabled by email address or id, each once.
+    let off = s
+        .post("/api/v1/users/BOB@example.com/disable", &s.admin, json!({}))
+        .await;
+    let off = off.ok(200);
+    assert!(off["disabled_at"].is_string(), "{off}");
+    let again = s
+        .post(
+            &format!("/api/v1/users/{bob_id}/disable"),
+            &s.admin,
+            json!({}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(again, off);
+    let on = s
+        .post(
+            &format!("/api/v1/users/{bob_id}/enable"),
+            &s.admin,
+            json!({}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(on["disabled_at"], Value::Null);
+    assert_eq!((&on["id"], &on["role"]), (&bob["id"], &bob["role"]));
+    let again = s
+        .post("/api/v1/users/bob@example.com/enable", &s.admin, json!({}))
+        .await
+        .ok(200);
+    assert_eq!(again, on);
+
+    // The only active admin stays enabled; unknown users are 404.
+    let last = s
+        .post(
+            "/api/v1/users/alice@example.com/disable",
+            &s.admin,
+            json!({}),
+        )
+        .await;
+    last.assert_problem(422, "last-admin");
+    assert!(
+        last.body["detail"].as_str().unwrap().starts_with(
+            "alice@example.com is the only active admin; make another user an admin first"
+        ),
+        "{last:#?}"
+    );
+    assert_eq!(console.get("/console").await.status, 200, "still signed in");
+    for action in ["disable", "enable"] {
+        s.post(
+            &format!("/api/v1/users/nobody@example.com/{action}"),
+            &s.admin,
+            json!({}),
+        )
+        .await
+        .assert_problem(404, "not-found");
+    }
+
+    // The audit log: each change once, by the token, without the password.
+    let events = s.events_after(start).await;
+    let kinds: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["subject_type"] == "user" && e["kind"] != "user.signed_in")
+        .map(|e| (e["kind"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+        .collect();
+    let actor = s.admin.actor();
+    assert_eq!(
+        kinds,
+        [
+            ("user.created", actor.as_str()),
+            ("user.created", actor.as_str()),
+            ("user.disabled", actor.as_str()),
+            ("user.enabled", actor.as_str()),
+        ]
+    );
+    let logged = serde_json::to_string(&events).unwrap();
+    assert!(
+        !logged.contains(password) && !logged.contains("argon2"),
+        "{logged}"
+    );
 }
 
 #[tokio::test]
@@ -2080,6 +2380,9 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/pages/{page}/nudges", &["get"]),
     ("/api/v1/users/{user}/nudge-channels", &["get", "put"]),
     ("/api/v1/users/{user}/role", &["put"]),
+    ("/api/v1/users", &["get", "post"]),
+    ("/api/v1/users/{user}/disable", &["post"]),
+    ("/api/v1/users/{user}/enable", &["post"]),
     ("/api/v1/tokens", &["get", "post"]),
     ("/api/v1/tokens/{token}", &["delete"]),
     ("/api/v1/events", &["get"]),

@@ -1,5 +1,5 @@
-//! `herald user create|list|disable|nudge-channels`, run as a user would run them, on a data
-//! directory of their own.
+//! `herald user create|list|disable|enable|nudge-channels`, run as a user would run them, on a
+//! data directory of their own.
 mod common;
 
 use std::io::Write;
@@ -298,7 +298,7 @@ async fn bad_input_is_refused_clearly_and_writes_nothing() {
 #[tokio::test]
 async fn users_are_disabled_once_and_the_audit_log_says_so() {
     let cli = Cli::new();
-    let mut args = create_args("alice@example.com", "Alice", "admin");
+    let mut args = create_args("alice@example.com", "Alice", "responder");
     args.extend(["--password-stdin", "--json"]);
     let out = succeeded(&cli.run_with_stdin(&args, PASSWORD));
     let alice: Value = serde_json::from_str(&out).unwrap();
@@ -382,6 +382,90 @@ async fn users_are_disabled_once_and_the_audit_log_says_so() {
         let text = format!("{:?} {:?}", event.before, event.after);
         assert!(!text.contains(&hash), "the hash is in {event:?}");
     }
+}
+
+/// A disabled user is enabled again, by email address or id, once, and the audit log says so.
+#[tokio::test]
+async fn a_disabled_user_is_enabled_again() {
+    let cli = Cli::new();
+    let bob = cli.json(&{
+        let mut args = create_args("bob@example.com", "Bob", "responder");
+        args.push("--json");
+        args
+    });
+    let bob_id = str_of(&bob["id"]);
+    cli.ok(&["user", "disable", bob_id]);
+    let before = cli.events().await;
+
+    let text = cli.ok(&["user", "enable", "--email", "BOB@example.com"]);
+    assert_eq!(
+        text.trim(),
+        format!("Enabled user bob@example.com ({bob_id})")
+    );
+    let listed = cli.users();
+    assert_eq!(listed[0]["disabled_at"], Value::Null, "{listed:?}");
+    let table = cli.ok(&["user", "list"]);
+    assert!(
+        table.contains(" active ") && !table.contains(" disabled "),
+        "{table}"
+    );
+    let events = cli.events().await;
+    let enabled = &events[before.len()..];
+    assert_eq!(enabled.len(), 1, "{enabled:?}");
+    assert_eq!(
+        (
+            enabled[0].kind.as_str(),
+            enabled[0].actor.as_str(),
+            enabled[0].subject_id.as_str()
+        ),
+        ("user.enabled", "cli:tester", bob_id)
+    );
+    assert_eq!(enabled[0].after.as_ref(), Some(&listed[0]));
+
+    // Again: unchanged, said so, and nothing logged.
+    let text = cli.ok(&["user", "enable", bob_id]);
+    assert_eq!(
+        text.trim(),
+        format!("User bob@example.com ({bob_id}) was already active")
+    );
+    assert_eq!(cli.events().await, events);
+    let message = refused(&cli.run(&["user", "enable", "--email", "nobody@example.com"]));
+    assert!(message.contains("nobody@example.com"), "{message}");
+}
+
+/// Someone must still be able to manage users: the only active admin is not disabled, and is
+/// once another admin exists.
+#[tokio::test]
+async fn the_only_active_admin_is_not_disabled() {
+    let cli = Cli::new();
+    let alice = cli.json(&{
+        let mut args = create_args("alice@example.com", "Alice", "admin");
+        args.push("--json");
+        args
+    });
+    cli.ok(&create_args("bob@example.com", "Bob", "responder"));
+    let before = cli.events().await;
+    for which in [
+        vec!["user", "disable", "--email", "alice@example.com"],
+        vec!["user", "disable", str_of(&alice["id"])],
+    ] {
+        let message = refused(&cli.run(&which));
+        assert!(
+            message.contains("alice@example.com is the only active admin")
+                && message.contains("make another user an admin first"),
+            "{message}"
+        );
+    }
+    assert_eq!(cli.users()[0]["disabled_at"], Value::Null);
+    assert_eq!(cli.events().await, before, "a refused command wrote");
+
+    cli.ok(&create_args("carol@example.com", "Carol", "admin"));
+    cli.ok(&["user", "disable", "--email", "alice@example.com"]);
+    let message = refused(&cli.run(&["user", "disable", "--email", "carol@example.com"]));
+    assert!(
+        message.contains("carol@example.com is the only active admin"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

@@ -53,6 +53,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/users/x"),
     ("POST", "/console/users/x/role"),
     ("POST", "/console/users/x/disable"),
+    ("POST", "/console/users/x/enable"),
     ("POST", "/console/users/x/nudge-channels"),
 ];
 
@@ -78,6 +79,56 @@ async fn every_console_route_refuses_without_a_session() {
     b.cookies
         .insert("herald_session".into(), "hrld_forged".into());
     assert_eq!(b.get("/console").await.status, 303);
+}
+
+/// Every console answer, signed in or not, a page, a redirect, a refusal or an asset, forbids
+/// framing and content sniffing and runs only the console's own script and stylesheet.
+#[tokio::test]
+async fn every_console_answer_carries_the_security_headers() {
+    let s = Server::start().await;
+    s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut lead = Browser::new(&s);
+    lead.sign_in("lead@example.com", PASSWORD).await;
+    let outside = [
+        ("GET", "/console/sign-in"),
+        ("GET", "/console/sign-in/link?token=x"),
+        ("POST", "/console/sign-in"),
+        ("GET", "/console/assets/console.css"),
+        ("GET", "/console/assets/console.js"),
+    ];
+    for mut b in [Browser::new(&s), lead] {
+        for (method, path) in ROUTES.iter().chain(&outside) {
+            let answer = match *method {
+                "GET" => b.get(path).await,
+                _ => b.post(path, &[("_csrf", "x")]).await,
+            };
+            let header = |name: &str| {
+                answer
+                    .headers
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_string())
+                    .unwrap_or_else(|| panic!("{method} {path}: no {name}: {answer:#?}"))
+            };
+            let csp = header("content-security-policy");
+            for directive in [
+                "default-src 'none'",
+                "script-src 'self';",
+                "style-src 'self';",
+                "connect-src 'self'",
+                "frame-ancestors 'none'",
+            ] {
+                assert!(csp.contains(directive), "{method} {path}: {csp}");
+            }
+            assert!(!csp.contains("unsafe"), "{method} {path}: {csp}");
+            assert_eq!(header("x-frame-options"), "DENY", "{method} {path}");
+            assert_eq!(
+                header("x-content-type-options"),
+                "nosniff",
+                "{method} {path}"
+            );
+        }
+    }
 }
 
 #[tokio::test]
@@ -1105,7 +1156,11 @@ async fn sign_ins_are_limited_per_client_and_trusted_proxies_name_the_client() {
             .contains("Too many sign-in attempts from your address")
     );
     // With when to come back: the window is five minutes.
-    let retry: u64 = refused.retry_after.as_deref().unwrap().parse().unwrap();
+    let retry: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=300).contains(&retry), "{retry}");
     assert_eq!(ask_for_links(&mut noisy, 1).await.status, 429);
 

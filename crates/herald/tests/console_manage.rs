@@ -663,6 +663,16 @@ async fn users_are_created_given_roles_and_nudge_channels_and_disabled() {
         .await;
     assert_eq!(answer.status, 422);
     assert!(answer.body.contains("only active admin"), "{}", answer.body);
+    // Nor disable themselves.
+    let answer = b
+        .post(
+            &format!("/console/users/{}/disable", boss.id),
+            &[("_csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(answer.status, 422, "{answer:#?}");
+    assert!(answer.body.contains("only active admin"), "{}", answer.body);
+    assert_eq!(b.get("/console").await.status, 200, "still signed in");
 
     // Nudge channels: refused with the address kept, then saved.
     let channels = format!("{page}/nudge-channels");
@@ -723,6 +733,36 @@ async fn users_are_created_given_roles_and_nudge_channels_and_disabled() {
         303,
         "a disabled user's session ends"
     );
+    let answer = bobs.try_sign_in("bob@example.com", PASSWORD).await;
+    assert_ne!(
+        answer.status, 303,
+        "a disabled user cannot sign in: {answer:#?}"
+    );
+
+    // Enabled again: Bob signs in afresh; the session he had stays ended.
+    let disabled_page = b.get(&page).await.body;
+    assert!(
+        disabled_page.contains(&format!("action=\"{page}/enable\""))
+            && !disabled_page.contains(&format!("action=\"{page}/disable\"")),
+        "{disabled_page}"
+    );
+    went_to(
+        &b.post(&format!("{page}/enable"), &[("_csrf", csrf.as_str())])
+            .await,
+        &page,
+    );
+    let enabled_page = b.get(&page).await.body;
+    assert!(
+        enabled_page.contains(&format!("action=\"{page}/disable\"")),
+        "{enabled_page}"
+    );
+    assert_eq!(
+        bobs.get("/console").await.status,
+        303,
+        "the old session stays ended"
+    );
+    bobs.sign_in("bob@example.com", PASSWORD).await;
+    assert_eq!(bobs.get("/console").await.status, 200);
     let kinds: Vec<String> = s
         .events()
         .await
@@ -735,6 +775,7 @@ async fn users_are_created_given_roles_and_nudge_channels_and_disabled() {
         "user.role_changed",
         "user.nudge_channels_changed",
         "user.disabled",
+        "user.enabled",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "{kind}: {kinds:?}");
     }
@@ -840,6 +881,7 @@ async fn every_management_form_needs_the_sessions_token() {
         "/console/users".to_string(),
         format!("/console/users/{user}/role"),
         format!("/console/users/{user}/disable"),
+        format!("/console/users/{user}/enable"),
         format!("/console/users/{user}/nudge-channels"),
     ];
     let last = s.last_event_id().await;

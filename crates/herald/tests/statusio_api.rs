@@ -123,6 +123,64 @@ fn create_body(f: &Fixture) -> Value {
     })
 }
 
+/// Every call of the compatible API, as `docs/statusio-compatibility.md` lists them, with this
+/// page for `{statuspage_id}` and an id that exists nowhere for the other parameters.
+fn documented_calls(f: &Fixture) -> Vec<(Method, String)> {
+    let doc = include_str!("../../../docs/statusio-compatibility.md");
+    doc.lines()
+        .filter_map(|line| line.strip_prefix("| `")?.split('`').next())
+        .map(|call| {
+            let (method, path) = call.split_once(' ').unwrap();
+            let mut path = format!("/v2/{}", path.replace("{statuspage_id}", &f.page_id));
+            while let Some(start) = path.find('{') {
+                let end = path[start..].find('}').unwrap() + start;
+                path.replace_range(start..=end, "000000000000000000000000");
+            }
+            (Method::from_bytes(method.as_bytes()).unwrap(), path)
+        })
+        .collect()
+}
+
+/// Credentials come first: every call without them, or with wrong ones, is refused with 401
+/// whatever its body, before the body is read, and nothing is written.
+#[tokio::test]
+async fn every_call_checks_credentials_before_the_body() {
+    let s = Server::start().await;
+    let f = s.fixture("acme").await;
+    let calls = documented_calls(&f);
+    assert!(calls.len() >= 19, "the table lists every call: {calls:?}");
+    let wrong = Tok {
+        secret: format!("{}x", s.admin.secret),
+        ..s.admin.clone()
+    };
+    let before = state(&s, &f).await;
+    for (method, path) in &calls {
+        for tok in [None, Some(&wrong)] {
+            for content_type in [Some("application/json"), Some("text/plain"), None] {
+                let mut builder = s
+                    .client
+                    .request(method.clone(), s.url(path))
+                    .body("{\"statuspage_id\": ");
+                if let Some(tok) = tok {
+                    builder = builder
+                        .header("x-api-id", &tok.id)
+                        .header("x-api-key", &tok.secret);
+                }
+                if let Some(content_type) = content_type {
+                    builder = builder.header("content-type", content_type);
+                }
+                let answer = common::send(builder).await;
+                assert_eq!(
+                    answer.status, 401,
+                    "{method} {path} {content_type:?}: {answer:#?}"
+                );
+                error(&answer, 401);
+            }
+        }
+    }
+    assert_eq!(state(&s, &f).await, before);
+}
+
 #[tokio::test]
 async fn credentials_are_the_token_id_and_secret() {
     let s = Server::start().await;

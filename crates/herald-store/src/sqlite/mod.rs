@@ -685,6 +685,12 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn enable_user(&self, actor: &str, id_or_email: &str, now: Timestamp) -> Result<User> {
+        let (actor, id) = (owned(actor), owned(id_or_email));
+        self.write(move |tx| users::enable(tx, &actor, &id, micros(now)))
+            .await
+    }
+
     async fn set_user_role(
         &self,
         actor: &str,

@@ -143,6 +143,19 @@ pub fn end(conn: &Connection, secret: &str, now: Timestamp) -> Result<()> {
     events::append(conn, None, &session.actor(), now, &event)
 }
 
+/// Ends every session of the user and every sign-in link not yet used.
+pub fn end_all(conn: &Connection, user_id: &str, now: Timestamp) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE sessions SET ended_at = ?2 WHERE user_id = ?1 AND ended_at IS NULL",
+    )?
+    .execute(params![user_id, ts(now)])?;
+    conn.prepare_cached(
+        "UPDATE sign_in_links SET expires_at = ?2 WHERE user_id = ?1 AND used_at IS NULL AND expires_at > ?2",
+    )?
+    .execute(params![user_id, ts(now)])?;
+    Ok(())
+}
+
 /// A new one-time sign-in link's secret for the active user with this address, or `None` when
 /// there is no such user or one was issued within the last minute. The caller answers the same
 /// either way, so the form does not tell who has an account.

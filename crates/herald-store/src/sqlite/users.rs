@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{from_opt_ts, from_ts, ts};
-use super::events;
+use super::{events, sessions};
 use crate::{Result, StoreError, new_id};
 
 const COLUMNS: &str =
@@ -90,16 +90,19 @@ pub(super) fn get(conn: &Connection, id_or_email: &str) -> Result<User> {
 
 pub fn disable(conn: &Connection, actor: &str, id_or_email: &str, now: Timestamp) -> Result<User> {
     let before = get(conn, id_or_email)?;
-    if before.disabled_at.is_some() {
-        return Ok(before);
+    let decision = user::disable(&before, active_admins(conn)?, now)?;
+    save(conn, actor, now, decision)
+}
+
+pub fn enable(conn: &Connection, actor: &str, id_or_email: &str, now: Timestamp) -> Result<User> {
+    let before = get(conn, id_or_email)?;
+    let decision = user::enable(&before, now);
+    if !decision.events.is_empty() {
+        // Whoever held a session or link from before was shut out on purpose; enabling lets
+        // the user sign in afresh, and does not let those back in.
+        sessions::end_all(conn, &before.id, now)?;
     }
-    let after = before.disabled(now);
-    conn.execute(
-        "UPDATE users SET disabled_at = ?2, updated_at = ?2 WHERE id = ?1",
-        params![before.id, ts(now)],
-    )?;
-    events::append(conn, None, actor, now, &user::disabled(&before, &after))?;
-    Ok(after)
+    save(conn, actor, now, decision)
 }
 
 pub fn set_role(
@@ -110,32 +113,36 @@ pub fn set_role(
     now: Timestamp,
 ) -> Result<User> {
     let before = get(conn, id_or_email)?;
-    if before.role == role {
-        return Ok(before);
-    }
-    if before.role == Role::Admin && before.is_active() && active_admins(conn)? <= 1 {
-        return Err(DomainError::invalid(
-            "role",
-            format!(
-                "{} is the only active admin; make another user an admin first, so someone can still manage users",
-                before.email
-            ),
-        )
-        .into());
-    }
-    let after = before.with_role(role, now);
-    conn.execute(
-        "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1",
-        params![before.id, role.as_str(), ts(now)],
-    )?;
-    events::append(conn, None, actor, now, &user::role_changed(&before, &after))?;
-    Ok(after)
+    let decision = user::set_role(&before, role, active_admins(conn)?, now)?;
+    save(conn, actor, now, decision)
 }
 
-fn active_admins(conn: &Connection) -> Result<i64> {
-    Ok(conn
+/// Writes what the core decided about a user: its row and its events.
+fn save(conn: &Connection, actor: &str, now: Timestamp, decision: user::Decision) -> Result<User> {
+    if decision.events.is_empty() {
+        return Ok(decision.user);
+    }
+    let user = decision.user;
+    conn.execute(
+        "UPDATE users SET role = ?2, disabled_at = ?3, updated_at = ?4 WHERE id = ?1",
+        params![
+            user.id,
+            user.role.as_str(),
+            user.disabled_at.map(ts),
+            ts(user.updated_at)
+        ],
+    )?;
+    for event in &decision.events {
+        events::append(conn, None, actor, now, event)?;
+    }
+    Ok(user)
+}
+
+fn active_admins(conn: &Connection) -> Result<usize> {
+    let count: i64 = conn
         .prepare_cached("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL")?
-        .query_row([], |row| row.get(0))?)
+        .query_row([], |row| row.get(0))?;
+    Ok(usize::try_from(count).unwrap_or(0))
 }
 
 /// The user with this email address (disabled or not; the caller decides) and its password

@@ -41,7 +41,7 @@ pub use maintenance::{maintenance_holds, maintenance_lifecycle, maintenance_list
 pub use pages::pages;
 pub use status::{derived_status, repeat_severity};
 pub use tokens::tokens;
-pub use users::{user_roles, users};
+pub use users::{user_enabling, user_roles, users};
 
 /// Actors as the audit log records them.
 pub const ADMIN: &str = "cli:alice";

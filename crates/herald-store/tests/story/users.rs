@@ -1,6 +1,6 @@
 use herald_core::access::Role;
 use herald_core::user::{NewUser, User};
-use herald_store::Store;
+use herald_store::{SignInMethod, Store};
 
 use super::*;
 
@@ -17,8 +17,8 @@ fn new_user(email: &str, name: &str, role: Role) -> NewUser {
 }
 
 /// Console users: created (with or without a password hash), listed, refused when their email
-/// is taken or a field is bad, disabled once; the audit log records each change and never the
-/// hash. Returns the hash it stored, so a runner can look for it under the trait.
+/// is taken or a field is bad, disabled once, except the only active admin; the audit log
+/// records each change and never the hash. Returns the hash it stored, so a runner can look for it under the trait.
 pub async fn users(store: &dyn Store) -> &'static str {
     assert_eq!(store.users().await.unwrap(), vec![]);
     assert_eq!(
@@ -182,23 +182,15 @@ pub async fn users(store: &dyn Store) -> &'static str {
     assert_eq!(again, off);
     assert_eq!(store.last_event_id().await.unwrap(), last);
 
-    let off_alice = store
-        .disable_user(ADMIN, "Alice@Example.com", t(5))
-        .await
-        .unwrap();
-    assert_eq!(off_alice.id, alice.id);
-    assert_eq!(off_alice.disabled_at, Some(t(5)));
+    // The only active admin stays enabled, so someone can still manage users.
+    let err = refused(store, store.disable_user(ADMIN, "Alice@Example.com", t(5))).await;
+    assert_domain(&err, DomainError::LastAdmin("alice@example.com".into()));
     // A disabled user's credentials are still found; signing in decides what that means.
-    let (found, hash) = store
-        .user_credentials("alice@example.com")
-        .await
-        .unwrap()
-        .expect("alice");
     assert_eq!(
-        (found, hash.as_deref()),
-        (off_alice.clone(), Some(ALICE_HASH))
+        store.user_credentials("bob@example.com").await.unwrap(),
+        Some((off.clone(), None))
     );
-    assert_eq!(store.users().await.unwrap(), vec![off_alice, off]);
+    assert_eq!(store.users().await.unwrap(), vec![alice.clone(), off]);
 
     let err = refused(store, store.disable_user(ADMIN, "nobody@example.com", t(6))).await;
     assert_not_found(&err, "user", "nobody@example.com");
@@ -209,7 +201,7 @@ pub async fn users(store: &dyn Store) -> &'static str {
     .await;
     assert_not_found(&err, "user", "0123456789abcdef01234567");
 
-    // The audit log: the four changes, none with the hash or anything like it.
+    // The audit log: the three changes, none with the hash or anything like it.
     let events: Vec<EventRecord> = all_events(store)
         .await
         .into_iter()
@@ -217,12 +209,7 @@ pub async fn users(store: &dyn Store) -> &'static str {
         .collect();
     assert_eq!(
         kinds(&events),
-        [
-            "user.created",
-            "user.created",
-            "user.disabled",
-            "user.disabled"
-        ]
+        ["user.created", "user.created", "user.disabled"]
     );
     for event in &events {
         let text = format!("{:?} {:?} {:?}", event.before, event.after, event.note);
@@ -233,8 +220,84 @@ pub async fn users(store: &dyn Store) -> &'static str {
     ALICE_HASH
 }
 
+/// A disabled user is enabled again by id or email address, once, audited; the sessions and
+/// the sign-in link it had before stay ended, and signing in afresh works.
+pub async fn user_enabling(store: &dyn Store) {
+    let bob = store
+        .create_user(
+            ADMIN,
+            new_user("bob@example.com", "Bob", Role::Responder),
+            None,
+            t(0),
+        )
+        .await
+        .unwrap();
+    let session = store
+        .start_session(&bob.id, SignInMethod::Link, "127.0.0.1", t(1))
+        .await
+        .unwrap();
+    let (_, link) = store
+        .issue_sign_in_link("bob@example.com", t(1))
+        .await
+        .unwrap()
+        .expect("a link");
+    let off = store.disable_user(ADMIN, &bob.id, t(2)).await.unwrap();
+
+    let last = store.last_event_id().await.unwrap();
+    let on = store
+        .enable_user(ADMIN, "BOB@example.com", t(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        on,
+        User {
+            disabled_at: None,
+            updated_at: t(3),
+            ..off.clone()
+        }
+    );
+    let enabled = only(events_after(store, last).await);
+    assert_eq!(
+        (
+            enabled.kind.as_str(),
+            enabled.actor.as_str(),
+            enabled.subject_id.as_str()
+        ),
+        ("user.enabled", ADMIN, bob.id.as_str())
+    );
+    assert_eq!(enabled.before, Some(json(&off)));
+    assert_eq!(enabled.after, Some(json(&on)));
+
+    let last = store.last_event_id().await.unwrap();
+    assert_eq!(store.enable_user(ADMIN, &bob.id, t(4)).await.unwrap(), on);
+    assert_eq!(store.last_event_id().await.unwrap(), last);
+
+    assert!(
+        store
+            .session(&session.secret, t(4))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .redeem_sign_in_link(&link, "127.0.0.1", t(4))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let fresh = store
+        .start_session(&bob.id, SignInMethod::Link, "127.0.0.1", t(5))
+        .await
+        .unwrap();
+    assert!(store.session(&fresh.secret, t(5)).await.unwrap().is_some());
+
+    let err = refused(store, store.enable_user(ADMIN, "nobody@example.com", t(6))).await;
+    assert_not_found(&err, "user", "nobody@example.com");
+}
+
 /// Roles change by id or email address, audited; the same role changes nothing; the only
-/// active admin keeps the role. Nudge channels read back as set.
+/// active admin keeps the role and stays enabled. Nudge channels read back as set.
 pub async fn user_roles(store: &dyn Store) {
     let alice = store
         .create_user(
@@ -260,8 +323,7 @@ pub async fn user_roles(store: &dyn Store) {
         store.set_user_role(ADMIN, &alice.id, Role::Responder, t(1)),
     )
     .await;
-    assert_invalid(&err, "role");
-    assert!(err.to_string().contains("only active admin"), "{err}");
+    assert_domain(&err, DomainError::LastAdmin("alice@example.com".into()));
 
     let last = store.last_event_id().await.unwrap();
     let promoted = store
@@ -298,6 +360,9 @@ pub async fn user_roles(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(stepped.role, Role::Viewer);
+    // Now Bob is the only active admin: he keeps the role and stays enabled.
+    let err = refused(store, store.disable_user(ADMIN, &bob.id, t(5))).await;
+    assert_domain(&err, DomainError::LastAdmin("bob@example.com".into()));
     let err = refused(
         store,
         store.set_user_role(ADMIN, "nobody@example.com", Role::Admin, t(5)),

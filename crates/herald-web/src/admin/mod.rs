@@ -23,7 +23,7 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Herald admin API", description = "Pages, components, incidents, maintenance, the update cadence, subscribers and their deliveries, users' roles, tokens and the audit log. Errors are RFC 9457 problem documents."),
+    info(title = "Herald admin API", description = "Pages, components, incidents, maintenance, the update cadence, subscribers and their deliveries, console users, tokens and the audit log. Errors are RFC 9457 problem documents."),
     modifiers(&BearerAuth),
     security(("token" = [])),
     tags(
@@ -83,6 +83,9 @@ fn api() -> OpenApiRouter<AppState> {
             cadence::get_nudge_channels,
             cadence::set_nudge_channels
         ))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::disable))
+        .routes(routes!(users::enable))
         .routes(routes!(users::set_role))
         .routes(routes!(subscribers::list, subscribers::create))
         .routes(routes!(

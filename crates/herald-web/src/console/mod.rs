@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use herald_core::checklist::ChecklistItem;
@@ -164,6 +165,10 @@ const TEMPLATES: [(&str, &str); 15] = [
 const CSS: &str = include_str!("../../assets/console.css");
 const JS: &str = include_str!("../../assets/console.js");
 
+/// The console runs only its own script and stylesheet (the templates hold no inline code or
+/// style), and the script fetches only from the console (previews, delivery reports).
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console", get(dashboard::show))
@@ -267,6 +272,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/users/{id}", get(users::show))
         .route("/console/users/{id}/role", post(users::set_role))
         .route("/console/users/{id}/disable", post(users::disable))
+        .route("/console/users/{id}/enable", post(users::enable))
         .route(
             "/console/users/{id}/nudge-channels",
             post(users::set_nudge_channels),
@@ -279,6 +285,13 @@ pub fn router() -> Router<AppState> {
             "/console/assets/console.js",
             get(|| asset("text/javascript", JS)),
         )
+        .layer(middleware::map_response(protect))
+}
+
+/// Every console answer (pages, redirects, refusals, assets) carries the console's policy.
+async fn protect(mut response: Response) -> Response {
+    crate::headers::protect(response.headers_mut(), CSP);
+    response
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {

@@ -1,6 +1,6 @@
 //! Console users (admins): the list, a new user (with a password, or signing in by emailed
-//! links), a user's role, where they want cadence nudges, and disabling them. The store checks
-//! and audits each change, as it does for `herald user` and the admin API.
+//! links), a user's role, where they want cadence nudges, and disabling and enabling them. The
+//! store checks and audits each change, as it does for `herald user` and the admin API.
 use axum::extract::{Path, State};
 use axum::response::Response;
 use herald_core::DomainError;
@@ -192,9 +192,34 @@ pub async fn disable(
         .store
         .disable_user(&who.actor(), &id, state.now())
         .await;
-    let outcome = done(disabled, &["disable"], |user| user_path(&user.id));
-    settle(&state, &who, &form, outcome, |typed| {
-        user_page(&state, &who, &id, Some(typed))
+    switched(&state, &id, &who, &form, disabled, "disable").await
+}
+
+pub async fn enable(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Admin(Posted { who, form }): Admin,
+) -> Response {
+    let enabled = state
+        .store
+        .enable_user(&who.actor(), &id, state.now())
+        .await;
+    switched(&state, &id, &who, &form, enabled, "enable").await
+}
+
+/// Ends the disable and enable forms: on to the user's page, or back to it with the refusal
+/// beside the button that was pressed.
+async fn switched(
+    state: &AppState,
+    id: &str,
+    who: &SignedIn,
+    form: &FormData,
+    changed: Result<User, StoreError>,
+    button: &str,
+) -> Response {
+    let outcome = done(changed, &[button], |user| user_path(&user.id));
+    settle(state, who, form, outcome, |typed| {
+        user_page(state, who, id, Some(typed))
     })
     .await
 }

@@ -3,7 +3,6 @@
 //! (a window is started before it is finished, and planned ahead).
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use herald_core::access::Role;
 use herald_core::maintenance::{Maintenance, MaintenanceState};
@@ -11,7 +10,7 @@ use herald_store::{MAX_LIST_LIMIT, MaintenanceFilter, MaintenanceQuery};
 use serde_json::{Value, json};
 
 use super::requests::{DeleteMaintenance, MaintenanceStep, ScheduleMaintenance};
-use super::{CompatError, CompatJson, Reply, caller, ok, shapes};
+use super::{Caller, CompatError, CompatJson, Reply, ok, shapes};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -46,10 +45,10 @@ pub(super) async fn windows(
 /// with the latest planned start, as Status.io lists at most 100 incidents.
 async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path(page): Path<String>,
 ) -> Reply {
-    caller(&state, &headers, Role::Viewer).await?;
+    who.require(Role::Viewer)?;
     let page = state.store.page(&page).await?;
     let components = state.store.components(&page.id).await?;
     let active = windows(&state, &page.id, MaintenanceFilter::Active, MAX_LIST_LIMIT).await?;
@@ -79,10 +78,10 @@ async fn list(
 /// Answers with the new window's id, as Status.io does.
 async fn schedule(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     CompatJson(body): CompatJson<ScheduleMaintenance>,
 ) -> Reply {
-    let who = caller(&state, &headers, Role::Responder).await?;
+    who.require(Role::Responder)?;
     let components = state.store.components(&body.statuspage_id).await?;
     let new = body.to_new_maintenance(&components)?;
     let window = state
@@ -92,38 +91,26 @@ async fn schedule(
     ok("OK", json!(window.id))
 }
 
-async fn start(
-    state: State<AppState>,
-    headers: HeaderMap,
-    body: CompatJson<MaintenanceStep>,
-) -> Reply {
-    step(state, headers, body, Some(MaintenanceState::InProgress)).await
+async fn start(state: State<AppState>, who: Caller, body: CompatJson<MaintenanceStep>) -> Reply {
+    step(state, who, body, Some(MaintenanceState::InProgress)).await
 }
 
 /// Informs without changing the state.
-async fn update(
-    state: State<AppState>,
-    headers: HeaderMap,
-    body: CompatJson<MaintenanceStep>,
-) -> Reply {
-    step(state, headers, body, None).await
+async fn update(state: State<AppState>, who: Caller, body: CompatJson<MaintenanceStep>) -> Reply {
+    step(state, who, body, None).await
 }
 
-async fn finish(
-    state: State<AppState>,
-    headers: HeaderMap,
-    body: CompatJson<MaintenanceStep>,
-) -> Reply {
-    step(state, headers, body, Some(MaintenanceState::Completed)).await
+async fn finish(state: State<AppState>, who: Caller, body: CompatJson<MaintenanceStep>) -> Reply {
+    step(state, who, body, Some(MaintenanceState::Completed)).await
 }
 
 async fn step(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     CompatJson(body): CompatJson<MaintenanceStep>,
     to: Option<MaintenanceState>,
 ) -> Reply {
-    let who = caller(&state, &headers, Role::Responder).await?;
+    who.require(Role::Responder)?;
     state
         .store
         .post_maintenance_update(
@@ -140,10 +127,10 @@ async fn step(
 /// Takes the admin role, as deleting a window does on the admin API.
 async fn delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     CompatJson(body): CompatJson<DeleteMaintenance>,
 ) -> Reply {
-    let who = caller(&state, &headers, Role::Admin).await?;
+    who.require(Role::Admin)?;
     state
         .store
         .delete_maintenance(

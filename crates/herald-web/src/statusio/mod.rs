@@ -7,8 +7,8 @@ mod requests;
 mod shapes;
 mod subscribers;
 
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -72,22 +72,27 @@ fn envelope(message: &str, result: Value) -> Value {
     json!({"status": {"error": "no", "message": message}, "result": result})
 }
 
-async fn caller(
-    state: &AppState,
-    headers: &HeaderMap,
-    needed: Role,
-) -> Result<Principal, CompatError> {
-    let who = authenticate(state, headers).await?;
-    who.require(needed)?;
-    Ok(who)
+/// The caller's token, taken before the body is read: a call without valid credentials gets
+/// 401 whatever its body holds. Each handler then checks the role, as the admin API does.
+struct Caller(Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = CompatError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Caller(authenticate(state, &parts.headers).await?))
+    }
 }
 
 async fn component_list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path(page): Path<String>,
 ) -> Reply {
-    caller(&state, &headers, Role::Viewer).await?;
+    who.require(Role::Viewer)?;
     let page = state.store.page(&page).await?;
     let components = state.store.components(&page.id).await?;
     let status = state.store.page_status(&page.id).await?;
@@ -96,10 +101,10 @@ async fn component_list(
 
 async fn component_status_update(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     CompatJson(body): CompatJson<ComponentStatusUpdate>,
 ) -> Reply {
-    let who = caller(&state, &headers, Role::Responder).await?;
+    who.require(Role::Responder)?;
     let (component, container, level) = body.target()?;
     let found = state
         .store
@@ -142,10 +147,10 @@ async fn newest(
 
 async fn incident_list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path(page): Path<String>,
 ) -> Reply {
-    caller(&state, &headers, Role::Viewer).await?;
+    who.require(Role::Viewer)?;
     let page = state.store.page(&page).await?;
     let components = state.store.components(&page.id).await?;
     let active = newest(&state, &page.id, IncidentFilter::Active).await?;
@@ -164,10 +169,10 @@ async fn incident_list(
 
 async fn incident_message(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path((page, message)): Path<(String, String)>,
 ) -> Reply {
-    caller(&state, &headers, Role::Viewer).await?;
+    who.require(Role::Viewer)?;
     let page = state.store.page(&page).await?;
     let incident = state.store.incident_by_update(&page.id, &message).await?;
     let components = state.store.components(&page.id).await?;
@@ -182,10 +187,10 @@ async fn incident_message(
 
 async fn incident_create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     CompatJson(body): CompatJson<CreateIncident>,
 ) -> Reply {
-    let who = caller(&state, &headers, Role::Responder).await?;
+    who.require(Role::Responder)?;
     let components = state.store.components(&body.statuspage_id).await?;
     let new: NewIncident = body.to_new_incident(&components)?;
     let incident = state
@@ -197,10 +202,10 @@ async fn incident_create(
 
 async fn incident_update(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     CompatJson(body): CompatJson<UpdateIncident>,
 ) -> Reply {
-    let who = caller(&state, &headers, Role::Responder).await?;
+    who.require(Role::Responder)?;
     let state_code = body.current_state.ok_or_else(|| {
         ApiError::bad_request(
             "current_state is required: 100 (investigating), 200 (identified) or 300 (monitoring)",
@@ -220,10 +225,10 @@ async fn incident_update(
 /// Resolving takes no status: every affected location returns to operational.
 async fn incident_resolve(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     CompatJson(body): CompatJson<UpdateIncident>,
 ) -> Reply {
-    let who = caller(&state, &headers, Role::Responder).await?;
+    who.require(Role::Responder)?;
     let draft = UpdateDraft {
         state: IncidentState::Resolved,
         ..body.draft_base()
@@ -252,10 +257,10 @@ async fn publish(
 
 async fn incident_delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     CompatJson(body): CompatJson<DeleteIncident>,
 ) -> Reply {
-    let who = caller(&state, &headers, Role::Responder).await?;
+    who.require(Role::Responder)?;
     state
         .store
         .delete_incident(
@@ -270,10 +275,10 @@ async fn incident_delete(
 
 async fn status_summary(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path(page): Path<String>,
 ) -> Reply {
-    caller(&state, &headers, Role::Viewer).await?;
+    who.require(Role::Viewer)?;
     let page = state.store.page(&page).await?;
     let components = state.store.components(&page.id).await?;
     let status = state.store.page_status(&page.id).await?;

@@ -1,7 +1,6 @@
 //! Status.io's subscriber calls. Its methods are email, sms and webhook: Herald delivers email
 //! and webhooks; its Slack and Teams subscribers are managed through the admin API only.
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use herald_core::access::Role;
@@ -9,7 +8,7 @@ use herald_store::all_subscribers;
 use serde_json::json;
 
 use super::requests::{AddSubscriber, UpdateSubscriber};
-use super::{CompatJson, Reply, caller, envelope, ok, shapes};
+use super::{Caller, CompatJson, Reply, envelope, ok, shapes};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -27,10 +26,10 @@ pub fn router() -> Router<AppState> {
 /// admin API.
 async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path(page): Path<String>,
 ) -> Reply {
-    caller(&state, &headers, Role::Responder).await?;
+    who.require(Role::Responder)?;
     let page = state.store.page(&page).await?;
     let components = state.store.components(&page.id).await?;
     // Status.io lists every subscriber at once.
@@ -41,10 +40,10 @@ async fn list(
 /// Answers as Status.io does: `result: true`, with the new id beside it in `subscriber_id`.
 async fn add(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     CompatJson(body): CompatJson<AddSubscriber>,
 ) -> Reply {
-    let who = caller(&state, &headers, Role::Responder).await?;
+    who.require(Role::Responder)?;
     let components = state.store.components(&body.statuspage_id).await?;
     let new = body.to_new_subscriber(&components)?;
     let created = state
@@ -61,10 +60,10 @@ async fn add(
 
 async fn update(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     CompatJson(body): CompatJson<UpdateSubscriber>,
 ) -> Reply {
-    let who = caller(&state, &headers, Role::Responder).await?;
+    who.require(Role::Responder)?;
     let components = state.store.components(&body.statuspage_id).await?;
     let patch = body.to_patch(&components)?;
     let updated = state
@@ -85,10 +84,10 @@ async fn update(
 
 async fn remove(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path((page, id)): Path<(String, String)>,
 ) -> Reply {
-    let who = caller(&state, &headers, Role::Responder).await?;
+    who.require(Role::Responder)?;
     state
         .store
         .delete_subscriber(&who.actor(), &page, &id, state.now())

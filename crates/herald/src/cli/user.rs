@@ -1,4 +1,5 @@
-//! `herald user create|list|disable|nudge-channels`: the people who sign in to the console.
+//! `herald user create|list|disable|enable|nudge-channels`: the people who sign in to the
+//! console.
 use std::io::Read;
 
 use anyhow::{Context, bail};
@@ -41,6 +42,8 @@ pub enum UserCommand {
     },
     /// Stop a user from signing in.
     Disable(Which),
+    /// Let a disabled user sign in again; the sessions they had before stay ended.
+    Enable(Which),
     /// Say where a user is nudged about updates coming due: each --via CHANNEL=ADDRESS, the
     /// channel being email, slack, teams or webhook. Without --via, nudges go by email to the
     /// user's own address.
@@ -142,6 +145,18 @@ pub async fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
                     );
                 }
                 _ => println!("Disabled user {} ({})", user.email, user.id),
+            }
+            Ok(())
+        }
+        UserCommand::Enable(which) => {
+            let target = which.target();
+            // Rounded as the store rounds it, to tell a fresh enable from a user already active.
+            let now = Timestamp::from_microsecond(Timestamp::now().as_microsecond())?;
+            let user = open(config)?.enable_user(&actor(), &target, now).await?;
+            if user.updated_at == now {
+                println!("Enabled user {} ({})", user.email, user.id);
+            } else {
+                println!("User {} ({}) was already active", user.email, user.id);
             }
             Ok(())
         }

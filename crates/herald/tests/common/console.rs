@@ -40,12 +40,12 @@ pub async fn create_user(
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// One answer: its status, where it redirects, its cookies, its body.
+/// One answer: its status, where it redirects, its headers, its body.
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     pub location: Option<String>,
-    pub retry_after: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
     pub body: String,
 }
 
@@ -118,10 +118,7 @@ impl<'a> Browser<'a> {
                 .headers()
                 .get("location")
                 .map(|v| v.to_str().unwrap().to_string()),
-            retry_after: response
-                .headers()
-                .get("retry-after")
-                .map(|v| v.to_str().unwrap().to_string()),
+            headers: response.headers().clone(),
             body: response.text().await.unwrap_or_default(),
         }
     }
