@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::form::FormData;
 use super::session::{
-    self, Posted, SESSION_COOKIE, SIGN_IN_COOKIE, check_sign_in_csrf, set_cookie,
+    self, Posted, Refusal, SESSION_COOKIE, SIGN_IN_COOKIE, check_sign_in_csrf, set_cookie,
 };
 use super::view;
 use crate::client::ClientAddr;
@@ -94,6 +94,22 @@ fn too_many(state: &AppState, client: ClientAddr, now: Timestamp) -> Option<Resp
     ))
 }
 
+/// A sign-in form as posted, once its token is checked and the client's attempt counted; or
+/// the answer that refuses it.
+fn attempt(
+    state: &AppState,
+    client: ClientAddr,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<FormData, Refusal> {
+    let form = FormData::parse(body);
+    check_sign_in_csrf(state, headers, &form)?;
+    match too_many(state, client, state.now()) {
+        Some(refused) => Err(Box::new(refused)),
+        None => Ok(form),
+    }
+}
+
 fn with_retry_after(mut response: Response, secs: i64) -> Response {
     if let Ok(value) = secs.to_string().parse() {
         response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -107,13 +123,10 @@ pub async fn password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if let Err(refused) = check_sign_in_csrf(&state, &headers, &form) {
-        return *refused;
-    }
-    if let Some(refused) = too_many(&state, client, state.now()) {
-        return refused;
-    }
+    let form = match attempt(&state, client, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return *refused,
+    };
     let email = form.text("email").to_lowercase();
     let next = destination(form.get("next")).to_string();
     let now = state.now();
@@ -195,13 +208,10 @@ pub async fn email_link(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if let Err(refused) = check_sign_in_csrf(&state, &headers, &form) {
-        return *refused;
-    }
-    if let Some(refused) = too_many(&state, client, state.now()) {
-        return refused;
-    }
+    let form = match attempt(&state, client, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return *refused,
+    };
     let email = form.text("email");
     if email.is_empty() {
         let context = json!({"error_email": "Enter the email address you sign in with."});
