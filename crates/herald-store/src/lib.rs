@@ -146,6 +146,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     async fn incident(&self, page: &str, incident: &str) -> Result<Incident>;
     async fn incidents(&self, page: &str, query: IncidentQuery) -> Result<Vec<Incident>>;
+    /// The id of every incident the filter selects, newest first, without reading them.
+    async fn incident_ids(&self, page: &str, filter: IncidentFilter) -> Result<Vec<Id>>;
     /// Finds the incident a Status.io message id belongs to (the id of one of its updates).
     async fn incident_by_update(&self, page: &str, update: &str) -> Result<Incident>;
     async fn preview_incident(
@@ -210,6 +212,15 @@ pub trait Store: Send + Sync + 'static {
         query: MaintenanceQuery,
         now: Timestamp,
     ) -> Result<Vec<Maintenance>>;
+    /// The id of every window the filter selects, latest planned start first.
+    async fn maintenance_ids(
+        &self,
+        page: &str,
+        filter: MaintenanceFilter,
+        now: Timestamp,
+    ) -> Result<Vec<Id>>;
+    /// Finds the window a Status.io maintenance message id belongs to (one of its updates).
+    async fn maintenance_by_update(&self, page: &str, update: &str) -> Result<Maintenance>;
 
     async fn create_token(
         &self,

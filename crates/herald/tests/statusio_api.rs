@@ -909,3 +909,106 @@ async fn the_issue_link_fills_template_variables_and_an_unfilled_one_is_refused(
         format!("Found the cause. Details in: {moved}")
     );
 }
+
+/// Status.io's own Python client reads incidents and windows by id: the lists of ids, one of
+/// each with its messages, and one message of each.
+#[tokio::test]
+async fn statusio_python_client_reads_incidents_and_windows_by_id() {
+    let s = Server::start().await;
+    let f = s.fixture("acme").await;
+    let args = vec![
+        s.base.clone(),
+        s.responder.id.clone(),
+        s.responder.secret.clone(),
+        f.page_id.clone(),
+        format!("{}-{}", f.api, f.us_east),
+    ];
+    let out = common::python_json("statusio_client.py", args).await;
+    let (incident, window) = (&out["incident"], &out["window"]);
+    assert!(is_id(incident) && is_id(window), "{out:#}");
+
+    assert_eq!(
+        out["incidents"],
+        json!({"active_incidents": [incident], "resolved_incidents": []})
+    );
+    let single = &out["single"];
+    assert_eq!(single["_id"], *incident);
+    assert_eq!(single["name"], "Checkout errors");
+    assert_eq!(single["current_status"], 300);
+    assert_eq!(single["current_state"], 200);
+    let messages = single["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2, "{single:#}");
+    assert_eq!(out["message"], messages[1]);
+    assert_eq!(out["message"]["details"], "The cause is found.");
+    assert_eq!(out["message"]["incident"], *incident);
+
+    let no_windows = json!([]);
+    assert_eq!(
+        out["upcoming"],
+        json!({"active_maintenances": no_windows, "upcoming_maintenances": [window], "resolved_maintenances": []})
+    );
+    assert_eq!(
+        out["running"],
+        json!({"active_maintenances": [window], "upcoming_maintenances": [], "resolved_maintenances": []})
+    );
+    let maintenance = &out["maintenance"];
+    assert_eq!(maintenance["_id"], *window);
+    assert_eq!(maintenance["name"], "Database upgrade");
+    assert!(is_statusio_time(&maintenance["datetime_planned_start"]));
+    let last = maintenance["messages"].as_array().unwrap().last().unwrap();
+    assert_eq!(out["maintenance_message"], *last);
+    assert_eq!(last["details"], "The upgrade has begun.");
+    assert_eq!(last["maintenance"], *window);
+    assert_eq!(last["containers"], json!([f.us_east]));
+}
+
+/// The reads by id answer 404 for an id the page does not have, a message included, and list
+/// a resolved incident as resolved.
+#[tokio::test]
+async fn reads_by_id_refuse_what_the_page_does_not_have() {
+    let s = Server::start().await;
+    let f = s.fixture("acme").await;
+    let other = s.fixture("other").await;
+    let incident = result(
+        post(&s, "/v2/incident/create", &s.responder, create_body(&f)).await,
+        "OK",
+    );
+    let single = result(
+        get(
+            &s,
+            &format!("/v2/incident/{}/{}", f.page_id, incident.as_str().unwrap()),
+            &s.viewer,
+        )
+        .await,
+        "OK",
+    );
+    let message = single["messages"][0]["_id"].as_str().unwrap().to_string();
+    let incident = incident.as_str().unwrap();
+    for path in [
+        format!("/v2/incident/{}/{incident}", other.page_id),
+        format!("/v2/incident/{}/000000000000000000000000", f.page_id),
+        format!("/v2/incident/message/{}/{message}", other.page_id),
+        format!("/v2/maintenance/{}/{incident}", f.page_id),
+        format!("/v2/maintenance/message/{}/{message}", f.page_id),
+        format!("/v2/incidents/000000000000000000000000"),
+    ] {
+        error(&get(&s, &path, &s.viewer).await, 404);
+    }
+    let resolve = json!({
+        "statuspage_id": f.page_id,
+        "incident_id": incident,
+        "incident_details": "Fixed.",
+    });
+    result(
+        post(&s, "/v2/incident/resolve", &s.responder, resolve).await,
+        "OK",
+    );
+    let ids = result(
+        get(&s, &format!("/v2/incidents/{}", f.page_id), &s.viewer).await,
+        "OK",
+    );
+    assert_eq!(
+        ids,
+        json!({"active_incidents": [], "resolved_incidents": [incident]})
+    );
+}

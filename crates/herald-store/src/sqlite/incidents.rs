@@ -389,23 +389,31 @@ fn updates(conn: &Connection, incident_id: &str) -> Result<Vec<Update>> {
     .collect()
 }
 
-pub fn list(conn: &Connection, page_id: &str, query: &IncidentQuery) -> Result<Vec<Incident>> {
-    let filter = match query.filter {
+fn listing(filter: IncidentFilter) -> Listing<'static> {
+    let filter = match filter {
         IncidentFilter::All => "",
         IncidentFilter::Active => "AND state <> 'resolved'",
         IncidentFilter::Resolved => "AND state = 'resolved'",
     };
-    let listing = Listing {
+    Listing {
         what: "incident",
         table: "incidents",
         key: "created_at",
         filter,
-    };
-    listing
+    }
+}
+
+pub fn list(conn: &Connection, page_id: &str, query: &IncidentQuery) -> Result<Vec<Incident>> {
+    listing(query.filter)
         .ids(conn, page_id, &[], query.before.as_deref(), query.limit)?
         .iter()
         .map(|id| get(conn, page_id, id))
         .collect()
+}
+
+/// The id of every incident `list` would list, newest first, without reading them.
+pub fn ids(conn: &Connection, page_id: &str, filter: IncidentFilter) -> Result<Vec<Id>> {
+    listing(filter).every_id(conn, page_id, &[])
 }
 
 pub fn by_update(conn: &Connection, page_id: &str, update_id: &str) -> Result<Incident> {

@@ -24,6 +24,34 @@ impl Listing<'_> {
         before: Option<&str>,
         limit: u32,
     ) -> Result<Vec<String>> {
+        self.select(
+            conn,
+            page_id,
+            args,
+            before,
+            limit.clamp(1, MAX_LIST_LIMIT).into(),
+        )
+    }
+
+    /// The ids of every row that passes the filter, in the list's order.
+    pub fn every_id(
+        &self,
+        conn: &Connection,
+        page_id: &str,
+        args: &[&dyn ToSql],
+    ) -> Result<Vec<String>> {
+        // SQLite reads a negative LIMIT as no limit.
+        self.select(conn, page_id, args, None, -1)
+    }
+
+    fn select(
+        &self,
+        conn: &Connection,
+        page_id: &str,
+        args: &[&dyn ToSql],
+        before: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<String>> {
         let Listing {
             what,
             table,
@@ -47,7 +75,6 @@ impl Listing<'_> {
              AND (?2 IS NULL OR {key} < ?2 OR ({key} = ?2 AND id < ?3))
              ORDER BY {key} DESC, id DESC LIMIT ?4"
         ))?;
-        let limit = limit.clamp(1, MAX_LIST_LIMIT);
         let mut bound: Vec<&dyn ToSql> = vec![&page_id, &cursor, &before, &limit];
         bound.extend_from_slice(args);
         let ids = stmt

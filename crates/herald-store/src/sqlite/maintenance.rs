@@ -439,21 +439,16 @@ fn updates(conn: &Connection, maintenance_id: &str) -> Result<Vec<MaintenanceUpd
     .collect()
 }
 
-/// The SQL for each filter mirrors `Maintenance::is_upcoming`, `is_active` and `is_past`.
-pub fn list(
-    conn: &Connection,
-    page_id: &str,
-    query: &MaintenanceQuery,
-    now: Timestamp,
-) -> Result<Vec<Maintenance>> {
-    let now = ts(now);
-    let (filter, args): (&str, &[&dyn ToSql]) = match query.filter {
-        MaintenanceFilter::All => ("", &[]),
-        MaintenanceFilter::Upcoming => ("AND state = 'scheduled' AND ends_at > ?5", &[&now]),
-        MaintenanceFilter::Active => ("AND state IN ('in_progress', 'verifying')", &[]),
+/// The list of windows a filter selects, and whether its SQL takes `now` (as `?5`). The SQL
+/// mirrors `Maintenance::is_upcoming`, `is_active` and `is_past`.
+fn listing(filter: MaintenanceFilter) -> (Listing<'static>, bool) {
+    let (filter, takes_now) = match filter {
+        MaintenanceFilter::All => ("", false),
+        MaintenanceFilter::Upcoming => ("AND state = 'scheduled' AND ends_at > ?5", true),
+        MaintenanceFilter::Active => ("AND state IN ('in_progress', 'verifying')", false),
         MaintenanceFilter::Past => (
             "AND (state IN ('completed', 'cancelled') OR (state = 'scheduled' AND ends_at <= ?5))",
-            &[&now],
+            true,
         ),
     };
     let listing = Listing {
@@ -462,11 +457,51 @@ pub fn list(
         key: "starts_at",
         filter,
     };
+    (listing, takes_now)
+}
+
+pub fn list(
+    conn: &Connection,
+    page_id: &str,
+    query: &MaintenanceQuery,
+    now: Timestamp,
+) -> Result<Vec<Maintenance>> {
+    let (listing, takes_now) = listing(query.filter);
+    let now = ts(now);
+    let args: &[&dyn ToSql] = if takes_now { &[&now] } else { &[] };
     listing
         .ids(conn, page_id, args, query.before.as_deref(), query.limit)?
         .iter()
         .map(|id| get(conn, page_id, id))
         .collect()
+}
+
+/// The id of every window `list` would list, latest planned start first, without reading them.
+pub fn ids(
+    conn: &Connection,
+    page_id: &str,
+    filter: MaintenanceFilter,
+    now: Timestamp,
+) -> Result<Vec<Id>> {
+    let (listing, takes_now) = listing(filter);
+    let now = ts(now);
+    let args: &[&dyn ToSql] = if takes_now { &[&now] } else { &[] };
+    listing.every_id(conn, page_id, args)
+}
+
+/// The window a Status.io maintenance message id (one of its updates' ids) belongs to.
+pub fn by_update(conn: &Connection, page_id: &str, update_id: &str) -> Result<Maintenance> {
+    let window_id: String = conn
+        .query_row(
+            "SELECT u.maintenance_id FROM maintenance_updates u
+             JOIN maintenance_windows w ON w.id = u.maintenance_id
+             WHERE u.id = ?1 AND w.page_id = ?2",
+            params![update_id, page_id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("message", update_id))?;
+    get(conn, page_id, &window_id)
 }
 
 /// What the active windows hold, by the core's rule: each affected location under maintenance.

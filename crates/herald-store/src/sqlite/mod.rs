@@ -42,9 +42,9 @@ pub use migrations::SCHEMA_VERSION;
 
 use crate::{
     BatchRecord, Broadcast, ComponentPatch, CreatedSubscriber, DeliveryReport, EventQuery,
-    EventRecord, IncidentQuery, Job, MaintenanceQuery, NewComponent, NewSession, NewToken,
-    PagePatch, Result, Session, Settled, SignInMethod, Store, StoreError, SubscribeRequest,
-    SubscriberPatch, SubscriberQuery, Target, Token,
+    EventRecord, IncidentFilter, IncidentQuery, Job, MaintenanceFilter, MaintenanceQuery,
+    NewComponent, NewSession, NewToken, PagePatch, Result, Session, Settled, SignInMethod, Store,
+    StoreError, SubscribeRequest, SubscriberPatch, SubscriberQuery, Target, Token,
 };
 use crate::{
     Cadence, ChecklistEntry, NudgeDelivery, NudgeQuery, NudgeRecord, NudgeToSend, PageAdherence,
@@ -476,6 +476,12 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn incident_ids(&self, page: &str, filter: IncidentFilter) -> Result<Vec<Id>> {
+        let page = owned(page);
+        self.read(move |tx| incidents::ids(tx, &pages::get(tx, &page)?.id, filter))
+            .await
+    }
+
     async fn incident_by_update(&self, page: &str, update: &str) -> Result<Incident> {
         let (page, update) = (owned(page), owned(update));
         self.read(move |tx| incidents::by_update(tx, &pages::get(tx, &page)?.id, &update))
@@ -619,6 +625,23 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Maintenance>> {
         let page = owned(page);
         self.read(move |tx| maintenance::list(tx, &pages::get(tx, &page)?.id, &query, now))
+            .await
+    }
+
+    async fn maintenance_ids(
+        &self,
+        page: &str,
+        filter: MaintenanceFilter,
+        now: Timestamp,
+    ) -> Result<Vec<Id>> {
+        let page = owned(page);
+        self.read(move |tx| maintenance::ids(tx, &pages::get(tx, &page)?.id, filter, now))
+            .await
+    }
+
+    async fn maintenance_by_update(&self, page: &str, update: &str) -> Result<Maintenance> {
+        let (page, update) = (owned(page), owned(update));
+        self.read(move |tx| maintenance::by_update(tx, &pages::get(tx, &page)?.id, &update))
             .await
     }
 

@@ -11,11 +11,20 @@ use serde_json::{Value, json};
 
 use super::requests::{DeleteMaintenance, MaintenanceStep, ScheduleMaintenance};
 use super::{Caller, CompatError, CompatJson, Reply, ok, shapes};
-use crate::AppState;
+use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v2/maintenance/list/{statuspage_id}", get(list))
+        .route("/v2/maintenances/{statuspage_id}", get(ids))
+        .route(
+            "/v2/maintenance/{statuspage_id}/{maintenance_id}",
+            get(single),
+        )
+        .route(
+            "/v2/maintenance/message/{statuspage_id}/{message_id}",
+            get(message),
+        )
         .route("/v2/maintenance/schedule", post(schedule))
         .route("/v2/maintenance/start", post(start))
         .route("/v2/maintenance/update", post(update))
@@ -72,6 +81,63 @@ async fn list(
             "upcoming_maintenances": shape(upcoming.iter().rev().collect()),
             "resolved_maintenances": shape(resolved.iter().collect()),
         }),
+    )
+}
+
+/// The list "by ID": the ids of every active, upcoming (soonest first) and resolved window.
+async fn ids(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(page): Path<String>,
+) -> Reply {
+    who.require(Role::Viewer)?;
+    let page = state.store.page(&page).await?;
+    let ids = |filter| state.store.maintenance_ids(&page.id, filter, state.now());
+    let active = ids(MaintenanceFilter::Active).await?;
+    let mut upcoming = ids(MaintenanceFilter::Upcoming).await?;
+    upcoming.reverse();
+    let resolved = ids(MaintenanceFilter::Past).await?;
+    ok(
+        "OK",
+        json!({
+            "active_maintenances": active,
+            "upcoming_maintenances": upcoming,
+            "resolved_maintenances": resolved,
+        }),
+    )
+}
+
+/// One window with its messages, as `maintenance/list` shows each.
+async fn single(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path((page, id)): Path<(String, String)>,
+) -> Reply {
+    who.require(Role::Viewer)?;
+    let page = state.store.page(&page).await?;
+    let window = state.store.maintenance(&page.id, &id).await?;
+    let components = state.store.components(&page.id).await?;
+    ok("OK", shapes::maintenance(&page, &components, &window))
+}
+
+async fn message(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path((page, message)): Path<(String, String)>,
+) -> Reply {
+    who.require(Role::Viewer)?;
+    let page = state.store.page(&page).await?;
+    let window = state
+        .store
+        .maintenance_by_update(&page.id, &message)
+        .await?;
+    let components = state.store.components(&page.id).await?;
+    let update = window.updates.iter().find(|u| u.id == message);
+    let update =
+        update.ok_or_else(|| ApiError::not_found(format!("message {message:?} was not found")))?;
+    ok(
+        "OK",
+        shapes::maintenance_message(&page, &components, &window, update),
     )
 }
 

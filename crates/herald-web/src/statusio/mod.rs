@@ -27,6 +27,11 @@ pub fn router() -> Router<AppState> {
         .route("/v2/component/list/{statuspage_id}", get(component_list))
         .route("/v2/component/status/update", post(component_status_update))
         .route("/v2/incident/list/{statuspage_id}", get(incident_list))
+        .route("/v2/incidents/{statuspage_id}", get(incident_ids))
+        .route(
+            "/v2/incident/{statuspage_id}/{incident_id}",
+            get(incident_single),
+        )
         .route(
             "/v2/incident/message/{statuspage_id}/{message_id}",
             get(incident_message),
@@ -165,6 +170,42 @@ async fn incident_list(
         "OK",
         json!({"active_incidents": shape(&active), "resolved_incidents": shape(&resolved)}),
     )
+}
+
+/// Status.io's list "by ID": the ids of every active and every resolved incident, newest
+/// first, without their messages.
+async fn incident_ids(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(page): Path<String>,
+) -> Reply {
+    who.require(Role::Viewer)?;
+    let page = state.store.page(&page).await?;
+    let active = state
+        .store
+        .incident_ids(&page.id, IncidentFilter::Active)
+        .await?;
+    let resolved = state
+        .store
+        .incident_ids(&page.id, IncidentFilter::Resolved)
+        .await?;
+    ok(
+        "OK",
+        json!({"active_incidents": active, "resolved_incidents": resolved}),
+    )
+}
+
+/// One incident with its messages, as `incident/list` shows each.
+async fn incident_single(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path((page, incident)): Path<(String, String)>,
+) -> Reply {
+    who.require(Role::Viewer)?;
+    let page = state.store.page(&page).await?;
+    let incident = state.store.incident(&page.id, &incident).await?;
+    let components = state.store.components(&page.id).await?;
+    ok("OK", shapes::incident(&page, &components, &incident))
 }
 
 async fn incident_message(

@@ -87,24 +87,15 @@ pub fn incident(page: &Page, components: &[Component], incident: &Incident) -> V
     })
 }
 
-/// A maintenance window as `maintenance/list` lists it. Its messages all touch the window's
-/// containers: an update does not change what the work affects.
+/// A maintenance window as `maintenance/list` lists it.
 pub fn maintenance(page: &Page, components: &[Component], window: &Maintenance) -> Value {
     let locations: Vec<&str> = window.affected.iter().map(String::as_str).collect();
     let (touched, containers) = affected(components, &locations);
-    let message = |u: &MaintenanceUpdate| {
-        json!({
-            "_id": u.id,
-            "details": u.details,
-            "datetime": iso(u.at),
-            "statuspage": page.id,
-            "maintenance": window.id,
-            "components": ids(&touched),
-            "containers": ids(&containers),
-            "user_full_name": u.author,
-            "source": "api",
-        })
-    };
+    let messages: Vec<Value> = window
+        .updates
+        .iter()
+        .map(|u| maintenance_message(page, components, window, u))
+        .collect();
     let reminder = |mins: u32| window.reminders.contains(&mins);
     json!({
         "_id": window.id,
@@ -119,7 +110,30 @@ pub fn maintenance(page: &Page, components: &[Component], window: &Maintenance) 
         "reminder_1hr": reminder(60),
         "components_affected": touched,
         "containers_affected": containers,
-        "messages": window.updates.iter().map(message).collect::<Vec<_>>(),
+        "messages": messages,
+    })
+}
+
+/// One message of a window. Every message touches the window's containers: an update does
+/// not change what the work affects.
+pub fn maintenance_message(
+    page: &Page,
+    components: &[Component],
+    window: &Maintenance,
+    update: &MaintenanceUpdate,
+) -> Value {
+    let locations: Vec<&str> = window.affected.iter().map(String::as_str).collect();
+    let (touched, containers) = affected(components, &locations);
+    json!({
+        "_id": update.id,
+        "details": update.details,
+        "datetime": iso(update.at),
+        "statuspage": page.id,
+        "maintenance": window.id,
+        "components": ids(&touched),
+        "containers": ids(&containers),
+        "user_full_name": update.author,
+        "source": "api",
     })
 }
 
