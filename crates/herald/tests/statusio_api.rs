@@ -990,7 +990,7 @@ async fn reads_by_id_refuse_what_the_page_does_not_have() {
         format!("/v2/incident/message/{}/{message}", other.page_id),
         format!("/v2/maintenance/{}/{incident}", f.page_id),
         format!("/v2/maintenance/message/{}/{message}", f.page_id),
-        format!("/v2/incidents/000000000000000000000000"),
+        "/v2/incidents/000000000000000000000000".to_string(),
     ] {
         error(&get(&s, &path, &s.viewer).await, 404);
     }
