@@ -978,3 +978,39 @@ async fn print_gives_one_field_plainly_for_the_next_command() {
     let err = cli.fails(&["page", "list", "--print", "nope"]);
     assert!(err.contains("--print nope"), "{err}");
 }
+
+/// The README's tour, typed as written: every command in it succeeds, against a server on the
+/// same data directory, with nothing but the binary on `PATH` and `curl`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_tour_runs_as_written() {
+    let readme = include_str!("../../../README.md");
+    let tour = &readme[readme.find("## A short tour").unwrap()..];
+    let start = tour.find("```sh\n").unwrap() + "```sh\n".len();
+    let script = &tour[start..start + tour[start..].find("```").unwrap()];
+
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("herald-data");
+    let s = Server::start_on(&data_dir).await;
+    let script = script.replace("http://127.0.0.1:8080", &s.base);
+    let bin = Path::new(env!("CARGO_BIN_EXE_herald")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = tokio::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env_remove("HERALD_DATA_DIR")
+        .env_remove("HERALD_CONFIG")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the tour failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Resolved"), "{stdout}");
+    let status: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(status["level"], "operational", "{stdout}");
+    assert_eq!(status["components"].as_array().unwrap().len(), 2);
+}
