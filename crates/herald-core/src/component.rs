@@ -51,9 +51,24 @@ pub fn validate_group_name(name: &str) -> Result<(), DomainError> {
     text::required("name", name, 200)
 }
 
-pub fn validate_component(name: &str, description: &str) -> Result<(), DomainError> {
+/// The highest position a component may be given; a page of a million components is not a
+/// page anyone reads, and the bound keeps "after the last one" from overflowing.
+pub const MAX_POSITION: i64 = 1_000_000;
+
+pub fn validate_component(
+    name: &str,
+    description: &str,
+    position: Option<i64>,
+) -> Result<(), DomainError> {
     text::required("name", name, 200)?;
-    text::at_most("description", description, 2000)
+    text::at_most("description", description, 2000)?;
+    match position {
+        Some(p) if !(0..=MAX_POSITION).contains(&p) => Err(DomainError::invalid(
+            "position",
+            format!("must be from 0 to {MAX_POSITION}, not {p}"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Location names for a new component: the given ones (trimmed, distinct), or the default one.

@@ -13,9 +13,23 @@ use crate::{Actor, DomainError, Id, cadence, lint, template, text};
 
 /// 1 (critical) to 4 (low).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "u8", into = "u8")]
 pub struct Severity(u8);
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Severity {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(1))
+            .maximum(Some(4))
+            .description(Some("1 (critical) to 4 (low)."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Severity {}
 
 impl Severity {
     pub fn new(value: u8) -> Result<Severity, DomainError> {
@@ -250,6 +264,7 @@ pub enum StatusChange {
 #[serde(deny_unknown_fields)]
 pub struct UpdateDraft {
     pub state: IncidentState,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
     pub details: String,
     #[serde(default)]
     pub status: StatusChange,
@@ -268,11 +283,13 @@ pub struct UpdateDraft {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewIncident {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
     pub severity: Severity,
     /// Investigating unless given.
     #[serde(default = "investigating")]
     pub state: IncidentState,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
     pub details: String,
     pub affected: Vec<AffectedLocation>,
     #[serde(default)]
@@ -295,6 +312,7 @@ fn investigating() -> IncidentState {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IncidentEdit {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: Option<String>,
     pub severity: Option<Severity>,
     /// The new set of affected locations; kept ones keep their level, new ones take the

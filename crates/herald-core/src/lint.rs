@@ -14,10 +14,14 @@ use crate::{DomainError, template, text};
 #[serde(default)]
 pub struct LintRules {
     /// The social channel's length limit (X/Twitter: 280).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
     pub social_limit: u32,
-    /// What one URL counts for on the social channel, whatever its length (X/Twitter: 23).
+    /// What one URL counts for on the social channel, whatever its length (X/Twitter: 23);
+    /// at least 1 and at most `social_limit`.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
     pub social_url_length: u32,
     /// Warn when the text before the final link is longer than this.
+    #[cfg_attr(feature = "openapi", schema(maximum = 100000))]
     pub social_link_budget: u32,
     /// Every update must link the incident issue.
     pub require_issue_link: bool,
@@ -40,12 +44,29 @@ impl Default for LintRules {
     }
 }
 
+/// The longest social post a page may allow: far beyond any network's, and small enough that
+/// every length stays exact in a 32-bit integer.
+pub const MAX_SOCIAL_LIMIT: u32 = 100_000;
+
 impl LintRules {
     pub fn validate(&self) -> Result<(), DomainError> {
-        if self.social_limit == 0 || self.social_link_budget > self.social_limit {
+        if !(1..=MAX_SOCIAL_LIMIT).contains(&self.social_limit)
+            || self.social_link_budget > self.social_limit
+        {
             return Err(DomainError::invalid(
                 "settings.lint",
-                "social_limit must be positive and social_link_budget no larger than it",
+                format!(
+                    "social_limit must be from 1 to {MAX_SOCIAL_LIMIT}, and social_link_budget no larger than it"
+                ),
+            ));
+        }
+        if self.social_url_length == 0 || self.social_url_length > self.social_limit {
+            return Err(DomainError::invalid(
+                "settings.lint.social_url_length",
+                format!(
+                    "a link must count for 1 to social_limit ({}) characters, not {}",
+                    self.social_limit, self.social_url_length
+                ),
             ));
         }
         if let Some(prefix) = &self.issue_link_prefix {

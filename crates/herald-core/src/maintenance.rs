@@ -213,8 +213,10 @@ impl Maintenance {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewMaintenance {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
     /// Markdown: what will be done and what people will notice; the first update.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
     pub details: String,
     /// Location ids.
     pub affected: Vec<Id>,
@@ -249,6 +251,7 @@ pub struct MaintenanceDraft {
     #[serde(default)]
     pub state: Option<MaintenanceState>,
     /// Markdown.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
     pub details: String,
     #[serde(default)]
     pub channels: Channels,
@@ -294,7 +297,9 @@ pub fn preview(
     settings: &PageSettings,
     draft: &MaintenanceDraft,
     now: Timestamp,
-) -> MaintenancePreview {
+) -> Result<MaintenancePreview, DomainError> {
+    // Text that could never be posted is refused here too, as an incident's preview does.
+    text::required_text("details", &draft.details, DETAILS_MAX)?;
     let email_refused = match draft.channels.email && !draft.confirm_duplicate_email {
         true => check_reminder_clash(current, now)
             .err()
@@ -302,11 +307,11 @@ pub fn preview(
         false => None,
     };
     let state = draft.state.unwrap_or(current.state);
-    MaintenancePreview {
+    Ok(MaintenancePreview {
         lints: lint::check_text(&settings.lint, &draft.details),
         email_refused,
         next_update_due: current.due_after(now, state, settings.maintenance_cadence),
-    }
+    })
 }
 
 /// The new state of a window and the events that record the change (none when nothing

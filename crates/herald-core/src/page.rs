@@ -74,10 +74,16 @@ impl Default for PageSettings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PageFields {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+    )]
     pub slug: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
-    /// UTC unless given.
+    /// An IANA time zone name; UTC unless given.
     #[serde(default = "default_time_zone")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub time_zone: String,
     #[serde(default)]
     pub settings: PageSettings,

@@ -328,7 +328,7 @@ fn a_preview_shows_lints_the_email_refusal_and_the_cadence() {
         .maintenance;
     let mut d = draft(None, &"x".repeat(300));
     d.confirm_duplicate_email = false;
-    let p = maintenance::preview(&window, &fx.page.settings, &d, at(90));
+    let p = maintenance::preview(&window, &fx.page.settings, &d, at(90)).unwrap();
     let lints: Vec<&str> = p.lints.iter().map(|l| l.id.as_str()).collect();
     assert_eq!(lints, vec!["social.too_long"]);
     assert!(p.email_refused.unwrap().contains("in 30 minutes"));
@@ -343,10 +343,10 @@ fn a_preview_shows_lints_the_email_refusal_and_the_cadence() {
         .maintenance;
     d.state = Some(InProgress);
     d.channels.email = false;
-    let p = maintenance::preview(&manual, &fx.page.settings, &d, at(200));
+    let p = maintenance::preview(&manual, &fx.page.settings, &d, at(200)).unwrap();
     assert_eq!((p.email_refused, p.next_update_due), (None, Some(at(230))));
     // With automation on, no cadence applies.
-    let p = maintenance::preview(&window, &fx.page.settings, &d, at(200));
+    let p = maintenance::preview(&window, &fx.page.settings, &d, at(200)).unwrap();
     assert_eq!(p.next_update_due, None);
 }
 

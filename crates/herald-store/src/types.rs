@@ -20,6 +20,7 @@ pub struct PagePatch {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct NewComponent {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     pub description: String,
     /// An existing group of the page.
@@ -28,7 +29,8 @@ pub struct NewComponent {
     pub group_name: Option<String>,
     /// Named locations; none gives the component its one default location.
     pub locations: Vec<String>,
-    /// Where it sorts; after the last component when not given.
+    /// Where it sorts (0 to 1,000,000); after the last component when not given.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000000))]
     pub position: Option<i64>,
 }
 
@@ -36,11 +38,13 @@ pub struct NewComponent {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ComponentPatch {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: Option<String>,
     pub description: Option<String>,
     /// `Some(None)` (JSON `null`) takes the component out of its group.
     #[serde(deserialize_with = "present")]
     pub group_id: Option<Option<Id>>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000000))]
     pub position: Option<i64>,
 }
 

@@ -4,6 +4,7 @@
 
 pub mod admin;
 mod auth;
+mod bounded;
 pub mod client;
 pub mod console;
 mod headers;

@@ -46,14 +46,19 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem document, as every error is answered.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// Always `about:blank`: `code` tells the problems apart.
     #[serde(rename = "type")]
     kind: &'static str,
     title: &'a str,
     status: u16,
+    /// What went wrong and what to do about it, for a person.
     detail: &'a str,
+    /// Stable and machine-readable: `not-found`, `invalid-field`, `malformed-json`, …
     code: &'a str,
+    /// The request field to fix, when one is at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
 }

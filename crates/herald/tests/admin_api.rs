@@ -2632,3 +2632,43 @@ async fn writes_are_refused_once_the_database_file_is_gone_or_replaced() {
         assert!(page.text().await.unwrap().contains("Before"));
     }
 }
+
+/// Values out of a parameter's range are refused with the range, not clamped to it.
+#[tokio::test]
+async fn out_of_range_parameters_are_refused_not_clamped() {
+    let s = Server::start().await;
+    let f = s.fixture("acme").await;
+    for path in [
+        f.path("/incidents?limit=0"),
+        f.path("/incidents?limit=501"),
+        f.path("/maintenance?limit=1000"),
+        f.path("/subscribers?limit=0"),
+        f.path("/nudges?limit=501"),
+        "/api/v1/events?limit=501".to_string(),
+        "/api/v1/events?wait=31".to_string(),
+    ] {
+        let answer = s.get(&path, &s.admin).await;
+        answer.assert_problem(400, "invalid-query");
+        let detail = answer.body["detail"].as_str().unwrap();
+        assert!(detail.contains("must be from"), "{path}: {detail}");
+    }
+    assert_eq!(
+        s.get(&f.path("/incidents?limit=500"), &s.admin)
+            .await
+            .status,
+        200
+    );
+    for lint in [
+        json!({"social_url_length": 0}),
+        json!({"social_url_length": 281}),
+        json!({"social_limit": 100_001, "social_link_budget": 220}),
+    ] {
+        s.patch(&f.path(""), &s.admin, json!({"settings": {"lint": lint}}))
+            .await
+            .assert_problem(422, "invalid-field");
+    }
+    let component = json!({"name": "Far", "position": 1_000_001});
+    s.post(&f.path("/components"), &s.admin, component)
+        .await
+        .assert_problem(422, "invalid-field");
+}

@@ -92,7 +92,7 @@ pub fn create(
     new: NewComponent,
     now: Timestamp,
 ) -> Result<Component> {
-    component::validate_component(&new.name, &new.description)?;
+    component::validate_component(&new.name, &new.description, new.position)?;
     let names = component::location_names(&new.locations)?;
     let group_id = match (new.group_id, new.group_name) {
         (Some(id), _) => {
@@ -155,7 +155,7 @@ pub fn update(
     let description = patch
         .description
         .unwrap_or_else(|| before.description.clone());
-    component::validate_component(&name, &description)?;
+    component::validate_component(&name, &description, patch.position)?;
     let group_id = patch.group_id.unwrap_or_else(|| before.group_id.clone());
     if let Some(group_id) = &group_id {
         ensure_group(conn, page_id, group_id)?;

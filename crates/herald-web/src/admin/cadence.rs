@@ -5,14 +5,13 @@ use axum::extract::{Path, State};
 use herald_core::access::Role;
 use herald_core::broadcast::Subject;
 use herald_core::nudge::NudgeChannel;
-use herald_store::{
-    Cadence, MAX_LIST_LIMIT, NudgeQuery, NudgeRecord, PageAdherence, Roles, SubjectAdherence,
-};
+use herald_store::{Cadence, NudgeQuery, NudgeRecord, PageAdherence, Roles, SubjectAdherence};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
+use crate::bounded::Limit;
 use crate::problem::{Body, Query};
 use crate::{ApiError, AppState};
 
@@ -52,8 +51,9 @@ pub struct NudgeParams {
     /// Only nudges not yet marked seen in the console (default false).
     #[serde(default)]
     pub unseen: bool,
-    /// At most this many, newest first (default 50, at most 500).
-    pub limit: Option<u32>,
+    /// At most this many, newest first (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<Limit>,
 }
 
 async fn snooze(
@@ -214,7 +214,7 @@ pub async fn nudges(
         user: params.user,
         since: params.since,
         unseen: params.unseen,
-        limit: params.limit.unwrap_or(50).min(MAX_LIST_LIMIT),
+        limit: params.limit.map_or(50, Limit::get),
     };
     Ok(Json(state.store.nudges(&page, query).await?))
 }

@@ -17,6 +17,7 @@ type Result<T> = std::result::Result<T, ApiError>;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Named {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
 

@@ -3,16 +3,17 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use herald_core::access::Role;
-use herald_store::{EventQuery, EventRecord, MAX_LIST_LIMIT};
+use herald_store::{EventQuery, EventRecord};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::Principal;
+use crate::bounded::{InRange, Limit};
 use crate::problem::Query;
 use crate::{ApiError, AppState};
 
-/// The longest a caller may wait for new events in one request.
-const MAX_WAIT_SECONDS: u64 = 30;
+/// How long a caller may wait for new events in one request: up to 30 seconds.
+type Wait = InRange<0, 30>;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -23,11 +24,12 @@ pub struct EventParams {
     /// Only events after this event id (default 0).
     #[serde(default)]
     pub after: i64,
-    /// At most this many, oldest first (default 100, at most 500).
-    pub limit: Option<u32>,
-    /// When there is nothing newer yet, wait up to this many seconds (at most 30) for it.
-    #[serde(default)]
-    pub wait: u64,
+    /// At most this many, oldest first (default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<Limit>,
+    /// When there is nothing newer yet, wait up to this many seconds for it (default 0).
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 30)]
+    pub wait: Option<Wait>,
 }
 
 /// The audit log: who did what and when, with the state before and after (admin).
@@ -42,14 +44,14 @@ pub async fn list(
     let query = EventQuery {
         page_id: params.page,
         after: params.after,
-        limit: params.limit.unwrap_or(100).clamp(1, MAX_LIST_LIMIT),
+        limit: params.limit.map_or(100, Limit::get),
     };
+    let wait = Duration::from_secs(params.wait.map_or(0, |w| w.0));
     let events = state.store.events(query.clone()).await?;
-    if !events.is_empty() || params.wait == 0 {
+    if !events.is_empty() || wait.is_zero() {
         return Ok(Json(events));
     }
     // Long poll: the change follower sees commits from any process within its interval.
-    let wait = Duration::from_secs(params.wait.min(MAX_WAIT_SECONDS));
     let mut changes = state.changes.clone();
     let _ = tokio::time::timeout(wait, changes.wait_for(|id| *id > params.after)).await;
     Ok(Json(state.store.events(query).await?))

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
+use crate::bounded::Limit;
 use crate::problem::{Body, Query};
 use crate::{ApiError, AppState};
 
@@ -68,8 +69,9 @@ pub struct ListParams {
     #[serde(default)]
     #[param(inline)]
     pub state: IncidentFilter,
-    /// At most this many, newest first (default 50, at most 500).
-    pub limit: Option<u32>,
+    /// At most this many, newest first (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<Limit>,
     /// The id of the last incident of the previous page of results.
     pub before: Option<String>,
 }
@@ -92,7 +94,9 @@ pub async fn list(
     who.require(Role::Viewer)?;
     let query = IncidentQuery {
         filter: params.state,
-        limit: params.limit.unwrap_or(IncidentQuery::default().limit),
+        limit: params
+            .limit
+            .map_or(IncidentQuery::default().limit, Limit::get),
         before: params.before,
     };
     let incidents = state.store.incidents(&page, query).await?;

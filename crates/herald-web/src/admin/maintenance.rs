@@ -13,6 +13,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
+use crate::bounded::Limit;
 use crate::problem::{Body, Query};
 use crate::{ApiError, AppState};
 
@@ -27,8 +28,9 @@ pub struct ListParams {
     #[serde(default)]
     #[param(inline)]
     pub filter: MaintenanceFilter,
-    /// At most this many, latest planned start first (default 50, at most 500).
-    pub limit: Option<u32>,
+    /// At most this many, latest planned start first (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<Limit>,
     /// The id of the last window of the previous page of results.
     pub before: Option<String>,
 }
@@ -53,7 +55,9 @@ pub async fn list(
     who.require(Role::Viewer)?;
     let query = MaintenanceQuery {
         filter: params.filter,
-        limit: params.limit.unwrap_or(MaintenanceQuery::default().limit),
+        limit: params
+            .limit
+            .map_or(MaintenanceQuery::default().limit, Limit::get),
         before: params.before,
     };
     Ok(Json(
@@ -143,7 +147,7 @@ pub async fn preview(
         &page.settings,
         &draft,
         state.now(),
-    )))
+    )?))
 }
 
 /// Moves the planned times, raising the sequence and saying so on the timeline; a window in

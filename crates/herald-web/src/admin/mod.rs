@@ -7,6 +7,7 @@ mod events;
 mod incidents;
 mod maintenance;
 mod pages;
+mod problems;
 mod subscribers;
 mod tokens;
 mod users;
@@ -104,11 +105,14 @@ fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of the admin API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    let mut doc = api().into_openapi();
+    problems::add_to(&mut doc);
+    doc
 }
 
 pub fn router() -> Router<AppState> {
-    let (router, doc) = api().split_for_parts();
+    let (router, mut doc) = api().split_for_parts();
+    problems::add_to(&mut doc);
     let doc = serde_json::to_value(&doc).unwrap_or_default();
     router.route(
         "/api/v1/openapi.json",

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
+use crate::bounded::Limit;
 use crate::problem::{Body, Query};
 use crate::{ApiError, AppState};
 
@@ -27,8 +28,9 @@ pub struct ListParams {
     /// Only this channel: `email`, `webhook`, `slack` or `teams`.
     #[param(inline)]
     pub channel: Option<Channel>,
-    /// At most this many, oldest first (default 50, at most 500).
-    pub limit: Option<u32>,
+    /// At most this many, oldest first (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<Limit>,
     /// The id of the last subscriber of the previous page of results.
     pub after: Option<String>,
 }
@@ -109,7 +111,7 @@ pub async fn list(
     who.require(Role::Responder)?;
     let query = SubscriberQuery {
         channel: params.channel,
-        limit: params.limit.unwrap_or(DEFAULT_LIMIT),
+        limit: params.limit.map_or(DEFAULT_LIMIT, Limit::get),
         after: params.after,
     };
     Ok(Json(state.store.subscribers(&page, query).await?))

@@ -15,6 +15,7 @@ type Result<T> = std::result::Result<T, ApiError>;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub role: Role,
 }

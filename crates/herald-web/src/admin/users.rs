@@ -21,7 +21,9 @@ type Result<T> = std::result::Result<T, ApiError>;
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
     /// Unique among users, in any case; stored lower-cased.
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// `viewer`, `responder` or `admin`.
     pub role: Role,
