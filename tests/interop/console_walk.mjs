@@ -130,13 +130,16 @@ try {
   await audit(page, "dashboard");
 
   await page.click(`a[href="/console/pages/${slug}/incidents/new"]`);
+  await page.waitForFunction(() => document.querySelector("[data-lints]").childElementCount > 0);
+  const onLoad = await page.textContent("[data-lints]");
+  check("the preview runs as soon as the form opens", onLoad.length > 0, onLoad);
+  await page.fill("#title", "Elevated API errors");
+  await page.fill("#incident_issue_link", "https://issues.example.com/1");
   await page.selectOption("#template", { label: "First update: elevated errors" });
-  await page.fill("#issue_link", "https://issues.example.com/1");
   await page.click("text=Use this template");
-  await page.waitForURL(/template=0/);
   const fromTemplate = await page.inputValue("#details");
   check("the template fills in the issue link", fromTemplate.includes("investigation is underway in: https://issues.example.com/1"), fromTemplate);
-  await page.fill("#title", "Elevated API errors");
+  check("choosing a template keeps what was typed", (await page.inputValue("#title")) === "Elevated API errors" && page.url().endsWith("/incidents/new"), page.url());
   await page.check(`label:has-text("${location}") input`);
   const long = "x".repeat(230) + " https://issues.example.com/1";
   await page.fill("#details", long);
@@ -171,7 +174,6 @@ try {
   await page.fill("#issue_link", "https://issues.example.com/1");
   await page.fill("#monitoring_minutes", "45");
   await page.click("text=Use this template");
-  await page.waitForURL(/template=/);
   const monitoring = await page.inputValue("#details");
   check("the monitoring template says how long", monitoring.includes("monitor for 45 minutes") && (await page.inputValue("#state")) === "monitoring", monitoring);
   for (const [state, details] of [

@@ -71,6 +71,32 @@ pub fn validate_component(
     }
 }
 
+/// The locations a list of ids stands for: a component's id for all its locations, anything
+/// else for itself (an unknown id is left for the rules to refuse). Each location once, in the
+/// order given.
+pub fn locations_named(components: &[Component], ids: &[Id]) -> Vec<Id> {
+    let mut locations: Vec<Id> = Vec::new();
+    for id in ids {
+        let named: Vec<&Id> = match components.iter().find(|c| &c.id == id) {
+            Some(component) => component.locations.iter().map(|l| &l.id).collect(),
+            None => vec![id],
+        };
+        for location in named {
+            if !locations.contains(location) {
+                locations.push(location.clone());
+            }
+        }
+    }
+    locations
+}
+
+/// The component a location belongs to.
+pub fn component_of<'a>(components: &'a [Component], location: &str) -> Option<&'a Component> {
+    components
+        .iter()
+        .find(|c| c.locations.iter().any(|l| l.id == location))
+}
+
 /// Location names for a new component: the given ones (trimmed, distinct), or the default one.
 pub fn location_names(given: &[String]) -> Result<Vec<String>, DomainError> {
     if given.is_empty() {

@@ -1193,3 +1193,92 @@ async fn forwarding_headers_from_anyone_but_a_trusted_proxy_are_ignored() {
     let events = s.events().await;
     assert!(events.iter().all(|e| e["kind"] != "user.signed_in"));
 }
+
+/// Choosing a template without the console's script keeps everything typed on the form, and
+/// only the details and the state come from the template.
+#[tokio::test]
+async fn a_template_chosen_without_script_keeps_what_was_typed() {
+    let s = Server::start().await;
+    let f = s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let csrf = b.get("/console/pages/main/incidents/new").await.csrf();
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("title", "Checkout is slow"),
+        ("severity", "1"),
+        ("issue_link", "https://issues.example.com/9"),
+        ("template", "5"),
+        ("monitoring_minutes", "25"),
+        ("details", "typed before choosing"),
+        ("whole", f.api.as_str()),
+        ("locations", f.website_default.as_str()),
+        ("channels", "webhook"),
+    ];
+    let form = b.post("/console/pages/main/incidents/new", &fields).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    for kept in [
+        "value=\"Checkout is slow\"",
+        "<option value=\"1\" selected>",
+        &format!("value=\"{}\" checked> Whole component", f.api),
+        &format!("value=\"{}\" checked>", f.website_default),
+        "value=\"webhook\" checked>",
+        "We will monitor for 25 minutes",
+        "<option value=\"monitoring\" selected>",
+    ] {
+        assert!(form.body.contains(kept), "{kept} is kept: {}", form.body);
+    }
+    assert!(!form.body.contains("typed before choosing"));
+    assert!(s.get(&f.path("/incidents"), &s.viewer).await.ok(200) == json!([]));
+}
+
+/// A whole component ticked stands for all its locations, and each component may have its own
+/// level; the others take the form's.
+#[tokio::test]
+async fn the_affected_list_takes_whole_components_and_a_level_each() {
+    let s = Server::start().await;
+    let f = s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let form = b.get("/console/pages/main/incidents/new").await;
+    assert!(form.body.contains("Whole component"), "{}", form.body);
+    let csrf = form.csrf();
+    let api_level = format!("level:{}", f.api);
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("title", "Outage"),
+        ("severity", "1"),
+        ("state", "investigating"),
+        ("details", "We are investigating."),
+        ("level", "degraded_performance"),
+        ("whole", f.api.as_str()),
+        (api_level.as_str(), "service_disruption"),
+        ("locations", f.website_default.as_str()),
+        ("channels", "webhook"),
+    ];
+    let created = b.post("/console/pages/main/incidents", &fields).await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let incident = &s.get(&f.path("/incidents"), &s.viewer).await.ok(200)[0];
+    let mut affected: Vec<(String, String)> = incident["affected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let field = |k: &str| a[k].as_str().unwrap().to_string();
+            (field("location_id"), field("level"))
+        })
+        .collect();
+    affected.sort();
+    let mut expected = vec![
+        (f.us_east.clone(), "service_disruption".to_string()),
+        (f.apac.clone(), "service_disruption".to_string()),
+        (
+            f.website_default.clone(),
+            "degraded_performance".to_string(),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(affected, expected);
+}

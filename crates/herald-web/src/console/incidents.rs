@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use herald_core::DomainError;
 use herald_core::access::Role;
 use herald_core::broadcast::{self, Subject};
+use herald_core::component::{self, Component};
 use herald_core::incident::{
     AffectedLocation, Channels, Incident, IncidentEdit, IncidentState, NewIncident, Severity,
     StatusChange, UpdateDraft,
@@ -67,6 +68,20 @@ pub async fn new_form(
     form_page(&state, &who, &page, StatusCode::OK, values, Errors::new()).await
 }
 
+/// The new-incident form again, with everything typed kept and the chosen template filled in:
+/// the picker's button without the console's script.
+pub async fn new_form_with_template(
+    State(state): State<AppState>,
+    Path(page): Path<String>,
+    Responder(Posted { who, form }): Responder,
+) -> Response {
+    let mut values = sticky(&form);
+    if let Ok(found) = state.store.page(&page).await {
+        UseTemplate::from_form(&form).apply(&found, None, &mut values);
+    }
+    form_page(&state, &who, &page, StatusCode::OK, values, Errors::new()).await
+}
+
 /// The new-incident form, with what was typed and what was wrong with it.
 async fn form_page(
     state: &AppState,
@@ -88,6 +103,7 @@ async fn form_page(
         "title": "New incident",
         "page": {"slug": page.slug, "name": page.name},
         "components": components.iter().map(|c| json!({
+            "id": c.id,
             "name": c.name,
             "locations": c.locations.iter().map(|l| json!({"id": l.id, "name": l.name})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
@@ -127,13 +143,10 @@ fn parse<T: DeserializeOwned>(value: &str) -> Option<T> {
 
 /// The form's values as the template shows them again after a refusal.
 fn sticky(form: &FormData) -> Value {
-    let levels: BTreeMap<String, String> = form
-        .all("locations")
-        .into_iter()
-        .filter_map(|id| {
-            let level = form.text(&format!("level:{id}"));
-            (!level.is_empty()).then_some((id, level))
-        })
+    // Every `level:<component id>` the form sent, to choose again.
+    let levels: BTreeMap<&str, &str> = form
+        .fields()
+        .filter_map(|(key, value)| Some((key.strip_prefix("level:")?, value)))
         .collect();
     json!({
         "title": form.text("title"),
@@ -142,11 +155,13 @@ fn sticky(form: &FormData) -> Value {
         "details": form.get("details").unwrap_or_default(),
         "level": form.text("level"),
         "locations": form.all("locations"),
-        "location_levels": levels,
+        "whole": form.all("whole"),
+        "component_levels": levels,
         "channels": form.all("channels"),
         "subject": form.text("subject"),
         "next_update_in": form.text("next_update_in"),
         "issue_link": form.text("issue_link"),
+        "monitoring_minutes": form.text("monitoring_minutes"),
     })
 }
 
@@ -205,7 +220,9 @@ fn level(form: &FormData, field: &str) -> Result<Option<StatusLevel>, ()> {
     }
 }
 
-fn new_incident(form: &FormData) -> Result<NewIncident, Errors> {
+/// The new incident the form asks for. A "whole component" tick stands for all its
+/// locations; each location takes its component's level when one is chosen, else the form's.
+fn new_incident(form: &FormData, components: &[Component]) -> Result<NewIncident, Errors> {
     let mut errors = Errors::new();
     let c = common(form, &mut errors);
     let severity = form
@@ -223,9 +240,11 @@ fn new_incident(form: &FormData) -> Result<NewIncident, Errors> {
         errors.insert("level", "Choose a status level.".into());
         None
     });
+    let ticked = [form.all("whole"), form.all("locations")].concat();
     let mut affected = Vec::new();
-    for id in form.all("locations") {
-        match level(form, &format!("level:{id}")) {
+    for id in component::locations_named(components, &ticked) {
+        let owner = component::component_of(components, &id).map_or("", |c| c.id.as_str());
+        match level(form, &format!("level:{owner}")) {
             Ok(Some(own)) => affected.push(AffectedLocation {
                 location_id: id,
                 level: own,
@@ -242,7 +261,7 @@ fn new_incident(form: &FormData) -> Result<NewIncident, Errors> {
             Err(()) => {
                 errors.insert(
                     "locations",
-                    "A location's level is not one of the choices.".into(),
+                    "A component's level is not one of the choices.".into(),
                 );
             }
         }
@@ -339,7 +358,11 @@ pub async fn create(
             errors,
         )
     };
-    let new = match new_incident(&form) {
+    let components = match state.store.components(&page).await {
+        Ok(components) => components,
+        Err(error) => return view::failure(&state, Some(&who), error.into()),
+    };
+    let new = match new_incident(&form, &components) {
         Ok(new) => new,
         Err(errors) => return again(errors).await,
     };
@@ -400,6 +423,21 @@ pub async fn show(
         Errors::new(),
     )
     .await
+}
+
+/// The incident page again, the update form keeping what was typed, with the chosen template
+/// filled in: the picker's button without the console's script.
+pub async fn show_with_template(
+    State(state): State<AppState>,
+    Path((page, id)): Path<(String, String)>,
+    Responder(Posted { who, form }): Responder,
+) -> Response {
+    let chosen = Chosen {
+        values: sticky(&form),
+        wanted: UseTemplate::from_form(&form),
+    };
+    let status = StatusCode::OK;
+    incident_page(&state, &who, &page, &id, status, chosen, Errors::new()).await
 }
 
 /// The update form's values, and the template asked for (if any) to fill them from.
@@ -619,10 +657,16 @@ pub async fn preview(
             }
             Err(errors) => return Json(json!({"ok": false, "errors": errors})).into_response(),
         },
-        None => match new_incident(&form) {
-            Ok(new) => state.store.preview_incident(&actor, &page, new, now).await,
-            Err(errors) => return Json(json!({"ok": false, "errors": errors})).into_response(),
-        },
+        None => {
+            let components = match state.store.components(&page).await {
+                Ok(components) => components,
+                Err(error) => return ApiError::from(error).into_response(),
+            };
+            match new_incident(&form, &components) {
+                Ok(new) => state.store.preview_incident(&actor, &page, new, now).await,
+                Err(errors) => return Json(json!({"ok": false, "errors": errors})).into_response(),
+            }
+        }
     };
     let details = form.get("details").unwrap_or_default();
     let preview = match previewed {

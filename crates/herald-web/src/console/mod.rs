@@ -185,13 +185,17 @@ pub fn router() -> Router<AppState> {
         .route("/console/nudges/seen", post(dashboard::nudges_seen))
         .route(
             "/console/pages/{page}/incidents/new",
-            get(incidents::new_form),
+            get(incidents::new_form).post(incidents::new_form_with_template),
         )
         .route("/console/pages/{page}/incidents", post(incidents::create))
         .route("/console/pages/{page}/incidents/{id}", get(incidents::show))
         .route(
             "/console/pages/{page}/incidents/{id}/updates",
             post(incidents::post_update),
+        )
+        .route(
+            "/console/pages/{page}/incidents/{id}/template",
+            post(incidents::show_with_template),
         )
         .route(
             "/console/pages/{page}/incidents/{id}/postmortem",

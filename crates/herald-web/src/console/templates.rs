@@ -5,6 +5,7 @@ use herald_core::template;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::form::FormData;
 use super::view::wire_name;
 
 /// A template asked for on a form (`?template=N&issue_link=…&monitoring_minutes=…`).
@@ -18,8 +19,17 @@ pub struct UseTemplate {
 }
 
 impl UseTemplate {
-    /// Puts the chosen template, filled in, into the form's values; notes what was asked for
-    /// so the picker shows it again. An incident's own issue link fills `{issue_link}` unless
+    /// The template asked for by the form's own "Use this template" button, which sends
+    /// everything typed so far along with it.
+    pub fn from_form(form: &FormData) -> UseTemplate {
+        UseTemplate {
+            template: form.text("template").parse().ok(),
+            issue_link: form.text("issue_link"),
+            monitoring_minutes: form.text("monitoring_minutes"),
+        }
+    }
+
+    /// Puts the chosen template, filled in, into the form's values. An incident's own issue link fills `{issue_link}` unless
     /// another was asked for.
     pub fn apply(&self, page: &Page, incident: Option<&Incident>, values: &mut Value) {
         let issue_link = match (self.issue_link.trim(), incident) {
@@ -49,18 +59,20 @@ impl UseTemplate {
             ],
         );
         values["details"] = json!(filled);
+        // The picker goes back to "choose": pressing Enter in a field, which presses the
+        // picker's button first, must not pour the template over the edited text again.
         values["state"] = json!(wire_name(&chosen.state));
-        values["template"] = json!(self.template);
     }
 }
 
-/// The library as the picker lists it.
+/// The library as the picker lists it; the console's script fills the form from the bodies
+/// without a round trip.
 pub fn listed(page: &Page) -> Value {
     json!(
         page.settings
             .templates
             .iter()
-            .map(|t| json!({"name": t.name}))
+            .map(|t| json!({"name": t.name, "body": t.body, "state": wire_name(&t.state)}))
             .collect::<Vec<_>>()
     )
 }

@@ -1,7 +1,7 @@
 //! `herald incident list|show|create|update|resolve|edit`
 use clap::{Args, Subcommand};
 use herald_core::cadence::next_update_due;
-use herald_core::component::Component;
+use herald_core::component::{self, Component};
 use herald_core::incident::{
     AffectedLocation, Channels, Incident, IncidentEdit, IncidentState, NewIncident, Severity,
     StatusChange, UpdateDraft,
@@ -270,17 +270,10 @@ fn resolve_affected(
     ids: &[String],
     level: StatusLevel,
 ) -> anyhow::Result<Vec<AffectedLocation>> {
-    let mut affected = Vec::new();
-    for id in ids {
-        let locations: Vec<String> = match components.iter().find(|c| &c.id == id) {
-            Some(component) => component.locations.iter().map(|l| l.id.clone()).collect(),
-            None => vec![id.clone()],
-        };
-        for location_id in locations {
-            affected.push(AffectedLocation { location_id, level });
-        }
-    }
-    Ok(affected)
+    Ok(component::locations_named(components, ids)
+        .into_iter()
+        .map(|location_id| AffectedLocation { location_id, level })
+        .collect())
 }
 
 async fn show(
