@@ -53,8 +53,10 @@
     const ch = result.channels || {};
     setText(panel, "[data-email-subject]", ch.email ? "Subject: " + ch.email.subject : "");
     setText(panel, "[data-email-text]", ch.email ? ch.email.text : "Not sent by email.");
-    setText(panel, "[data-slack]", ch.slack ? JSON.stringify(ch.slack, null, 2) : "");
-    setText(panel, "[data-teams]", ch.teams ? JSON.stringify(ch.teams, null, 2) : "");
+    // Drawn by Herald from the messages it would send, every piece of text escaped.
+    panel.querySelector("[data-slack]").innerHTML = ch.slack || "<p>Not sent to Slack.</p>";
+    panel.querySelector("[data-teams]").innerHTML = ch.teams || "<p>Not sent to Teams.</p>";
+    panel.querySelector("[data-social]").innerHTML = result.social_html;
   }
 
   function watch(form) {

@@ -493,7 +493,24 @@ async fn a_lead_runs_an_incident_from_the_forms() {
             .unwrap()
             .contains("API errors")
     );
-    assert!(p["channels"]["slack"].is_object() && p["channels"]["teams"].is_object());
+    // Slack and Teams drawn as their apps show the message, and the social post counted.
+    let drawn = |channel: &str| p["channels"][channel].as_str().unwrap().to_string();
+    assert!(
+        drawn("slack").starts_with("<div class=\"msg msg-slack\"><p class=\"msg-header\">"),
+        "{}",
+        drawn("slack")
+    );
+    assert!(drawn("slack").contains("View on the status page</a>"));
+    assert!(
+        drawn("teams").contains("<dl class=\"msg-facts\">"),
+        "{}",
+        drawn("teams")
+    );
+    let social = p["social_html"].as_str().unwrap();
+    assert!(
+        social.contains("254 of 280 characters; a link counts as 23"),
+        "{social}"
+    );
     assert_eq!(
         p["next_update_due"],
         plus_mins(s.now(), 15).to_string(),
@@ -860,7 +877,12 @@ async fn the_checklist_ticks_itself_and_by_hand_with_an_audit_trail() {
     assert_eq!(events[0]["after"]["item"], "Acknowledge the page");
     let shown = b.get(&at).await;
     assert!(shown.body.contains("(2 of 5 done)"), "{}", shown.body);
-    assert!(shown.body.contains("ticked by lead@example.com at"));
+    // The tick's time in the page's zone, and how long ago (the test clock stands still).
+    assert!(
+        shown.body.contains("ticked by lead@example.com, <time datetime=\"2025-06-02T09:00:00Z\">Mon 2 Jun 09:00 UTC</time> <span class=\"hint\">(just now)</span>"),
+        "{}",
+        shown.body
+    );
     let entries = s.get(&api, &s.viewer).await.ok(200);
     assert_eq!(entry(&entries, "Acknowledge the page")["ticked_by"], actor);
 
@@ -1281,4 +1303,41 @@ async fn the_affected_list_takes_whole_components_and_a_level_each() {
     ];
     expected.sort();
     assert_eq!(affected, expected);
+}
+
+/// Times on the incident page read in the page's own zone, with how long ago; delivery
+/// statuses and event kinds read as words.
+#[tokio::test]
+async fn the_incident_page_speaks_the_page_zone_and_words() {
+    let s = Server::start().await;
+    let f = s.fixture("main").await;
+    s.patch(&f.path(""), &s.admin, json!({"time_zone": "Europe/Berlin"}))
+        .await
+        .ok(200);
+    let incident = s
+        .post(
+            &f.path("/incidents"),
+            &s.responder,
+            json!({"title": "API errors", "severity": 2, "details": "Investigating.",
+                   "affected": [{"location_id": f.us_east, "level": "degraded_performance"}]}),
+        )
+        .await
+        .ok(201);
+    s.advance_mins(12);
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let id = incident["id"].as_str().unwrap();
+    let shown = b.get(&format!("/console/pages/main/incidents/{id}")).await;
+    assert!(
+        shown.body.contains("<time datetime=\"2025-06-02T09:00:00Z\">Mon 2 Jun 11:00 CEST</time> <span class=\"hint\">(12 min ago)</span>"),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown.body.contains("The incident declared, "),
+        "{}",
+        shown.body
+    );
+    assert!(!shown.body.contains("incident.created"), "{}", shown.body);
 }

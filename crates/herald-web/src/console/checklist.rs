@@ -4,33 +4,35 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use herald_core::checklist;
 use herald_store::{ChecklistEntry, Tick};
+use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::incidents::{incident_path, refused_beside};
 use super::session::{Posted, Responder};
+use super::words;
 use crate::AppState;
 
-/// The stages in order, each with its items as the page shows them.
-pub fn view(entries: &[ChecklistEntry]) -> Value {
+/// The stages in order, each with its items as the page shows them; tick times in `zone`.
+pub fn view(entries: &[ChecklistEntry], zone: &str, now: Timestamp) -> Value {
     let stages = checklist::stages(entries, |e| &e.stage);
     json!(
         stages
             .into_iter()
             .map(|(name, items)| {
                 let done = items.iter().filter(|e| e.ticked).count();
-                let items: Vec<Value> = items.into_iter().map(item).collect();
+                let items: Vec<Value> = items.into_iter().map(|e| item(e, zone, now)).collect();
                 json!({"name": name, "items": items, "done": done})
             })
             .collect::<Vec<_>>()
     )
 }
 
-fn item(entry: &ChecklistEntry) -> Value {
+fn item(entry: &ChecklistEntry, zone: &str, now: Timestamp) -> Value {
     json!({
         "label": entry.label,
         "ticked": entry.ticked,
         "by": entry.ticked_by.as_deref().map(who_ticked),
-        "at": entry.ticked_at.map(|t| t.to_string()),
+        "at": entry.ticked_at.map(|t| words::moment(t, zone, now)),
         "seen_done": entry.ticked && entry.ticked_at.is_none(),
         "done_when": entry.done_when.map(|d| d.label()),
     })

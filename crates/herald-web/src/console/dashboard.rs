@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 
 use super::session::{Posted, SignedIn};
 use super::view;
+use super::words;
 use crate::AppState;
 
 /// Within this many seconds of the deadline, the countdown turns amber.
@@ -43,8 +44,10 @@ async fn gather(state: &AppState, user_id: &str) -> Result<Value, StoreError> {
     let now = state.now();
     let mut pages = Vec::new();
     let mut nudges = Vec::new();
-    let mut newest: Option<DeliveryReport> = None;
-    for page in state.store.pages().await? {
+    // The newest broadcast of any page, with that page's time zone.
+    let mut newest: Option<(DeliveryReport, &str)> = None;
+    let all = state.store.pages().await?;
+    for page in &all {
         let incidents = state.store.incidents(&page.id, active()).await?;
         let recent = state.store.incidents(&page.id, latest()).await?;
         for incident in incidents.iter().chain(&recent) {
@@ -52,9 +55,9 @@ async fn gather(state: &AppState, user_id: &str) -> Result<Value, StoreError> {
             if let Some(report) = reports.into_iter().max_by_key(|r| r.created_at)
                 && newest
                     .as_ref()
-                    .is_none_or(|n| report.created_at > n.created_at)
+                    .is_none_or(|(n, _)| report.created_at > n.created_at)
             {
-                newest = Some(report);
+                newest = Some((report, &page.time_zone));
             }
         }
         let windows = |filter| MaintenanceQuery {
@@ -77,8 +80,8 @@ async fn gather(state: &AppState, user_id: &str) -> Result<Value, StoreError> {
                 json!({
                     "title": m.title,
                     "state": m.state.label(),
-                    "starts_at": m.starts_at.to_string(),
-                    "ends_at": m.ends_at.to_string(),
+                    "starts_at": words::moment(m.starts_at, &page.time_zone, now),
+                    "ends_at": words::moment(m.ends_at, &page.time_zone, now),
                 })
             })
             .collect();
@@ -86,7 +89,7 @@ async fn gather(state: &AppState, user_id: &str) -> Result<Value, StoreError> {
         for incident in &incidents {
             rows.push(incident_row(
                 incident,
-                due(state, &page, incident).await,
+                due(state, page, incident).await,
                 now,
             ));
         }
@@ -104,7 +107,7 @@ async fn gather(state: &AppState, user_id: &str) -> Result<Value, StoreError> {
                 "body": nudge.text.body,
                 "url": nudge.text.url,
                 "urgent": nudge.kind != NudgeKind::Before,
-                "created_at": nudge.created_at.to_string(),
+                "created_at": words::moment(nudge.created_at, &page.time_zone, now),
             }));
         }
         pages.push(json!({
@@ -119,7 +122,7 @@ async fn gather(state: &AppState, user_id: &str) -> Result<Value, StoreError> {
         "title": "Dashboard",
         "pages": pages,
         "nudges": nudges,
-        "report": newest.map(report),
+        "report": newest.map(|(r, zone)| report(r, zone, now)),
     }))
 }
 
@@ -165,7 +168,7 @@ pub fn incident_row(incident: &Incident, due: Option<Timestamp>, now: Timestamp)
         "severity": incident.severity.get(),
         "state": incident.state.label(),
         "last_update_at": last.map(|t| t.to_string()),
-        "since_last": last.map(|t| ago(now, t)),
+        "since_last": last.map(|t| words::relative(t, now)),
         "due": due.map(|due| deadline(due, now)),
     })
 }
@@ -174,39 +177,26 @@ pub fn incident_row(incident: &Incident, due: Option<Timestamp>, now: Timestamp)
 pub fn deadline(due: Timestamp, now: Timestamp) -> Value {
     let left = due.duration_since(now).as_secs();
     let (urgency, words) = if left < 0 {
-        ("overdue", format!("overdue by {}", span(-left)))
+        ("overdue", format!("overdue by {}", words::span(-left)))
     } else if left <= SOON_SECS {
-        ("soon", format!("due in {}", span(left)))
+        ("soon", format!("due in {}", words::span(left)))
     } else {
-        ("ok", format!("due in {}", span(left)))
+        ("ok", format!("due in {}", words::span(left)))
     };
     json!({"at": due.to_string(), "urgency": urgency, "words": words})
 }
 
-fn ago(now: Timestamp, then: Timestamp) -> String {
-    format!("{} ago", span(now.duration_since(then).as_secs().max(0)))
-}
-
-/// `45 s`, `12 min`, `3 h 5 min`.
-fn span(secs: i64) -> String {
-    match secs {
-        s if s < 60 => format!("{s} s"),
-        s if s < 3600 => format!("{} min", s / 60),
-        s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
-    }
-}
-
-/// A delivery report, channels with failures first.
-pub fn report(r: DeliveryReport) -> Value {
+/// A delivery report, channels with failures first, its time in the page's zone.
+pub fn report(r: DeliveryReport, zone: &str, now: Timestamp) -> Value {
     let mut channels = r.channels;
     channels.sort_by_key(|c| (std::cmp::Reverse(c.failed), std::cmp::Reverse(c.retrying)));
     json!({
-        "event": r.event,
-        "created_at": r.created_at.to_string(),
+        "event": words::event(&r.event),
+        "created_at": words::moment(r.created_at, zone, now),
         "fanned_out": r.fanned_out,
         "channels": channels.iter().map(|c| json!({
             "channel": c.channel.name(),
-            "status": c.status,
+            "status": words::delivery_status(&c.status),
             "matched": c.matched,
             "delivered": c.delivered,
             "retrying": c.retrying,

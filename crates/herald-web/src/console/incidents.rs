@@ -27,10 +27,12 @@ use serde_json::{Value, json};
 
 use super::checklist;
 use super::dashboard;
+use super::drawn;
 use super::form::FormData;
 use super::session::{Posted, Responder, SignedIn};
 use super::templates::{self, UseTemplate};
 use super::view::{self, capitalise, wire_name};
+use super::words;
 use crate::{ApiError, AppState};
 
 /// Field → what is wrong with it, shown next to the field.
@@ -491,11 +493,11 @@ async fn incident_page(
         "title": incident.title,
         "page": {"slug": page.slug, "name": page.name},
         "public_url": herald_public::paths::page_url(&page, &state.console.base_url),
-        "incident": incident_view(&incident, dashboard::due_from(cadence.next_update_due, &page, &incident), now),
+        "incident": incident_view(&incident, dashboard::due_from(cadence.next_update_due, &page, &incident), &page.time_zone, now),
         "cadence": cadence,
         "adherence": adherence,
-        "checklist": checklist::view(&checklist),
-        "reports": reports.into_iter().rev().map(dashboard::report).collect::<Vec<_>>(),
+        "checklist": checklist::view(&checklist, &page.time_zone, now),
+        "reports": reports.into_iter().rev().map(|r| dashboard::report(r, &page.time_zone, now)).collect::<Vec<_>>(),
         "values": values,
         "errors": errors,
         "choices": choices(&page.settings.lint),
@@ -504,7 +506,12 @@ async fn incident_page(
     view::page(state, Some(who), status, "incident.html", context)
 }
 
-fn incident_view(incident: &Incident, due: Option<jiff::Timestamp>, now: jiff::Timestamp) -> Value {
+fn incident_view(
+    incident: &Incident,
+    due: Option<jiff::Timestamp>,
+    zone: &str,
+    now: jiff::Timestamp,
+) -> Value {
     let mut row = dashboard::incident_row(incident, due, now);
     row["resolved"] = json!(!incident.is_active());
     row["postmortem_url"] = json!(incident.postmortem_url);
@@ -516,7 +523,7 @@ fn incident_view(incident: &Incident, due: Option<jiff::Timestamp>, now: jiff::T
         .map(|u| {
             json!({
                 "state": u.state.label(),
-                "at": u.at.to_string(),
+                "at": words::moment(u.at, zone, now),
                 "html": markdown::to_html(&u.details),
                 "author": u.author,
             })
@@ -730,8 +737,8 @@ async fn rendered(state: &AppState, page: &str, preview: Preview) -> Result<Valu
             })?;
             json!({
                 "email": {"subject": email.subject, "text": email.text, "html": email.html},
-                "slack": slack::message(&a),
-                "teams": teams::message(&a),
+                "slack": drawn::slack(&slack::message(&a)),
+                "teams": drawn::teams(&teams::message(&a)),
                 "skipped": draft.skipped,
             })
         }
@@ -743,6 +750,7 @@ async fn rendered(state: &AppState, page: &str, preview: Preview) -> Result<Valu
         "lints": preview.lints,
         "next_update_due": preview.next_update_due.map(|t| t.to_string()),
         "public_html": markdown::to_html(&details),
+        "social_html": drawn::social(&details, rules),
         "channels": channels,
     }))
 }

@@ -5,6 +5,7 @@
 mod checklist;
 mod components;
 mod dashboard;
+mod drawn;
 mod form;
 mod incidents;
 mod lists;
@@ -17,6 +18,7 @@ mod templates;
 mod throttle;
 mod users;
 mod view;
+mod words;
 
 use std::sync::Arc;
 
