@@ -2,7 +2,8 @@
 // open the new-incident form, watch the counters, lints and preview react to typing, publish,
 // watch the countdown, tick the checklist, post the monitoring update, resolve, add the
 // post-mortem. After each step the public page is fetched and checked, and every console page
-// is run through axe-core (WCAG 2 A/AA). With ADMIN_EMAIL (same password), an admin then opens
+// is run through axe-core (WCAG 2 A/AA) at 1280 px and at a phone's 390 px, where it must also
+// fit without sideways scrolling. With ADMIN_EMAIL (same password), an admin then opens
 // every management page (pages, settings and cadence, components, subscribers, users, the
 // checklist editor) and sends a refused form, and axe-core checks each of those too. The pages
 // run under the console's Content-Security-Policy: anything it refuses fails the walk.
@@ -36,22 +37,35 @@ function check(step, ok, detail) {
 
 // A page that reports a Content-Security-Policy refusal fails the walk.
 async function newPage() {
-  const page = await (await browser.newContext()).newPage();
+  const page = await (await browser.newContext({ viewport: { width: WIDTHS[0], height: 844 } })).newPage();
   page.on("console", (message) => {
     if (message.text().includes("Content Security Policy")) check("the page keeps to its policy", false, message.text());
   });
   return page;
 }
 
+// axe-core at the desktop width and at a phone's (390 px), where the page must also fit
+// without sideways scrolling.
+const WIDTHS = [1280, 390];
+
 async function audit(page, name) {
-  // Evaluated through the DevTools protocol: the page's policy refuses inline scripts.
-  await page.evaluate(axeSource);
-  const axe = await page.evaluate(async () =>
-    await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
-  );
-  const violations = axe.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.html).slice(0, 3) }));
-  report.accessibility.push({ page: name, passes: axe.passes.length, violations });
-  if (violations.length) failed = true;
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 844 });
+    // Evaluated through the DevTools protocol: the page's policy refuses inline scripts.
+    await page.evaluate(axeSource);
+    const axe = await page.evaluate(async () =>
+      await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+    );
+    const violations = axe.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.html).slice(0, 3) }));
+    report.accessibility.push({ page: name, width, passes: axe.passes.length, violations });
+    if (violations.length) failed = true;
+    const wide = await page.evaluate(() => {
+      const over = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1);
+      return { scroll: document.documentElement.scrollWidth, view: window.innerWidth, over: over.slice(0, 3).map((el) => el.outerHTML.slice(0, 120)) };
+    });
+    check(`${name} fits ${width} px without sideways scrolling`, wide.scroll <= wide.view, wide);
+  }
+  await page.setViewportSize({ width: WIDTHS[0], height: 844 });
 }
 
 async function publicHas(path, text) {
