@@ -10,8 +10,8 @@ use herald_store::{MAX_LIST_LIMIT, MaintenanceFilter, MaintenanceQuery};
 use serde_json::{Value, json};
 
 use super::requests::{DeleteMaintenance, MaintenanceStep, ScheduleMaintenance};
-use super::{Caller, CompatError, CompatJson, Reply, ok, shapes};
-use crate::{ApiError, AppState};
+use super::{Caller, CompatError, CompatJson, Reply, message_in, ok, page_with_components, shapes};
+use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -114,9 +114,8 @@ async fn single(
     Path((page, id)): Path<(String, String)>,
 ) -> Reply {
     who.require(Role::Viewer)?;
-    let page = state.store.page(&page).await?;
+    let (page, components) = page_with_components(&state, &page).await?;
     let window = state.store.maintenance(&page.id, &id).await?;
-    let components = state.store.components(&page.id).await?;
     ok("OK", shapes::maintenance(&page, &components, &window))
 }
 
@@ -126,19 +125,14 @@ async fn message(
     Path((page, message)): Path<(String, String)>,
 ) -> Reply {
     who.require(Role::Viewer)?;
-    let page = state.store.page(&page).await?;
+    let (page, components) = page_with_components(&state, &page).await?;
     let window = state
         .store
         .maintenance_by_update(&page.id, &message)
         .await?;
-    let components = state.store.components(&page.id).await?;
-    let update = window.updates.iter().find(|u| u.id == message);
-    let update =
-        update.ok_or_else(|| ApiError::not_found(format!("message {message:?} was not found")))?;
-    ok(
-        "OK",
-        shapes::maintenance_message(&page, &components, &window, update),
-    )
+    let update = message_in(&window.updates, &message, |u| &u.id)?;
+    let shape = shapes::maintenance_message(&page, &components, &window, update);
+    ok("OK", shape)
 }
 
 /// Answers with the new window's id, as Status.io does.

@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use herald_core::access::Role;
+use herald_core::component::Component;
 use herald_core::incident::{Incident, IncidentState, NewIncident, StatusChange, UpdateDraft};
+use herald_core::page::Page;
 use herald_public::render::statusio;
 use herald_store::{IncidentFilter, IncidentQuery, MAX_LIST_LIMIT, MaintenanceFilter};
 use serde_json::{Value, json};
@@ -195,6 +197,26 @@ async fn incident_ids(
     )
 }
 
+/// A page and its components, which every read shapes its answer with.
+async fn page_with_components(
+    state: &AppState,
+    page: &str,
+) -> Result<(Page, Vec<Component>), CompatError> {
+    let page = state.store.page(page).await?;
+    let components = state.store.components(&page.id).await?;
+    Ok((page, components))
+}
+
+/// The update of a timeline that a message id names.
+fn message_in<'a, U>(
+    updates: &'a [U],
+    message: &str,
+    id: impl Fn(&U) -> &str,
+) -> Result<&'a U, CompatError> {
+    let found = updates.iter().find(|u| id(u) == message);
+    Ok(found.ok_or_else(|| ApiError::not_found(format!("message {message:?} was not found")))?)
+}
+
 /// One incident with its messages, as `incident/list` shows each.
 async fn incident_single(
     State(state): State<AppState>,
@@ -202,9 +224,8 @@ async fn incident_single(
     Path((page, incident)): Path<(String, String)>,
 ) -> Reply {
     who.require(Role::Viewer)?;
-    let page = state.store.page(&page).await?;
+    let (page, components) = page_with_components(&state, &page).await?;
     let incident = state.store.incident(&page.id, &incident).await?;
-    let components = state.store.components(&page.id).await?;
     ok("OK", shapes::incident(&page, &components, &incident))
 }
 
@@ -214,16 +235,11 @@ async fn incident_message(
     Path((page, message)): Path<(String, String)>,
 ) -> Reply {
     who.require(Role::Viewer)?;
-    let page = state.store.page(&page).await?;
+    let (page, components) = page_with_components(&state, &page).await?;
     let incident = state.store.incident_by_update(&page.id, &message).await?;
-    let components = state.store.components(&page.id).await?;
-    let update = incident.updates.iter().find(|u| u.id == message);
-    let update =
-        update.ok_or_else(|| ApiError::not_found(format!("message {message:?} was not found")))?;
-    ok(
-        "OK",
-        shapes::message(&page, &components, &incident.id, update),
-    )
+    let update = message_in(&incident.updates, &message, |u| &u.id)?;
+    let shape = shapes::message(&page, &components, &incident.id, update);
+    ok("OK", shape)
 }
 
 async fn incident_create(
