@@ -51,16 +51,28 @@ try {
       times.map((t) => t.textContent).filter((text) => text.endsWith("UTC")),
     );
     await page.addScriptTag({ content: axeSource });
-    const axe = await page.evaluate(async () =>
+    const runAxe = () => page.evaluate(async () =>
       await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
     );
+    const axe = await runAxe();
+    // A day's tooltip opens when the keyboard reaches a link in it.
+    const hiddenTooltips = [];
+    for (const link of await page.locator(".days a").all()) {
+      await link.focus();
+      const box = await link.locator("xpath=ancestor::span[@class='tip']").boundingBox();
+      if (!box || box.width < 50 || box.height < 10) hiddenTooltips.push(await link.textContent());
+    }
+    // The same page for a reader whose system asks for a dark scheme.
+    await page.emulateMedia({ colorScheme: "dark" });
+    const dark = await runAxe();
     await page.close();
-    const violations = axe.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.html).slice(0, 3) }));
+    const violations = [...axe.violations, ...dark.violations.map((v) => ({ ...v, id: `dark: ${v.id}` }))]
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.html).slice(0, 3) }));
     const errors = vnuMessages(url).map((m) => ({ line: m.lastLine, message: m.message, extract: m.extract }));
-    if (violations.length || errors.length || outside.length || unlocalised.length) failed = true;
+    if (violations.length || errors.length || outside.length || unlocalised.length || hiddenTooltips.length) failed = true;
     report.push({
       url, passes: axe.passes.length, violations, html_errors: errors, third_party_requests: outside,
-      times_left_in_utc: unlocalised,
+      times_left_in_utc: unlocalised, tooltips_hidden_on_focus: hiddenTooltips,
     });
   }
 } finally {

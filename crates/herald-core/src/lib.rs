@@ -11,6 +11,7 @@ pub mod branding;
 pub mod broadcast;
 pub mod cadence;
 pub mod checklist;
+pub mod colour;
 pub mod component;
 pub mod error;
 pub mod event;

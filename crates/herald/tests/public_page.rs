@@ -108,6 +108,84 @@ async fn the_home_page_shows_the_truth_and_escapes_what_leads_write() {
 }
 
 #[tokio::test]
+async fn the_page_names_what_is_affected_and_each_day_tells_its_story() {
+    let s = Server::start().await;
+    let f = s.fixture("acme").await;
+    let home = s.public_eventually("/", |b| b.contains(WEBSITE)).await;
+    assert!(
+        !home.contains("Affected now"),
+        "nothing is affected: {home}"
+    );
+    // The header's Subscribe button offers every way to follow along.
+    let menu = home
+        .split("<details class=\"subscribe-menu\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</details>").next())
+        .expect("a Subscribe button in the header");
+    for choice in ["By email", "RSS feed", "Atom feed", "Maintenance calendar"] {
+        assert!(menu.contains(choice), "{choice}: {menu}");
+    }
+    assert!(
+        home.contains("id=\"subscribe\""),
+        "the email form is its target"
+    );
+    // A dark scheme whose accent is lightened to stay readable on the dark background.
+    let dark = home
+        .split("@media (prefers-color-scheme:dark){:root{--accent:")
+        .nth(1)
+        .expect("colours for a dark scheme");
+    assert!(!dark.starts_with("#1d4ed8"), "{dark}");
+
+    let id = s
+        .create_incident(&f, "Email notifications delayed", 3)
+        .await;
+    let home = s
+        .public_eventually("/", |b| b.contains("Affected now"))
+        .await;
+    assert!(
+        home.contains("<h1>Partial Service Disruption: API</h1>"),
+        "the banner names what is affected: {home}"
+    );
+    let affected = home.find("Affected now").unwrap();
+    let api = home.find("class=\"name\">API").unwrap();
+    let website = home.find(WEBSITE).unwrap();
+    assert!(affected < api && api < website, "affected first: {home}");
+
+    s.advance_mins(130);
+    s.resolve_incident(&f, &id).await;
+    let home = s
+        .public_eventually("/", |b| b.contains("All systems operational"))
+        .await;
+    assert!(!home.contains("Affected now"), "{home}");
+    // Today's bar of the API: its level, how long, and a link to the incident.
+    let today = home
+        .split("<li class=\"partial_service_disruption late\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</li>").next())
+        .expect("today's bar is its own day");
+    assert!(today.contains("2 Jun 2025"), "{today}");
+    assert!(today.contains("affected for 2 h 10 min"), "{today}");
+    assert!(
+        today.contains(&format!(
+            "incidents&#x2f;{id}&#x2f;\">Email notifications delayed</a>"
+        )),
+        "{today}"
+    );
+    // The days before the component existed are one run, with their own tooltip.
+    assert!(
+        home.contains("<li class=\"no-data\" style=\"flex-grow:89\"><span class=\"tip\"><strong>5 Mar 2025 to 1 Jun 2025</strong> No data"),
+        "{home}"
+    );
+
+    let history = s
+        .public_eventually("/history/", |b| b.contains("Email notifications delayed"))
+        .await;
+    assert!(history.contains(">June 2025</h2>"), "by month: {history}");
+    assert!(history.contains("class=\"impact-major\""), "{history}");
+    assert!(history.contains("lasted 2 h 10 min"), "{history}");
+}
+
+#[tokio::test]
 async fn the_history_is_paginated_newest_first() {
     let s = Server::start().await;
     let f = s.fixture("acme").await;

@@ -1,9 +1,14 @@
 //! The HTML pages: what each template is given. Everything a visitor reads passes through
 //! minijinja's auto-escaping, except update bodies, which are sanitised Markdown.
+use std::sync::Arc;
+
+use herald_core::colour;
+use herald_core::component::Component;
 use herald_core::incident::{Incident, Update};
 use herald_core::maintenance::{Maintenance, MaintenanceState};
 use herald_core::status::StatusLevel;
-use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use super::markdown;
@@ -175,12 +180,16 @@ pub fn affected_names<'i>(
 #[derive(Serialize)]
 struct GroupEntry {
     name: Option<String>,
+    /// The group of what is affected now, listed first.
+    affected: bool,
     components: Vec<ComponentEntry>,
 }
 
 #[derive(Serialize)]
 struct ComponentEntry {
     name: String,
+    /// Shown beside the name in the affected group, where it is out of its own.
+    group: Option<String>,
     description: String,
     level: Level,
     /// Shown only when the component has more than one location.
@@ -196,81 +205,162 @@ struct LocationEntry {
 
 #[derive(Serialize)]
 struct UptimeBar {
-    width: usize,
     percent: String,
     summary: String,
-    /// Only the days that were not fully operational; the rest is one background rectangle.
-    marks: Vec<DayMark>,
+    /// Oldest first: each day with an incident on its own, each run of other days as one.
+    days: Vec<DayEntry>,
+}
+
+/// One bar, or a run of quiet bars, and what its tooltip says.
+#[derive(Serialize)]
+struct DayEntry {
+    key: &'static str,
+    /// How many days it stands for.
+    span: usize,
+    /// In the later half of the bar: its tooltip opens towards the start, to stay on screen.
+    late: bool,
+    when: String,
+    label: String,
+    /// How long something was affected, in words; `None` on a quiet day.
+    troubled: Option<String>,
+    incidents: Vec<DayIncident>,
 }
 
 #[derive(Serialize)]
-struct DayMark {
-    x: usize,
-    w: usize,
-    key: &'static str,
-    #[serde(skip)]
-    first: String,
+struct DayIncident {
     title: String,
+    path: String,
 }
 
-const DAY_WIDTH: usize = 4;
-
-fn uptime_bar(name: &str, uptime: &Uptime) -> UptimeBar {
+fn uptime_bar(incidents: &[Arc<Incident>], name: &str, uptime: &Uptime) -> UptimeBar {
     // A component in its first day has no figure yet: its window would be minutes long.
     let percent = uptime.percent.map_or_else(
         || "Uptime shown after its first day".to_string(),
         |p| format!("{p:.2} % uptime"),
     );
-    let troubled = uptime
-        .days
-        .iter()
-        .filter(|d| d.level.is_some_and(|l| !l.is_operational()))
-        .count();
-    // One rectangle per run of days at the same level; operational runs are the background.
-    let mut marks: Vec<DayMark> = Vec::new();
-    let mut last: Option<(&'static str, &'static str)> = None;
+    let troubled = uptime.days.iter().filter(|d| is_troubled(d)).count();
+    let mut days: Vec<DayEntry> = Vec::new();
+    let mut first_of_run = None;
     for (i, day) in uptime.days.iter().enumerate() {
-        let (key, label) = match day.level {
-            None => ("no-data", "No data"),
-            Some(l) => (l.css_key(), l.label()),
-        };
-        let extends = last == Some((key, label))
-            && marks.last().is_some_and(|m| m.x + m.w + 1 == i * DAY_WIDTH);
-        last = Some((key, label));
-        if day.level.is_some_and(|l| l.is_operational()) {
-            continue;
-        }
-        match marks.last_mut() {
-            Some(mark) if extends => {
-                mark.w += DAY_WIDTH;
-                mark.title = format!("{} to {}: {label}", mark.first, day.date);
-            }
-            _ => marks.push(DayMark {
-                x: i * DAY_WIDTH,
-                w: DAY_WIDTH - 1,
-                key,
-                first: day.date.to_string(),
-                title: format!("{}: {label}", day.date),
-            }),
+        let quiet_run_goes_on = uptime
+            .days
+            .get(i + 1)
+            .is_some_and(|next| !is_troubled(next) && next.level == day.level);
+        if is_troubled(day) {
+            days.push(troubled_day(incidents, day));
+        } else if quiet_run_goes_on {
+            first_of_run.get_or_insert(day.date);
+        } else {
+            let first = first_of_run.take().unwrap_or(day.date);
+            days.push(quiet_days(first, day));
         }
     }
+    let mut offset = 0;
+    for day in &mut days {
+        day.late = 2 * offset >= uptime.days.len();
+        offset += day.span;
+    }
     UptimeBar {
-        width: uptime.days.len() * DAY_WIDTH,
         summary: format!(
             "{name}, last {} days: {percent}, {troubled} {} with incidents",
             uptime::DAYS,
             if troubled == 1 { "day" } else { "days" }
         ),
         percent,
-        marks,
+        days,
+    }
+}
+
+fn is_troubled(day: &uptime::Day) -> bool {
+    day.level.is_some_and(|l| !l.is_operational())
+}
+
+fn troubled_day(incidents: &[Arc<Incident>], day: &uptime::Day) -> DayEntry {
+    let level = day.level.unwrap_or(StatusLevel::Operational);
+    DayEntry {
+        key: level.css_key(),
+        span: 1,
+        late: false,
+        when: day_text(day.date),
+        label: level.label().to_string(),
+        troubled: Some(duration_text(day.troubled)),
+        incidents: day
+            .incidents
+            .iter()
+            .filter_map(|&n| incidents.get(n))
+            .map(|incident| DayIncident {
+                title: incident.title.clone(),
+                path: paths::incident_dir(&incident.id),
+            })
+            .collect(),
+    }
+}
+
+/// A run of days without incidents (or before the component existed) ending on `last`.
+fn quiet_days(first: Date, last: &uptime::Day) -> DayEntry {
+    let (key, label) = match last.level {
+        None => ("no-data", "No data: the component did not exist yet"),
+        Some(_) => ("operational", "No incidents"),
+    };
+    let span = first
+        .until(last.date)
+        .map_or(1, |d| d.get_days() as usize + 1);
+    DayEntry {
+        key,
+        span,
+        late: false,
+        when: if span == 1 {
+            day_text(first)
+        } else {
+            format!("{} to {}", day_text(first), day_text(last.date))
+        },
+        label: label.to_string(),
+        troubled: None,
+        incidents: Vec::new(),
+    }
+}
+
+fn day_text(date: Date) -> String {
+    date.strftime("%-d %b %Y").to_string()
+}
+
+fn duration_text(d: SignedDuration) -> String {
+    format!("affected for {}", duration_words(d))
+}
+
+/// "3 days 4 h", "2 h 10 min", "45 min", "under a minute": the two largest units.
+fn duration_words(d: SignedDuration) -> String {
+    let minutes = d.as_secs().max(0) / 60;
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    let day_word = |n| {
+        if n == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{n} days")
+        }
+    };
+    match (days, hours, mins) {
+        (0, 0, 0) => "under a minute".to_string(),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => day_word(d),
+        (d, h, _) => format!("{} {h} h", day_word(d)),
     }
 }
 
 pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijinja::Error> {
     let uptimes = uptime::uptime_by_component(view);
     let data = view.data;
-    let entry = |c: &herald_core::component::Component| ComponentEntry {
+    let group_name = |c: &Component| {
+        c.group_id
+            .as_deref()
+            .and_then(|id| data.groups.iter().find(|g| g.id == id))
+            .map(|g| g.name.clone())
+    };
+    let entry = |c: &Component| ComponentEntry {
         name: c.name.clone(),
+        group: group_name(c),
         description: c.description.clone(),
         level: level(view.level(&c.id)),
         locations: if c.locations.len() > 1 {
@@ -285,52 +375,53 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
             Vec::new()
         },
         // Every component of the page has its history.
-        uptime: uptime_bar(&c.name, &uptimes[&c.id]),
+        uptime: uptime_bar(&data.incidents, &c.name, &uptimes[&c.id]),
     };
+    let is_affected = |c: &&Component| !view.level(&c.id).is_operational();
     let mut groups: Vec<GroupEntry> = Vec::new();
-    let ungrouped: Vec<_> = data
-        .components
-        .iter()
-        .filter(|c| c.group_id.is_none())
-        .map(entry)
-        .collect();
-    if !ungrouped.is_empty() {
-        groups.push(GroupEntry {
-            name: None,
-            components: ungrouped,
-        });
-    }
-    for group in &data.groups {
-        let components: Vec<_> = data
-            .components
+    // What is affected comes first, so a reader sees it without scrolling past the rest.
+    let affected: Vec<&Component> = data.components.iter().filter(is_affected).collect();
+    let rest = |c: &&Component| !is_affected(c);
+    push_group(
+        &mut groups,
+        Some("Affected now"),
+        true,
+        affected.iter().copied(),
+        &entry,
+    );
+    push_group(
+        &mut groups,
+        None,
+        false,
+        data.components
             .iter()
-            .filter(|c| c.group_id.as_deref() == Some(group.id.as_str()))
-            .map(entry)
-            .collect();
-        if !components.is_empty() {
-            groups.push(GroupEntry {
-                name: Some(group.name.clone()),
-                components,
-            });
-        }
+            .filter(|c| c.group_id.is_none())
+            .filter(rest),
+        &entry,
+    );
+    for group in &data.groups {
+        push_group(
+            &mut groups,
+            Some(&group.name),
+            false,
+            data.components
+                .iter()
+                .filter(|c| c.group_id.as_deref() == Some(group.id.as_str()))
+                .filter(rest),
+            &entry,
+        );
     }
     let active: Vec<_> = view
         .active_incidents()
         .map(|i| incident_card(view, i))
         .collect();
-    let overall = view.status.level;
-    let headline = match overall {
-        StatusLevel::Operational => "All systems operational",
-        StatusLevel::UnderMaintenance => "Maintenance in progress",
-        other => other.label(),
-    };
     render(
         env,
         "home.html",
         view,
         minijinja::context! {
             root => "./",
-            overall => minijinja::context! { key => overall.css_key(), headline },
+            overall => banner(view, &affected),
             updated => time(view.updated_at()),
             active,
             groups,
@@ -339,6 +430,57 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
             subscribe_components => component_choices(view),
         },
     )
+}
+
+fn push_group<'c>(
+    groups: &mut Vec<GroupEntry>,
+    name: Option<&str>,
+    affected: bool,
+    components: impl Iterator<Item = &'c Component>,
+    entry: &impl Fn(&Component) -> ComponentEntry,
+) {
+    let components: Vec<ComponentEntry> = components.map(entry).collect();
+    if !components.is_empty() {
+        groups.push(GroupEntry {
+            name: name.map(str::to_string),
+            affected,
+            components,
+        });
+    }
+}
+
+/// How many components the banner names before it says "and N more".
+const BANNER_NAMES: usize = 3;
+
+/// The overall status, naming what is affected: "Degraded performance: Email notifications",
+/// and the components at lesser levels on a line of their own.
+fn banner(view: &View, affected: &[&Component]) -> minijinja::Value {
+    let overall = view.status.level;
+    let headline = match overall {
+        StatusLevel::Operational => "All systems operational",
+        StatusLevel::UnderMaintenance => "Maintenance in progress",
+        other => other.label(),
+    };
+    let (worst, others): (Vec<&Component>, Vec<&Component>) =
+        affected.iter().partition(|c| view.level(&c.id) == overall);
+    let named = |names: Vec<String>| {
+        let count = names.len();
+        let mut shown: Vec<String> = names.into_iter().take(BANNER_NAMES).collect();
+        if count > BANNER_NAMES {
+            shown.push(format!("{} more", count - BANNER_NAMES));
+        }
+        (count > 0).then(|| shown.join(", "))
+    };
+    let also = others
+        .iter()
+        .map(|c| format!("{} ({})", c.name, view.level(&c.id).label().to_lowercase()))
+        .collect();
+    minijinja::context! {
+        key => overall.css_key(),
+        headline,
+        names => named(worst.iter().map(|c| c.name.clone()).collect()),
+        also => named(also),
+    }
 }
 
 /// A component a subscriber can limit their email to.
@@ -352,7 +494,7 @@ struct ComponentChoice {
 /// The page's components in the order the home page lists them: ungrouped, then by group.
 fn component_choices(view: &View) -> Vec<ComponentChoice> {
     let data = view.data;
-    let group_of = |c: &herald_core::component::Component| {
+    let group_of = |c: &Component| {
         c.group_id
             .as_deref()
             .and_then(|id| data.groups.iter().position(|g| g.id == id))
@@ -400,10 +542,59 @@ struct HistoryEntry {
     id: String,
     path: String,
     kind: &'static str,
+    /// The colour of its edge: the incident's impact, or maintenance.
+    class: String,
     title: String,
+    #[serde(skip)]
+    began: Timestamp,
     started: Time,
     ended: Option<Time>,
+    /// How long it lasted, in words.
+    lasted: Option<String>,
     summary: String,
+}
+
+/// The history of one calendar month (UTC), newest first.
+#[derive(Serialize)]
+struct HistoryMonth {
+    name: String,
+    entries: Vec<HistoryEntry>,
+}
+
+/// `entries`, newest first, under their months; a month between two listed ones that had
+/// nothing is listed empty, so a quiet month reads as quiet rather than missing.
+fn by_month(entries: Vec<HistoryEntry>) -> Vec<HistoryMonth> {
+    let month_of = |t: Timestamp| {
+        let date = t.to_zoned(jiff::tz::TimeZone::UTC).date();
+        date.first_of_month()
+    };
+    let mut months: Vec<(Date, HistoryMonth)> = Vec::new();
+    for entry in entries {
+        let month = month_of(entry.began);
+        while let Some(&(last, _)) = months.last() {
+            let earlier = last.checked_sub(jiff::ToSpan::month(1)).unwrap_or(month);
+            if month >= earlier {
+                break;
+            }
+            months.push((earlier, empty_month(earlier)));
+        }
+        match months.last_mut() {
+            Some((last, m)) if *last == month => m.entries.push(entry),
+            _ => {
+                let mut m = empty_month(month);
+                m.entries.push(entry);
+                months.push((month, m));
+            }
+        }
+    }
+    months.into_iter().map(|(_, m)| m).collect()
+}
+
+fn empty_month(month: Date) -> HistoryMonth {
+    HistoryMonth {
+        name: month.strftime("%B %Y").to_string(),
+        entries: Vec::new(),
+    }
 }
 
 /// Past incidents and maintenance windows, newest first by when they began.
@@ -423,13 +614,20 @@ fn history_entries<'a>(view: &View<'a>) -> impl Iterator<Item = HistoryEntry> + 
                 id: incident.id.clone(),
                 path: paths::incident_dir(&incident.id),
                 kind: "Incident",
+                class: format!("impact-{}", super::impact(incident)),
                 title: incident.title.clone(),
+                began: incident.created_at,
                 started: time(incident.created_at),
                 ended: incident.resolved_at.map(time),
+                lasted: incident
+                    .resolved_at
+                    .map(|end| duration_words(end.duration_since(incident.created_at))),
                 summary: summary(incident.updates.last().map(|u| u.details.as_str())),
             }
         } else {
             let window = windows.next()?;
+            let started = window.started_at.unwrap_or(window.starts_at);
+            let ended = window.ended_at.unwrap_or(window.ends_at);
             HistoryEntry {
                 id: window.id.clone(),
                 path: paths::maintenance_dir(&window.id),
@@ -438,9 +636,13 @@ fn history_entries<'a>(view: &View<'a>) -> impl Iterator<Item = HistoryEntry> + 
                 } else {
                     "Maintenance"
                 },
+                class: "maintenance".into(),
                 title: window.title.clone(),
-                started: time(window.started_at.unwrap_or(window.starts_at)),
-                ended: Some(time(window.ended_at.unwrap_or(window.ends_at))),
+                began: started,
+                started: time(started),
+                ended: Some(time(ended)),
+                lasted: (window.state != MaintenanceState::Cancelled)
+                    .then(|| duration_words(ended.duration_since(started))),
                 summary: summary(window.updates.last().map(|u| u.details.as_str())),
             }
         })
@@ -479,7 +681,7 @@ pub fn history(
         view,
         minijinja::context! {
             root,
-            entries,
+            months => by_month(entries),
             number,
             pages,
             newer => (number > 1).then(|| paths::history_dir(number - 1)),
@@ -520,10 +722,14 @@ fn render(
     ctx: minijinja::Value,
 ) -> Result<String, minijinja::Error> {
     let page = view.page();
+    let dark = colour::dark_scheme(&page.settings.branding.colors);
     let site = minijinja::context! {
         name => page.name,
         logo => page.settings.branding.logo,
         colors => page.settings.branding.colors,
+        on_accent => colour::text_on(&page.settings.branding.colors.accent),
+        dark_on_accent => colour::text_on(&dark.accent),
+        dark => dark,
         custom_css => page.settings.branding.custom_css,
         header_links => page.settings.branding.header_links,
         footer_links => page.settings.branding.footer_links,
@@ -551,8 +757,11 @@ mod tests {
         let days = vec![uptime::Day {
             date: date(2025, 6, 2),
             level: Some(StatusLevel::PartialServiceDisruption),
+            troubled: SignedDuration::from_mins(130),
+            incidents: Vec::new(),
         }];
         let young = uptime_bar(
+            &[],
             "API",
             &Uptime {
                 days: days.clone(),
@@ -564,8 +773,13 @@ mod tests {
             young.summary,
             "API, last 90 days: Uptime shown after its first day, 1 day with incidents"
         );
-        assert_eq!(young.marks.len(), 1, "the bar is drawn");
+        assert_eq!(young.days.len(), 1, "the bar is drawn");
+        assert_eq!(
+            young.days[0].troubled.as_deref(),
+            Some("affected for 2 h 10 min")
+        );
         let old = uptime_bar(
+            &[],
             "API",
             &Uptime {
                 days,
@@ -573,5 +787,57 @@ mod tests {
             },
         );
         assert_eq!(old.percent, "99.50 % uptime");
+    }
+
+    #[test]
+    fn quiet_days_are_one_bar_each_run_and_troubled_days_one_each() {
+        let level = |n: usize| match n {
+            0..=9 => None,
+            42 | 43 => Some(StatusLevel::ServiceDisruption),
+            _ => Some(StatusLevel::Operational),
+        };
+        let days: Vec<uptime::Day> = date(2025, 3, 5)
+            .series(jiff::ToSpan::day(1))
+            .take(uptime::DAYS)
+            .enumerate()
+            .map(|(n, date)| uptime::Day {
+                date,
+                level: level(n),
+                troubled: SignedDuration::from_mins(
+                    if level(n).is_some_and(|l| !l.is_operational()) {
+                        5
+                    } else {
+                        0
+                    },
+                ),
+                incidents: Vec::new(),
+            })
+            .collect();
+        let bar = uptime_bar(
+            &[],
+            "API",
+            &Uptime {
+                days,
+                percent: Some(99.0),
+            },
+        );
+        let spans: Vec<(&str, usize)> = bar.days.iter().map(|d| (d.key, d.span)).collect();
+        assert_eq!(
+            spans,
+            [
+                ("no-data", 10),
+                ("operational", 32),
+                ("service_disruption", 1),
+                ("service_disruption", 1),
+                ("operational", 46)
+            ]
+        );
+        assert_eq!(bar.days[0].when, "5 Mar 2025 to 14 Mar 2025");
+        assert_eq!(bar.days[2].when, "16 Apr 2025");
+        assert_eq!(bar.days[2].troubled.as_deref(), Some("affected for 5 min"));
+        assert_eq!(
+            bar.summary,
+            "API, last 90 days: 99.00 % uptime, 2 days with incidents"
+        );
     }
 }

@@ -30,6 +30,11 @@ pub struct Day {
     pub date: Date,
     /// `None` before the component existed.
     pub level: Option<StatusLevel>,
+    /// How long any of its locations was at a level other than operational that day.
+    pub troubled: SignedDuration,
+    /// The incidents that held one of its locations that day, as indexes into the page's
+    /// incidents, in that order.
+    pub incidents: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -55,8 +60,8 @@ pub fn uptime_by_component(view: &View) -> HashMap<String, Uptime> {
         .checked_sub(SignedDuration::from_hours(24 * (DAYS as i64 - 1)))
         .unwrap_or(today);
     let window_start = day_start(first_day);
-    let mut spans: HashMap<&str, Vec<Span>> = HashMap::new();
-    for incident in &view.data.incidents {
+    let mut spans: HashMap<&str, Vec<(usize, Span)>> = HashMap::new();
+    for (index, incident) in view.data.incidents.iter().enumerate() {
         let end_of_incident = incident.resolved_at.unwrap_or(view.now);
         if end_of_incident < window_start {
             continue;
@@ -77,11 +82,14 @@ pub fn uptime_by_component(view: &View) -> HashMap<String, Uptime> {
                 spans
                     .entry(affected.location_id.as_str())
                     .or_default()
-                    .push(Span {
-                        start: update.at,
-                        end,
-                        level: affected.level,
-                    });
+                    .push((
+                        index,
+                        Span {
+                            start: update.at,
+                            end,
+                            level: affected.level,
+                        },
+                    ));
             }
         }
     }
@@ -101,10 +109,11 @@ fn day_start(date: Date) -> Timestamp {
         .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-/// `spans`: every location's, by location id; the component's own are taken out.
+/// `spans`: every location's, by location id, with the index of its incident; the
+/// component's own are taken out.
 fn history(
     component: &Component,
-    spans: &mut HashMap<&str, Vec<Span>>,
+    spans: &mut HashMap<&str, Vec<(usize, Span)>>,
     first_day: Date,
     now: Timestamp,
 ) -> Uptime {
@@ -117,23 +126,42 @@ fn history(
         .map(|(bounds, date)| Day {
             date,
             level: (created < bounds[1].min(now)).then_some(StatusLevel::Operational),
+            troubled: SignedDuration::ZERO,
+            incidents: Vec::new(),
         })
         .collect();
     let from = window_start.max(created);
     // Outage in nanoseconds times its weight in percent, summed over the locations.
     let mut down: i128 = 0;
+    let mut every_location: Vec<Span> = Vec::new();
     for location in &component.locations {
         let spans = spans.remove(location.id.as_str()).unwrap_or_default();
-        for span in worst_over_time(&spans, from, now) {
-            down += span.end.duration_since(span.start).as_nanos() * outage_weight(span.level);
-            let first = day_starts.partition_point(|&t| t <= span.start) - 1;
-            for day in first..DAYS {
-                if day_starts[day] >= span.end {
-                    break;
+        for (incident, span) in &spans {
+            let (start, end) = (span.start.max(from), span.end.min(now));
+            for day in days_between(&day_starts, start, end) {
+                if !days[day].incidents.contains(incident) {
+                    days[day].incidents.push(*incident);
                 }
-                days[day].level = days[day].level.max(Some(span.level));
             }
         }
+        for span in worst_over_time(spans.iter().map(|(_, span)| span), from, now) {
+            down += span.end.duration_since(span.start).as_nanos() * outage_weight(span.level);
+            for day in days_between(&day_starts, span.start, span.end) {
+                days[day].level = days[day].level.max(Some(span.level));
+            }
+            every_location.push(span);
+        }
+    }
+    // Troubled time counts once however many locations shared it.
+    for span in worst_over_time(&every_location, from, now) {
+        for day in days_between(&day_starts, span.start, span.end) {
+            let start = span.start.max(day_starts[day]);
+            let end = span.end.min(day_starts[day + 1]);
+            days[day].troubled += end.duration_since(start);
+        }
+    }
+    for day in &mut days {
+        day.incidents.sort_unstable();
     }
     let percent = (now.duration_since(created) >= FIGURE_AFTER).then(|| {
         let window = now.duration_since(from).as_nanos() * 100 * component.locations.len() as i128;
@@ -142,10 +170,30 @@ fn history(
     Uptime { days, percent }
 }
 
+/// The days `start..end` touches, as indexes of `day_starts` (empty when `end <= start`).
+fn days_between(
+    day_starts: &[Timestamp],
+    start: Timestamp,
+    end: Timestamp,
+) -> std::ops::Range<usize> {
+    if end <= start {
+        return 0..0;
+    }
+    let first = day_starts
+        .partition_point(|&t| t <= start)
+        .saturating_sub(1);
+    let last = day_starts.partition_point(|&t| t < end).min(DAYS);
+    first..last
+}
+
 /// The worst level `spans` (one location's) hold at each moment between `from` and `to`, as
 /// disjoint spans in time order: overlapping incidents count once, at the worst of them.
-fn worst_over_time(spans: &[Span], from: Timestamp, to: Timestamp) -> Vec<Span> {
-    let mut edges: Vec<(Timestamp, StatusLevel, bool)> = Vec::with_capacity(2 * spans.len());
+fn worst_over_time<'s>(
+    spans: impl IntoIterator<Item = &'s Span>,
+    from: Timestamp,
+    to: Timestamp,
+) -> Vec<Span> {
+    let mut edges: Vec<(Timestamp, StatusLevel, bool)> = Vec::new();
     for span in spans {
         let (start, end) = (span.start.max(from), span.end.min(to));
         if start < end {
@@ -563,6 +611,37 @@ mod tests {
             .collect()
     }
 
+    /// Which incidents hold one of the locations at something other than operational, hour
+    /// by hour, as indexes into `incidents`.
+    fn hourly_incidents(
+        incidents: &[Incident],
+        locations: usize,
+        hours: &[Timestamp],
+        now: Timestamp,
+    ) -> Vec<Vec<usize>> {
+        hours
+            .iter()
+            .map(|&hour| {
+                let middle = hour + SignedDuration::from_mins(30);
+                (0..incidents.len())
+                    .filter(|&n| {
+                        let i = &incidents[n];
+                        i.updates.iter().enumerate().any(|(k, u)| {
+                            let next = i.updates.get(k + 1).map(|n| n.at);
+                            let until = next.or(i.resolved_at).unwrap_or(now);
+                            u.at <= middle
+                                && middle < until
+                                && u.levels.iter().any(|a| {
+                                    !a.level.is_operational()
+                                        && LOCATIONS[..locations].contains(&a.location_id.as_str())
+                                })
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     proptest! {
         #[test]
         fn uptime_and_bars_agree_with_an_hour_by_hour_count(
@@ -588,12 +667,14 @@ mod tests {
                     incident(&format!("i{n}"), timeline, resolved.then_some(at))
                 })
                 .collect();
-            let uptime = api_uptime_at(&page_with(locations, created, incidents.clone()), now);
+            let data = page_with(locations, created, incidents.clone());
+            let uptime = api_uptime_at(&data, now);
 
             let window_start = date(2025, 3, 5).to_zoned(TimeZone::UTC).unwrap().timestamp();
             let from = window_start.max(created);
             let hours: Vec<Timestamp> = (0..).map(|h| from + hour * h).take_while(|&h| h < now).collect();
             let levels = hourly_levels(&incidents, locations, &hours, now);
+            let held_by = hourly_incidents(&incidents, locations, &hours, now);
             let weight = |level| match level {
                 StatusLevel::ServiceDisruption | StatusLevel::SecurityEvent => 1.0,
                 StatusLevel::PartialServiceDisruption => 0.3,
@@ -617,6 +698,15 @@ mod tests {
                         .fold(StatusLevel::Operational, StatusLevel::max)
                 });
                 prop_assert_eq!(day.level, expected, "day {}", d);
+                let in_day: Vec<usize> = (0..hours.len()).filter(|&h| start <= hours[h] && hours[h] < end).collect();
+                let troubled = in_day.iter().filter(|&&h| levels[h].iter().any(|l| !l.is_operational())).count();
+                prop_assert_eq!(day.troubled, hour * troubled as i32, "day {}", d);
+                let mut held: Vec<&str> = in_day.iter().flat_map(|&h| held_by[h].iter().map(|&n| incidents[n].id.as_str())).collect();
+                held.sort_unstable();
+                held.dedup();
+                let mut shown: Vec<&str> = day.incidents.iter().map(|&n| data.incidents[n].id.as_str()).collect();
+                shown.sort_unstable();
+                prop_assert_eq!(shown, held, "day {}", d);
             }
         }
     }
