@@ -100,6 +100,19 @@ class Herald:
                              {"state": "resolved", "details": "Resolved."})
         return time.perf_counter() - started
 
+    def cpu_seconds(self):
+        """The server's user and system CPU time so far."""
+        with open(f"/proc/{self.server.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def memory_mb(self):
+        """The server's resident memory now and at its peak, in MB."""
+        with open(f"/proc/{self.server.pid}/status") as f:
+            status = dict(line.split(":", 1) for line in f if ":" in line)
+        kb = lambda key: int(status[key].split()[0])
+        return kb("VmRSS") / 1024, kb("VmHWM") / 1024
+
     def stop(self, keep=False):
         """Stops the server and removes its data directory (a fan-out run leaves about 100 MB)
         unless asked to keep it."""

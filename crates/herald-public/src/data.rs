@@ -1,6 +1,6 @@
 //! What a public page shows, held in memory: the page, its groups and components, and every
 //! incident. Rendering reads only this, never the database.
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use herald_core::component::{Component, Group, Location};
@@ -78,7 +78,7 @@ pub struct View<'a> {
 impl<'a> View<'a> {
     pub fn new(data: &'a PageData, now: Timestamp, base_url: String) -> View<'a> {
         let status = data.status();
-        let mut levels = HashMap::new();
+        let mut levels = HashMap::default();
         for (component, derived) in data.components.iter().zip(&status.components) {
             levels.insert(component.id.as_str(), derived.level);
             for (location, derived) in component.locations.iter().zip(&derived.locations) {

@@ -55,7 +55,12 @@ impl PageSnapshot {
         let view = View::new(&data, now, base_url.clone());
         let mut files: HashMap<String, Arc<Asset>> = shared.clone();
         for (key, asset) in render::eager(&renderer, &view)? {
-            files.insert(key, Arc::new(asset));
+            // A file the change left as it was keeps its compressed variants.
+            let kept = previous
+                .and_then(|p| p.files.get(&key))
+                .filter(|old| old.etag == asset.etag && old.content_type == asset.content_type);
+            let asset = kept.cloned().unwrap_or_else(|| Arc::new(asset));
+            files.insert(key, asset);
         }
         let layout: Arc<str> = render::layout_stamp(&view).into();
         let mut pages = carried_over(previous, &data, &layout);
@@ -193,4 +198,55 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use herald_core::page::PageSettings;
+
+    use super::*;
+
+    #[test]
+    fn a_file_the_change_left_alone_keeps_its_compressed_variants() {
+        let now: Timestamp = "2026-12-03T12:00:00Z".parse().unwrap();
+        let page = Page {
+            id: "p".into(),
+            slug: "p".into(),
+            name: "P".into(),
+            time_zone: "UTC".into(),
+            settings: PageSettings::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        let data = |name: &str| {
+            Arc::new(PageData {
+                page: Page {
+                    name: name.into(),
+                    ..page.clone()
+                },
+                groups: Vec::new(),
+                components: Vec::new(),
+                incidents: Vec::new(),
+                maintenance: Vec::new(),
+            })
+        };
+        let renderer = Arc::new(Renderer::new(None).unwrap());
+        let build = |data, previous| {
+            let base = "https://s.example/".to_string();
+            PageSnapshot::build(renderer.clone(), data, &HashMap::new(), base, now, previous)
+                .unwrap()
+        };
+        let first = build(data("P"), None);
+        let same = build(data("P"), Some(&first));
+        let renamed = build(data("Q"), Some(&same));
+        let home = paths::HOME;
+        assert!(Arc::ptr_eq(
+            &first.get(home).unwrap(),
+            &same.get(home).unwrap()
+        ));
+        assert!(!Arc::ptr_eq(
+            &same.get(home).unwrap(),
+            &renamed.get(home).unwrap()
+        ));
+    }
 }

@@ -223,8 +223,14 @@ struct DayEntry {
     label: String,
     /// How long something was affected, in words; `None` on a quiet day.
     troubled: Option<String>,
+    /// The first few incidents of the day; `more` counts the rest, which the history lists.
     incidents: Vec<DayIncident>,
+    more: usize,
 }
+
+/// How many of a day's incidents its tooltip links; a page seeded with thousands in a day
+/// would otherwise carry every link on every bar.
+const DAY_INCIDENTS_SHOWN: usize = 3;
 
 #[derive(Serialize)]
 struct DayIncident {
@@ -287,12 +293,14 @@ fn troubled_day(incidents: &[Arc<Incident>], day: &uptime::Day) -> DayEntry {
         incidents: day
             .incidents
             .iter()
+            .take(DAY_INCIDENTS_SHOWN)
             .filter_map(|&n| incidents.get(n))
             .map(|incident| DayIncident {
                 title: incident.title.clone(),
                 path: paths::incident_dir(&incident.id),
             })
             .collect(),
+        more: day.incidents.len().saturating_sub(DAY_INCIDENTS_SHOWN),
     }
 }
 
@@ -317,6 +325,7 @@ fn quiet_days(first: Date, last: &uptime::Day) -> DayEntry {
         label: label.to_string(),
         troubled: None,
         incidents: Vec::new(),
+        more: 0,
     }
 }
 

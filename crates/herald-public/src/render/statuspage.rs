@@ -14,7 +14,7 @@
 //!   components, then groups) or among a group's children, as Statuspage numbers them.
 //! - Times are in the page's time zone with milliseconds, as Statuspage writes them:
 //!   `2022-02-15T13:37:37.407-08:00`, or `…Z` for a UTC page.
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use herald_core::component::{Component, Group};
 use herald_core::incident::{AffectedLocation, Incident, IncidentState};
@@ -212,7 +212,7 @@ impl<'v, 'a> Render<'v, 'a> {
     fn new(view: &'v View<'a>) -> Self {
         // The zone was validated when the page was saved; UTC keeps a bad row renderable.
         let tz = TimeZone::get(&view.page().time_zone).unwrap_or(TimeZone::UTC);
-        let mut last_set: HashMap<&'a str, Timestamp> = HashMap::new();
+        let mut last_set: HashMap<&'a str, Timestamp> = HashMap::default();
         let data: &'a PageData = view.data;
         for update in data.incidents.iter().flat_map(|i| &i.updates) {
             for level in &update.levels {

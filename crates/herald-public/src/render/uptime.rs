@@ -8,7 +8,7 @@
 //! once, at the worst of them. The window is the 90 days of the bars, or the component's life
 //! when that is shorter; a component younger than a day has no figure, since a two-minute
 //! outage in its first minutes would read as a collapse.
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
 
 use herald_core::component::Component;
 use herald_core::status::StatusLevel;
@@ -60,7 +60,7 @@ pub fn uptime_by_component(view: &View) -> HashMap<String, Uptime> {
         .checked_sub(SignedDuration::from_hours(24 * (DAYS as i64 - 1)))
         .unwrap_or(today);
     let window_start = day_start(first_day);
-    let mut spans: HashMap<&str, Vec<(usize, Span)>> = HashMap::new();
+    let mut spans: HashMap<&str, Vec<(usize, Span)>> = HashMap::default();
     for (index, incident) in view.data.incidents.iter().enumerate() {
         let end_of_incident = incident.resolved_at.unwrap_or(view.now);
         if end_of_incident < window_start {
@@ -202,27 +202,25 @@ fn worst_over_time<'s>(
         }
     }
     edges.sort_unstable_by_key(|&(at, ..)| at);
-    // How many spans hold each level at the moment.
-    let mut held: BTreeMap<StatusLevel, usize> = BTreeMap::new();
+    // How many spans hold each level at the moment, by the level's place in `ALL`.
+    let mut held = [0usize; StatusLevel::ALL.len()];
     let mut worst = Vec::new();
     for (k, &(at, level, starts)) in edges.iter().enumerate() {
-        let count = held.entry(level).or_default();
+        let count = &mut held[level as usize];
         if starts {
             *count += 1;
         } else {
             *count -= 1;
-            if *count == 0 {
-                held.remove(&level);
-            }
         }
         // Once every edge at this moment is counted, the worst level holds until the next.
-        if let (Some((&level, _)), Some(&(next, ..))) = (held.last_key_value(), edges.get(k + 1))
+        let holding = held.iter().rposition(|&n| n > 0);
+        if let (Some(index), Some(&(next, ..))) = (holding, edges.get(k + 1))
             && next > at
         {
             worst.push(Span {
                 start: at,
                 end: next,
-                level,
+                level: StatusLevel::ALL[index],
             });
         }
     }
@@ -387,6 +385,13 @@ mod tests {
     fn assert_close(percent: Option<f64>, expected: f64) {
         let percent = percent.expect("an uptime figure");
         assert!((percent - expected).abs() < 1e-9, "{percent} != {expected}");
+    }
+
+    #[test]
+    fn levels_count_by_their_place_in_all() {
+        for (index, level) in StatusLevel::ALL.into_iter().enumerate() {
+            assert_eq!(level as usize, index, "{level:?}");
+        }
     }
 
     #[test]
