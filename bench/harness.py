@@ -78,7 +78,9 @@ class Herald:
         self.port = free_port()
         self.server = subprocess.Popen(
             [self.binary, "--data-dir", self.data, "serve", "--listen", f"127.0.0.1:{self.port}"],
-            stderr=subprocess.DEVNULL, env={**os.environ, "HERALD__LOG__LEVEL": "warn", **(env or {})})
+            stderr=subprocess.DEVNULL,
+            # No metrics listener: its fixed port would keep two benchmarks from running at once.
+            env={**os.environ, "HERALD__LOG__LEVEL": "warn", "HERALD__METRICS__LISTEN": "", **(env or {})})
         wait_for_port(self.port)
         self.client = Client(self.port, self.secret)
         self.incidents = f"/api/v1/pages/{slug}/incidents"
