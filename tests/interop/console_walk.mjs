@@ -1,7 +1,7 @@
 // Walks a whole incident through the console in Debian's Chromium, as a lead would: sign in,
 // open the new-incident form, watch the counters, lints and preview react to typing, publish,
-// watch the countdown, tick the checklist, post the monitoring update, resolve, add the
-// post-mortem. After each step the public page is fetched and checked, and every console page
+// watch the countdown, edit the title and add the page's "Website" component without an
+// update, tick the checklist, post the monitoring update, resolve, add the post-mortem. After each step the public page is fetched and checked, and every console page
 // is run through axe-core (WCAG 2 A/AA) at 1280 px and at a phone's 390 px, where it must also
 // fit without sideways scrolling. With ADMIN_EMAIL (same password), an admin then opens
 // every management page (pages, settings and cadence, components, subscribers, users, the
@@ -175,6 +175,19 @@ try {
   const countdown = await page.textContent(".due");
   check("the countdown to the next update runs", /due in (14|15) min/.test(countdown), countdown);
   await audit(page, "incident");
+
+  // Edit without an update: a new title, and the Website component added whole at its level.
+  const website = 'form[action$="/edit"] fieldset.component:has(legend:text-is("Website"))';
+  await page.fill("#edit_title", "Elevated API and website errors");
+  await page.check(`${website} input[name="whole"]`);
+  await page.selectOption(`${website} select`, "degraded_performance");
+  await page.click("text=Save changes");
+  await page.waitForURL(incidentUrl);
+  const affected = await page.textContent("ul.affected");
+  const updates = await page.locator(".timeline li").count();
+  check("the edit adds the component at its level, without an update", affected.includes("Website: Degraded Performance") && updates === 1, `${affected} · ${updates} updates`);
+  check("the public page shows the edited title", await publicHas("/", "Elevated API and website errors"), id);
+  await audit(page, "incident, edited");
 
   // Engage: the lead ticks off acknowledging the page; creating the incident ticked itself.
   await page.click('button.tick:has-text("Acknowledge the page")');

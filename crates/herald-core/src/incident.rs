@@ -5,7 +5,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::component::Location;
+use crate::component::{self, Component, Location};
 use crate::event::Event;
 use crate::page::Page;
 use crate::status::{StatusLevel, worst};
@@ -307,7 +307,8 @@ fn investigating() -> IncidentState {
     IncidentState::Investigating
 }
 
-/// Edits that do not broadcast: title, severity and the set of affected locations.
+/// Edits that do not broadcast: title, severity, the affected locations and their levels, and
+/// the issue link.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -315,11 +316,55 @@ pub struct IncidentEdit {
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: Option<String>,
     pub severity: Option<Severity>,
-    /// The new set of affected locations; kept ones keep their level, new ones take the
-    /// incident's current level.
-    pub affected: Option<Vec<Id>>,
+    /// The new set of affected locations, in order: a location left out is no longer
+    /// affected, one not yet affected joins the incident.
+    pub affected: Option<Vec<EditedLocation>>,
     /// The incident's issue link; an empty string removes it.
     pub issue_link: Option<String>,
+}
+
+/// A location in an edited `affected` list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EditedLocation {
+    pub location_id: Id,
+    /// The level to hold it at. Without one, a location already affected keeps its level and
+    /// a new one takes the incident's current (worst) level.
+    #[serde(default)]
+    pub level: Option<StatusLevel>,
+}
+
+impl From<&str> for EditedLocation {
+    /// The location at the level it has, or the incident's.
+    fn from(location_id: &str) -> EditedLocation {
+        EditedLocation {
+            location_id: location_id.to_string(),
+            level: None,
+        }
+    }
+}
+
+/// An edited affected list from ids as a person gives them, each with the level given for it
+/// (or none): a component id stands for all its locations. A location named twice is listed
+/// once, at the last level given for it.
+pub fn edited_locations(
+    components: &[Component],
+    named: &[(Id, Option<StatusLevel>)],
+) -> Vec<EditedLocation> {
+    let mut edited: Vec<EditedLocation> = Vec::new();
+    for (id, level) in named {
+        for location_id in component::locations_named(components, std::slice::from_ref(id)) {
+            match edited.iter_mut().find(|e| e.location_id == location_id) {
+                Some(listed) => listed.level = level.or(listed.level),
+                None => edited.push(EditedLocation {
+                    location_id,
+                    level: *level,
+                }),
+            }
+        }
+    }
+    edited
 }
 
 /// A past incident, as much as the severity rule needs to know of it.
@@ -699,7 +744,8 @@ fn levels_before_resolution(incident: &Incident) -> Vec<AffectedLocation> {
         .collect()
 }
 
-/// Edits the title, severity or affected locations without broadcasting.
+/// Edits the title, severity, affected locations (with their levels) or issue link without
+/// broadcasting.
 pub fn edit(
     incident: &Incident,
     ctx: PageContext,
@@ -717,8 +763,8 @@ pub fn edit(
         }
         next.severity = severity;
     }
-    if let Some(ids) = edit.affected {
-        next.affected = edited_affected(incident, ctx, &ids)?;
+    if let Some(locations) = edit.affected {
+        next.affected = edited_affected(incident, ctx, &locations)?;
     }
     if let Some(link) = edit.issue_link {
         next.issue_link = issue_link(Some(link))?;
@@ -743,26 +789,46 @@ pub fn edit(
     })
 }
 
+/// The affected list an edit asks for. A location listed twice appears once, where it was
+/// first listed, at the last level given for it. A resolved incident holds every location at
+/// operational, so only that level can be given to one.
 fn edited_affected(
     incident: &Incident,
     ctx: PageContext,
-    ids: &[Id],
+    edited: &[EditedLocation],
 ) -> Result<Vec<AffectedLocation>, DomainError> {
-    if ids.is_empty() {
+    if edited.is_empty() {
         return Err(DomainError::NoAffectedLocations);
     }
     let current_level = incident.level();
-    let mut affected: Vec<AffectedLocation> = Vec::with_capacity(ids.len());
-    for id in ids {
+    let mut affected: Vec<AffectedLocation> = Vec::with_capacity(edited.len());
+    for location in edited {
+        let id = &location.location_id;
         ctx.check_location(id)?;
-        if affected.iter().any(|a| &a.location_id == id) {
+        if let Some(level) = location.level
+            && !incident.is_active()
+            && !level.is_operational()
+        {
+            return Err(DomainError::invalid(
+                "affected",
+                format!(
+                    "the incident is resolved, so {id} stays operational; post an update to reopen it at another level"
+                ),
+            ));
+        }
+        if let Some(listed) = affected.iter_mut().find(|a| &a.location_id == id) {
+            listed.level = location.level.unwrap_or(listed.level);
             continue;
         }
         let kept = incident.affected.iter().find(|a| &a.location_id == id);
-        affected.push(kept.cloned().unwrap_or(AffectedLocation {
+        let level = location
+            .level
+            .or(kept.map(|a| a.level))
+            .unwrap_or(current_level);
+        affected.push(AffectedLocation {
             location_id: id.clone(),
-            level: current_level,
-        }));
+            level,
+        });
     }
     Ok(affected)
 }

@@ -1047,12 +1047,17 @@ async fn an_incident_runs_its_course_on_the_cadence() {
     assert_eq!(preview["incident"]["updates"].as_array().unwrap().len(), 4);
     assert_eq!(snapshot(&s, &["acme"]).await, before, "a preview wrote");
 
-    // Edit: title and affected locations, no new update, so the due time stays.
+    // Edit: title and affected locations, no new update, so the due time stays. US East
+    // keeps its level, APAC joins at the level given.
+    let quiet = s.last_event_id().await;
     let edited = s
         .patch(
             &f.path(&format!("/incidents/{id}")),
             &s.responder,
-            json!({"title": "API errors in two regions", "affected": [f.us_east, f.apac]}),
+            json!({"title": "API errors in two regions", "affected": [
+                {"location_id": f.us_east},
+                {"location_id": f.apac, "level": "service_disruption"},
+            ]}),
         )
         .await
         .ok(200);
@@ -1061,8 +1066,16 @@ async fn an_incident_runs_its_course_on_the_cadence() {
         edited["affected"],
         json!([
             {"location_id": f.us_east, "level": "degraded_performance"},
-            {"location_id": f.apac, "level": "degraded_performance"},
+            {"location_id": f.apac, "level": "service_disruption"},
         ])
+    );
+    assert_eq!(edited["level"], "service_disruption");
+    let events = s
+        .assert_events_after(quiet, &[("incident.edited", s.responder.actor())])
+        .await;
+    assert_eq!(
+        events[0]["before"]["affected"][0]["level"], "degraded_performance",
+        "the audit log keeps what the levels were"
     );
     assert_eq!(edited["updates"].as_array().unwrap().len(), 3);
     assert_eq!(edited["next_update_due"], monitoring["next_update_due"]);
@@ -1395,10 +1408,17 @@ async fn incident_writes_that_break_a_rule_write_nothing() {
     s.patch(
         &f.path(&format!("/incidents/{active}")),
         &s.responder,
-        json!({"affected": ["000000000000000000000000"]}),
+        json!({"affected": [{"location_id": "000000000000000000000000"}]}),
     )
     .await
     .assert_problem(422, "unknown-location");
+    s.patch(
+        &f.path(&format!("/incidents/{active}")),
+        &s.responder,
+        json!({"affected": [{"location_id": f.us_east, "level": "on_fire"}]}),
+    )
+    .await
+    .assert_problem(422, "invalid-body");
     s.patch(
         &f.path(&format!("/incidents/{active}")),
         &s.responder,

@@ -627,6 +627,7 @@ async fn a_lead_walks_an_incident_in_chromium() {
     for audited in [
         "pages, refused form",
         "settings and cadence, refused cell",
+        "incident, edited",
         "user",
     ] {
         let page = format!("\"page\": \"{audited}\"");
@@ -1105,6 +1106,7 @@ async fn the_issue_link_fills_templates_and_the_incident_is_edited_without_an_up
                 ("title", "  "),
                 ("severity", "3"),
                 ("issue_link", moved),
+                ("locations", &f.us_east),
             ],
         )
         .await;
@@ -1118,6 +1120,7 @@ async fn the_issue_link_fills_templates_and_the_incident_is_edited_without_an_up
                 ("title", "API errors in US East"),
                 ("severity", "3"),
                 ("issue_link", moved),
+                ("locations", &f.us_east),
             ],
         )
         .await;
@@ -1303,6 +1306,126 @@ async fn the_affected_list_takes_whole_components_and_a_level_each() {
     ];
     expected.sort();
     assert_eq!(affected, expected);
+}
+
+/// The edit panel adds a component with its level, changes a level and removes a location,
+/// without an update; the incident page lists what is affected at the top; a level that is not
+/// one of the choices and an empty list are refused beside the picker, with nothing written.
+#[tokio::test]
+async fn the_edit_panel_changes_what_is_affected_and_at_which_level() {
+    let s = Server::start().await;
+    let f = s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let id = s.create_incident(&f, "API errors", 2).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let path = format!("/console/pages/main/incidents/{id}");
+    let page = b.get(&path).await;
+    // The panel starts from the incident as it is: US East ticked, the API at its level.
+    assert!(
+        page.body.contains(&format!(
+            "name=\"locations\" value=\"{}\" checked>",
+            f.us_east
+        )),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Keep each location&#x27;s level"));
+    let affected_at_top =
+        |body: &str| body[..body.find("Communications lead").unwrap()].to_string();
+    assert!(
+        affected_at_top(&page.body).contains(
+            "API · US East: <span class=\"level level-partial_service_disruption\">Partial Service Disruption</span>"
+        ),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let api_level = format!("level:{}", f.api);
+    let website_level = format!("level:{}", f.website);
+    let edit = |extra: &[(&str, &str)]| {
+        let mut fields = vec![
+            ("_csrf".to_string(), csrf.clone()),
+            ("title".to_string(), "API and website errors".to_string()),
+            ("severity".to_string(), "2".to_string()),
+            ("issue_link".to_string(), String::new()),
+        ];
+        fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        fields
+    };
+    let post = async |b: &mut Browser<'_>, fields: Vec<(String, String)>| {
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        b.post(&format!("{path}/edit"), &fields).await
+    };
+    let incident = async || {
+        s.get(&f.path(&format!("/incidents/{id}")), &s.viewer)
+            .await
+            .ok(200)
+    };
+    let before = s.last_event_id().await;
+    let unchanged = incident().await;
+    for fields in [
+        edit(&[]),
+        edit(&[("whole", &f.website), (&website_level, "on_fire")]),
+    ] {
+        let refused = post(&mut b, fields).await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(
+            refused.body.contains("id=\"error-locations\""),
+            "{}",
+            refused.body
+        );
+    }
+    assert_eq!(s.last_event_id().await, before, "a refused edit wrote");
+    assert_eq!(incident().await, unchanged);
+
+    // Website joins as a whole at its own level; US East goes to a service disruption; APAC
+    // is not ticked, so it stays out.
+    let fields = edit(&[
+        ("whole", &f.website),
+        ("locations", &f.us_east),
+        (&website_level, "degraded_performance"),
+        (&api_level, "service_disruption"),
+    ]);
+    let edited = post(&mut b, fields).await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let now = incident().await;
+    assert_eq!(now["title"], "API and website errors");
+    assert_eq!(
+        now["affected"],
+        json!([
+            {"location_id": f.website_default, "level": "degraded_performance"},
+            {"location_id": f.us_east, "level": "service_disruption"},
+        ])
+    );
+    assert_eq!(now["updates"].as_array().unwrap().len(), 1, "no update");
+    let kinds: Vec<Value> = s
+        .events_after(before)
+        .await
+        .iter()
+        .map(|e| e["kind"].clone())
+        .collect();
+    assert_eq!(kinds, [json!("incident.edited")]);
+    let top = affected_at_top(&b.get(&path).await.body);
+    assert!(top.contains("<li>Website: <span"), "{top}");
+    assert!(
+        top.contains("<li>API · US East: <span class=\"level level-service_disruption\">"),
+        "{top}"
+    );
+    assert!(!top.contains("APAC"), "{top}");
+    s.public_eventually("/", |html| html.contains("API and website errors"))
+        .await;
+
+    // Removing the website: untick it. US East keeps its level when none is chosen.
+    let removed = post(&mut b, edit(&[("locations", &f.us_east)])).await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    assert_eq!(
+        incident().await["affected"],
+        json!([{"location_id": f.us_east, "level": "service_disruption"}])
+    );
 }
 
 /// Times on the incident page read in the page's own zone, with how long ago; delivery

@@ -155,7 +155,8 @@ pub async fn get(
     viewed(&state, &page, incident).await
 }
 
-/// Edits the title, severity or affected locations without broadcasting (responder).
+/// Edits the title, severity, affected locations and their levels, or issue link without
+/// broadcasting (responder).
 #[utoipa::path(patch, path = "/api/v1/pages/{page}/incidents/{incident}", tag = "incidents", params(("page" = String, Path), ("incident" = String, Path)),
     request_body = IncidentEdit, responses((status = 200, body = IncidentView), (status = 404), (status = 422)))]
 pub async fn edit(
