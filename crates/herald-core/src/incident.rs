@@ -191,6 +191,9 @@ pub struct Update {
     pub at: Timestamp,
     /// "Next update in N minutes": wins over the cadence table.
     pub next_update_in: Option<u32>,
+    /// When the text was last corrected after publishing, if it was.
+    #[serde(default)]
+    pub edited_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -366,6 +369,24 @@ pub fn edited_locations(
     }
     edited
 }
+
+/// A correction of an update already published: a typo or a wrong link fixed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCorrection {
+    /// The corrected text (Markdown); template variables are filled from the incident.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
+    pub details: String,
+    /// Tell the update's subscribers again, as a correction, on the channels it went out on.
+    #[serde(default)]
+    pub rebroadcast: bool,
+}
+
+/// The audit event of a correction told to nobody.
+pub const UPDATE_CORRECTED: &str = "incident.update_corrected";
+/// The audit event of a correction broadcast again to the update's channels.
+pub const CORRECTION_ANNOUNCED: &str = "incident.correction_announced";
 
 /// A past incident, as much as the severity rule needs to know of it.
 #[derive(Clone, Debug, PartialEq)]
@@ -607,6 +628,7 @@ fn new_update(
         author: actor.to_string(),
         at: now,
         next_update_in: draft.next_update_in,
+        edited_at: None,
     })
 }
 
@@ -831,6 +853,58 @@ fn edited_affected(
         });
     }
     Ok(affected)
+}
+
+/// Corrects the text of a published update, keeping its place in the timeline: the update is
+/// marked edited, the audit event keeps the old text (in `before`), and the correction is
+/// broadcast again only when asked (the same text again changes nothing and tells nobody).
+/// The text is checked as a new update's is, and must be fit
+/// to publish.
+pub fn correct_update(
+    incident: &Incident,
+    update_id: &str,
+    correction: UpdateCorrection,
+    now: Timestamp,
+) -> Result<Decision, DomainError> {
+    let details = template::fill(
+        &correction.details,
+        &[
+            ("title", &incident.title),
+            (
+                "issue_link",
+                incident.issue_link.as_deref().unwrap_or_default(),
+            ),
+        ],
+    );
+    text::required_text("details", &details, DETAILS_MAX)?;
+    lint::refuse_unfilled("details", &details)?;
+    let mut next = incident.clone();
+    let Some(update) = next.updates.iter_mut().find(|u| u.id == update_id) else {
+        return Err(DomainError::invalid(
+            "update",
+            format!("the incident has no update {update_id}"),
+        ));
+    };
+    if update.details == details {
+        return Ok(Decision {
+            incident: next,
+            events: vec![],
+        });
+    }
+    let now = now.max(incident.updated_at);
+    update.details = details;
+    update.edited_at = Some(now);
+    next.updated_at = now;
+    let kind = match correction.rebroadcast {
+        true => CORRECTION_ANNOUNCED,
+        false => UPDATE_CORRECTED,
+    };
+    let event = Event::new(kind, "incident", &next.id, Some(incident), Some(&next))
+        .with_note(format!("update {update_id} corrected"));
+    Ok(Decision {
+        incident: next,
+        events: vec![event],
+    })
 }
 
 /// Links the post-mortem; only a resolved incident has one.

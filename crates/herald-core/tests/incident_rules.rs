@@ -3,12 +3,13 @@
 //!
 //! Every time is a fixed `jiff::Timestamp`; nothing here reads a clock.
 use herald_core::DomainError;
+use herald_core::broadcast;
 use herald_core::cadence::{MAX_INTERVAL_MINUTES, next_update_due};
 use herald_core::component::Location;
 use herald_core::incident::{
     self, AffectedLocation, CLOSE_WINDOW, Channels, DETAILS_MAX, Decision, EditedLocation,
     Incident, IncidentEdit, IncidentState, NewIds, NewIncident, PageContext, REPEAT_WINDOW,
-    RecentIncident, SUBJECT_MAX, Severity, StatusChange, TITLE_MAX, UpdateDraft,
+    RecentIncident, SUBJECT_MAX, Severity, StatusChange, TITLE_MAX, UpdateCorrection, UpdateDraft,
 };
 use herald_core::lint::{MONITORING_NO_DURATION, RESOLVE_OVERRIDE_LEFT};
 use herald_core::page::{Page, PageSettings};
@@ -1707,4 +1708,94 @@ fn a_component_id_stands_for_its_locations_each_at_the_level_given_with_it() {
         ],
         "listed once each, the last level given winning and no level keeping one"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Correcting a published update
+// ---------------------------------------------------------------------------------------------
+
+fn correction(details: &str, rebroadcast: bool) -> UpdateCorrection {
+    UpdateCorrection {
+        details: details.into(),
+        rebroadcast,
+    }
+}
+
+#[test]
+fn a_correction_changes_the_text_in_place_and_keeps_the_old_one_in_the_audit_event() {
+    let fx = Fixture::new();
+    let inc = fx.incident(2, Investigating, &[(A, ServiceDisruption)], at(0));
+    let inc = fx
+        .posted(&inc, Identified, StatusChange::Keep, at(5))
+        .incident;
+    let first = inc.updates[0].id.clone();
+    let decision = incident::correct_update(
+        &inc,
+        &first,
+        correction("We are investigating {title}.", false),
+        at(9),
+    )
+    .unwrap();
+    let next = &decision.incident;
+    assert_eq!(next.updates.len(), 2, "a correction adds no update");
+    assert_eq!(next.updates[0].details, "We are investigating API errors.");
+    assert_eq!(next.updates[0].edited_at, Some(at(9)));
+    assert_eq!(next.updates[0].at, inc.updates[0].at, "it keeps its place");
+    assert_eq!(next.updates[1], inc.updates[1]);
+    assert_eq!(next.state, inc.state);
+    assert_eq!(decision.events.len(), 1);
+    assert_eq!(decision.events[0].kind, incident::UPDATE_CORRECTED);
+    let before: Incident =
+        serde_json::from_value(decision.events[0].before.clone().unwrap()).unwrap();
+    assert_eq!(
+        before.updates[0].details, inc.updates[0].details,
+        "the old text is kept"
+    );
+    assert_eq!(&after(&decision), next);
+    let locations = fx.locations.clone();
+    let rules = &fx.page.settings.lint;
+    assert_eq!(
+        broadcast::for_incident(decision.events[0].kind, next, &locations, rules),
+        None,
+        "told to nobody unless the lead asks"
+    );
+
+    let told =
+        incident::correct_update(&inc, &first, correction("Fixed typo.", true), at(10)).unwrap();
+    assert_eq!(told.events[0].kind, incident::CORRECTION_ANNOUNCED);
+    let draft = broadcast::for_incident(told.events[0].kind, &told.incident, &locations, rules)
+        .expect("a correction broadcast");
+    assert_eq!(draft.event, broadcast::CORRECTION);
+    assert_eq!(
+        draft.update_id.as_deref(),
+        Some(first.as_str()),
+        "the corrected update, not the newest"
+    );
+}
+
+#[test]
+fn corrections_are_checked_like_new_updates() {
+    let fx = Fixture::new();
+    let inc = fx.incident(2, Investigating, &[(A, ServiceDisruption)], at(0));
+    let first = inc.updates[0].id.clone();
+    for text in [
+        "",
+        "   ",
+        &"x".repeat(DETAILS_MAX + 1),
+        "Details in: {issue_link}",
+    ] {
+        let err =
+            incident::correct_update(&inc, &first, correction(text, false), at(1)).unwrap_err();
+        assert_eq!(invalid_field(&err), "details", "{text:?}");
+    }
+    let err =
+        incident::correct_update(&inc, "ghost", correction("Text.", false), at(1)).unwrap_err();
+    assert_eq!(invalid_field(&err), "update");
+    let same = inc.updates[0].details.clone();
+    let unchanged = incident::correct_update(&inc, &first, correction(&same, true), at(1)).unwrap();
+    assert!(
+        unchanged.events.is_empty(),
+        "the same text again changes nothing"
+    );
+    assert_eq!(unchanged.incident, inc);
 }

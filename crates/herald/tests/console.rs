@@ -1428,6 +1428,87 @@ async fn the_edit_panel_changes_what_is_affected_and_at_which_level() {
     );
 }
 
+/// Each update in the timeline has its correction form: the text changes in place, marked
+/// edited, nobody told unless the box is ticked; empty text comes back beside that update's
+/// form, an unknown update is 404, and neither writes.
+#[tokio::test]
+async fn a_published_update_is_corrected_from_the_timeline() {
+    let s = Server::start().await;
+    let f = s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let id = s.create_incident(&f, "API errors", 2).await;
+    let incident = s
+        .get(&f.path(&format!("/incidents/{id}")), &s.viewer)
+        .await
+        .ok(200);
+    let update = incident["updates"][0]["id"].as_str().unwrap().to_string();
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let path = format!("/console/pages/main/incidents/{id}");
+    let page = b.get(&path).await;
+    let action = format!("{path}/updates/{update}/correct");
+    assert!(
+        page.body.contains(&format!("action=\"{action}\"")),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let before = s.last_event_id().await;
+    let refused = b.post(&action, &[("_csrf", &csrf), ("details", " ")]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"error-correct\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("<details class=\"correct\" open>"));
+    let unknown = b
+        .post(
+            &format!("{path}/updates/000000000000000000000000/correct"),
+            &[("_csrf", &csrf), ("details", "Fine.")],
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert_eq!(
+        s.last_event_id().await,
+        before,
+        "a refused correction wrote"
+    );
+
+    let corrected = b
+        .post(
+            &action,
+            &[
+                ("_csrf", &csrf),
+                ("details", "We are investigating elevated API error rates."),
+            ],
+        )
+        .await;
+    assert_eq!(corrected.status, 303, "{}", corrected.body);
+    let now = s
+        .get(&f.path(&format!("/incidents/{id}")), &s.viewer)
+        .await
+        .ok(200);
+    assert_eq!(
+        now["updates"][0]["details"],
+        "We are investigating elevated API error rates."
+    );
+    assert!(now["updates"][0]["edited_at"].is_string());
+    let kinds: Vec<Value> = s
+        .events_after(before)
+        .await
+        .iter()
+        .map(|e| e["kind"].clone())
+        .collect();
+    assert_eq!(kinds, [json!("incident.update_corrected")]);
+    let shown = b.get(&path).await;
+    assert!(shown.body.contains(" · edited <time"), "{}", shown.body);
+    s.public_eventually("/", |html| {
+        html.contains("elevated API error rates") && html.contains("Edited")
+    })
+    .await;
+}
+
 /// Times on the incident page read in the page's own zone, with how long ago; delivery
 /// statuses and event kinds read as words.
 #[tokio::test]

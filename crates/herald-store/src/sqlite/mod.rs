@@ -27,7 +27,7 @@ use herald_core::Id;
 use herald_core::access::Role;
 use herald_core::broadcast::Subject;
 use herald_core::component::{Component, Group};
-use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
+use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateCorrection, UpdateDraft};
 use herald_core::maintenance::{Maintenance, MaintenanceDraft, NewMaintenance, Reschedule};
 use herald_core::nudge::NudgeChannel;
 use herald_core::page::{Page, PageFields};
@@ -422,6 +422,29 @@ impl Store for SqliteStore {
                 &pages::get(tx, &page)?,
                 &incident,
                 edit,
+                micros(now),
+            )
+        })
+        .await
+    }
+
+    async fn correct_update(
+        &self,
+        actor: &str,
+        page: &str,
+        (incident, update): (&str, &str),
+        correction: UpdateCorrection,
+        now: Timestamp,
+    ) -> Result<Incident> {
+        let (actor, page) = (owned(actor), owned(page));
+        let (incident, update) = (owned(incident), owned(update));
+        self.write(move |tx| {
+            incidents::correct_update(
+                tx,
+                &actor,
+                &pages::get(tx, &page)?,
+                (&incident, &update),
+                correction,
                 micros(now),
             )
         })

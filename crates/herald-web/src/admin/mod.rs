@@ -63,6 +63,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::preview_new))
         .routes(routes!(incidents::get, incidents::edit, incidents::delete))
         .routes(routes!(incidents::post_update))
+        .routes(routes!(incidents::correct_update))
         .routes(routes!(incidents::preview_update))
         .routes(routes!(incidents::set_postmortem))
         .routes(routes!(checklist::get, checklist::tick))

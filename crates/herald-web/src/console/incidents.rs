@@ -13,7 +13,7 @@ use herald_core::broadcast::{self, Subject};
 use herald_core::component::{self, Component};
 use herald_core::incident::{
     self, AffectedLocation, Channels, EditedLocation, Incident, IncidentEdit, IncidentState,
-    NewIncident, Severity, StatusChange, UpdateDraft,
+    NewIncident, Severity, StatusChange, UpdateCorrection, UpdateDraft,
 };
 use herald_core::lint::{self, LintRules};
 use herald_core::preview::Preview;
@@ -551,9 +551,12 @@ fn incident_view(
         .rev()
         .map(|u| {
             json!({
+                "id": u.id,
                 "state": u.state.label(),
                 "at": words::moment(u.at, zone, now),
+                "edited": u.edited_at.map(|t| words::moment(t, zone, now)),
                 "html": markdown::to_html(&u.details),
+                "details": u.details,
                 "author": u.author,
             })
         })
@@ -620,6 +623,36 @@ pub async fn postmortem(
             }
             Err(failure) => view::failure(&state, Some(&who), failure),
         },
+    }
+}
+
+/// Corrects a published update's text from the form on it in the timeline; told again to its
+/// subscribers, as a correction, only when the box is ticked.
+pub async fn correct(
+    State(state): State<AppState>,
+    Path((page, id, update)): Path<(String, String, String)>,
+    Responder(Posted { who, form }): Responder,
+) -> Response {
+    let details = form.get("details").unwrap_or_default().to_string();
+    let correction = UpdateCorrection {
+        details: details.clone(),
+        rebroadcast: !form.text("rebroadcast").is_empty(),
+    };
+    match state
+        .store
+        .correct_update(&who.actor(), &page, (&id, &update), correction, state.now())
+        .await
+    {
+        Ok(_) => {
+            state.nudge.notify_one();
+            let path = incident_path(&page, &id);
+            Redirect::to(&format!("{path}#update-{update}")).into_response()
+        }
+        Err(error) => {
+            let values =
+                json!({"level": "keep", "correct": {"update": update, "details": details}});
+            refused_beside(&state, &who, (&page, &id), "correct", error, values).await
+        }
     }
 }
 

@@ -204,6 +204,10 @@ pub fn router() -> Router<AppState> {
             post(incidents::postmortem),
         )
         .route(
+            "/console/pages/{page}/incidents/{id}/updates/{update}/correct",
+            post(incidents::correct),
+        )
+        .route(
             "/console/pages/{page}/incidents/{id}/edit",
             post(incidents::edit),
         )
