@@ -362,6 +362,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Subscriber>;
     /// Every broadcast about an incident or maintenance window, with per-channel progress.
     async fn delivery_report(&self, page: &str, subject_id: &str) -> Result<Vec<DeliveryReport>>;
+    /// Who a broadcast went to and how each delivery ended, failures first, a page at a time.
+    async fn recipients(
+        &self,
+        page: &str,
+        broadcast: &str,
+        query: RecipientQuery,
+    ) -> Result<RecipientPage>;
     /// This installation's key for signing subscribers' links, made on first use.
     async fn link_key(&self) -> Result<Vec<u8>>;
 

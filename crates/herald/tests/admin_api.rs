@@ -81,6 +81,8 @@ struct World {
     active: String,
     /// The active incident's first update.
     first_update: String,
+    /// The broadcast of the active incident's declaration.
+    broadcast: String,
     resolved: String,
     planned: String,
     spare_component: String,
@@ -97,6 +99,16 @@ async fn world(s: &Server) -> World {
         .get(&f.path(&format!("/incidents/{active}")), &s.viewer)
         .await
         .ok(200)["updates"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let broadcast = s
+        .get(
+            &f.path(&format!("/incidents/{active}/deliveries")),
+            &s.viewer,
+        )
+        .await
+        .ok(200)[0]["broadcast_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -331,6 +343,12 @@ async fn world(s: &Server) -> World {
             None,
             Viewer,
         ),
+        route(
+            Method::GET,
+            p(&format!("/broadcasts/{broadcast}/recipients")),
+            None,
+            Responder,
+        ),
         route(Method::GET, p("/subscribers"), None, Responder),
         route(
             Method::POST,
@@ -462,6 +480,7 @@ async fn world(s: &Server) -> World {
         f,
         active,
         first_update,
+        broadcast,
         resolved,
         planned,
         spare_component,
@@ -1798,6 +1817,7 @@ async fn unknown_pages_and_incidents_are_404_and_write_nothing() {
             .replace(&w.spare_component, ghost)
             .replace(&w.planned, ghost)
             .replace(&w.first_update, ghost)
+            .replace(&w.broadcast, ghost)
             .replace(&w.spare_token, ghost)
             .replace(&w.subscriber, ghost)
             .replace(&w.user, ghost);
@@ -2514,6 +2534,10 @@ const ROUTES: &[(&str, &[&str])] = &[
         &["get"],
     ),
     (
+        "/api/v1/pages/{page}/broadcasts/{broadcast}/recipients",
+        &["get"],
+    ),
+    (
         "/api/v1/pages/{page}/incidents/{incident}/checklist",
         &["get", "post"],
     ),
@@ -2573,6 +2597,7 @@ fn template_of(path: &str, w: &World) -> String {
         (w.spare_component.as_str(), "{component}"),
         (w.active.as_str(), "{incident}"),
         (w.first_update.as_str(), "{update}"),
+        (w.broadcast.as_str(), "{broadcast}"),
         (w.resolved.as_str(), "{incident}"),
         (w.planned.as_str(), "{maintenance}"),
         (w.spare_token.as_str(), "{token}"),

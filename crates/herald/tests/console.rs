@@ -4,6 +4,7 @@
 mod common;
 
 use common::console::{Browser, PASSWORD, add_user};
+use common::receiver::Receiver;
 use common::*;
 use herald_core::access::Role;
 use serde_json::{Value, json};
@@ -18,6 +19,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/pages/main/incidents/x/updates"),
     ("POST", "/console/pages/main/incidents/x/postmortem"),
     ("POST", "/console/pages/main/incidents/x/edit"),
+    ("POST", "/console/pages/main/incidents/x/updates/y/correct"),
+    ("GET", "/console/pages/main/broadcasts/x/recipients"),
     ("POST", "/console/pages/main/incidents/x/snooze"),
     ("POST", "/console/pages/main/incidents/x/lead"),
     ("POST", "/console/pages/main/incidents/x/checklist"),
@@ -607,8 +610,17 @@ async fn a_lead_runs_an_incident_from_the_forms() {
 // The browser blocks this thread while the server answers it from another.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lead_walks_an_incident_in_chromium() {
-    let s = Server::start().await;
-    s.fixture("main").await;
+    let s = Server::start_configured(|c| c.delivery.allow_private_targets = true).await;
+    let f = s.fixture("main").await;
+    // Someone to tell, so the walk can read who was told.
+    let rx = Receiver::start().await;
+    s.post(
+        &f.path("/subscribers"),
+        &s.responder,
+        json!({"webhook": rx.url("/ok/walk")}),
+    )
+    .await
+    .ok(201);
     add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
     add_user(&s, "boss@example.com", Role::Admin, Some(PASSWORD)).await;
     let base = s.url("");
@@ -628,6 +640,7 @@ async fn a_lead_walks_an_incident_in_chromium() {
         "pages, refused form",
         "settings and cadence, refused cell",
         "incident, edited",
+        "recipients",
         "user",
     ] {
         let page = format!("\"page\": \"{audited}\"");
@@ -1507,6 +1520,98 @@ async fn a_published_update_is_corrected_from_the_timeline() {
         html.contains("elevated API error rates") && html.contains("Edited")
     })
     .await;
+}
+
+/// Each update in the timeline links to the recipients of its broadcasts: failures first,
+/// disabled endpoints marked, every address escaped; a viewer may not read them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_recipients_of_each_update_are_read_from_the_timeline() {
+    let s = Server::start_configured(|c| c.delivery.allow_private_targets = true).await;
+    let f = s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    add_user(&s, "watcher@example.com", Role::Viewer, Some(PASSWORD)).await;
+    let rx = Receiver::start().await;
+    for path in ["/ok/a?x=<b>", "/gone/c"] {
+        s.post(
+            &f.path("/subscribers"),
+            &s.responder,
+            json!({"webhook": rx.url(path)}),
+        )
+        .await
+        .ok(201);
+    }
+    let id = s.create_incident(&f, "API errors", 2).await;
+    let deliveries = f.path(&format!("/incidents/{id}/deliveries"));
+    // Each broadcast settles before the clock moves, so no lease runs out under it.
+    let settled = async |broadcasts: usize| {
+        eventually("the broadcasts settle", async || {
+            let r = s.get(&deliveries, &s.viewer).await.ok(200);
+            let done = r
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|b| b["fanned_out"] == true)
+                && r.as_array().unwrap().len() == broadcasts
+                && r[0]["channels"]
+                    .to_string()
+                    .contains(r#""delivered":1,"disabled":1,"failed":1"#);
+            if done { Ok(()) } else { Err(r.to_string()) }
+        })
+        .await
+    };
+    settled(1).await;
+    s.advance_mins(1);
+    s.post(
+        &f.path(&format!("/incidents/{id}/updates")),
+        &s.responder,
+        json!({"state": "identified", "details": "Found it.", "channels": {"email": false}}),
+    )
+    .await
+    .ok(201);
+    settled(2).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let page = b.get(&format!("/console/pages/main/incidents/{id}")).await;
+    let links: Vec<&str> = page
+        .body
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.ends_with("/recipients"))
+        .collect();
+    assert_eq!(links.len(), 2, "one link per update: {}", page.body);
+    let list = b.get(&links[1].replace("&#x2f;", "/")).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let failed = list
+        .body
+        .find("Failed")
+        .unwrap_or_else(|| panic!("the failure is listed: {}", list.body));
+    let delivered = list.body.find("Delivered").expect("the delivery is listed");
+    assert!(failed < delivered, "failures first: {}", list.body);
+    assert!(
+        list.body.contains("<strong>disabled</strong>"),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body.contains("x=&lt;b&gt;"),
+        "the address is escaped: {}",
+        list.body
+    );
+    assert!(!list.body.contains("x=<b>"));
+
+    let mut viewer = Browser::new(&s);
+    viewer.sign_in("watcher@example.com", PASSWORD).await;
+    assert_eq!(
+        viewer.get(&links[1].replace("&#x2f;", "/")).await.status,
+        403
+    );
+    assert_eq!(
+        b.get("/console/pages/main/broadcasts/000000000000000000000000/recipients")
+            .await
+            .status,
+        404
+    );
 }
 
 /// Times on the incident page read in the page's own zone, with how long ago; delivery

@@ -43,8 +43,9 @@ pub use migrations::SCHEMA_VERSION;
 use crate::{
     BatchRecord, Broadcast, ComponentPatch, CreatedSubscriber, DeliveryReport, EventQuery,
     EventRecord, IncidentFilter, IncidentQuery, Job, MaintenanceFilter, MaintenanceQuery,
-    NewComponent, NewSession, NewToken, PagePatch, Result, Session, Settled, SignInMethod, Store,
-    StoreError, SubscribeRequest, SubscriberPatch, SubscriberQuery, Target, Token,
+    NewComponent, NewSession, NewToken, PagePatch, RecipientPage, RecipientQuery, Result, Session,
+    Settled, SignInMethod, Store, StoreError, SubscribeRequest, SubscriberPatch, SubscriberQuery,
+    Target, Token,
 };
 use crate::{
     Cadence, ChecklistEntry, NudgeDelivery, NudgeQuery, NudgeRecord, NudgeToSend, PageAdherence,
@@ -922,6 +923,19 @@ impl Store for SqliteStore {
         let (page, subject_id) = (owned(page), owned(subject_id));
         self.read(move |tx| delivery::report(tx, &pages::get(tx, &page)?.id, &subject_id))
             .await
+    }
+
+    async fn recipients(
+        &self,
+        page: &str,
+        broadcast: &str,
+        query: RecipientQuery,
+    ) -> Result<RecipientPage> {
+        let (page, broadcast) = (owned(page), owned(broadcast));
+        self.read(move |tx| {
+            delivery::recipients(tx, &pages::get(tx, &page)?.id, &broadcast, &query)
+        })
+        .await
     }
 
     async fn link_key(&self) -> Result<Vec<u8>> {

@@ -99,6 +99,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(subscribers::enable))
         .routes(routes!(subscribers::incident_deliveries))
         .routes(routes!(subscribers::maintenance_deliveries))
+        .routes(routes!(subscribers::recipients))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(events::list))

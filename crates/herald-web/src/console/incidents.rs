@@ -21,7 +21,7 @@ use herald_core::status::StatusLevel;
 use herald_notify::announcement::Recipient;
 use herald_notify::{build, slack, teams};
 use herald_public::render::markdown;
-use herald_store::{Roles, StoreError};
+use herald_store::{DeliveryReport, Roles, StoreError};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -520,7 +520,7 @@ async fn incident_page(
         "title": incident.title,
         "page": {"slug": page.slug, "name": page.name},
         "public_url": herald_public::paths::page_url(&page, &state.console.base_url),
-        "incident": incident_view(&incident, dashboard::due_from(cadence.next_update_due, &page, &incident), &page.time_zone, now),
+        "incident": incident_view(&incident, &reports, dashboard::due_from(cadence.next_update_due, &page, &incident), &page.time_zone, now),
         "affected": affected_view(&incident, &components),
         "components": picker_components(&components),
         "cadence": cadence,
@@ -537,6 +537,7 @@ async fn incident_page(
 
 fn incident_view(
     incident: &Incident,
+    reports: &[DeliveryReport],
     due: Option<jiff::Timestamp>,
     zone: &str,
     now: jiff::Timestamp,
@@ -558,6 +559,16 @@ fn incident_view(
                 "html": markdown::to_html(&u.details),
                 "details": u.details,
                 "author": u.author,
+                // Each broadcast of this update, to read who it went to.
+                "broadcasts": reports
+                    .iter()
+                    .filter(|r| r.update_id.as_deref() == Some(u.id.as_str()))
+                    .map(|r| json!({
+                        "id": r.broadcast_id,
+                        "event": words::event(&r.event),
+                        "matched": r.channels.iter().map(|c| c.matched).sum::<u64>(),
+                    }))
+                    .collect::<Vec<_>>(),
             })
         })
         .collect();
