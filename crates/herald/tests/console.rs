@@ -7,7 +7,7 @@ use common::console::{Browser, PASSWORD, add_user};
 use common::receiver::Receiver;
 use common::*;
 use herald_core::access::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Every console route, with its method. Paths use a page and incident that need not exist:
 /// without a session nothing is looked up.
@@ -1151,13 +1151,7 @@ async fn the_issue_link_fills_templates_and_the_incident_is_edited_without_an_up
         (&json!("API errors in US East"), &json!(3), &json!(moved))
     );
     assert_eq!(incident["updates"].as_array().unwrap().len(), 1);
-    let kinds: Vec<Value> = s
-        .events_after(before)
-        .await
-        .iter()
-        .map(|e| e["kind"].clone())
-        .collect();
-    assert_eq!(kinds, [json!("incident.edited")]);
+    assert_eq!(s.kinds_after(before).await, ["incident.edited"]);
     let shown = b.get(&path).await;
     assert!(
         shown
@@ -1415,13 +1409,7 @@ async fn the_edit_panel_changes_what_is_affected_and_at_which_level() {
         ])
     );
     assert_eq!(now["updates"].as_array().unwrap().len(), 1, "no update");
-    let kinds: Vec<Value> = s
-        .events_after(before)
-        .await
-        .iter()
-        .map(|e| e["kind"].clone())
-        .collect();
-    assert_eq!(kinds, [json!("incident.edited")]);
+    assert_eq!(s.kinds_after(before).await, ["incident.edited"]);
     let top = affected_at_top(&b.get(&path).await.body);
     assert!(top.contains("<li>Website: <span"), "{top}");
     assert!(
@@ -1507,13 +1495,7 @@ async fn a_published_update_is_corrected_from_the_timeline() {
         "We are investigating elevated API error rates."
     );
     assert!(now["updates"][0]["edited_at"].is_string());
-    let kinds: Vec<Value> = s
-        .events_after(before)
-        .await
-        .iter()
-        .map(|e| e["kind"].clone())
-        .collect();
-    assert_eq!(kinds, [json!("incident.update_corrected")]);
+    assert_eq!(s.kinds_after(before).await, ["incident.update_corrected"]);
     let shown = b.get(&path).await;
     assert!(shown.body.contains(" · edited <time"), "{}", shown.body);
     s.public_eventually("/", |html| {
