@@ -239,6 +239,14 @@ mod tests {
     }
 
     #[test]
+    fn a_correction_told_again_says_so() {
+        let mut a = fixtures::incident();
+        a.event = herald_core::broadcast::CORRECTION.into();
+        assert_eq!(a.headline(), "Identified (corrected): API errors");
+        assert_eq!(a.details(), fixtures::DETAILS);
+    }
+
+    #[test]
     fn a_post_mortem_links_to_it() {
         let a = fixtures::postmortem();
         assert_eq!(a.headline(), "Post-mortem: API errors");

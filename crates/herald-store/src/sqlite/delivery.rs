@@ -475,10 +475,10 @@ pub fn recipients(
     broadcast_id: &str,
     query: &RecipientQuery,
 ) -> Result<RecipientPage> {
-    let b = get(conn, broadcast_id)
-        .ok()
-        .filter(|b| b.page_id == page_id)
-        .ok_or_else(|| StoreError::not_found("broadcast", broadcast_id))?;
+    let b = get(conn, broadcast_id)?;
+    if b.page_id != page_id {
+        return Err(StoreError::not_found("broadcast", broadcast_id));
+    }
     let (after_outcome, after_id) = match query.after.as_deref() {
         None => (-1, String::new()),
         Some(cursor) => cursor
