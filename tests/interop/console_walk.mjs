@@ -1,12 +1,14 @@
 // Walks a whole incident through the console in Debian's Chromium, as a lead would: sign in,
 // open the new-incident form, watch the counters, lints and preview react to typing, publish,
-// watch the countdown, tick the checklist, post the monitoring update, resolve, add the
-// post-mortem. After each step the public page is fetched and checked, and every console page
-// is run through axe-core (WCAG 2 A/AA) at 1280 px and at a phone's 390 px, where it must also
-// fit without sideways scrolling. With ADMIN_EMAIL (same password), an admin then opens
-// every management page (pages, settings and cadence, components, subscribers, users, the
-// checklist editor) and sends a refused form, and axe-core checks each of those too. The pages
-// run under the console's Content-Security-Policy: anything it refuses fails the walk.
+// watch the countdown, edit the title and add the page's "Website" component without an
+// update, read who the declaration went to (the page needs a subscriber), tick the checklist,
+// post the monitoring update, resolve, add the post-mortem. After each step the public page
+// is fetched and checked, and every console page is run through axe-core (WCAG 2 A/AA) at
+// 1280 px and at a phone's 390 px, where it must also fit without sideways scrolling. With
+// ADMIN_EMAIL (same password), an admin then opens every management page (pages, settings and
+// cadence, components, subscribers, users, the checklist editor) and sends a refused form,
+// and axe-core checks each of those too. The pages run under the console's
+// Content-Security-Policy: anything it refuses fails the walk.
 // Usage: node console_walk.mjs BASE_URL EMAIL PASSWORD PAGE_SLUG LOCATION_NAME [ADMIN_EMAIL]
 // Prints a JSON report; exits 1 when a step fails or axe finds a violation.
 import { createRequire } from "node:module";
@@ -175,6 +177,32 @@ try {
   const countdown = await page.textContent(".due");
   check("the countdown to the next update runs", /due in (14|15) min/.test(countdown), countdown);
   await audit(page, "incident");
+
+  // Edit without an update: a new title, and the Website component added whole at its level.
+  const website = 'form[action$="/edit"] fieldset.component:has(legend:text-is("Website"))';
+  await page.fill("#edit_title", "Elevated API and website errors");
+  await page.check(`${website} input[name="whole"]`);
+  await page.selectOption(`${website} select`, "degraded_performance");
+  await page.click("text=Save changes");
+  await page.waitForURL(incidentUrl);
+  const affected = await page.textContent("ul.affected");
+  const updates = await page.locator(".timeline li").count();
+  check("the edit adds the component at its level, without an update", affected.includes("Website: Degraded Performance") && updates === 1, `${affected} · ${updates} updates`);
+  check("the public page shows the edited title", await publicHas("/", "Elevated API and website errors"), id);
+  await audit(page, "incident, edited");
+
+  // Who the declaration went to: its recipients, from the timeline.
+  await page.click('.timeline a[href$="/recipients"]');
+  await page.waitForURL(/\/recipients$/);
+  let reached = false;
+  for (let i = 0; i < 50 && !reached; i++) {
+    reached = (await page.locator("table.recipients tbody tr").count()) > 0;
+    if (!reached) { await new Promise((r) => setTimeout(r, 100)); await page.reload(); }
+  }
+  const recipient = reached ? await page.textContent("table.recipients tbody tr") : "";
+  check("the recipients of the update are listed with their outcome", recipient.includes("Delivered"), recipient);
+  await audit(page, "recipients");
+  await page.goto(incidentUrl);
 
   // Engage: the lead ticks off acknowledging the page; creating the incident ticked itself.
   await page.click('button.tick:has-text("Acknowledge the page")');

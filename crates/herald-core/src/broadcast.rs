@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Id;
 use crate::component::Location;
-use crate::incident::{Channels, Incident};
+use crate::incident::{self, Channels, Incident};
 use crate::lint::{LintRules, social_length};
 use crate::maintenance::Maintenance;
 use crate::subscriber::{Channel, components_of};
@@ -54,7 +54,11 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// The broadcast an incident event calls for, if any. Edits and deletions are not announced.
+/// The event type of a published update's text corrected and told again.
+pub const CORRECTION: &str = "incident.corrected";
+
+/// The broadcast an incident event calls for, if any. Edits and deletions are not announced,
+/// nor are corrections unless the lead asked for them to be.
 pub fn for_incident(
     event_kind: &str,
     incident: &Incident,
@@ -67,9 +71,14 @@ pub fn for_incident(
         "incident.resolved" => "incident.resolved",
         "incident.reopened" | "incident.recurred" => "incident.reopened",
         "incident.postmortem_linked" => "incident.postmortem_published",
+        incident::CORRECTION_ANNOUNCED => CORRECTION,
         _ => return None,
     };
-    let update = incident.updates.last()?;
+    let update = match event {
+        // The update corrected last, wherever it is in the timeline.
+        CORRECTION => incident.updates.iter().max_by_key(|u| u.edited_at)?,
+        _ => incident.updates.last()?,
+    };
     let postmortem = event == "incident.postmortem_published";
     let social_text = match (&incident.postmortem_url, postmortem) {
         (Some(url), true) => format!("Post-mortem: {} {url}", incident.title),
@@ -219,6 +228,7 @@ mod tests {
                 author: "a".into(),
                 at: Timestamp::UNIX_EPOCH,
                 next_update_in: None,
+                edited_at: None,
             }],
             postmortem_url: None,
             recurrences: 0,

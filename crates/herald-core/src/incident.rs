@@ -5,7 +5,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::component::Location;
+use crate::component::{self, Component, Location};
 use crate::event::Event;
 use crate::page::Page;
 use crate::status::{StatusLevel, worst};
@@ -191,6 +191,9 @@ pub struct Update {
     pub at: Timestamp,
     /// "Next update in N minutes": wins over the cadence table.
     pub next_update_in: Option<u32>,
+    /// When the text was last corrected after publishing, if it was.
+    #[serde(default)]
+    pub edited_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -307,7 +310,8 @@ fn investigating() -> IncidentState {
     IncidentState::Investigating
 }
 
-/// Edits that do not broadcast: title, severity and the set of affected locations.
+/// Edits that do not broadcast: title, severity, the affected locations and their levels, and
+/// the issue link.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -315,12 +319,74 @@ pub struct IncidentEdit {
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: Option<String>,
     pub severity: Option<Severity>,
-    /// The new set of affected locations; kept ones keep their level, new ones take the
-    /// incident's current level.
-    pub affected: Option<Vec<Id>>,
+    /// The new set of affected locations, in order: a location left out is no longer
+    /// affected, one not yet affected joins the incident.
+    pub affected: Option<Vec<EditedLocation>>,
     /// The incident's issue link; an empty string removes it.
     pub issue_link: Option<String>,
 }
+
+/// A location in an edited `affected` list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EditedLocation {
+    pub location_id: Id,
+    /// The level to hold it at. Without one, a location already affected keeps its level and
+    /// a new one takes the incident's current (worst) level.
+    #[serde(default)]
+    pub level: Option<StatusLevel>,
+}
+
+impl From<&str> for EditedLocation {
+    /// The location at the level it has, or the incident's.
+    fn from(location_id: &str) -> EditedLocation {
+        EditedLocation {
+            location_id: location_id.to_string(),
+            level: None,
+        }
+    }
+}
+
+/// An edited affected list from ids as a person gives them, each with the level given for it
+/// (or none): a component id stands for all its locations. A location named twice is listed
+/// once, at the last level given for it.
+pub fn edited_locations(
+    components: &[Component],
+    named: &[(Id, Option<StatusLevel>)],
+) -> Vec<EditedLocation> {
+    let mut edited: Vec<EditedLocation> = Vec::new();
+    for (id, level) in named {
+        for location_id in component::locations_named(components, std::slice::from_ref(id)) {
+            match edited.iter_mut().find(|e| e.location_id == location_id) {
+                Some(listed) => listed.level = level.or(listed.level),
+                None => edited.push(EditedLocation {
+                    location_id,
+                    level: *level,
+                }),
+            }
+        }
+    }
+    edited
+}
+
+/// A correction of an update already published: a typo or a wrong link fixed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCorrection {
+    /// The corrected text (Markdown); template variables are filled from the incident.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
+    pub details: String,
+    /// Tell the update's subscribers again, as a correction, on the channels it went out on.
+    #[serde(default)]
+    pub rebroadcast: bool,
+}
+
+/// The audit event of a correction told to nobody.
+pub const UPDATE_CORRECTED: &str = "incident.update_corrected";
+/// The audit event of a correction broadcast again to the update's channels.
+pub const CORRECTION_ANNOUNCED: &str = "incident.correction_announced";
 
 /// A past incident, as much as the severity rule needs to know of it.
 #[derive(Clone, Debug, PartialEq)]
@@ -562,6 +628,7 @@ fn new_update(
         author: actor.to_string(),
         at: now,
         next_update_in: draft.next_update_in,
+        edited_at: None,
     })
 }
 
@@ -699,7 +766,8 @@ fn levels_before_resolution(incident: &Incident) -> Vec<AffectedLocation> {
         .collect()
 }
 
-/// Edits the title, severity or affected locations without broadcasting.
+/// Edits the title, severity, affected locations (with their levels) or issue link without
+/// broadcasting.
 pub fn edit(
     incident: &Incident,
     ctx: PageContext,
@@ -717,8 +785,8 @@ pub fn edit(
         }
         next.severity = severity;
     }
-    if let Some(ids) = edit.affected {
-        next.affected = edited_affected(incident, ctx, &ids)?;
+    if let Some(locations) = edit.affected {
+        next.affected = edited_affected(incident, ctx, &locations)?;
     }
     if let Some(link) = edit.issue_link {
         next.issue_link = issue_link(Some(link))?;
@@ -743,28 +811,100 @@ pub fn edit(
     })
 }
 
+/// The affected list an edit asks for. A location listed twice appears once, where it was
+/// first listed, at the last level given for it. A resolved incident holds every location at
+/// operational, so only that level can be given to one.
 fn edited_affected(
     incident: &Incident,
     ctx: PageContext,
-    ids: &[Id],
+    edited: &[EditedLocation],
 ) -> Result<Vec<AffectedLocation>, DomainError> {
-    if ids.is_empty() {
+    if edited.is_empty() {
         return Err(DomainError::NoAffectedLocations);
     }
     let current_level = incident.level();
-    let mut affected: Vec<AffectedLocation> = Vec::with_capacity(ids.len());
-    for id in ids {
+    let mut affected: Vec<AffectedLocation> = Vec::with_capacity(edited.len());
+    for location in edited {
+        let id = &location.location_id;
         ctx.check_location(id)?;
-        if affected.iter().any(|a| &a.location_id == id) {
+        if let Some(level) = location.level
+            && !incident.is_active()
+            && !level.is_operational()
+        {
+            return Err(DomainError::invalid(
+                "affected",
+                format!(
+                    "the incident is resolved, so {id} stays operational; post an update to reopen it at another level"
+                ),
+            ));
+        }
+        if let Some(listed) = affected.iter_mut().find(|a| &a.location_id == id) {
+            listed.level = location.level.unwrap_or(listed.level);
             continue;
         }
         let kept = incident.affected.iter().find(|a| &a.location_id == id);
-        affected.push(kept.cloned().unwrap_or(AffectedLocation {
+        let level = location
+            .level
+            .or(kept.map(|a| a.level))
+            .unwrap_or(current_level);
+        affected.push(AffectedLocation {
             location_id: id.clone(),
-            level: current_level,
-        }));
+            level,
+        });
     }
     Ok(affected)
+}
+
+/// Corrects the text of a published update, keeping its place in the timeline: the update is
+/// marked edited, the audit event keeps the old text (in `before`), and the correction is
+/// broadcast again only when asked (the same text again changes nothing and tells nobody).
+/// The text is checked as a new update's is, and must be fit
+/// to publish.
+pub fn correct_update(
+    incident: &Incident,
+    update_id: &str,
+    correction: UpdateCorrection,
+    now: Timestamp,
+) -> Result<Decision, DomainError> {
+    let details = template::fill(
+        &correction.details,
+        &[
+            ("title", &incident.title),
+            (
+                "issue_link",
+                incident.issue_link.as_deref().unwrap_or_default(),
+            ),
+        ],
+    );
+    text::required_text("details", &details, DETAILS_MAX)?;
+    lint::refuse_unfilled("details", &details)?;
+    let mut next = incident.clone();
+    let Some(update) = next.updates.iter_mut().find(|u| u.id == update_id) else {
+        return Err(DomainError::invalid(
+            "update",
+            format!("the incident has no update {update_id}"),
+        ));
+    };
+    if update.details == details {
+        return Ok(Decision {
+            incident: next,
+            events: vec![],
+        });
+    }
+    let now = now.max(incident.updated_at);
+    update.details = details;
+    update.edited_at = Some(now);
+    next.updated_at = now;
+    let kind = match correction.rebroadcast {
+        true => CORRECTION_ANNOUNCED,
+        false => UPDATE_CORRECTED,
+    };
+    let event = Event::new(kind, "incident", &next.id, Some(incident), Some(&next))
+        .with_note(format!("update {update_id} corrected"));
+    Ok(Decision {
+        incident: next,
+        events: vec![event],
+    })
 }
 
 /// Links the post-mortem; only a resolved incident has one.

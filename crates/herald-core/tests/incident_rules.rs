@@ -3,12 +3,13 @@
 //!
 //! Every time is a fixed `jiff::Timestamp`; nothing here reads a clock.
 use herald_core::DomainError;
+use herald_core::broadcast;
 use herald_core::cadence::{MAX_INTERVAL_MINUTES, next_update_due};
 use herald_core::component::Location;
 use herald_core::incident::{
-    self, AffectedLocation, CLOSE_WINDOW, Channels, DETAILS_MAX, Decision, Incident, IncidentEdit,
-    IncidentState, NewIds, NewIncident, PageContext, REPEAT_WINDOW, RecentIncident, SUBJECT_MAX,
-    Severity, StatusChange, TITLE_MAX, UpdateDraft,
+    self, AffectedLocation, CLOSE_WINDOW, Channels, DETAILS_MAX, Decision, EditedLocation,
+    Incident, IncidentEdit, IncidentState, NewIds, NewIncident, PageContext, REPEAT_WINDOW,
+    RecentIncident, SUBJECT_MAX, Severity, StatusChange, TITLE_MAX, UpdateCorrection, UpdateDraft,
 };
 use herald_core::lint::{MONITORING_NO_DURATION, RESOLVE_OVERRIDE_LEFT};
 use herald_core::page::{Page, PageSettings};
@@ -595,6 +596,98 @@ fn an_edit_lists_each_location_once() {
         levels(&next),
         [(A, ServiceDisruption), (B, ServiceDisruption)]
     );
+}
+
+#[test]
+fn an_edit_sets_levels_adds_and_removes_locations() {
+    let fx = Fixture::new();
+    let inc = fx.incident(
+        2,
+        Identified,
+        &[(A, ServiceDisruption), (B, DegradedPerformance)],
+        at(0),
+    );
+    let located = |id: &str, level| EditedLocation {
+        location_id: id.into(),
+        level,
+    };
+    let decision = fx.edit(
+        &inc,
+        IncidentEdit {
+            // A changes level, B is removed, C joins at the level given.
+            affected: Some(vec![
+                located(A, Some(PartialServiceDisruption)),
+                located(C, Some(DegradedPerformance)),
+            ]),
+            ..IncidentEdit::default()
+        },
+        at(3),
+    );
+    assert_eq!(
+        levels(&decision.incident),
+        [(A, PartialServiceDisruption), (C, DegradedPerformance)]
+    );
+    assert_eq!(
+        decision.incident.updates, inc.updates,
+        "no update is posted"
+    );
+    assert_eq!(decision.events[0].kind, "incident.edited");
+    let before: Incident = serde_json::from_value(decision.events[0].before.clone().unwrap())
+        .expect("the before state is an incident");
+    assert_eq!(before, inc, "the audit event keeps the old levels");
+    // A location listed twice (a component, then one of its locations) takes the last level.
+    let twice = fx.edit(
+        &inc,
+        IncidentEdit {
+            affected: Some(vec![
+                located(A, Some(DegradedPerformance)),
+                located(B, None),
+                located(A, Some(ServiceDisruption)),
+                located(B, None),
+            ]),
+            ..IncidentEdit::default()
+        },
+        at(3),
+    );
+    assert_eq!(
+        levels(&twice.incident),
+        [(A, ServiceDisruption), (B, DegradedPerformance)]
+    );
+    assert!(
+        twice.events.is_empty(),
+        "the same levels again change nothing"
+    );
+}
+
+#[test]
+fn a_resolved_incident_takes_no_level_but_operational() {
+    let fx = Fixture::new();
+    let inc = fx.incident(4, Identified, &[(A, ServiceDisruption)], at(0));
+    let resolved = fx
+        .posted(&inc, Resolved, StatusChange::Keep, at(1))
+        .incident;
+    let err = fx.edit_err(
+        &resolved,
+        IncidentEdit {
+            affected: Some(vec![EditedLocation {
+                location_id: B.into(),
+                level: Some(ServiceDisruption),
+            }]),
+            ..IncidentEdit::default()
+        },
+    );
+    assert_eq!(invalid_field(&err), "affected");
+    let next = fx
+        .edit(
+            &resolved,
+            IncidentEdit {
+                affected: Some(vec![A.into(), B.into()]),
+                ..IncidentEdit::default()
+            },
+            at(2),
+        )
+        .incident;
+    assert_eq!(levels(&next), [(A, Operational), (B, Operational)]);
 }
 
 #[test]
@@ -1568,4 +1661,141 @@ fn the_issue_link_is_edited_without_an_update_and_checked() {
         ..IncidentEdit::default()
     };
     assert_eq!(invalid_field(&fx.edit_err(&inc, bad)), "issue_link");
+}
+
+#[test]
+fn a_component_id_stands_for_its_locations_each_at_the_level_given_with_it() {
+    let component = |id: &str, locations: &[&str]| herald_core::component::Component {
+        id: id.into(),
+        page_id: "page-1".into(),
+        group_id: None,
+        name: id.into(),
+        description: String::new(),
+        position: 0,
+        locations: locations
+            .iter()
+            .map(|l| Location {
+                id: (*l).into(),
+                component_id: id.into(),
+                name: (*l).into(),
+                position: 0,
+                override_level: None,
+            })
+            .collect(),
+        created_at: at(0),
+        updated_at: at(0),
+    };
+    let components = [component("api", &[A, B]), component("mail", &[C])];
+    let edited = incident::edited_locations(
+        &components,
+        &[
+            ("api".into(), Some(DegradedPerformance)),
+            (B.into(), Some(ServiceDisruption)),
+            (C.into(), None),
+            (A.into(), None),
+        ],
+    );
+    let got: Vec<(&str, Option<StatusLevel>)> = edited
+        .iter()
+        .map(|e| (e.location_id.as_str(), e.level))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (A, Some(DegradedPerformance)),
+            (B, Some(ServiceDisruption)),
+            (C, None)
+        ],
+        "listed once each, the last level given winning and no level keeping one"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Correcting a published update
+// ---------------------------------------------------------------------------------------------
+
+fn correction(details: &str, rebroadcast: bool) -> UpdateCorrection {
+    UpdateCorrection {
+        details: details.into(),
+        rebroadcast,
+    }
+}
+
+#[test]
+fn a_correction_changes_the_text_in_place_and_keeps_the_old_one_in_the_audit_event() {
+    let fx = Fixture::new();
+    let inc = fx.incident(2, Investigating, &[(A, ServiceDisruption)], at(0));
+    let inc = fx
+        .posted(&inc, Identified, StatusChange::Keep, at(5))
+        .incident;
+    let first = inc.updates[0].id.clone();
+    let decision = incident::correct_update(
+        &inc,
+        &first,
+        correction("We are investigating {title}.", false),
+        at(9),
+    )
+    .unwrap();
+    let next = &decision.incident;
+    assert_eq!(next.updates.len(), 2, "a correction adds no update");
+    assert_eq!(next.updates[0].details, "We are investigating API errors.");
+    assert_eq!(next.updates[0].edited_at, Some(at(9)));
+    assert_eq!(next.updates[0].at, inc.updates[0].at, "it keeps its place");
+    assert_eq!(next.updates[1], inc.updates[1]);
+    assert_eq!(next.state, inc.state);
+    assert_eq!(decision.events.len(), 1);
+    assert_eq!(decision.events[0].kind, incident::UPDATE_CORRECTED);
+    let before: Incident =
+        serde_json::from_value(decision.events[0].before.clone().unwrap()).unwrap();
+    assert_eq!(
+        before.updates[0].details, inc.updates[0].details,
+        "the old text is kept"
+    );
+    assert_eq!(&after(&decision), next);
+    let locations = fx.locations.clone();
+    let rules = &fx.page.settings.lint;
+    assert_eq!(
+        broadcast::for_incident(decision.events[0].kind, next, &locations, rules),
+        None,
+        "told to nobody unless the lead asks"
+    );
+
+    let told =
+        incident::correct_update(&inc, &first, correction("Fixed typo.", true), at(10)).unwrap();
+    assert_eq!(told.events[0].kind, incident::CORRECTION_ANNOUNCED);
+    let draft = broadcast::for_incident(told.events[0].kind, &told.incident, &locations, rules)
+        .expect("a correction broadcast");
+    assert_eq!(draft.event, broadcast::CORRECTION);
+    assert_eq!(
+        draft.update_id.as_deref(),
+        Some(first.as_str()),
+        "the corrected update, not the newest"
+    );
+}
+
+#[test]
+fn corrections_are_checked_like_new_updates() {
+    let fx = Fixture::new();
+    let inc = fx.incident(2, Investigating, &[(A, ServiceDisruption)], at(0));
+    let first = inc.updates[0].id.clone();
+    for text in [
+        "",
+        "   ",
+        &"x".repeat(DETAILS_MAX + 1),
+        "Details in: {issue_link}",
+    ] {
+        let err =
+            incident::correct_update(&inc, &first, correction(text, false), at(1)).unwrap_err();
+        assert_eq!(invalid_field(&err), "details", "{text:?}");
+    }
+    let err =
+        incident::correct_update(&inc, "ghost", correction("Text.", false), at(1)).unwrap_err();
+    assert_eq!(invalid_field(&err), "update");
+    let same = inc.updates[0].details.clone();
+    let unchanged = incident::correct_update(&inc, &first, correction(&same, true), at(1)).unwrap();
+    assert!(
+        unchanged.events.is_empty(),
+        "the same text again changes nothing"
+    );
+    assert_eq!(unchanged.incident, inc);
 }

@@ -715,7 +715,9 @@ fn run_command(
             let edit = IncidentEdit {
                 title: title.clone(),
                 severity: severity.map(|s| Severity::new(s).unwrap()),
-                affected: ids.clone(),
+                affected: ids
+                    .as_ref()
+                    .map(|ids| ids.iter().map(|id| id.as_str().into()).collect()),
                 issue_link: None,
             };
             let result = incident::edit(cur, fx.ctx(), edit, now);

@@ -144,14 +144,18 @@ impl Announcement {
         self.event == herald_core::broadcast::REMINDER
     }
 
-    /// One line that says what happened: "Identified: API errors".
+    /// One line that says what happened: "Identified: API errors", or "Identified (corrected):
+    /// API errors" for a correction told again.
     pub fn headline(&self) -> String {
         let what = match self.update() {
             Some(update) => update.state.label(),
             None if self.reminds() => "Reminder",
             None => "Post-mortem",
         };
-        format!("{what}: {}", self.title())
+        match self.event == herald_core::broadcast::CORRECTION {
+            true => format!("{what} (corrected): {}", self.title()),
+            false => format!("{what}: {}", self.title()),
+        }
     }
 
     /// What the announcement says, in Markdown: the update's details, or a link to the
@@ -232,6 +236,14 @@ mod tests {
                 ("Posted", "2024-05-01 14:03 CEST".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn a_correction_told_again_says_so() {
+        let mut a = fixtures::incident();
+        a.event = herald_core::broadcast::CORRECTION.into();
+        assert_eq!(a.headline(), "Identified (corrected): API errors");
+        assert_eq!(a.details(), fixtures::DETAILS);
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub(crate) fn incident_saying(title: &str, details: &str) -> Announcement {
         author: "cli:alice".into(),
         at: now,
         next_update_in: None,
+        edited_at: None,
     };
     let incident = Incident {
         id: "i1".into(),

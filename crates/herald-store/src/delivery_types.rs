@@ -206,3 +206,79 @@ pub struct ChannelReport {
     pub last_error: Option<String>,
     pub last_error_at: Option<Timestamp>,
 }
+
+/// Where one recipient of a broadcast stands, in the order the list shows them: failures
+/// first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientOutcome {
+    /// Given up on.
+    Failed,
+    /// Tried and failing; tried again at `next_attempt_at`.
+    Retrying,
+    /// Handed off to a job of its own, not tried yet.
+    Queued,
+    Delivered,
+}
+
+impl RecipientOutcome {
+    pub const ALL: [RecipientOutcome; 4] = [
+        RecipientOutcome::Failed,
+        RecipientOutcome::Retrying,
+        RecipientOutcome::Queued,
+        RecipientOutcome::Delivered,
+    ];
+
+    /// The stored code, which is also the order of the list.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    pub fn from_code(code: u8) -> Option<RecipientOutcome> {
+        RecipientOutcome::ALL.get(usize::from(code)).copied()
+    }
+}
+
+/// One subscriber a broadcast went to, with its outcome.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Recipient {
+    pub subscriber_id: Id,
+    /// `None` once the subscriber was removed.
+    pub channel: Option<Channel>,
+    pub address: Option<String>,
+    pub outcome: RecipientOutcome,
+    /// The last error, for a recipient that failed or is retrying.
+    pub error: Option<String>,
+    /// When the outcome was recorded.
+    pub at: Timestamp,
+    /// Attempts made so far by a retrying delivery (0 otherwise).
+    pub attempts: u32,
+    pub next_attempt_at: Option<Timestamp>,
+    /// The subscriber as it is now: `disabled` once Herald stopped delivering to it.
+    pub subscriber_state: Option<SubscriberState>,
+    pub disabled_reason: Option<String>,
+}
+
+/// A page of a broadcast's recipients, failures first, `limit` at a time after the cursor
+/// `after` (the `next` of the page before).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecipientQuery {
+    pub channel: Option<Channel>,
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecipientPage {
+    pub broadcast_id: Id,
+    pub event: String,
+    pub subject: Subject,
+    pub subject_id: Id,
+    pub update_id: Option<Id>,
+    pub recipients: Vec<Recipient>,
+    /// The cursor for the next page; `null` on the last one.
+    pub next: Option<String>,
+}

@@ -23,7 +23,7 @@ use herald_core::Id;
 use herald_core::access::Role;
 use herald_core::broadcast::Subject;
 use herald_core::component::{Component, Group};
-use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
+use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateCorrection, UpdateDraft};
 use herald_core::maintenance::{Maintenance, MaintenanceDraft, NewMaintenance, Reschedule};
 use herald_core::nudge::NudgeChannel;
 use herald_core::page::{Page, PageFields};
@@ -127,6 +127,15 @@ pub trait Store: Send + Sync + 'static {
         page: &str,
         incident: &str,
         edit: IncidentEdit,
+        now: Timestamp,
+    ) -> Result<Incident>;
+    /// Corrects the text of a published update; see [`herald_core::incident::correct_update`].
+    async fn correct_update(
+        &self,
+        actor: &str,
+        page: &str,
+        (incident, update): (&str, &str),
+        correction: UpdateCorrection,
         now: Timestamp,
     ) -> Result<Incident>;
     async fn set_postmortem(
@@ -353,6 +362,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Subscriber>;
     /// Every broadcast about an incident or maintenance window, with per-channel progress.
     async fn delivery_report(&self, page: &str, subject_id: &str) -> Result<Vec<DeliveryReport>>;
+    /// Who a broadcast went to and how each delivery ended, failures first, a page at a time.
+    async fn recipients(
+        &self,
+        page: &str,
+        broadcast: &str,
+        query: RecipientQuery,
+    ) -> Result<RecipientPage>;
     /// This installation's key for signing subscribers' links, made on first use.
     async fn link_key(&self) -> Result<Vec<u8>>;
 

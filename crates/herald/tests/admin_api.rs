@@ -79,6 +79,10 @@ fn route(method: Method, path: impl Into<String>, body: Option<Value>, need: Nee
 struct World {
     f: Fixture,
     active: String,
+    /// The active incident's first update.
+    first_update: String,
+    /// The broadcast of the active incident's declaration.
+    broadcast: String,
     resolved: String,
     planned: String,
     spare_component: String,
@@ -91,6 +95,23 @@ struct World {
 async fn world(s: &Server) -> World {
     let f = s.fixture("acme").await;
     let active = s.create_incident(&f, "API errors", 2).await;
+    let first_update = s
+        .get(&f.path(&format!("/incidents/{active}")), &s.viewer)
+        .await
+        .ok(200)["updates"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let broadcast = s
+        .get(
+            &f.path(&format!("/incidents/{active}/deliveries")),
+            &s.viewer,
+        )
+        .await
+        .ok(200)[0]["broadcast_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let resolved = s.create_incident(&f, "Earlier API errors", 3).await;
     s.resolve_incident(&f, &resolved).await;
     let spare_component = s
@@ -243,6 +264,12 @@ async fn world(s: &Server) -> World {
             Responder,
         ),
         route(
+            Method::PATCH,
+            p(&format!("/incidents/{active}/updates/{first_update}")),
+            Some(json!({"details": "We are investigating elevated API error rates."})),
+            Responder,
+        ),
+        route(
             Method::POST,
             p(&format!("/incidents/{active}/preview")),
             Some(json!({"state": "identified", "details": "Found it."})),
@@ -315,6 +342,12 @@ async fn world(s: &Server) -> World {
             p(&format!("/incidents/{active}/deliveries")),
             None,
             Viewer,
+        ),
+        route(
+            Method::GET,
+            p(&format!("/broadcasts/{broadcast}/recipients")),
+            None,
+            Responder,
         ),
         route(Method::GET, p("/subscribers"), None, Responder),
         route(
@@ -446,6 +479,8 @@ async fn world(s: &Server) -> World {
     World {
         f,
         active,
+        first_update,
+        broadcast,
         resolved,
         planned,
         spare_component,
@@ -1047,12 +1082,17 @@ async fn an_incident_runs_its_course_on_the_cadence() {
     assert_eq!(preview["incident"]["updates"].as_array().unwrap().len(), 4);
     assert_eq!(snapshot(&s, &["acme"]).await, before, "a preview wrote");
 
-    // Edit: title and affected locations, no new update, so the due time stays.
+    // Edit: title and affected locations, no new update, so the due time stays. US East
+    // keeps its level, APAC joins at the level given.
+    let quiet = s.last_event_id().await;
     let edited = s
         .patch(
             &f.path(&format!("/incidents/{id}")),
             &s.responder,
-            json!({"title": "API errors in two regions", "affected": [f.us_east, f.apac]}),
+            json!({"title": "API errors in two regions", "affected": [
+                {"location_id": f.us_east},
+                {"location_id": f.apac, "level": "service_disruption"},
+            ]}),
         )
         .await
         .ok(200);
@@ -1061,8 +1101,16 @@ async fn an_incident_runs_its_course_on_the_cadence() {
         edited["affected"],
         json!([
             {"location_id": f.us_east, "level": "degraded_performance"},
-            {"location_id": f.apac, "level": "degraded_performance"},
+            {"location_id": f.apac, "level": "service_disruption"},
         ])
+    );
+    assert_eq!(edited["level"], "service_disruption");
+    let events = s
+        .assert_events_after(quiet, &[("incident.edited", s.responder.actor())])
+        .await;
+    assert_eq!(
+        events[0]["before"]["affected"][0]["level"], "degraded_performance",
+        "the audit log keeps what the levels were"
     );
     assert_eq!(edited["updates"].as_array().unwrap().len(), 3);
     assert_eq!(edited["next_update_due"], monitoring["next_update_due"]);
@@ -1181,6 +1229,137 @@ async fn an_incident_runs_its_course_on_the_cadence() {
     assert_eq!(ts(&events[0]["at"]), t0);
     assert_eq!(events[8]["before"]["title"], "API errors in two regions");
     assert_eq!(events[8]["after"], Value::Null);
+}
+
+/// A published update's typo is corrected in place: marked edited, the old text kept in the
+/// audit log, told to nobody unless asked, and the public page, feeds and JSON carry the new
+/// text. Bad corrections are refused with nothing written.
+#[tokio::test]
+async fn a_published_update_is_corrected_without_a_new_one() {
+    let s = Server::start().await;
+    let f = s.fixture("acme").await;
+    let id = s.create_incident(&f, "API errors", 2).await;
+    s.advance_mins(5);
+    let incident = s
+        .post(
+            &f.path(&format!("/incidents/{id}/updates")),
+            &s.responder,
+            json!({"state": "identified", "details": "A bad deploy; rolling back."}),
+        )
+        .await
+        .ok(201);
+    let first = incident["updates"][0]["id"].as_str().unwrap().to_string();
+    let path = f.path(&format!("/incidents/{id}/updates/{first}"));
+    let deliveries = f.path(&format!("/incidents/{id}/deliveries"));
+    let broadcasts = s
+        .get(&deliveries, &s.viewer)
+        .await
+        .ok(200)
+        .as_array()
+        .unwrap()
+        .len();
+    let before = s.last_event_id().await;
+
+    // Refused, with nothing written: empty text, a template variable left unfilled, an
+    // unknown update, and a field the correction does not have.
+    for (body, code) in [
+        (json!({"details": "  "}), "invalid-field"),
+        (
+            json!({"details": "Details in {issue_link}"}),
+            "invalid-field",
+        ),
+        (
+            json!({"details": "Fine.", "state": "resolved"}),
+            "invalid-body",
+        ),
+    ] {
+        s.patch(&path, &s.responder, body)
+            .await
+            .assert_problem(422, code);
+    }
+    s.patch(
+        &f.path(&format!("/incidents/{id}/updates/000000000000000000000000")),
+        &s.responder,
+        json!({"details": "Fine."}),
+    )
+    .await
+    .assert_problem(404, "not-found");
+    s.patch(&path, &s.viewer, json!({"details": "Fine."}))
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        s.last_event_id().await,
+        before,
+        "a refused correction wrote"
+    );
+
+    let t = s.advance_mins(2);
+    let corrected = s
+        .patch(
+            &path,
+            &s.responder,
+            json!({"details": "We are investigating elevated error rates on {title}."}),
+        )
+        .await
+        .ok(200);
+    let updates = corrected["updates"].as_array().unwrap();
+    assert_eq!(updates.len(), 2, "no new update");
+    assert_eq!(
+        updates[0]["details"],
+        "We are investigating elevated error rates on API errors."
+    );
+    assert_eq!(ts(&updates[0]["edited_at"]), t);
+    assert_eq!(updates[0]["at"], incident["updates"][0]["at"]);
+    assert_eq!(updates[1]["edited_at"], Value::Null);
+    assert_eq!(corrected["next_update_due"], incident["next_update_due"]);
+    let events = s
+        .assert_events_after(
+            before,
+            &[("incident.update_corrected", s.responder.actor())],
+        )
+        .await;
+    assert_eq!(
+        events[0]["before"]["updates"][0]["details"], "We are investigating elevated error rates.",
+        "the audit log keeps the old text"
+    );
+    let told = s.get(&deliveries, &s.viewer).await.ok(200);
+    assert_eq!(told.as_array().unwrap().len(), broadcasts, "told to nobody");
+    let page = s
+        .public_eventually("/", |b| b.contains("elevated error rates on API errors"))
+        .await;
+    assert!(page.contains("Edited"), "{page}");
+    for feed in ["/history.rss", "/history.atom"] {
+        s.public_eventually(feed, |b| b.contains("elevated error rates on API errors"))
+            .await;
+    }
+    let json = common::json_when(&s, "/api/v2/incidents.json", |v| {
+        v["incidents"][0]["incident_updates"]
+            .as_array()
+            .is_some_and(|u| u.len() == 2)
+    })
+    .await;
+    assert_eq!(
+        json["incidents"][0]["incident_updates"][1]["body"],
+        "We are investigating elevated error rates on API errors."
+    );
+
+    // Told again, as a correction, when the lead asks.
+    let again = s
+        .patch(
+            &path,
+            &s.responder,
+            json!({"details": "We are investigating elevated error rates.", "rebroadcast": true}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(
+        again["updates"][0]["details"],
+        "We are investigating elevated error rates."
+    );
+    let reports = s.get(&deliveries, &s.viewer).await.ok(200);
+    let newest = reports.as_array().unwrap().last().unwrap();
+    assert_eq!(newest["event"], "incident.corrected");
+    assert_eq!(newest["update_id"], first.as_str());
 }
 
 #[tokio::test]
@@ -1395,10 +1574,17 @@ async fn incident_writes_that_break_a_rule_write_nothing() {
     s.patch(
         &f.path(&format!("/incidents/{active}")),
         &s.responder,
-        json!({"affected": ["000000000000000000000000"]}),
+        json!({"affected": [{"location_id": "000000000000000000000000"}]}),
     )
     .await
     .assert_problem(422, "unknown-location");
+    s.patch(
+        &f.path(&format!("/incidents/{active}")),
+        &s.responder,
+        json!({"affected": [{"location_id": f.us_east, "level": "on_fire"}]}),
+    )
+    .await
+    .assert_problem(422, "invalid-body");
     s.patch(
         &f.path(&format!("/incidents/{active}")),
         &s.responder,
@@ -1630,6 +1816,8 @@ async fn unknown_pages_and_incidents_are_404_and_write_nothing() {
             .replace(&f.apac, ghost)
             .replace(&w.spare_component, ghost)
             .replace(&w.planned, ghost)
+            .replace(&w.first_update, ghost)
+            .replace(&w.broadcast, ghost)
             .replace(&w.spare_token, ghost)
             .replace(&w.subscriber, ghost)
             .replace(&w.user, ghost);
@@ -1649,7 +1837,7 @@ async fn bad_bodies_are_refused_with_clear_codes_and_write_nothing() {
     let w = world(&s).await;
     let before = snapshot(&s, &["acme"]).await;
     let with_body: Vec<&Route> = w.routes.iter().filter(|r| r.body.is_some()).collect();
-    assert_eq!(with_body.len(), 29);
+    assert_eq!(with_body.len(), 30);
 
     for r in &with_body {
         let what = format!("{} {}", r.method, r.path);
@@ -2305,6 +2493,10 @@ const ROUTES: &[(&str, &[&str])] = &[
         &["post"],
     ),
     (
+        "/api/v1/pages/{page}/incidents/{incident}/updates/{update}",
+        &["patch"],
+    ),
+    (
         "/api/v1/pages/{page}/incidents/{incident}/preview",
         &["post"],
     ),
@@ -2339,6 +2531,10 @@ const ROUTES: &[(&str, &[&str])] = &[
     ),
     (
         "/api/v1/pages/{page}/incidents/{incident}/deliveries",
+        &["get"],
+    ),
+    (
+        "/api/v1/pages/{page}/broadcasts/{broadcast}/recipients",
         &["get"],
     ),
     (
@@ -2400,6 +2596,8 @@ fn template_of(path: &str, w: &World) -> String {
         (f.api.as_str(), "{component}"),
         (w.spare_component.as_str(), "{component}"),
         (w.active.as_str(), "{incident}"),
+        (w.first_update.as_str(), "{update}"),
+        (w.broadcast.as_str(), "{broadcast}"),
         (w.resolved.as_str(), "{incident}"),
         (w.planned.as_str(), "{maintenance}"),
         (w.spare_token.as_str(), "{token}"),

@@ -42,6 +42,10 @@ fn api_component(cli: &Cli) -> Value {
     ])
 }
 
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
 fn str_of(v: &Value) -> &str {
     v.as_str().unwrap_or_else(|| panic!("{v} is not a string"))
 }
@@ -891,6 +895,58 @@ async fn the_issue_link_is_given_and_edited_from_the_command_line() {
         "nope",
     ]);
     assert!(bad.contains("issue_link"), "{bad}");
+}
+
+#[tokio::test]
+async fn the_affected_list_is_edited_with_levels_from_the_command_line() {
+    let cli = Cli::new();
+    cli.ok(&["page", "create", "--slug", "s", "--name", "N"]);
+    let api = api_component(&cli);
+    let (us_east, apac) = (
+        str_of(&api["locations"][0]["id"]),
+        str_of(&api["locations"][1]["id"]),
+    );
+    let mut args = incident_create("s", "2", Some(us_east), "degraded_performance");
+    args.push("--json");
+    let created = cli.json(&args);
+    let id = str_of(&created["id"]).to_string();
+    let edit = |affected: &[&str]| {
+        let mut args = ["incident", "edit", "--page", "s", &id, "--json"]
+            .map(String::from)
+            .to_vec();
+        for a in affected {
+            args.extend(["--affected".to_string(), a.to_string()]);
+        }
+        args
+    };
+    // The component stands for both locations; US East keeps its level, APAC takes the one
+    // given with the component, then US East alone gets its own.
+    let api_at = format!("{}=service_disruption", str_of(&api["id"]));
+    let us_east_at = format!("{us_east}=300");
+    let edited = cli.json(&strs(&edit(&[&api_at, &us_east_at])));
+    assert_eq!(
+        edited["affected"],
+        json!([
+            {"location_id": us_east, "level": "degraded_performance"},
+            {"location_id": apac, "level": "service_disruption"},
+        ])
+    );
+    assert_eq!(edited["updates"].as_array().unwrap().len(), 1, "no update");
+    // Removing one: the list given is the new list.
+    let edited = cli.json(&strs(&edit(&[apac])));
+    assert_eq!(
+        edited["affected"],
+        json!([{"location_id": apac, "level": "service_disruption"}])
+    );
+    let events = cli.events().await.len();
+    let bad = cli.fails(&strs(&edit(&[&format!("{us_east}=on_fire")])));
+    assert!(
+        bad.contains("on_fire") && bad.contains("degraded_performance"),
+        "{bad}"
+    );
+    let bad = cli.fails(&strs(&edit(&["nowhere"])));
+    assert!(bad.contains("nowhere"), "{bad}");
+    assert_eq!(cli.events().await.len(), events, "nothing was written");
 }
 
 #[tokio::test]

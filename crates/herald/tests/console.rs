@@ -4,9 +4,10 @@
 mod common;
 
 use common::console::{Browser, PASSWORD, add_user};
+use common::receiver::Receiver;
 use common::*;
 use herald_core::access::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Every console route, with its method. Paths use a page and incident that need not exist:
 /// without a session nothing is looked up.
@@ -18,6 +19,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/pages/main/incidents/x/updates"),
     ("POST", "/console/pages/main/incidents/x/postmortem"),
     ("POST", "/console/pages/main/incidents/x/edit"),
+    ("POST", "/console/pages/main/incidents/x/updates/y/correct"),
+    ("GET", "/console/pages/main/broadcasts/x/recipients"),
     ("POST", "/console/pages/main/incidents/x/snooze"),
     ("POST", "/console/pages/main/incidents/x/lead"),
     ("POST", "/console/pages/main/incidents/x/checklist"),
@@ -607,8 +610,17 @@ async fn a_lead_runs_an_incident_from_the_forms() {
 // The browser blocks this thread while the server answers it from another.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lead_walks_an_incident_in_chromium() {
-    let s = Server::start().await;
-    s.fixture("main").await;
+    let s = Server::start_configured(|c| c.delivery.allow_private_targets = true).await;
+    let f = s.fixture("main").await;
+    // Someone to tell, so the walk can read who was told.
+    let rx = Receiver::start().await;
+    s.post(
+        &f.path("/subscribers"),
+        &s.responder,
+        json!({"webhook": rx.url("/ok/walk")}),
+    )
+    .await
+    .ok(201);
     add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
     add_user(&s, "boss@example.com", Role::Admin, Some(PASSWORD)).await;
     let base = s.url("");
@@ -627,6 +639,8 @@ async fn a_lead_walks_an_incident_in_chromium() {
     for audited in [
         "pages, refused form",
         "settings and cadence, refused cell",
+        "incident, edited",
+        "recipients",
         "user",
     ] {
         let page = format!("\"page\": \"{audited}\"");
@@ -1105,6 +1119,7 @@ async fn the_issue_link_fills_templates_and_the_incident_is_edited_without_an_up
                 ("title", "  "),
                 ("severity", "3"),
                 ("issue_link", moved),
+                ("locations", &f.us_east),
             ],
         )
         .await;
@@ -1118,6 +1133,7 @@ async fn the_issue_link_fills_templates_and_the_incident_is_edited_without_an_up
                 ("title", "API errors in US East"),
                 ("severity", "3"),
                 ("issue_link", moved),
+                ("locations", &f.us_east),
             ],
         )
         .await;
@@ -1135,13 +1151,7 @@ async fn the_issue_link_fills_templates_and_the_incident_is_edited_without_an_up
         (&json!("API errors in US East"), &json!(3), &json!(moved))
     );
     assert_eq!(incident["updates"].as_array().unwrap().len(), 1);
-    let kinds: Vec<Value> = s
-        .events_after(before)
-        .await
-        .iter()
-        .map(|e| e["kind"].clone())
-        .collect();
-    assert_eq!(kinds, [json!("incident.edited")]);
+    assert_eq!(s.kinds_after(before).await, ["incident.edited"]);
     let shown = b.get(&path).await;
     assert!(
         shown
@@ -1303,6 +1313,287 @@ async fn the_affected_list_takes_whole_components_and_a_level_each() {
     ];
     expected.sort();
     assert_eq!(affected, expected);
+}
+
+/// The edit panel adds a component with its level, changes a level and removes a location,
+/// without an update; the incident page lists what is affected at the top; a level that is not
+/// one of the choices and an empty list are refused beside the picker, with nothing written.
+#[tokio::test]
+async fn the_edit_panel_changes_what_is_affected_and_at_which_level() {
+    let s = Server::start().await;
+    let f = s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let id = s.create_incident(&f, "API errors", 2).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let path = format!("/console/pages/main/incidents/{id}");
+    let page = b.get(&path).await;
+    // The panel starts from the incident as it is: US East ticked, the API at its level.
+    assert!(
+        page.body.contains(&format!(
+            "name=\"locations\" value=\"{}\" checked>",
+            f.us_east
+        )),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Keep each location&#x27;s level"));
+    let affected_at_top =
+        |body: &str| body[..body.find("Communications lead").unwrap()].to_string();
+    assert!(
+        affected_at_top(&page.body).contains(
+            "API · US East: <span class=\"level level-partial_service_disruption\">Partial Service Disruption</span>"
+        ),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let api_level = format!("level:{}", f.api);
+    let website_level = format!("level:{}", f.website);
+    let edit = |extra: &[(&str, &str)]| {
+        let mut fields = vec![
+            ("_csrf".to_string(), csrf.clone()),
+            ("title".to_string(), "API and website errors".to_string()),
+            ("severity".to_string(), "2".to_string()),
+            ("issue_link".to_string(), String::new()),
+        ];
+        fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        fields
+    };
+    let post = async |b: &mut Browser<'_>, fields: Vec<(String, String)>| {
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        b.post(&format!("{path}/edit"), &fields).await
+    };
+    let incident = async || {
+        s.get(&f.path(&format!("/incidents/{id}")), &s.viewer)
+            .await
+            .ok(200)
+    };
+    let before = s.last_event_id().await;
+    let unchanged = incident().await;
+    for fields in [
+        edit(&[]),
+        edit(&[("whole", &f.website), (&website_level, "on_fire")]),
+    ] {
+        let refused = post(&mut b, fields).await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(
+            refused.body.contains("id=\"error-locations\""),
+            "{}",
+            refused.body
+        );
+    }
+    assert_eq!(s.last_event_id().await, before, "a refused edit wrote");
+    assert_eq!(incident().await, unchanged);
+
+    // Website joins as a whole at its own level; US East goes to a service disruption; APAC
+    // is not ticked, so it stays out.
+    let fields = edit(&[
+        ("whole", &f.website),
+        ("locations", &f.us_east),
+        (&website_level, "degraded_performance"),
+        (&api_level, "service_disruption"),
+    ]);
+    let edited = post(&mut b, fields).await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let now = incident().await;
+    assert_eq!(now["title"], "API and website errors");
+    assert_eq!(
+        now["affected"],
+        json!([
+            {"location_id": f.website_default, "level": "degraded_performance"},
+            {"location_id": f.us_east, "level": "service_disruption"},
+        ])
+    );
+    assert_eq!(now["updates"].as_array().unwrap().len(), 1, "no update");
+    assert_eq!(s.kinds_after(before).await, ["incident.edited"]);
+    let top = affected_at_top(&b.get(&path).await.body);
+    assert!(top.contains("<li>Website: <span"), "{top}");
+    assert!(
+        top.contains("<li>API · US East: <span class=\"level level-service_disruption\">"),
+        "{top}"
+    );
+    assert!(!top.contains("APAC"), "{top}");
+    s.public_eventually("/", |html| html.contains("API and website errors"))
+        .await;
+
+    // Removing the website: untick it. US East keeps its level when none is chosen.
+    let removed = post(&mut b, edit(&[("locations", &f.us_east)])).await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    assert_eq!(
+        incident().await["affected"],
+        json!([{"location_id": f.us_east, "level": "service_disruption"}])
+    );
+}
+
+/// Each update in the timeline has its correction form: the text changes in place, marked
+/// edited, nobody told unless the box is ticked; empty text comes back beside that update's
+/// form, an unknown update is 404, and neither writes.
+#[tokio::test]
+async fn a_published_update_is_corrected_from_the_timeline() {
+    let s = Server::start().await;
+    let f = s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    let id = s.create_incident(&f, "API errors", 2).await;
+    let incident = s
+        .get(&f.path(&format!("/incidents/{id}")), &s.viewer)
+        .await
+        .ok(200);
+    let update = incident["updates"][0]["id"].as_str().unwrap().to_string();
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let path = format!("/console/pages/main/incidents/{id}");
+    let page = b.get(&path).await;
+    let action = format!("{path}/updates/{update}/correct");
+    assert!(
+        page.body.contains(&format!("action=\"{action}\"")),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let before = s.last_event_id().await;
+    let refused = b.post(&action, &[("_csrf", &csrf), ("details", " ")]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"error-correct\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("<details class=\"correct\" open>"));
+    let unknown = b
+        .post(
+            &format!("{path}/updates/000000000000000000000000/correct"),
+            &[("_csrf", &csrf), ("details", "Fine.")],
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert_eq!(
+        s.last_event_id().await,
+        before,
+        "a refused correction wrote"
+    );
+
+    let corrected = b
+        .post(
+            &action,
+            &[
+                ("_csrf", &csrf),
+                ("details", "We are investigating elevated API error rates."),
+            ],
+        )
+        .await;
+    assert_eq!(corrected.status, 303, "{}", corrected.body);
+    let now = s
+        .get(&f.path(&format!("/incidents/{id}")), &s.viewer)
+        .await
+        .ok(200);
+    assert_eq!(
+        now["updates"][0]["details"],
+        "We are investigating elevated API error rates."
+    );
+    assert!(now["updates"][0]["edited_at"].is_string());
+    assert_eq!(s.kinds_after(before).await, ["incident.update_corrected"]);
+    let shown = b.get(&path).await;
+    assert!(shown.body.contains(" · edited <time"), "{}", shown.body);
+    s.public_eventually("/", |html| {
+        html.contains("elevated API error rates") && html.contains("Edited")
+    })
+    .await;
+}
+
+/// Each update in the timeline links to the recipients of its broadcasts: failures first,
+/// disabled endpoints marked, every address escaped; a viewer may not read them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_recipients_of_each_update_are_read_from_the_timeline() {
+    let s = Server::start_configured(|c| c.delivery.allow_private_targets = true).await;
+    let f = s.fixture("main").await;
+    add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
+    add_user(&s, "watcher@example.com", Role::Viewer, Some(PASSWORD)).await;
+    let rx = Receiver::start().await;
+    for path in ["/ok/a?x=<b>", "/gone/c"] {
+        s.post(
+            &f.path("/subscribers"),
+            &s.responder,
+            json!({"webhook": rx.url(path)}),
+        )
+        .await
+        .ok(201);
+    }
+    let id = s.create_incident(&f, "API errors", 2).await;
+    let deliveries = f.path(&format!("/incidents/{id}/deliveries"));
+    // Each broadcast settles before the clock moves, so no lease runs out under it.
+    let settled = async |broadcasts: usize| {
+        eventually("the broadcasts settle", async || {
+            let r = s.get(&deliveries, &s.viewer).await.ok(200);
+            let done = r
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|b| b["fanned_out"] == true)
+                && r.as_array().unwrap().len() == broadcasts
+                && r[0]["channels"]
+                    .to_string()
+                    .contains(r#""delivered":1,"disabled":1,"failed":1"#);
+            if done { Ok(()) } else { Err(r.to_string()) }
+        })
+        .await
+    };
+    settled(1).await;
+    s.advance_mins(1);
+    s.post(
+        &f.path(&format!("/incidents/{id}/updates")),
+        &s.responder,
+        json!({"state": "identified", "details": "Found it.", "channels": {"email": false}}),
+    )
+    .await
+    .ok(201);
+    settled(2).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("lead@example.com", PASSWORD).await;
+    let page = b.get(&format!("/console/pages/main/incidents/{id}")).await;
+    let links: Vec<&str> = page
+        .body
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.ends_with("/recipients"))
+        .collect();
+    assert_eq!(links.len(), 2, "one link per update: {}", page.body);
+    let list = b.get(&links[1].replace("&#x2f;", "/")).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let failed = list
+        .body
+        .find("Failed")
+        .unwrap_or_else(|| panic!("the failure is listed: {}", list.body));
+    let delivered = list.body.find("Delivered").expect("the delivery is listed");
+    assert!(failed < delivered, "failures first: {}", list.body);
+    assert!(
+        list.body.contains("<strong>disabled</strong>"),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body.contains("x=&lt;b&gt;"),
+        "the address is escaped: {}",
+        list.body
+    );
+    assert!(!list.body.contains("x=<b>"));
+
+    let mut viewer = Browser::new(&s);
+    viewer.sign_in("watcher@example.com", PASSWORD).await;
+    assert_eq!(
+        viewer.get(&links[1].replace("&#x2f;", "/")).await.status,
+        403
+    );
+    assert_eq!(
+        b.get("/console/pages/main/broadcasts/000000000000000000000000/recipients")
+            .await
+            .status,
+        404
+    );
 }
 
 /// Times on the incident page read in the page's own zone, with how long ago; delivery

@@ -737,3 +737,105 @@ async fn an_update_goes_only_to_the_channels_chosen_for_it() {
     assert_eq!(rx.at("/ok/slack").len(), 2);
     assert_eq!(rx.at("/ok/hook").len(), 1, "the webhook was not chosen");
 }
+
+/// Every recipient's outcome is kept, successes too, and listed failures first a page at a
+/// time: the given-up one (its subscriber disabled), the retrying one with its attempts and
+/// next try, then the delivered ones. Bad requests for the list are refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_recipient_of_a_broadcast_is_listed_with_its_outcome_failures_first() {
+    let s = server().await;
+    let f = s.fixture("acme").await;
+    let rx = Receiver::start().await;
+    let mut ids = Vec::new();
+    for path in ["/ok/a", "/fail/b", "/gone/c", "/ok/d"] {
+        ids.push(
+            subscribe(&s, &f, new(Channel::Webhook, &rx.url(path)))
+                .await
+                .subscriber
+                .id,
+        );
+    }
+    let incident = s.create_incident(&f, "Errors", 2).await;
+    let r = report_when(&s, &f, &incident, 10, |r| {
+        let w = channel(&r[0], Channel::Webhook);
+        (w.delivered, w.failed, w.retrying) == (2, 1, 1)
+    })
+    .await;
+    let broadcast = &r[0].broadcast_id;
+    let path = f.path(&format!("/broadcasts/{broadcast}/recipients"));
+    let all = s.get(&path, &s.responder).await.ok(200);
+    assert_eq!(all["update_id"], r[0].update_id.as_deref().unwrap());
+    assert_eq!(all["next"], Value::Null);
+    let list = all["recipients"].as_array().unwrap();
+    let order: Vec<(&str, &str)> = list
+        .iter()
+        .map(|r| {
+            (
+                r["subscriber_id"].as_str().unwrap(),
+                r["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (ids[2].as_str(), "failed"),
+            (ids[1].as_str(), "retrying"),
+            (ids[0].as_str(), "delivered"),
+            (ids[3].as_str(), "delivered"),
+        ]
+    );
+    assert_eq!(list[0]["subscriber_state"], "disabled");
+    assert!(
+        list[0]["error"].as_str().unwrap().contains("410"),
+        "{}",
+        list[0]
+    );
+    assert_eq!(list[1]["attempts"], 1);
+    assert!(list[1]["next_attempt_at"].is_string(), "{}", list[1]);
+    assert!(
+        list[1]["error"].as_str().unwrap().contains("500"),
+        "{}",
+        list[1]
+    );
+    assert_eq!(list[2]["address"], rx.url("/ok/a"));
+    assert_eq!(list[2]["channel"], "webhook");
+    assert_eq!(list[2]["error"], Value::Null);
+
+    // Two at a time: the cursor carries on where the page before ended.
+    let first = s
+        .get(&format!("{path}?limit=2"), &s.responder)
+        .await
+        .ok(200);
+    assert_eq!(first["recipients"].as_array().unwrap().len(), 2);
+    let next = first["next"].as_str().unwrap();
+    let second = s
+        .get(&format!("{path}?limit=2&after={next}"), &s.responder)
+        .await
+        .ok(200);
+    assert_eq!(second["recipients"], json!(list[2..]));
+    assert_eq!(second["next"], Value::Null);
+    let emails = s
+        .get(&format!("{path}?channel=email"), &s.responder)
+        .await
+        .ok(200);
+    assert_eq!(emails["recipients"], json!([]));
+
+    // Refused: an unknown broadcast, a cursor the list never gave, a limit out of range, a
+    // viewer (the list shows addresses).
+    s.get(
+        &f.path("/broadcasts/000000000000000000000000/recipients"),
+        &s.responder,
+    )
+    .await
+    .assert_problem(404, "not-found");
+    s.get(&format!("{path}?after=nonsense"), &s.responder)
+        .await
+        .assert_problem(422, "invalid-field");
+    s.get(&format!("{path}?limit=0"), &s.responder)
+        .await
+        .assert_problem(400, "invalid-query");
+    s.get(&path, &s.viewer)
+        .await
+        .assert_problem(403, "forbidden");
+}

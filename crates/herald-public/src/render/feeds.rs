@@ -419,6 +419,7 @@ mod tests {
             author: "test".into(),
             at: at(minute),
             next_update_in: None,
+            edited_at: None,
         }
     }
 

@@ -89,6 +89,7 @@ fn maintenance_card(view: &View, window: &Maintenance) -> MaintenanceCard {
                 at: time(u.at),
                 html: markdown::to_html(&u.details),
                 affected: Vec::new(),
+                edited: None,
             })
             .collect(),
         components: affected,
@@ -124,6 +125,8 @@ struct UpdateEntry {
     at: Time,
     html: String,
     affected: Vec<String>,
+    /// When the text was corrected after publishing.
+    edited: Option<Time>,
 }
 
 /// Newest update first, as status pages show them.
@@ -156,6 +159,7 @@ fn update_entry(view: &View, update: &Update) -> UpdateEntry {
         at: time(update.at),
         html: markdown::to_html(&update.details),
         affected: affected_names(view, update.levels.iter().map(|l| l.location_id.as_str())),
+        edited: update.edited_at.map(time),
     }
 }
 

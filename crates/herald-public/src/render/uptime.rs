@@ -327,6 +327,7 @@ mod tests {
             author: "test".into(),
             at,
             next_update_in: None,
+            edited_at: None,
         };
         let start = updates[0].0;
         let mut timeline: Vec<Update> = updates

@@ -17,8 +17,8 @@ use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::components;
 use super::subscribers;
 use crate::{
-    BatchRecord, Broadcast, ChannelReport, DeliveryReport, Job, JobKind, Outcome, Result, Settled,
-    StoreError, Target, new_id,
+    BatchRecord, Broadcast, ChannelReport, DeliveryReport, Job, JobKind, Outcome, Recipient,
+    RecipientOutcome, RecipientPage, RecipientQuery, Result, Settled, StoreError, Target, new_id,
 };
 
 /// Queues the broadcast each committed event calls for (`draft_for` asks the rules), with a
@@ -277,6 +277,13 @@ pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> R
             ts(now),
             broadcast_id
         ])?;
+        record_outcome(
+            conn,
+            broadcast_id,
+            &h.subscriber_id,
+            (RecipientOutcome::Queued, None),
+            now,
+        )?;
     }
     match lease_until {
         Some(until) => {
@@ -345,13 +352,36 @@ fn settle(
             )?
             .execute([id_list(&failing)?])?;
         }
+        let ids = id_list(&delivered)?;
         if rows == JobRows::Maybe {
             conn.prepare_cached(
                 "DELETE FROM jobs WHERE kind = 'delivery' AND broadcast_id = ?1
                  AND subscriber_id IN (SELECT value FROM json_each(?2))",
             )?
-            .execute([broadcast_id, &id_list(&delivered)?])?;
+            .execute([broadcast_id, &ids])?;
+            // Queued or retrying before; now delivered.
+            conn.prepare_cached(
+                "DELETE FROM deliveries WHERE broadcast_id = ?1 AND outcome < ?3
+                 AND subscriber_id IN (SELECT value FROM json_each(?2))",
+            )?
+            .execute(params![
+                broadcast_id,
+                ids,
+                RecipientOutcome::Delivered.code()
+            ])?;
         }
+        // One statement for the batch's successes, however many.
+        conn.prepare_cached(
+            "INSERT INTO deliveries (broadcast_id, outcome, subscriber_id, at)
+             SELECT ?1, ?2, value, ?3 FROM json_each(?4) WHERE true
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            broadcast_id,
+            RecipientOutcome::Delivered.code(),
+            ts(now),
+            ids
+        ])?;
     }
     for s in settled.iter().filter(|s| s.outcome != Outcome::Delivered) {
         settle_failure(conn, broadcast_id, s, now)?;
@@ -378,6 +408,8 @@ fn settle_failure(
         Outcome::Retry { at, error } => {
             note_error(conn, broadcast_id, channel, error, now)?;
             streak(conn, subscriber, now)?;
+            let retrying = (RecipientOutcome::Retrying, Some(error.as_str()));
+            record_outcome(conn, broadcast_id, subscriber, retrying, now)?;
             conn.prepare_cached(
                 "INSERT INTO jobs (kind, due_at, attempts, page_id, broadcast_id, subscriber_id, channel,
                                    last_error, created_at)
@@ -400,12 +432,135 @@ fn settle_failure(
             note_error(conn, broadcast_id, channel, error, now)?;
             streak(conn, subscriber, now)?;
             delete_delivery(conn, broadcast_id, subscriber)?;
+            let failed = (RecipientOutcome::Failed, Some(error.as_str()));
+            record_outcome(conn, broadcast_id, subscriber, failed, now)?;
             if *disable {
                 subscribers::disable(conn, subscriber, error, now)?;
             }
         }
     }
     Ok(())
+}
+
+/// Records where one recipient stands, replacing what was recorded for it before.
+fn record_outcome(
+    conn: &Connection,
+    broadcast_id: &str,
+    subscriber_id: &str,
+    (outcome, error): (RecipientOutcome, Option<&str>),
+    now: Timestamp,
+) -> Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM deliveries WHERE broadcast_id = ?1 AND outcome IN (0, 1, 2, 3) AND subscriber_id = ?2",
+    )?
+    .execute([broadcast_id, subscriber_id])?;
+    conn.prepare_cached(
+        "INSERT INTO deliveries (broadcast_id, outcome, subscriber_id, error, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        broadcast_id,
+        outcome.code(),
+        subscriber_id,
+        error,
+        ts(now)
+    ])?;
+    Ok(())
+}
+
+/// A page of a broadcast's recipients, failures first; `after` is the `next` cursor of the
+/// page before (`OUTCOME:SUBSCRIBER`).
+pub fn recipients(
+    conn: &Connection,
+    page_id: &str,
+    broadcast_id: &str,
+    query: &RecipientQuery,
+) -> Result<RecipientPage> {
+    let b = get(conn, broadcast_id)?;
+    if b.page_id != page_id {
+        return Err(StoreError::not_found("broadcast", broadcast_id));
+    }
+    let (after_outcome, after_id) = match query.after.as_deref() {
+        None => (-1, String::new()),
+        Some(cursor) => cursor
+            .split_once(':')
+            .and_then(|(o, id)| Some((i64::from(o.parse::<u8>().ok()?), id.to_string())))
+            .ok_or_else(|| {
+                StoreError::Domain(herald_core::DomainError::invalid(
+                    "after",
+                    "not a cursor this list gave; use the `next` of the page before",
+                ))
+            })?,
+    };
+    let limit = query.limit;
+    let channel = query.channel.map(|c| c.name());
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.outcome, d.subscriber_id, d.error, d.at, s.channel, s.address, s.state,
+                s.disabled_reason, j.attempts, j.due_at
+         FROM deliveries d
+         LEFT JOIN subscribers s ON s.id = d.subscriber_id
+         LEFT JOIN jobs j ON j.kind = 'delivery' AND j.broadcast_id = d.broadcast_id
+                         AND j.subscriber_id = d.subscriber_id
+         WHERE d.broadcast_id = ?1 AND (d.outcome, d.subscriber_id) > (?2, ?3)
+           AND (?4 IS NULL OR s.channel = ?4)
+         ORDER BY d.outcome, d.subscriber_id LIMIT ?5",
+    )?;
+    let rows = stmt.query_map(
+        params![broadcast_id, after_outcome, after_id, channel, limit + 1],
+        |row| {
+            Ok((
+                row.get::<_, u8>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, i64>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<String>>(5)?,
+                row.get::<_, Option<String>>(6)?,
+                row.get::<_, Option<String>>(7)?,
+                row.get::<_, Option<u32>>(8)?,
+                row.get::<_, Option<i64>>(9)?,
+            ))
+        },
+    )?;
+    let mut recipients = Vec::new();
+    for row in rows {
+        let (outcome, id, error, at, channel, address, state, reason, attempts, due) = row?;
+        let outcome = RecipientOutcome::from_code(outcome).ok_or_else(|| {
+            StoreError::Internal(format!(
+                "delivery outcome {outcome} is not one Herald writes"
+            ))
+        })?;
+        let retrying = outcome == RecipientOutcome::Retrying;
+        recipients.push(Recipient {
+            subscriber_id: id,
+            channel: channel.as_deref().map(from_name).transpose()?,
+            address,
+            outcome,
+            error,
+            at: from_ts(at)?,
+            attempts: attempts.unwrap_or_default(),
+            next_attempt_at: from_opt_ts(due.filter(|_| retrying))?,
+            subscriber_state: state.as_deref().map(from_name).transpose()?,
+            disabled_reason: reason,
+        });
+    }
+    let next = match recipients.len() > limit as usize {
+        true => {
+            recipients.truncate(limit as usize);
+            recipients
+                .last()
+                .map(|r| format!("{}:{}", r.outcome.code(), r.subscriber_id))
+        }
+        false => None,
+    };
+    Ok(RecipientPage {
+        broadcast_id: b.id,
+        event: b.event,
+        subject: b.subject,
+        subject_id: b.subject_id,
+        update_id: b.update_id,
+        recipients,
+        next,
+    })
 }
 
 /// Adds one to `column` of each channel's counters per item of `channels`.

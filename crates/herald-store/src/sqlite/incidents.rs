@@ -5,7 +5,7 @@ use herald_core::cadence::next_update_due;
 use herald_core::component::Location;
 use herald_core::incident::{
     self, AffectedLocation, Decision, Incident, IncidentEdit, NewIds, NewIncident, PageContext,
-    RecentIncident, Severity, Update, UpdateDraft,
+    RecentIncident, Severity, Update, UpdateCorrection, UpdateDraft,
 };
 use herald_core::page::Page;
 use herald_core::preview::{self, Preview};
@@ -71,6 +71,30 @@ pub fn edit(
     let current = get(conn, &page.id, id)?;
     let locations = components::page_locations(conn, &page.id)?;
     let decision = incident::edit(&current, context(page, &locations), edit, now)?;
+    commit_change(conn, actor, page, &current, decision, now)
+}
+
+/// Corrects a published update's text: the update row changes in place, with the incident,
+/// the audit event and (when asked for) the correction's broadcast in the same transaction.
+pub fn correct_update(
+    conn: &Connection,
+    actor: &str,
+    page: &Page,
+    (id, update_id): (&str, &str),
+    correction: UpdateCorrection,
+    now: Timestamp,
+) -> Result<Incident> {
+    let current = get(conn, &page.id, id)?;
+    if !current.updates.iter().any(|u| u.id == update_id) {
+        return Err(StoreError::not_found("update", update_id));
+    }
+    let decision = incident::correct_update(&current, update_id, correction, now)?;
+    if let Some(update) = decision.incident.updates.iter().find(|u| u.id == update_id) {
+        conn.prepare_cached(
+            "UPDATE incident_updates SET details = ?2, edited_at = ?3 WHERE id = ?1",
+        )?
+        .execute(params![update.id, update.details, update.edited_at.map(ts)])?;
+    }
     commit_change(conn, actor, page, &current, decision, now)
 }
 
@@ -356,7 +380,7 @@ fn affected(conn: &Connection, incident_id: &str) -> Result<Vec<AffectedLocation
 
 fn updates(conn: &Connection, incident_id: &str) -> Result<Vec<Update>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, state, details, levels, subject, channels, author, at, next_update_in
+        "SELECT id, state, details, levels, subject, channels, author, at, next_update_in, edited_at
          FROM incident_updates WHERE incident_id = ?1 ORDER BY seq",
     )?;
     let rows = stmt.query_map([incident_id], |row| {
@@ -370,10 +394,12 @@ fn updates(conn: &Connection, incident_id: &str) -> Result<Vec<Update>> {
             row.get::<_, String>(6)?,
             row.get::<_, i64>(7)?,
             row.get::<_, Option<u32>>(8)?,
+            row.get::<_, Option<i64>>(9)?,
         ))
     })?;
     rows.map(|row| {
-        let (id, state, details, levels, subject, channels, author, at, next_update_in) = row?;
+        let (id, state, details, levels, subject, channels, author, at, next_update_in, edited) =
+            row?;
         Ok(Update {
             id,
             state: from_name(&state)?,
@@ -384,6 +410,7 @@ fn updates(conn: &Connection, incident_id: &str) -> Result<Vec<Update>> {
             author,
             at: from_ts(at)?,
             next_update_in,
+            edited_at: from_opt_ts(edited)?,
         })
     })
     .collect()

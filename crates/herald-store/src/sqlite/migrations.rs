@@ -15,6 +15,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_cadence.sql"),
     include_str!("migrations/0008_checklist_and_nudge_keys.sql"),
     include_str!("migrations/0009_issue_link.sql"),
+    include_str!("migrations/0010_update_corrections.sql"),
+    include_str!("migrations/0011_delivery_outcomes.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -27,7 +27,7 @@ use herald_core::Id;
 use herald_core::access::Role;
 use herald_core::broadcast::Subject;
 use herald_core::component::{Component, Group};
-use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
+use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateCorrection, UpdateDraft};
 use herald_core::maintenance::{Maintenance, MaintenanceDraft, NewMaintenance, Reschedule};
 use herald_core::nudge::NudgeChannel;
 use herald_core::page::{Page, PageFields};
@@ -43,8 +43,9 @@ pub use migrations::SCHEMA_VERSION;
 use crate::{
     BatchRecord, Broadcast, ComponentPatch, CreatedSubscriber, DeliveryReport, EventQuery,
     EventRecord, IncidentFilter, IncidentQuery, Job, MaintenanceFilter, MaintenanceQuery,
-    NewComponent, NewSession, NewToken, PagePatch, Result, Session, Settled, SignInMethod, Store,
-    StoreError, SubscribeRequest, SubscriberPatch, SubscriberQuery, Target, Token,
+    NewComponent, NewSession, NewToken, PagePatch, RecipientPage, RecipientQuery, Result, Session,
+    Settled, SignInMethod, Store, StoreError, SubscribeRequest, SubscriberPatch, SubscriberQuery,
+    Target, Token,
 };
 use crate::{
     Cadence, ChecklistEntry, NudgeDelivery, NudgeQuery, NudgeRecord, NudgeToSend, PageAdherence,
@@ -422,6 +423,29 @@ impl Store for SqliteStore {
                 &pages::get(tx, &page)?,
                 &incident,
                 edit,
+                micros(now),
+            )
+        })
+        .await
+    }
+
+    async fn correct_update(
+        &self,
+        actor: &str,
+        page: &str,
+        (incident, update): (&str, &str),
+        correction: UpdateCorrection,
+        now: Timestamp,
+    ) -> Result<Incident> {
+        let (actor, page) = (owned(actor), owned(page));
+        let (incident, update) = (owned(incident), owned(update));
+        self.write(move |tx| {
+            incidents::correct_update(
+                tx,
+                &actor,
+                &pages::get(tx, &page)?,
+                (&incident, &update),
+                correction,
                 micros(now),
             )
         })
@@ -899,6 +923,19 @@ impl Store for SqliteStore {
         let (page, subject_id) = (owned(page), owned(subject_id));
         self.read(move |tx| delivery::report(tx, &pages::get(tx, &page)?.id, &subject_id))
             .await
+    }
+
+    async fn recipients(
+        &self,
+        page: &str,
+        broadcast: &str,
+        query: RecipientQuery,
+    ) -> Result<RecipientPage> {
+        let (page, broadcast) = (owned(page), owned(broadcast));
+        self.read(move |tx| {
+            delivery::recipients(tx, &pages::get(tx, &page)?.id, &broadcast, &query)
+        })
+        .await
     }
 
     async fn link_key(&self) -> Result<Vec<u8>> {

@@ -381,7 +381,7 @@ pub async fn component_deletion(store: &dyn Store) {
     )
     .await;
     let edit = IncidentEdit {
-        affected: Some(vec![mail.clone()]),
+        affected: Some(vec![mail.as_str().into()]),
         ..IncidentEdit::default()
     };
     let edited = store

@@ -45,6 +45,7 @@ pub async fn incident_lifecycle(store: &dyn Store) {
         author: RESPONDER.into(),
         at: t(10),
         next_update_in: None,
+        edited_at: None,
     };
     assert_eq!(
         created,
@@ -96,6 +97,7 @@ pub async fn incident_lifecycle(store: &dyn Store) {
         author: RESPONDER.into(),
         at: t(20),
         next_update_in: Some(20),
+        edited_at: None,
     };
     assert_eq!(
         identified,

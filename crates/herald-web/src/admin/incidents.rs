@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use herald_core::access::Role;
 use herald_core::broadcast::Subject;
 use herald_core::cadence::next_update_due;
-use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateDraft};
+use herald_core::incident::{Incident, IncidentEdit, NewIncident, UpdateCorrection, UpdateDraft};
 use herald_core::page::Page;
 use herald_core::preview::Preview;
 use herald_core::status::StatusLevel;
@@ -155,7 +155,8 @@ pub async fn get(
     viewed(&state, &page, incident).await
 }
 
-/// Edits the title, severity or affected locations without broadcasting (responder).
+/// Edits the title, severity, affected locations and their levels, or issue link without
+/// broadcasting (responder).
 #[utoipa::path(patch, path = "/api/v1/pages/{page}/incidents/{incident}", tag = "incidents", params(("page" = String, Path), ("incident" = String, Path)),
     request_body = IncidentEdit, responses((status = 200, body = IncidentView), (status = 404), (status = 422)))]
 pub async fn edit(
@@ -204,6 +205,26 @@ pub async fn post_update(
         .post_update(&who.actor(), &page, &id, draft, state.now())
         .await?;
     Ok((StatusCode::CREATED, viewed(&state, &page, incident).await?))
+}
+
+/// Corrects the text of a published update (a typo, a wrong link): the update is marked
+/// edited, the audit log keeps the old text, and subscribers hear of it again only with
+/// `rebroadcast` (responder).
+#[utoipa::path(patch, path = "/api/v1/pages/{page}/incidents/{incident}/updates/{update}", tag = "incidents",
+    params(("page" = String, Path), ("incident" = String, Path), ("update" = String, Path)), request_body = UpdateCorrection,
+    responses((status = 200, body = IncidentView), (status = 404), (status = 422)))]
+pub async fn correct_update(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((page, id, update)): Path<(String, String, String)>,
+    Body(correction): Body<UpdateCorrection>,
+) -> Result<Json<IncidentView>> {
+    who.require(Role::Responder)?;
+    let incident = state
+        .store
+        .correct_update(&who.actor(), &page, (&id, &update), correction, state.now())
+        .await?;
+    viewed(&state, &page, incident).await
 }
 
 /// The lints and next update due of a draft update, without publishing it.

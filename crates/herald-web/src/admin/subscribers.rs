@@ -7,7 +7,10 @@ use herald_core::Id;
 use herald_core::access::Role;
 use herald_core::broadcast::Subject;
 use herald_core::subscriber::{Channel, NewSubscriber, Subscriber, WebhookFormat};
-use herald_store::{CreatedSubscriber, DeliveryReport, SubscriberPatch, SubscriberQuery};
+use herald_store::{
+    CreatedSubscriber, DeliveryReport, RecipientPage, RecipientQuery, SubscriberPatch,
+    SubscriberQuery,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -28,10 +31,11 @@ pub struct ListParams {
     /// Only this channel: `email`, `webhook`, `slack` or `teams`.
     #[param(inline)]
     pub channel: Option<Channel>,
-    /// At most this many, oldest first (default 50).
+    /// At most this many (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<Limit>,
-    /// The id of the last subscriber of the previous page of results.
+    /// Where the previous page of results ended: the id of its last subscriber, or the `next`
+    /// cursor of a page of recipients.
     pub after: Option<String>,
 }
 
@@ -245,6 +249,29 @@ pub async fn maintenance_deliveries(
 ) -> Result<Json<Vec<DeliveryReport>>> {
     who.require(Role::Viewer)?;
     report(&state, &page, Subject::Maintenance, &id).await
+}
+
+/// Who a broadcast went to, a page at a time: failures first, then retrying, queued and
+/// delivered recipients, each with its last error, its retry state and whether its subscriber
+/// is disabled (responder: the list shows subscribers' addresses).
+#[utoipa::path(get, path = "/api/v1/pages/{page}/broadcasts/{broadcast}/recipients", tag = "subscribers",
+    params(("page" = String, Path), ("broadcast" = String, Path), ListParams),
+    responses((status = 200, body = RecipientPage), (status = 404), (status = 422)))]
+pub async fn recipients(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((page, broadcast)): Path<(String, String)>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<RecipientPage>> {
+    who.require(Role::Responder)?;
+    let query = RecipientQuery {
+        channel: params.channel,
+        after: params.after,
+        limit: params.limit.map_or(DEFAULT_LIMIT, Limit::get),
+    };
+    Ok(Json(
+        state.store.recipients(&page, &broadcast, query).await?,
+    ))
 }
 
 /// The report of one incident or window. An id that is not one on the page is a 404, not an

@@ -12,8 +12,8 @@ use herald_core::access::Role;
 use herald_core::broadcast::{self, Subject};
 use herald_core::component::{self, Component};
 use herald_core::incident::{
-    AffectedLocation, Channels, Incident, IncidentEdit, IncidentState, NewIncident, Severity,
-    StatusChange, UpdateDraft,
+    self, AffectedLocation, Channels, EditedLocation, Incident, IncidentEdit, IncidentState,
+    NewIncident, Severity, StatusChange, UpdateCorrection, UpdateDraft,
 };
 use herald_core::lint::{self, LintRules};
 use herald_core::preview::Preview;
@@ -21,7 +21,7 @@ use herald_core::status::StatusLevel;
 use herald_notify::announcement::Recipient;
 use herald_notify::{build, slack, teams};
 use herald_public::render::markdown;
-use herald_store::{Roles, StoreError};
+use herald_store::{DeliveryReport, Roles, StoreError};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -104,17 +104,27 @@ async fn form_page(
     let context = json!({
         "title": "New incident",
         "page": {"slug": page.slug, "name": page.name},
-        "components": components.iter().map(|c| json!({
-            "id": c.id,
-            "name": c.name,
-            "locations": c.locations.iter().map(|l| json!({"id": l.id, "name": l.name})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        "components": picker_components(&components),
         "values": values,
         "errors": errors,
         "choices": choices(&page.settings.lint),
         "templates": templates::listed(&page),
     });
     view::page(state, Some(who), status, "incident_form.html", context)
+}
+
+/// The components and their locations, as the affected picker lists them.
+fn picker_components(components: &[Component]) -> Vec<Value> {
+    components
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "locations": c.locations.iter().map(|l| json!({"id": l.id, "name": l.name})).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
 }
 
 /// The options the forms offer.
@@ -222,8 +232,26 @@ fn level(form: &FormData, field: &str) -> Result<Option<StatusLevel>, ()> {
     }
 }
 
-/// The new incident the form asks for. A "whole component" tick stands for all its
-/// locations; each location takes its component's level when one is chosen, else the form's.
+/// What the affected picker ticked: a "whole component" tick stands for all its locations, and
+/// each location carries its component's level when one is chosen.
+fn picked(form: &FormData, components: &[Component]) -> Result<Vec<EditedLocation>, String> {
+    let ticked = [form.all("whole"), form.all("locations")].concat();
+    let mut named = Vec::with_capacity(ticked.len());
+    for id in ticked {
+        let owner = components
+            .iter()
+            .find(|c| c.id == id)
+            .or_else(|| component::component_of(components, &id))
+            .map_or("", |c| c.id.as_str());
+        let level = level(form, &format!("level:{owner}"))
+            .map_err(|()| "A component's level is not one of the choices.".to_string())?;
+        named.push((id, level));
+    }
+    Ok(incident::edited_locations(components, &named))
+}
+
+/// The new incident the form asks for. Each location takes its component's level when one is
+/// chosen, else the form's.
 fn new_incident(form: &FormData, components: &[Component]) -> Result<NewIncident, Errors> {
     let mut errors = Errors::new();
     let c = common(form, &mut errors);
@@ -242,30 +270,23 @@ fn new_incident(form: &FormData, components: &[Component]) -> Result<NewIncident
         errors.insert("level", "Choose a status level.".into());
         None
     });
-    let ticked = [form.all("whole"), form.all("locations")].concat();
     let mut affected = Vec::new();
-    for id in component::locations_named(components, &ticked) {
-        let owner = component::component_of(components, &id).map_or("", |c| c.id.as_str());
-        match level(form, &format!("level:{owner}")) {
-            Ok(Some(own)) => affected.push(AffectedLocation {
-                location_id: id,
-                level: own,
-            }),
-            Ok(None) => match all {
-                Some(level) => affected.push(AffectedLocation {
-                    location_id: id,
-                    level,
-                }),
-                None => {
-                    errors.insert("level", "Choose the level to apply to all affected.".into());
+    match picked(form, components) {
+        Ok(picked) => {
+            for location in picked {
+                match location.level.or(all) {
+                    Some(level) => affected.push(AffectedLocation {
+                        location_id: location.location_id,
+                        level,
+                    }),
+                    None => {
+                        errors.insert("level", "Choose the level to apply to all affected.".into());
+                    }
                 }
-            },
-            Err(()) => {
-                errors.insert(
-                    "locations",
-                    "A component's level is not one of the choices.".into(),
-                );
             }
+        }
+        Err(message) => {
+            errors.insert("locations", message);
         }
     }
     match (severity, c.state) {
@@ -478,14 +499,20 @@ async fn incident_page(
             .await?
             .adherence;
         let checklist = state.store.checklist(&page.id, id).await?;
-        Ok::<_, StoreError>((page, incident, reports, (cadence, adherence), checklist))
+        let components = state.store.components(&page.id).await?;
+        let shown = (checklist, components);
+        Ok::<_, StoreError>((page, incident, reports, (cadence, adherence), shown))
     };
-    let (page, incident, reports, (cadence, adherence), checklist) = match loaded.await {
-        Ok(found) => found,
-        Err(error) => return view::failure(state, Some(who), error.into()),
-    };
+    let (page, incident, reports, (cadence, adherence), (checklist, components)) =
+        match loaded.await {
+            Ok(found) => found,
+            Err(error) => return view::failure(state, Some(who), error.into()),
+        };
     if values.get("state").is_none() {
         values["state"] = json!(wire_name(&incident.state));
+    }
+    if values.get("edit").is_none() {
+        values["edit"] = edit_values(&incident, &components);
     }
     wanted.apply(&page, Some(&incident), &mut values);
     let now = state.now();
@@ -493,7 +520,9 @@ async fn incident_page(
         "title": incident.title,
         "page": {"slug": page.slug, "name": page.name},
         "public_url": herald_public::paths::page_url(&page, &state.console.base_url),
-        "incident": incident_view(&incident, dashboard::due_from(cadence.next_update_due, &page, &incident), &page.time_zone, now),
+        "incident": incident_view(&incident, &reports, dashboard::due_from(cadence.next_update_due, &page, &incident), &page.time_zone, now),
+        "affected": affected_view(&incident, &components),
+        "components": picker_components(&components),
         "cadence": cadence,
         "adherence": adherence,
         "checklist": checklist::view(&checklist, &page.time_zone, now),
@@ -508,6 +537,7 @@ async fn incident_page(
 
 fn incident_view(
     incident: &Incident,
+    reports: &[DeliveryReport],
     due: Option<jiff::Timestamp>,
     zone: &str,
     now: jiff::Timestamp,
@@ -522,10 +552,23 @@ fn incident_view(
         .rev()
         .map(|u| {
             json!({
+                "id": u.id,
                 "state": u.state.label(),
                 "at": words::moment(u.at, zone, now),
+                "edited": u.edited_at.map(|t| words::moment(t, zone, now)),
                 "html": markdown::to_html(&u.details),
+                "details": u.details,
                 "author": u.author,
+                // Each broadcast of this update, to read who it went to.
+                "broadcasts": reports
+                    .iter()
+                    .filter(|r| r.update_id.as_deref() == Some(u.id.as_str()))
+                    .map(|r| json!({
+                        "id": r.broadcast_id,
+                        "event": words::event(&r.event),
+                        "matched": r.channels.iter().map(|c| c.matched).sum::<u64>(),
+                    }))
+                    .collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -594,33 +637,68 @@ pub async fn postmortem(
     }
 }
 
-/// Changes the title, severity or issue link without posting an update: audited, and told to
-/// nobody.
+/// Corrects a published update's text from the form on it in the timeline; told again to its
+/// subscribers, as a correction, only when the box is ticked.
+pub async fn correct(
+    State(state): State<AppState>,
+    Path((page, id, update)): Path<(String, String, String)>,
+    Responder(Posted { who, form }): Responder,
+) -> Response {
+    let details = form.get("details").unwrap_or_default().to_string();
+    let correction = UpdateCorrection {
+        details: details.clone(),
+        rebroadcast: !form.text("rebroadcast").is_empty(),
+    };
+    match state
+        .store
+        .correct_update(&who.actor(), &page, (&id, &update), correction, state.now())
+        .await
+    {
+        Ok(_) => {
+            state.nudge.notify_one();
+            let path = incident_path(&page, &id);
+            Redirect::to(&format!("{path}#update-{update}")).into_response()
+        }
+        Err(error) => {
+            let values =
+                json!({"level": "keep", "correct": {"update": update, "details": details}});
+            refused_beside(&state, &who, (&page, &id), "correct", error, values).await
+        }
+    }
+}
+
+/// Changes the title, severity, affected locations (with their levels) or issue link without
+/// posting an update: audited, and told to nobody.
 pub async fn edit(
     State(state): State<AppState>,
     Path((page, id)): Path<(String, String)>,
     Responder(Posted { who, form }): Responder,
 ) -> Response {
-    let severity = form.text("severity");
-    let edited = match severity.parse::<u8>().map(Severity::new) {
-        Ok(Ok(severity)) => {
-            let edit = IncidentEdit {
-                title: Some(form.text("title")),
-                severity: Some(severity),
-                affected: None,
-                issue_link: Some(form.text("issue_link")),
-            };
-            state
-                .store
-                .edit_incident(&who.actor(), &page, &id, edit, state.now())
-                .await
-        }
-        _ => Err(StoreError::Domain(DomainError::invalid(
-            "severity",
-            "choose a severity from 1 (critical) to 4 (low)",
-        ))),
+    let edited = async {
+        let severity = match form.text("severity").parse::<u8>().map(Severity::new) {
+            Ok(Ok(severity)) => severity,
+            _ => {
+                return Err(StoreError::Domain(DomainError::invalid(
+                    "severity",
+                    "choose a severity from 1 (critical) to 4 (low)",
+                )));
+            }
+        };
+        let components = state.store.components(&page).await?;
+        let affected = picked(&form, &components)
+            .map_err(|message| StoreError::Domain(DomainError::invalid("affected", message)))?;
+        let edit = IncidentEdit {
+            title: Some(form.text("title")),
+            severity: Some(severity),
+            affected: Some(affected),
+            issue_link: Some(form.text("issue_link")),
+        };
+        state
+            .store
+            .edit_incident(&who.actor(), &page, &id, edit, state.now())
+            .await
     };
-    match edited.map_err(refused) {
+    match edited.await.map_err(refused) {
         Ok(_) => Redirect::to(&incident_path(&page, &id)).into_response(),
         Err(Ok(errors)) => {
             // The panel's fields carry their own names: the update form shares the page.
@@ -633,15 +711,66 @@ pub async fn edit(
                     other => (other, message),
                 })
                 .collect();
-            let values = json!({
-                "level": "keep",
-                "edit": {"title": form.text("title"), "severity": severity, "issue_link": form.text("issue_link")},
-            });
+            let values = json!({"level": "keep", "edit": sticky(&form)});
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             incident_page(&state, &who, &page, &id, status, values, errors).await
         }
         Err(Err(failure)) => view::failure(&state, Some(&who), failure),
     }
+}
+
+/// The edit panel's values for the incident as it is: every affected location ticked, a
+/// component wholly affected ticked whole, and a component's level when its affected
+/// locations share one.
+fn edit_values(incident: &Incident, components: &[Component]) -> Value {
+    let level_of = |id: &str| {
+        incident
+            .affected
+            .iter()
+            .find(|a| a.location_id == id)
+            .map(|a| a.level)
+    };
+    let mut whole = Vec::new();
+    let mut levels = BTreeMap::new();
+    for c in components {
+        let held: Vec<_> = c.locations.iter().filter_map(|l| level_of(&l.id)).collect();
+        if !held.is_empty() && held.len() == c.locations.len() {
+            whole.push(c.id.as_str());
+        }
+        if let Some(first) = held.first()
+            && held.iter().all(|l| l == first)
+        {
+            levels.insert(c.id.as_str(), wire_name(first));
+        }
+    }
+    json!({
+        "title": incident.title,
+        "severity": incident.severity.get().to_string(),
+        "issue_link": incident.issue_link.clone().unwrap_or_default(),
+        "locations": incident.affected.iter().map(|a| &a.location_id).collect::<Vec<_>>(),
+        "whole": whole,
+        "component_levels": levels,
+    })
+}
+
+/// What the incident affects, at which level, named as the page names it.
+fn affected_view(incident: &Incident, components: &[Component]) -> Vec<Value> {
+    incident
+        .affected
+        .iter()
+        .map(|a| {
+            let owner = component::component_of(components, &a.location_id);
+            let location = owner.and_then(|c| c.locations.iter().find(|l| l.id == a.location_id));
+            json!({
+                "component": owner.map_or(a.location_id.as_str(), |c| c.name.as_str()),
+                "location": location
+                    .filter(|_| owner.is_some_and(|c| c.locations.len() > 1))
+                    .map(|l| l.name.as_str()),
+                "level": a.level.label(),
+                "key": a.level.css_key(),
+            })
+        })
+        .collect()
 }
 
 /// What the form would publish, as the lead types: each channel's counter, the lints, when the

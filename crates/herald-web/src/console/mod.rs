@@ -11,6 +11,7 @@ mod incidents;
 mod lists;
 mod manage;
 mod pages;
+mod recipients;
 mod session;
 mod sign_in;
 mod subscribers;
@@ -101,7 +102,7 @@ impl Console {
     }
 }
 
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 16] = [
     (
         "base.html",
         include_str!("../../templates/console/base.html"),
@@ -129,6 +130,10 @@ const TEMPLATES: [(&str, &str); 15] = [
     (
         "incident.html",
         include_str!("../../templates/console/incident.html"),
+    ),
+    (
+        "recipients.html",
+        include_str!("../../templates/console/recipients.html"),
     ),
     (
         "list_editor.html",
@@ -204,6 +209,10 @@ pub fn router() -> Router<AppState> {
             post(incidents::postmortem),
         )
         .route(
+            "/console/pages/{page}/incidents/{id}/updates/{update}/correct",
+            post(incidents::correct),
+        )
+        .route(
             "/console/pages/{page}/incidents/{id}/edit",
             post(incidents::edit),
         )
@@ -220,6 +229,10 @@ pub fn router() -> Router<AppState> {
             post(checklist::tick),
         )
         .route("/console/pages/{page}/preview", post(incidents::preview))
+        .route(
+            "/console/pages/{page}/broadcasts/{broadcast}/recipients",
+            get(recipients::show),
+        )
         .route(
             "/console/pages/{page}/templates",
             get(lists::edit_form::<MessageTemplate>).post(lists::save::<MessageTemplate>),

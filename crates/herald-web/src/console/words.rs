@@ -39,6 +39,7 @@ pub fn event(kind: &str) -> String {
         "incident.created" => "The incident declared",
         "incident.updated" => "An update",
         "incident.resolved" => "The resolution",
+        "incident.corrected" => "A correction",
         "maintenance.scheduled" => "The maintenance announced",
         "maintenance.updated" => "A maintenance update",
         "maintenance.rescheduled" => "The maintenance rescheduled",

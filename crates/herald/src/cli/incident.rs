@@ -3,7 +3,7 @@ use clap::{Args, Subcommand};
 use herald_core::cadence::next_update_due;
 use herald_core::component::{self, Component};
 use herald_core::incident::{
-    AffectedLocation, Channels, Incident, IncidentEdit, IncidentState, NewIncident, Severity,
+    self, AffectedLocation, Channels, Incident, IncidentEdit, IncidentState, NewIncident, Severity,
     StatusChange, UpdateDraft,
 };
 use herald_core::status::StatusLevel;
@@ -78,7 +78,8 @@ pub enum IncidentCommand {
         #[command(flatten)]
         update: UpdateArgs,
     },
-    /// Change an incident's title, severity or issue link without posting an update.
+    /// Change an incident's title, severity, affected locations or issue link without posting
+    /// an update.
     Edit {
         #[arg(long)]
         page: String,
@@ -88,6 +89,11 @@ pub enum IncidentCommand {
         /// 1 (critical) to 4 (low).
         #[arg(long)]
         severity: Option<u8>,
+        /// The new affected list, ID or ID=LEVEL, repeated: a component id stands for all its
+        /// locations; without a level a location keeps its own (a new one takes the
+        /// incident's). A location left out is no longer affected.
+        #[arg(long = "affected", value_parser = parse_edited)]
+        affected: Vec<(String, Option<StatusLevel>)>,
         /// The incident's issue in the tracker; "" removes it.
         #[arg(long)]
         issue_link: Option<String>,
@@ -122,6 +128,14 @@ fn parse_filter(value: &str) -> Result<IncidentFilter, String> {
 fn parse_state(value: &str) -> Result<IncidentState, String> {
     serde_json::from_value(json!(value))
         .map_err(|_| format!("{value:?}: use investigating, identified, monitoring or resolved"))
+}
+
+/// `ID` or `ID=LEVEL`.
+fn parse_edited(value: &str) -> Result<(String, Option<StatusLevel>), String> {
+    match value.split_once('=') {
+        Some((id, level)) => Ok((id.to_string(), Some(parse_level(level)?))),
+        None => Ok((value.to_string(), None)),
+    }
 }
 
 fn parse_level(value: &str) -> Result<StatusLevel, String> {
@@ -227,13 +241,21 @@ pub async fn run(store: &dyn Store, cmd: IncidentCommand) -> anyhow::Result<()> 
             id,
             title,
             severity,
+            affected,
             issue_link,
             json,
         } => {
+            let affected = match affected.is_empty() {
+                true => None,
+                false => Some(incident::edited_locations(
+                    &store.components(&page).await?,
+                    &affected,
+                )),
+            };
             let edit = IncidentEdit {
                 title,
                 severity: severity.map(Severity::new).transpose()?,
-                affected: None,
+                affected,
                 issue_link,
             };
             let incident = store.edit_incident(&actor(), &page, &id, edit, now).await?;

@@ -267,6 +267,15 @@ impl Server {
         }
     }
 
+    /// The kinds of the events appended after `after`, oldest first.
+    pub async fn kinds_after(&self, after: i64) -> Vec<String> {
+        let events = self.events_after(after).await;
+        events
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     pub async fn last_event_id(&self) -> i64 {
         self.events()
             .await
