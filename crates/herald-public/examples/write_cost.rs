@@ -180,6 +180,7 @@ fn update(location: &str, state: IncidentState, at: Timestamp) -> Update {
         author: "bench".into(),
         at,
         next_update_in: None,
+        edited_at: None,
     }
 }
 
