@@ -533,6 +533,39 @@ pub fn set_automation(
     ))
 }
 
+/// Replaces the reminders of a window not yet started (minutes before its planned start,
+/// checked as at scheduling); no broadcast. The same offsets again change nothing. Once the
+/// work has begun there is nothing left to remind anyone of.
+pub fn set_reminders(
+    current: &Maintenance,
+    reminders: Vec<u32>,
+    now: Timestamp,
+) -> Result<Decision, DomainError> {
+    check_open(current)?;
+    if current.state != Scheduled {
+        return Err(DomainError::invalid(
+            "reminders",
+            format!(
+                "the window is already {}; reminders go out only before it starts",
+                current.state.label().to_lowercase()
+            ),
+        ));
+    }
+    check_reminders("reminders", &reminders)?;
+    let reminders = furthest_first(reminders);
+    if reminders == current.reminders {
+        return Ok(Decision::unchanged(current));
+    }
+    let mut next = current.clone();
+    next.reminders = reminders;
+    next.updated_at = now.max(current.updated_at);
+    Ok(Decision::changed(
+        "maintenance.reminders_changed",
+        current,
+        next,
+    ))
+}
+
 /// Starts a window at its planned start, on behalf of the automation. How long after the
 /// planned instant this runs (Herald was not running, say) is noted in the audit event. A window whose end has passed too is started without a broadcast: its completion
 /// follows at once and is the news.

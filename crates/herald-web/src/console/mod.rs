@@ -4,11 +4,14 @@
 //! countdowns, counters and previews.
 mod checklist;
 mod components;
+mod compose;
 mod dashboard;
 mod drawn;
 mod form;
+mod history;
 mod incidents;
 mod lists;
+mod maintenance;
 mod manage;
 mod pages;
 mod session;
@@ -101,7 +104,7 @@ impl Console {
     }
 }
 
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 18] = [
     (
         "base.html",
         include_str!("../../templates/console/base.html"),
@@ -162,6 +165,18 @@ const TEMPLATES: [(&str, &str); 15] = [
         "user.html",
         include_str!("../../templates/console/user.html"),
     ),
+    (
+        "incidents.html",
+        include_str!("../../templates/console/incidents.html"),
+    ),
+    (
+        "maintenance.html",
+        include_str!("../../templates/console/maintenance.html"),
+    ),
+    (
+        "maintenance_window.html",
+        include_str!("../../templates/console/maintenance_window.html"),
+    ),
 ];
 
 const CSS: &str = include_str!("../../assets/console.css");
@@ -189,7 +204,10 @@ pub fn router() -> Router<AppState> {
             "/console/pages/{page}/incidents/new",
             get(incidents::new_form).post(incidents::new_form_with_template),
         )
-        .route("/console/pages/{page}/incidents", post(incidents::create))
+        .route(
+            "/console/pages/{page}/incidents",
+            get(history::search).post(incidents::create),
+        )
         .route("/console/pages/{page}/incidents/{id}", get(incidents::show))
         .route(
             "/console/pages/{page}/incidents/{id}/updates",
@@ -220,6 +238,34 @@ pub fn router() -> Router<AppState> {
             post(checklist::tick),
         )
         .route("/console/pages/{page}/preview", post(incidents::preview))
+        .route(
+            "/console/pages/{page}/maintenance",
+            get(maintenance::list).post(maintenance::schedule),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/preview",
+            post(maintenance::preview),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/{id}",
+            get(maintenance::show),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/{id}/updates",
+            post(maintenance::post_update),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/{id}/schedule",
+            post(maintenance::reschedule),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/{id}/reminders",
+            post(maintenance::set_reminders),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/{id}/automation",
+            post(maintenance::set_automation),
+        )
         .route(
             "/console/pages/{page}/templates",
             get(lists::edit_form::<MessageTemplate>).post(lists::save::<MessageTemplate>),
