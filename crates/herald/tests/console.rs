@@ -617,7 +617,26 @@ async fn a_lead_runs_an_incident_from_the_forms() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lead_walks_an_incident_in_chromium() {
     let s = Server::start().await;
-    s.fixture("main").await;
+    let f = s.fixture("main").await;
+    // Last week's incident, for the walk to find by a word of its resolution.
+    let past = s
+        .post(
+            &f.path("/incidents"),
+            &s.responder,
+            json!({"title": "Database latency", "severity": 3, "details": "Investigating.",
+                   "affected": [{"location_id": f.apac, "level": "degraded_performance"}]}),
+        )
+        .await
+        .ok(201);
+    let resolved = format!("/incidents/{}/updates", past["id"].as_str().unwrap());
+    s.post(
+        &f.path(&resolved),
+        &s.responder,
+        json!({"state": "resolved", "details": "The read replica lagged; it has caught up."}),
+    )
+    .await
+    .ok(201);
+    s.advance_mins(7 * 24 * 60);
     add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
     add_user(&s, "boss@example.com", Role::Admin, Some(PASSWORD)).await;
     let base = s.url("");
@@ -630,10 +649,15 @@ async fn a_lead_walks_an_incident_in_chromium() {
             "main",
             "US East",
             "boss@example.com",
+            "replica",
+            "Database latency",
         ],
     );
     assert!(report.contains("\"violations\": []"), "{report}");
     for audited in [
+        "maintenance, refused time",
+        "rescheduled maintenance window",
+        "incidents search",
         "pages, refused form",
         "settings and cadence, refused cell",
         "user",
