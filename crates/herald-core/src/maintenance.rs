@@ -520,16 +520,13 @@ pub fn set_automation(
     now: Timestamp,
 ) -> Result<Decision, DomainError> {
     check_open(current)?;
-    if current.automation == enabled {
-        return Ok(Decision::unchanged(current));
-    }
-    let mut next = current.clone();
-    next.automation = enabled;
-    next.updated_at = now.max(current.updated_at);
-    Ok(Decision::changed(
-        "maintenance.automation_changed",
+    Ok(quietly(
         current,
-        next,
+        "maintenance.automation_changed",
+        now,
+        |next| {
+            next.automation = enabled;
+        },
     ))
 }
 
@@ -552,18 +549,31 @@ pub fn set_reminders(
         ));
     }
     check_reminders("reminders", &reminders)?;
-    let reminders = furthest_first(reminders);
-    if reminders == current.reminders {
-        return Ok(Decision::unchanged(current));
-    }
-    let mut next = current.clone();
-    next.reminders = reminders;
-    next.updated_at = now.max(current.updated_at);
-    Ok(Decision::changed(
-        "maintenance.reminders_changed",
+    Ok(quietly(
         current,
-        next,
+        "maintenance.reminders_changed",
+        now,
+        |next| {
+            next.reminders = furthest_first(reminders);
+        },
     ))
+}
+
+/// A change to how a window is run that tells nobody: `change` made to a copy, recorded as
+/// `kind`, unless it changed nothing.
+fn quietly(
+    current: &Maintenance,
+    kind: &'static str,
+    now: Timestamp,
+    change: impl FnOnce(&mut Maintenance),
+) -> Decision {
+    let mut next = current.clone();
+    change(&mut next);
+    if next == *current {
+        return Decision::unchanged(current);
+    }
+    next.updated_at = now.max(current.updated_at);
+    Decision::changed(kind, current, next)
 }
 
 /// Starts a window at its planned start, on behalf of the automation. How long after the

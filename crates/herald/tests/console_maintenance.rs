@@ -73,6 +73,17 @@ fn error_beside(answer: &Answer, field: &str) -> String {
         .replace("&quot;", "\"")
 }
 
+/// Posts an update on the window at `at`, leaving it in `state`.
+async fn update(
+    b: &mut Browser<'_>,
+    at: &str,
+    csrf: &str,
+    (state, details): (&str, &str),
+) -> Answer {
+    let fields = [("_csrf", csrf), ("state", state), ("details", details)];
+    b.post(&format!("{at}/updates"), &fields).await
+}
+
 #[tokio::test]
 async fn a_window_is_scheduled_in_a_named_zone_and_bad_times_are_refused_beside_their_field() {
     let s = Server::start().await;
@@ -276,16 +287,13 @@ async fn a_lead_runs_a_window_from_its_page() {
     assert!(shown.body.contains("The vendor moved the upgrade."));
 
     // An update without starting.
-    let informed = b
-        .post(
-            &format!("{at}/updates"),
-            &[
-                ("_csrf", &csrf),
-                ("state", "scheduled"),
-                ("details", "A reminder: writes pause for a minute."),
-            ],
-        )
-        .await;
+    let informed = update(
+        &mut b,
+        &at,
+        &csrf,
+        ("scheduled", "A reminder: writes pause for a minute."),
+    )
+    .await;
     assert_eq!(informed.status, 303, "{informed:#?}");
     let w = window().await;
     assert_eq!(w["state"], "scheduled");
@@ -310,41 +318,14 @@ async fn a_lead_runs_a_window_from_its_page() {
     );
 
     // Start, then finish; a move the rules refuse says why and changes nothing.
-    let started = b
-        .post(
-            &format!("{at}/updates"),
-            &[
-                ("_csrf", &csrf),
-                ("state", "in_progress"),
-                ("details", "We have started."),
-            ],
-        )
-        .await;
+    let started = update(&mut b, &at, &csrf, ("in_progress", "We have started.")).await;
     assert_eq!(started.status, 303, "{started:#?}");
     assert_eq!(window().await["state"], "in_progress");
-    let back = b
-        .post(
-            &format!("{at}/updates"),
-            &[
-                ("_csrf", &csrf),
-                ("state", "scheduled"),
-                ("details", "Not yet."),
-            ],
-        )
-        .await;
+    let back = update(&mut b, &at, &csrf, ("scheduled", "Not yet.")).await;
     assert_eq!(back.status, 422, "{back:#?}");
     assert!(back.body.contains("Not yet."), "kept");
     assert_eq!(window().await["state"], "in_progress");
-    let finished = b
-        .post(
-            &format!("{at}/updates"),
-            &[
-                ("_csrf", &csrf),
-                ("state", "completed"),
-                ("details", "All done."),
-            ],
-        )
-        .await;
+    let finished = update(&mut b, &at, &csrf, ("completed", "All done.")).await;
     assert_eq!(finished.status, 303, "{finished:#?}");
     assert_eq!(window().await["state"], "completed");
     let list = b.get(LIST).await;
@@ -353,33 +334,17 @@ async fn a_lead_runs_a_window_from_its_page() {
 
     // Another window, cancelled.
     let other = b.post(LIST, &fields).await.location.unwrap();
-    let cancelled = b
-        .post(
-            &format!("{other}/updates"),
-            &[
-                ("_csrf", &csrf),
-                ("state", "cancelled"),
-                ("details", "Called off."),
-            ],
-        )
-        .await;
+    let cancelled = update(&mut b, &other, &csrf, ("cancelled", "Called off.")).await;
     assert_eq!(cancelled.status, 303, "{cancelled:#?}");
     let other_id = other.rsplit('/').next().unwrap();
-    let w = s
-        .get(&f.path(&format!("/maintenance/{other_id}")), &s.viewer)
-        .await
-        .ok(200);
-    assert_eq!(w["state"], "cancelled");
+    let listed = windows(&s, &f).await;
+    let cancelled = listed.iter().find(|w| w["id"] == other_id).unwrap();
+    assert_eq!(cancelled["state"], "cancelled");
 
-    let kinds: Vec<String> = s
-        .events()
-        .await
-        .iter()
-        .filter(|e| e["subject_id"] == id.as_str())
-        .map(|e| e["kind"].as_str().unwrap().to_string())
-        .collect();
+    let events = s.events().await;
+    let kinds = events.iter().filter(|e| e["subject_id"] == id.as_str());
     assert_eq!(
-        kinds,
+        kinds.map(|e| e["kind"].clone()).collect::<Vec<_>>(),
         [
             "maintenance.scheduled",
             "maintenance.reminders_changed",

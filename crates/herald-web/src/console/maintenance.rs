@@ -411,24 +411,25 @@ fn draft(form: &FormData) -> MaintenanceDraft {
     }
 }
 
-/// Where a form on the window page ends: back on the window, or on it again with the reason
-/// beside the field (422) and what was typed kept.
+/// Where a form on the window page ends: back on the window; on it again with the reason
+/// beside the field (422) and what was typed kept; or a failure page.
 async fn settled<T>(
     state: &AppState,
     who: &SignedIn,
     (page, id): (&str, &str),
-    result: Result<T, Errors>,
+    result: Result<Result<T, Errors>, crate::ApiError>,
     values: Value,
 ) -> Response {
     match result {
-        Ok(_) => {
+        Ok(Ok(_)) => {
             state.nudge.notify_one();
             Redirect::to(&window_path(page, id)).into_response()
         }
-        Err(errors) => {
+        Ok(Err(errors)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             window_page(state, who, (page, id), status, values, errors).await
         }
+        Err(failure) => view::failure(state, Some(who), failure),
     }
 }
 
@@ -463,10 +464,8 @@ pub async fn post_update(
         "channels": form.all("channels"),
         "confirm_duplicate_email": form.get("confirm_duplicate_email").is_some(),
     });
-    match outcome(posted, |field| field) {
-        Ok(result) => settled(&state, &who, (&page, &id), result, values).await,
-        Err(failure) => view::failure(&state, Some(&who), failure),
-    }
+    let result = outcome(posted, |field| field);
+    settled(&state, &who, (&page, &id), result, values).await
 }
 
 pub async fn reschedule(
@@ -508,10 +507,7 @@ pub async fn reschedule(
             "channels": form.all("channels"),
         },
     });
-    match result {
-        Ok(result) => settled(&state, &who, (&page, &id), result, values).await,
-        Err(failure) => view::failure(&state, Some(&who), failure),
-    }
+    settled(&state, &who, (&page, &id), result, values).await
 }
 
 pub async fn set_reminders(
@@ -532,10 +528,7 @@ pub async fn set_reminders(
         false => Ok(Err(errors)),
     };
     let values = json!({"reminders": form.text("reminders")});
-    match result {
-        Ok(result) => settled(&state, &who, (&page, &id), result, values).await,
-        Err(failure) => view::failure(&state, Some(&who), failure),
-    }
+    settled(&state, &who, (&page, &id), result, values).await
 }
 
 /// Takes the window over from the automation (`enabled=false`) or hands it back.
@@ -549,10 +542,8 @@ pub async fn set_automation(
         .store
         .set_maintenance_automation(&who.actor(), &page, &id, enabled, state.now())
         .await;
-    match outcome(set, |_| "automation") {
-        Ok(result) => settled(&state, &who, (&page, &id), result, json!({})).await,
-        Err(failure) => view::failure(&state, Some(&who), failure),
-    }
+    let result = outcome(set, |_| "automation");
+    settled(&state, &who, (&page, &id), result, json!({})).await
 }
 
 /// What the schedule or update form would publish, as the lead types: the counters, the lints
