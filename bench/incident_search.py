@@ -32,21 +32,26 @@ class Console:
 
     def __init__(self, port, email):
         self.conn = http.client.HTTPConnection("127.0.0.1", port)
-        status, headers, body = self.request("GET", "/console/sign-in")
+        status, cookies, body = self.request("GET", "/console/sign-in")
         csrf = re.search(r'name="_csrf" value="([^"]+)"', body).group(1)
-        cookie = headers["set-cookie"].split(";")[0]
         form = urllib.parse.urlencode({"_csrf": csrf, "email": email, "password": PASSWORD})
-        status, headers, _ = self.request("POST", "/console/sign-in", form, {
-            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
-        if status != 303:
+        status, cookies, _ = self.request("POST", "/console/sign-in", form, {
+            "Cookie": cookies["herald_sign_in"], "Content-Type": "application/x-www-form-urlencoded"})
+        if status != 303 or "herald_session" not in cookies:
             raise SystemExit(f"sign-in answered {status}")
-        self.cookie = headers["set-cookie"].split(";")[0]
+        self.cookie = cookies["herald_session"]
 
     def request(self, method, path, body=None, headers=None):
+        """The status, the cookies set (name → `name=value`) and the body."""
         self.conn.request(method, path, body=body, headers=headers or {})
         response = self.conn.getresponse()
         data = response.read().decode()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+        cookies = {}
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                pair = value.split(";")[0]
+                cookies[pair.split("=")[0]] = pair
+        return response.status, cookies, data
 
     def timed(self, path):
         start = time.perf_counter()
