@@ -359,6 +359,12 @@ async fn a_lead_runs_a_window_from_its_page() {
     );
 }
 
+/// One field of each lint a preview gives.
+fn lint_field<'a>(preview: &'a Value, field: &str) -> Vec<&'a str> {
+    let lints = preview["lints"].as_array().unwrap().iter();
+    lints.map(|l| l[field].as_str().unwrap()).collect()
+}
+
 #[tokio::test]
 async fn the_window_forms_preview_and_viewers_only_read() {
     let s = Server::start().await;
@@ -377,12 +383,7 @@ async fn the_window_forms_preview_and_viewers_only_read() {
     let p: Value = serde_json::from_str(&preview.body).unwrap();
     assert_eq!(p["ok"], true, "{p:#}");
     assert_eq!(p["counters"]["before_link"]["length"], 271);
-    let lints: Vec<&str> = p["lints"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["id"].as_str().unwrap())
-        .collect();
+    let lints = lint_field(&p, "id");
     assert!(lints.contains(&"social.too_long"), "{lints:?}");
     let subject = p["channels"]["email"]["subject"].as_str().unwrap();
     assert!(subject.contains("Database upgrade"), "{subject}");
@@ -424,12 +425,7 @@ async fn the_window_forms_preview_and_viewers_only_read() {
     let p: Value =
         serde_json::from_str(&b.post(&format!("{LIST}/preview"), &update).await.body).unwrap();
     assert_eq!(p["ok"], true, "{p:#}");
-    let messages: Vec<&str> = p["lints"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["message"].as_str().unwrap())
-        .collect();
+    let messages = lint_field(&p, "message");
     assert!(
         messages
             .iter()

@@ -554,8 +554,6 @@ pub async fn preview(
     Path(page): Path<String>,
     Responder(Posted { who, form }): Responder,
 ) -> Response {
-    let now = state.now();
-    let actor = who.actor();
     let loaded = async {
         let page = state.store.page(&page).await?;
         let components = state.store.components(&page.id).await?;
@@ -573,6 +571,7 @@ pub async fn preview(
         .iter()
         .flat_map(|c| c.locations.clone())
         .collect();
+    let now = state.now();
     let preview_id = || Id::from("preview");
     let decided = match &current {
         Some(current) => {
@@ -589,7 +588,8 @@ pub async fn preview(
                     confirm_duplicate_email: true,
                     ..draft
                 };
-                let decision = maintenance::post_update(current, preview_id(), draft, &actor, now)?;
+                let decision =
+                    maintenance::post_update(current, preview_id(), draft, &who.actor(), now)?;
                 Ok((decision, lints, p.next_update_due))
             })
         }
@@ -600,7 +600,7 @@ pub async fn preview(
                     page: &page,
                     locations: &locations,
                 };
-                maintenance::schedule(ctx, preview_id(), preview_id(), new, &actor, now)
+                maintenance::schedule(ctx, preview_id(), preview_id(), new, &who.actor(), now)
                     .map(|decision| (decision, lints, None))
             }
             Err(errors) => return Json(json!({"ok": false, "errors": errors})).into_response(),
