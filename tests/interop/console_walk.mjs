@@ -9,14 +9,18 @@
 // cadence, components, subscribers, users, the checklist editor) and sends a refused form,
 // and axe-core checks each of those too. The pages run under the console's
 // Content-Security-Policy: anything it refuses fails the walk.
+// The lead also schedules a maintenance window in a named zone (after a time that zone skips
+// is refused beside its field) and reschedules it, and with SEARCH_WORDS finds a past incident
+// titled FOUND_TITLE on the Incidents tab and opens it.
 // Usage: node console_walk.mjs BASE_URL EMAIL PASSWORD PAGE_SLUG LOCATION_NAME [ADMIN_EMAIL]
+//        [SEARCH_WORDS FOUND_TITLE]
 // Prints a JSON report; exits 1 when a step fails or axe finds a violation.
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const require = createRequire(import.meta.url);
-const [base, email, password, slug, location, adminEmail] = process.argv.slice(2);
+const [base, email, password, slug, location, adminEmail, searchWords, foundTitle] = process.argv.slice(2);
 if (!location) {
   console.error("usage: node console_walk.mjs BASE_URL EMAIL PASSWORD PAGE_SLUG LOCATION_NAME");
   process.exit(2);
@@ -132,6 +136,66 @@ async function manage(who) {
   }
 }
 
+// Schedules a maintenance window in New York time, refused first for a time New York skips,
+// then reschedules it; every page audited.
+async function maintenance(page) {
+  await page.goto(`${base}/console`);
+  await page.click(`a[href="/console/pages/${slug}/maintenance"]`);
+  await page.waitForURL(`${base}/console/pages/${slug}/maintenance`);
+  await audit(page, "maintenance");
+  await page.fill("#title", "Database upgrade");
+  await page.fill("#starts_at", "2026-03-08T02:15");
+  await page.fill("#ends_at", "2026-03-08T04:00");
+  await page.fill("#time_zone", "America/New_York");
+  await page.check(`form[action$="/maintenance"] label:has-text("${location}") input`);
+  await page.fill("#details", "We will upgrade the database; writes pause for a minute.");
+  await page.waitForFunction(() => document.querySelector("[data-lints]").textContent.includes("does not exist"));
+  check("the preview says the time does not exist", true, "");
+  await page.click("text=Schedule the window");
+  await page.waitForSelector("#error-starts_at");
+  const gap = await page.textContent("#error-starts_at");
+  check("a time New York skips is refused beside the start", gap.includes("does not exist in America/New_York"), gap);
+  check("the refused form keeps what was typed", (await page.inputValue("#title")) === "Database upgrade", "");
+  await audit(page, "maintenance, refused time");
+  await page.fill("#starts_at", "2025-06-20T22:00");
+  await page.fill("#ends_at", "2025-06-21T00:00");
+  await page.waitForFunction(() => document.querySelector("[data-public]").textContent.includes("writes pause"));
+  await page.click("text=Schedule the window");
+  await page.waitForURL(/\/maintenance\/[0-9a-f]+$/);
+  const windowUrl = page.url();
+  const planned = await page.textContent("table.planned");
+  check("the window shows its start in UTC", planned.includes("2025-06-21 02:00 UTC"), planned);
+  await audit(page, "maintenance window");
+  await page.fill("#new_starts_at", "2025-06-22T22:00");
+  await page.fill("#new_ends_at", "2025-06-23T00:00");
+  await page.fill("#new_time_zone", "America/New_York");
+  await page.click("text=Reschedule the window");
+  await page.waitForURL(windowUrl);
+  const moved = await page.textContent("table.planned");
+  check("the rescheduled window shows its new start in UTC", moved.includes("2025-06-23 02:00 UTC"), moved);
+  const timeline = await page.textContent(".timeline");
+  check("the timeline says it was rescheduled", timeline.includes("Rescheduled"), timeline.slice(0, 200));
+  await audit(page, "rescheduled maintenance window");
+  await page.goto(`${base}/console`);
+  check("the dashboard links the window", (await page.locator(`a[href="${new URL(windowUrl).pathname}"]`).count()) === 1, windowUrl);
+}
+
+// Finds a past incident by words of its updates on the Incidents tab, and opens it.
+async function search(page) {
+  await page.goto(`${base}/console`);
+  await page.click(`a[href="/console/pages/${slug}/incidents"]`);
+  await page.waitForURL(`${base}/console/pages/${slug}/incidents`);
+  await page.fill("#q", searchWords);
+  await page.click("text=Find incidents");
+  await page.waitForURL(/\/incidents\?q=/);
+  const found = await page.locator("ol.results > li").allTextContents();
+  check("the search finds the past incident, and only it", found.length === 1 && found[0].includes(foundTitle), found);
+  await audit(page, "incidents search");
+  await page.click(`ol.results a:has-text("${foundTitle}")`);
+  await page.waitForURL(/\/incidents\/[0-9a-f]+$/);
+  check("the result opens its incident", (await page.textContent("h1")) === foundTitle, page.url());
+}
+
 try {
   const page = await newPage();
   const policy = (await page.goto(base + "/console")).headers()["content-security-policy"] || "";
@@ -234,6 +298,8 @@ try {
   await page.waitForURL(incidentUrl);
   check("the public page links the post-mortem", await publicHas(`/incidents/${id}/`, "Read the post-mortem"), id);
   await audit(page, "resolved incident");
+  await maintenance(page);
+  if (searchWords) await search(page);
   if (adminEmail) await manage(adminEmail);
 } catch (error) {
   check("the walk finished", false, String(error));

@@ -520,17 +520,60 @@ pub fn set_automation(
     now: Timestamp,
 ) -> Result<Decision, DomainError> {
     check_open(current)?;
-    if current.automation == enabled {
-        return Ok(Decision::unchanged(current));
-    }
-    let mut next = current.clone();
-    next.automation = enabled;
-    next.updated_at = now.max(current.updated_at);
-    Ok(Decision::changed(
-        "maintenance.automation_changed",
+    Ok(quietly(
         current,
-        next,
+        "maintenance.automation_changed",
+        now,
+        |next| {
+            next.automation = enabled;
+        },
     ))
+}
+
+/// Replaces the reminders of a window not yet started (minutes before its planned start,
+/// checked as at scheduling); no broadcast. The same offsets again change nothing. Once the
+/// work has begun there is nothing left to remind anyone of.
+pub fn set_reminders(
+    current: &Maintenance,
+    reminders: Vec<u32>,
+    now: Timestamp,
+) -> Result<Decision, DomainError> {
+    check_open(current)?;
+    if current.state != Scheduled {
+        return Err(DomainError::invalid(
+            "reminders",
+            format!(
+                "the window is already {}; reminders go out only before it starts",
+                current.state.label().to_lowercase()
+            ),
+        ));
+    }
+    check_reminders("reminders", &reminders)?;
+    Ok(quietly(
+        current,
+        "maintenance.reminders_changed",
+        now,
+        |next| {
+            next.reminders = furthest_first(reminders);
+        },
+    ))
+}
+
+/// A change to how a window is run that tells nobody: `change` made to a copy, recorded as
+/// `kind`, unless it changed nothing.
+fn quietly(
+    current: &Maintenance,
+    kind: &'static str,
+    now: Timestamp,
+    change: impl FnOnce(&mut Maintenance),
+) -> Decision {
+    let mut next = current.clone();
+    change(&mut next);
+    if next == *current {
+        return Decision::unchanged(current);
+    }
+    next.updated_at = now.max(current.updated_at);
+    Decision::changed(kind, current, next)
 }
 
 /// Starts a window at its planned start, on behalf of the automation. How long after the

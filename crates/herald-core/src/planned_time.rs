@@ -15,6 +15,8 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
 use regex::Regex;
 
+use crate::DomainError;
+
 /// `YYYY-MM-DD HH:MM[:SS] Zone/Name`, with a space or `T` between date and time.
 static LOCAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -64,10 +66,7 @@ pub fn parse(input: &str) -> Result<Timestamp, String> {
         format!("{hour:02}:{minute:02}:{second:02} is not a time of day (00:00 to 23:59)")
     })?;
     let dt = DateTime::from_parts(date, time);
-    let tz = TimeZone::get(zone).map_err(|_| {
-        let mut msg = format!(
-            "\"{zone}\" is not an IANA time zone such as Europe/Berlin or America/New_York"
-        );
+    let tz = named_zone(zone).map_err(|mut msg| {
         if zone.starts_with(['+', '-']) {
             msg.push_str(&format!(
                 "; for a fixed offset, write an RFC 3339 time such as {}T{}{zone}",
@@ -109,6 +108,32 @@ pub fn parse(input: &str) -> Result<Timestamp, String> {
         offset(first_offset),
         offset(second_offset),
     ))
+}
+
+/// The IANA time zone named `zone`, or why there is none.
+fn named_zone(zone: &str) -> Result<TimeZone, String> {
+    TimeZone::get(zone).map_err(|_| {
+        format!("\"{zone}\" is not an IANA time zone such as Europe/Berlin or America/New_York")
+    })
+}
+
+/// A planned time as a form takes it: a local date and time (`2026-03-29 01:30`, or
+/// `2026-03-29T01:30` as browsers send it) typed into `field`, in the IANA zone typed into
+/// `zone_field`. Read as [`parse`] reads it; an unknown zone is refused against `zone_field`,
+/// anything else (a missing time, a time the zone skips or repeats) against `field`.
+pub fn in_zone(
+    (field, local): (&'static str, &str),
+    (zone_field, zone): (&'static str, &str),
+) -> Result<Timestamp, DomainError> {
+    let (local, zone) = (local.trim(), zone.trim());
+    named_zone(zone).map_err(|message| DomainError::invalid(zone_field, message))?;
+    if local.is_empty() {
+        return Err(DomainError::invalid(
+            field,
+            "give a date and time, such as 2026-03-29 01:30",
+        ));
+    }
+    parse(&format!("{local} {zone}")).map_err(|message| DomainError::invalid(field, message))
 }
 
 /// For `#[serde(deserialize_with = "crate::planned_time::deserialize")]` on a
@@ -368,6 +393,34 @@ mod tests {
                 .unwrap_err()
                 .contains("not a time of day")
         );
+    }
+
+    #[test]
+    fn a_form_time_in_a_zone_names_the_field_at_fault() {
+        let start = ("starts_at", "2026-03-29T01:30");
+        assert_eq!(
+            in_zone(start, ("time_zone", "Europe/Berlin")),
+            Ok(at("2026-03-29T00:30:00Z"))
+        );
+        let field = |r: Result<Timestamp, DomainError>| match r {
+            Err(DomainError::Invalid { field, message }) => (field, message),
+            other => panic!("{other:?}"),
+        };
+        let (f, m) = field(in_zone(start, ("time_zone", "Mars/Olympus")));
+        assert_eq!(f, "time_zone");
+        assert!(
+            m.contains("\"Mars/Olympus\" is not an IANA time zone"),
+            "{m}"
+        );
+        let (f, m) = field(in_zone(
+            ("starts_at", "2026-03-29 02:30"),
+            ("time_zone", "Europe/Berlin"),
+        ));
+        assert_eq!(f, "starts_at");
+        assert!(m.contains("does not exist in Europe/Berlin"), "{m}");
+        let (f, m) = field(in_zone(("ends_at", " "), ("time_zone", "UTC")));
+        assert_eq!(f, "ends_at");
+        assert!(m.contains("give a date and time"), "{m}");
     }
 
     #[derive(Debug, serde::Deserialize)]

@@ -848,6 +848,49 @@ fn automation_switches_off_and_on_and_records_only_changes() {
 }
 
 #[test]
+fn reminders_change_before_the_start_only_and_are_checked() {
+    let fx = Fixture::new();
+    let window = fx.window();
+    let changed = maintenance::set_reminders(&window, vec![30, 120, 30], at(5)).unwrap();
+    assert_eq!(
+        changed.maintenance.reminders,
+        [120, 30],
+        "furthest first, once each"
+    );
+    assert_eq!(changed.maintenance.updated_at, at(5));
+    assert_eq!(changed.maintenance.updates, window.updates, "no broadcast");
+    assert_eq!(changed.events[0].kind, "maintenance.reminders_changed");
+    let again = maintenance::set_reminders(&changed.maintenance, vec![30, 120], at(6)).unwrap();
+    assert!(again.events.is_empty(), "the same offsets change nothing");
+    let none = maintenance::set_reminders(&window, vec![], at(5)).unwrap();
+    assert!(none.maintenance.reminders.is_empty());
+
+    for bad in [vec![0], vec![30 * 24 * 60 + 1], (1..=11).collect()] {
+        let refused = maintenance::set_reminders(&window, bad.clone(), at(5));
+        assert!(
+            matches!(
+                refused,
+                Err(DomainError::Invalid {
+                    field: "reminders",
+                    ..
+                })
+            ),
+            "{bad:?}: {refused:?}"
+        );
+    }
+    let started = window_in(&fx, InProgress);
+    let refused = maintenance::set_reminders(&started, vec![30], at(110)).unwrap_err();
+    assert!(
+        refused.to_string().contains("only before it starts"),
+        "{refused}"
+    );
+    assert_eq!(
+        maintenance::set_reminders(&window_in(&fx, Cancelled), vec![30], at(110)),
+        Err(DomainError::MaintenanceFinished(Cancelled))
+    );
+}
+
+#[test]
 fn deleting_records_the_window_as_it_was() {
     let fx = Fixture::new();
     let done = window_in(&fx, Completed);

@@ -3,7 +3,6 @@ use std::sync::Arc;
 
 use herald_core::Id;
 use herald_core::broadcast::{BroadcastDraft, Subject};
-use herald_core::incident::Incident;
 use herald_core::page::Page;
 use herald_public::data::{PageData, View};
 use herald_public::paths;
@@ -47,12 +46,12 @@ pub async fn announcement(
     assemble(store, &b.page_id, item, told, base_url, now).await
 }
 
-/// The announcement an incident as previewed (not yet published) would make, for showing
-/// the lead each channel's message before it goes out.
+/// The announcement an incident or a maintenance window as previewed (not yet published)
+/// would make, for showing the lead each channel's message before it goes out.
 pub async fn preview(
     store: &dyn Store,
     draft: &BroadcastDraft,
-    incident: Incident,
+    item: Item,
     base_url: &str,
     now: Timestamp,
 ) -> Result<Announcement, StoreError> {
@@ -63,16 +62,11 @@ pub async fn preview(
         components: draft.components.clone(),
         at: now,
     };
-    let page_id = incident.page_id.clone();
-    assemble(
-        store,
-        &page_id,
-        Item::Incident(incident),
-        told,
-        base_url,
-        now,
-    )
-    .await
+    let page_id = match &item {
+        Item::Incident(incident) => incident.page_id.clone(),
+        Item::Maintenance(window) => window.page_id.clone(),
+    };
+    assemble(store, &page_id, item, told, base_url, now).await
 }
 
 /// What a broadcast says beside its item.

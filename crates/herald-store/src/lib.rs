@@ -155,6 +155,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     async fn incident(&self, page: &str, incident: &str) -> Result<Incident>;
     async fn incidents(&self, page: &str, query: IncidentQuery) -> Result<Vec<Incident>>;
+    /// The incidents a search finds, newest first, a page of results at a time.
+    async fn search_incidents(&self, page: &str, search: IncidentSearch) -> Result<Vec<Incident>>;
     /// The id of every incident the filter selects, newest first, without reading them.
     async fn incident_ids(&self, page: &str, filter: IncidentFilter) -> Result<Vec<Id>>;
     /// Finds the incident a Status.io message id belongs to (the id of one of its updates).
@@ -204,6 +206,16 @@ pub trait Store: Send + Sync + 'static {
         page: &str,
         maintenance: &str,
         enabled: bool,
+        now: Timestamp,
+    ) -> Result<Maintenance>;
+    /// Replaces a scheduled window's reminders (minutes before its start), audited as
+    /// `maintenance.reminders_changed`; the reminders no longer asked for are not sent.
+    async fn set_maintenance_reminders(
+        &self,
+        actor: &str,
+        page: &str,
+        maintenance: &str,
+        reminders: Vec<u32>,
         now: Timestamp,
     ) -> Result<Maintenance>;
     async fn delete_maintenance(

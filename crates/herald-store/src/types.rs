@@ -1,6 +1,7 @@
 //! The inputs and records the store speaks in, beyond the domain types.
 use herald_core::Id;
 use herald_core::access::Role;
+use herald_core::incident::{IncidentState, Severity};
 use herald_core::page::PageSettings;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,55 @@ impl Default for IncidentQuery {
             limit: 50,
             before: None,
         }
+    }
+}
+
+/// A search of a page's incidents: every filter given must hold. Newest first, `limit` at a
+/// time; `before` is the id of the last incident of the previous page of results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncidentSearch {
+    pub state: Option<IncidentState>,
+    pub severity: Option<Severity>,
+    /// A component's id: incidents that affect any of its locations.
+    pub component: Option<Id>,
+    /// Declared at or after this instant.
+    pub from: Option<Timestamp>,
+    /// Declared before this instant.
+    pub until: Option<Timestamp>,
+    /// Words, each of which must appear (letter case aside) in the title or in an update.
+    pub text: String,
+    pub limit: u32,
+    pub before: Option<Id>,
+}
+
+impl Default for IncidentSearch {
+    fn default() -> Self {
+        IncidentSearch {
+            state: None,
+            severity: None,
+            component: None,
+            from: None,
+            until: None,
+            text: String::new(),
+            limit: 50,
+            before: None,
+        }
+    }
+}
+
+impl IncidentSearch {
+    /// The most words a search looks for; later ones are ignored.
+    pub const MAX_WORDS: usize = 8;
+
+    /// The words searched for, distinct, at most [`IncidentSearch::MAX_WORDS`].
+    pub fn words(&self) -> Vec<&str> {
+        let mut words: Vec<&str> = Vec::new();
+        for word in self.text.split_whitespace() {
+            if !words.contains(&word) && words.len() < Self::MAX_WORDS {
+                words.push(word);
+            }
+        }
+        words
     }
 }
 

@@ -57,6 +57,7 @@ stories!(
     component_deletion,
     incident_lifecycle,
     incident_listing,
+    incident_search,
     preview_writes_nothing,
     derived_status,
     repeat_severity,

@@ -308,6 +308,12 @@ async fn world(s: &Server) -> World {
             Admin,
         ),
         route(
+            Method::PUT,
+            p(&format!("/maintenance/{planned}/reminders")),
+            Some(json!({"reminders": [1440, 60]})),
+            Responder,
+        ),
+        route(
             Method::POST,
             p(&format!("/maintenance/{planned}/updates")),
             Some(json!({"state": "in_progress", "details": "Starting."})),
@@ -1868,7 +1874,10 @@ async fn bad_bodies_are_refused_with_clear_codes_and_write_nothing() {
             .cloned();
         if let Some(key) = plain {
             let mut wrong = body.clone();
-            wrong[&key] = json!([1, 2]);
+            wrong[&key] = match body[&key].is_array() {
+                true => json!("not a list"),
+                false => json!([1, 2]),
+            };
             let got = s
                 .call(r.method.clone(), &r.path, Some(&s.admin), Some(&wrong))
                 .await;
@@ -2523,6 +2532,10 @@ const ROUTES: &[(&str, &[&str])] = &[
     ),
     (
         "/api/v1/pages/{page}/maintenance/{maintenance}/automation",
+        &["put"],
+    ),
+    (
+        "/api/v1/pages/{page}/maintenance/{maintenance}/reminders",
         &["put"],
     ),
     (

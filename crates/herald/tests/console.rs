@@ -25,6 +25,15 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/pages/main/incidents/x/lead"),
     ("POST", "/console/pages/main/incidents/x/checklist"),
     ("POST", "/console/pages/main/preview"),
+    ("GET", "/console/pages/main/incidents"),
+    ("GET", "/console/pages/main/maintenance"),
+    ("POST", "/console/pages/main/maintenance"),
+    ("POST", "/console/pages/main/maintenance/preview"),
+    ("GET", "/console/pages/main/maintenance/x"),
+    ("POST", "/console/pages/main/maintenance/x/updates"),
+    ("POST", "/console/pages/main/maintenance/x/schedule"),
+    ("POST", "/console/pages/main/maintenance/x/reminders"),
+    ("POST", "/console/pages/main/maintenance/x/automation"),
     ("GET", "/console/pages/main/templates"),
     ("POST", "/console/pages/main/templates"),
     ("GET", "/console/pages/main/checklist"),
@@ -621,6 +630,25 @@ async fn a_lead_walks_an_incident_in_chromium() {
     )
     .await
     .ok(201);
+    // Last week's incident, for the walk to find by a word of its resolution.
+    let past = s
+        .post(
+            &f.path("/incidents"),
+            &s.responder,
+            json!({"title": "Database latency", "severity": 3, "details": "Investigating.",
+                   "affected": [{"location_id": f.apac, "level": "degraded_performance"}]}),
+        )
+        .await
+        .ok(201);
+    let resolved = format!("/incidents/{}/updates", past["id"].as_str().unwrap());
+    s.post(
+        &f.path(&resolved),
+        &s.responder,
+        json!({"state": "resolved", "details": "The read replica lagged; it has caught up."}),
+    )
+    .await
+    .ok(201);
+    s.advance_mins(7 * 24 * 60);
     add_user(&s, "lead@example.com", Role::Responder, Some(PASSWORD)).await;
     add_user(&s, "boss@example.com", Role::Admin, Some(PASSWORD)).await;
     let base = s.url("");
@@ -633,10 +661,15 @@ async fn a_lead_walks_an_incident_in_chromium() {
             "main",
             "US East",
             "boss@example.com",
+            "replica",
+            "Database latency",
         ],
     );
     assert!(report.contains("\"violations\": []"), "{report}");
     for audited in [
+        "maintenance, refused time",
+        "rescheduled maintenance window",
+        "incidents search",
         "pages, refused form",
         "settings and cadence, refused cell",
         "incident, edited",

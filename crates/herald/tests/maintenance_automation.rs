@@ -981,3 +981,69 @@ async fn of_the_reminders_missed_while_down_only_the_latest_goes_out_once() {
         .count();
     assert_eq!(reminders, 1, "{report:#}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changed_reminders_go_out_at_their_new_offsets_only() {
+    let s = server().await;
+    let f = s.fixture("acme").await;
+    let rx = Receiver::start().await;
+    subscribe(&s, &f, Channel::Webhook, &rx.url(HOOK)).await;
+    let starts = plus_mins(s.now(), 5 * DAY);
+    let created = schedule(&s, &f, starts, plus_mins(starts, HOUR), json!({})).await;
+    let id = id_of(&created);
+    heard(&s, &f, &id, &rx, 1).await;
+    let path = f.path(&format!("/maintenance/{id}/reminders"));
+
+    // Refused: an offset out of range, and nothing changes.
+    let refused = s
+        .put(&path, &s.responder, json!({"reminders": [0, 60]}))
+        .await
+        .ok(422);
+    assert_eq!(refused["field"], "reminders", "{refused:#}");
+    assert_eq!(
+        window(&s, &f, &id).await["reminders"],
+        json!([4320, 1440, 60])
+    );
+
+    let changed = s
+        .put(&path, &s.responder, json!({"reminders": [30, 2 * HOUR]}))
+        .await
+        .ok(200);
+    assert_eq!(changed["reminders"], json!([120, 30]));
+    assert_eq!(changed["updates"].as_array().unwrap().len(), 1, "no update");
+    let events = window_events(&s, &id).await;
+    assert_eq!(
+        kinds(&events),
+        ["maintenance.scheduled", "maintenance.reminders_changed"]
+    );
+
+    // The old offsets are quiet; the new ones remind.
+    for mins in [3 * DAY, DAY] {
+        advance_to(&s, minus_mins(starts, mins));
+        settle().await;
+        assert_eq!(rx.all().len(), 1, "no reminder {mins} min before");
+    }
+    advance_to(&s, minus_mins(starts, 2 * HOUR));
+    let got = heard(&s, &f, &id, &rx, 2).await;
+    assert_eq!(got[1]["type"], "maintenance.reminder");
+    advance_to(&s, minus_mins(starts, HOUR));
+    settle().await;
+    assert_eq!(rx.all().len(), 2, "no reminder an hour before");
+    advance_to(&s, minus_mins(starts, 30));
+    heard(&s, &f, &id, &rx, 3).await;
+
+    // Once started, there is nothing to remind of.
+    advance_to(&s, starts);
+    window_in(&s, &f, &id, "in_progress").await;
+    let late = s
+        .put(&path, &s.responder, json!({"reminders": [15]}))
+        .await
+        .ok(422);
+    assert!(
+        late["detail"]
+            .as_str()
+            .unwrap()
+            .contains("only before it starts"),
+        "{late:#}"
+    );
+}

@@ -11,12 +11,12 @@ use herald_core::page::Page;
 use herald_core::preview::{self, Preview};
 use herald_core::status::StatusLevel;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::listing::Listing;
 use super::{cadence, components, delivery, events};
-use crate::{IncidentFilter, IncidentQuery, Result, StoreError, new_id};
+use crate::{IncidentFilter, IncidentQuery, IncidentSearch, Result, StoreError, new_id};
 
 pub(super) fn context<'a>(page: &'a Page, locations: &'a [Location]) -> PageContext<'a> {
     PageContext { page, locations }
@@ -433,6 +433,61 @@ fn listing(filter: IncidentFilter) -> Listing<'static> {
 pub fn list(conn: &Connection, page_id: &str, query: &IncidentQuery) -> Result<Vec<Incident>> {
     listing(query.filter)
         .ids(conn, page_id, &[], query.before.as_deref(), query.limit)?
+        .iter()
+        .map(|id| get(conn, page_id, id))
+        .collect()
+}
+
+/// The incidents a search finds: each filter a condition on the listing (parameters `?5`
+/// onwards), each word a case-insensitive match in the title or in one of the updates.
+pub fn search(conn: &Connection, page_id: &str, search: &IncidentSearch) -> Result<Vec<Incident>> {
+    let mut filter = String::new();
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let mut condition = |sql: &str, arg: Box<dyn ToSql>| {
+        args.push(arg);
+        filter.push_str(&sql.replace("?N", &format!("?{}", args.len() + 4)));
+    };
+    if let Some(state) = &search.state {
+        condition(" AND state = ?N", Box::new(name(state)?));
+    }
+    if let Some(severity) = search.severity {
+        condition(" AND severity = ?N", Box::new(severity.get()));
+    }
+    if let Some(component) = &search.component {
+        condition(
+            " AND EXISTS (SELECT 1 FROM incident_locations il JOIN locations l ON l.id = il.location_id
+                          WHERE il.incident_id = incidents.id AND l.component_id = ?N)",
+            Box::new(component.clone()),
+        );
+    }
+    if let Some(from) = search.from {
+        condition(" AND created_at >= ?N", Box::new(ts(from)));
+    }
+    if let Some(until) = search.until {
+        condition(" AND created_at < ?N", Box::new(ts(until)));
+    }
+    for word in search.words() {
+        let mut pattern = String::from("%");
+        for c in word.chars() {
+            if matches!(c, '\\' | '%' | '_') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        condition(
+            r" AND (title LIKE ?N ESCAPE '\' OR EXISTS (SELECT 1 FROM incident_updates u
+                    WHERE u.incident_id = incidents.id AND u.details LIKE ?N ESCAPE '\'))",
+            Box::new(pattern),
+        );
+    }
+    let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+    let listing = Listing {
+        filter: &filter,
+        ..listing(IncidentFilter::All)
+    };
+    listing
+        .ids(conn, page_id, &args, search.before.as_deref(), search.limit)?
         .iter()
         .map(|id| get(conn, page_id, id))
         .collect()

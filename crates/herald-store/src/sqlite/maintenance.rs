@@ -77,6 +77,19 @@ pub fn set_automation(
     commit_change(conn, actor, page, &current, decision, now)
 }
 
+pub fn set_reminders(
+    conn: &Connection,
+    actor: &str,
+    page: &Page,
+    id: &str,
+    reminders: Vec<u32>,
+    now: Timestamp,
+) -> Result<Maintenance> {
+    let current = get(conn, &page.id, id)?;
+    let decision = maintenance::set_reminders(&current, reminders, now)?;
+    commit_change(conn, actor, page, &current, decision, now)
+}
+
 pub fn delete(conn: &Connection, actor: &str, page: &Page, id: &str, now: Timestamp) -> Result<()> {
     let current = get(conn, &page.id, id)?;
     conn.execute("DELETE FROM maintenance_windows WHERE id = ?1", [id])?;
@@ -144,16 +157,19 @@ fn commit(
 /// Puts the window's jobs in line with it, in the transaction that changed it: a start or an
 /// end at the planned time when automation is on, and the current plan's reminders that are
 /// still ahead. A reminder already queued for the same plan keeps its row (it may be due this
-/// very moment); one of an earlier plan, or for a window no longer scheduled, goes.
+/// very moment); one of an earlier plan, one no longer asked for, or any for a window no
+/// longer scheduled, goes.
 fn arm(conn: &Connection, m: &Maintenance, now: Timestamp) -> Result<()> {
     conn.prepare_cached(
         "DELETE FROM jobs WHERE maintenance_id = ?1
-         AND (kind IN ('maintenance_start', 'maintenance_end') OR plan_sequence IS NOT ?2 OR ?3)",
+         AND (kind IN ('maintenance_start', 'maintenance_end') OR plan_sequence IS NOT ?2 OR ?3
+              OR (kind = 'maintenance_reminder' AND offset_mins NOT IN (SELECT value FROM json_each(?4))))",
     )?
     .execute(params![
         m.id,
         m.sequence,
-        m.state != MaintenanceState::Scheduled
+        m.state != MaintenanceState::Scheduled,
+        json(&m.reminders)?
     ])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO jobs (kind, due_at, page_id, maintenance_id, offset_mins, plan_sequence, created_at)

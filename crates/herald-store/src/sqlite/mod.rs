@@ -42,10 +42,10 @@ pub use migrations::SCHEMA_VERSION;
 
 use crate::{
     BatchRecord, Broadcast, ComponentPatch, CreatedSubscriber, DeliveryReport, EventQuery,
-    EventRecord, IncidentFilter, IncidentQuery, Job, MaintenanceFilter, MaintenanceQuery,
-    NewComponent, NewSession, NewToken, PagePatch, RecipientPage, RecipientQuery, Result, Session,
-    Settled, SignInMethod, Store, StoreError, SubscribeRequest, SubscriberPatch, SubscriberQuery,
-    Target, Token,
+    EventRecord, IncidentFilter, IncidentQuery, IncidentSearch, Job, MaintenanceFilter,
+    MaintenanceQuery, NewComponent, NewSession, NewToken, PagePatch, RecipientPage, RecipientQuery,
+    Result, Session, Settled, SignInMethod, Store, StoreError, SubscribeRequest, SubscriberPatch,
+    SubscriberQuery, Target, Token,
 };
 use crate::{
     Cadence, ChecklistEntry, NudgeDelivery, NudgeQuery, NudgeRecord, NudgeToSend, PageAdherence,
@@ -500,6 +500,12 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn search_incidents(&self, page: &str, search: IncidentSearch) -> Result<Vec<Incident>> {
+        let page = owned(page);
+        self.read(move |tx| incidents::search(tx, &pages::get(tx, &page)?.id, &search))
+            .await
+    }
+
     async fn incident_ids(&self, page: &str, filter: IncidentFilter) -> Result<Vec<Id>> {
         let page = owned(page);
         self.read(move |tx| incidents::ids(tx, &pages::get(tx, &page)?.id, filter))
@@ -617,6 +623,22 @@ impl Store for SqliteStore {
         self.write(move |tx| {
             let page = pages::get(tx, &page)?;
             maintenance::set_automation(tx, &actor, &page, &id, enabled, micros(now))
+        })
+        .await
+    }
+
+    async fn set_maintenance_reminders(
+        &self,
+        actor: &str,
+        page: &str,
+        id: &str,
+        reminders: Vec<u32>,
+        now: Timestamp,
+    ) -> Result<Maintenance> {
+        let (actor, page, id) = (owned(actor), owned(page), owned(id));
+        self.write(move |tx| {
+            let page = pages::get(tx, &page)?;
+            maintenance::set_reminders(tx, &actor, &page, &id, reminders, micros(now))
         })
         .await
     }

@@ -1,12 +1,12 @@
 use herald_core::DomainError;
 use herald_core::incident::{
-    Channels, Incident, IncidentEdit, IncidentState, StatusChange, Update, UpdateDraft,
+    Channels, Incident, IncidentEdit, IncidentState, NewIncident, StatusChange, Update, UpdateDraft,
 };
 use herald_core::lint::{MONITORING_NO_DURATION, RESOLVE_OVERRIDE_LEFT};
 use herald_core::status::StatusLevel::{
     DegradedPerformance, Operational, PartialServiceDisruption, ServiceDisruption,
 };
-use herald_store::{IncidentFilter, IncidentQuery, Store};
+use herald_store::{IncidentFilter, IncidentQuery, IncidentSearch, Store};
 use jiff::SignedDuration;
 
 use super::*;
@@ -634,4 +634,121 @@ pub async fn preview_writes_nothing(store: &dyn Store) {
     );
     assert_eq!(store.last_event_id().await.unwrap(), last);
     assert_eq!(store.incident("acme", &current.id).await.unwrap(), current);
+}
+
+/// Searching a page's incidents: words in titles or updates (letter case aside, `%` and `_`
+/// meaning themselves), each filter narrowing, newest first a page at a time.
+pub async fn incident_search(store: &dyn Store) {
+    new_page(store, "acme", t(0)).await;
+    new_page(store, "other", t(0)).await;
+    let api = new_component(store, "acme", "API", &["US", "EU"], t(0)).await;
+    let web = new_component(store, "acme", "Website", &[], t(0)).await;
+    let (us, web_loc) = (api.locations[0].id.clone(), web.locations[0].id.clone());
+    let declare = async |title: &str, severity: u8, location: &str, at: i64| {
+        let new = incident(title, severity, vec![held(location, DegradedPerformance)]);
+        new_incident(store, "acme", new, t(at)).await.id
+    };
+    let latency = declare("Database latency", 2, &us, 0).await;
+    let resolved = draft(
+        IncidentState::Resolved,
+        "The read REPLICA lagged at 100% load_avg.",
+        StatusChange::Keep,
+    );
+    store
+        .post_update(RESPONDER, "acme", &latency, resolved, t(5))
+        .await
+        .unwrap();
+    let login = declare("Login failures", 4, &web_loc, 60).await;
+    let failover = declare("Database failover", 1, &us, 120).await;
+    let elsewhere = incident("Database on another page", 2, vec![]);
+    let other_loc = new_component(store, "other", "API", &[], t(0))
+        .await
+        .locations[0]
+        .id
+        .clone();
+    let elsewhere = NewIncident {
+        affected: vec![held(&other_loc, DegradedPerformance)],
+        ..elsewhere
+    };
+    new_incident(store, "other", elsewhere, t(130)).await;
+
+    let (la, lo, fa) = (latency.as_str(), login.as_str(), failover.as_str());
+    let found = async |search: IncidentSearch| -> Vec<String> {
+        let list = store.search_incidents("acme", search).await.unwrap();
+        list.into_iter().map(|i| i.id).collect()
+    };
+    let words = |text: &str| IncidentSearch {
+        text: text.into(),
+        ..IncidentSearch::default()
+    };
+    assert_eq!(found(words("")).await, [fa, lo, la]);
+    assert_eq!(found(words("database")).await, [fa, la]);
+    assert_eq!(found(words("replica")).await, [la], "an update's words");
+    assert_eq!(found(words("DATABASE lagged")).await, [la], "every word");
+    assert_eq!(found(words("100%")).await, [la]);
+    assert_eq!(
+        found(words("10%")).await,
+        Vec::<String>::new(),
+        "% is itself"
+    );
+    assert_eq!(found(words("load_avg")).await, [la]);
+    assert_eq!(
+        found(words("load_av_")).await,
+        Vec::<String>::new(),
+        "_ is itself"
+    );
+    let narrowed = [
+        (
+            IncidentSearch {
+                state: Some(IncidentState::Resolved),
+                ..IncidentSearch::default()
+            },
+            vec![la],
+        ),
+        (
+            IncidentSearch {
+                severity: Some(sev(4)),
+                ..IncidentSearch::default()
+            },
+            vec![lo],
+        ),
+        (
+            IncidentSearch {
+                component: Some(api.id.clone()),
+                ..IncidentSearch::default()
+            },
+            vec![fa, la],
+        ),
+        (
+            IncidentSearch {
+                from: Some(t(60)),
+                until: Some(t(120)),
+                ..IncidentSearch::default()
+            },
+            vec![lo],
+        ),
+        (
+            IncidentSearch {
+                text: "database".into(),
+                severity: Some(sev(1)),
+                component: Some(api.id.clone()),
+                ..IncidentSearch::default()
+            },
+            vec![fa],
+        ),
+    ];
+    for (search, want) in narrowed {
+        let want: Vec<String> = want.into_iter().map(str::to_string).collect();
+        assert_eq!(found(search.clone()).await, want, "{search:?}");
+    }
+    let first = IncidentSearch {
+        limit: 2,
+        ..IncidentSearch::default()
+    };
+    assert_eq!(found(first.clone()).await, [fa, lo]);
+    let next = IncidentSearch {
+        before: Some(login.clone()),
+        ..first
+    };
+    assert_eq!(found(next).await, [la]);
 }

@@ -36,7 +36,9 @@ use jiff::{SignedDuration, Timestamp};
 pub use audit::audit_log;
 pub use components::{component_deletion, components};
 pub use handles::{durability_check, durability_fill, two_handles};
-pub use incidents::{incident_lifecycle, incident_listing, preview_writes_nothing};
+pub use incidents::{
+    incident_lifecycle, incident_listing, incident_search, preview_writes_nothing,
+};
 pub use maintenance::{maintenance_holds, maintenance_lifecycle, maintenance_listing};
 pub use pages::pages;
 pub use status::{derived_status, repeat_severity};

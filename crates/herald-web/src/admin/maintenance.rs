@@ -43,6 +43,15 @@ pub struct AutomationRequest {
     pub enabled: bool,
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemindersRequest {
+    /// Minutes before the planned start at which subscribers are reminded, each from 1 to
+    /// 43,200 (30 days); `[]` for none.
+    #[schema(max_items = 10)]
+    pub reminders: Vec<u32>,
+}
+
 /// Maintenance windows, latest planned start first.
 #[utoipa::path(get, path = "/api/v1/pages/{page}/maintenance", tag = "maintenance", params(("page" = String, Path), ListParams),
     responses((status = 200, body = Vec<Maintenance>), (status = 404)))]
@@ -185,6 +194,26 @@ pub async fn set_automation(
         state
             .store
             .set_maintenance_automation(&who.actor(), &page, &id, body.enabled, state.now())
+            .await?,
+    ))
+}
+
+/// Replaces the reminders of a window not yet started; those no longer asked for are not sent
+/// (responder).
+#[utoipa::path(put, path = "/api/v1/pages/{page}/maintenance/{maintenance}/reminders", tag = "maintenance",
+    params(("page" = String, Path), ("maintenance" = String, Path)), request_body = RemindersRequest,
+    responses((status = 200, body = Maintenance), (status = 404), (status = 422)))]
+pub async fn set_reminders(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((page, id)): Path<(String, String)>,
+    Body(body): Body<RemindersRequest>,
+) -> Result<Json<Maintenance>> {
+    who.require(Role::Responder)?;
+    Ok(Json(
+        state
+            .store
+            .set_maintenance_reminders(&who.actor(), &page, &id, body.reminders, state.now())
             .await?,
     ))
 }

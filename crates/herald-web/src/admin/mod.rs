@@ -73,6 +73,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(maintenance::preview))
         .routes(routes!(maintenance::reschedule))
         .routes(routes!(maintenance::set_automation))
+        .routes(routes!(maintenance::set_reminders))
         .routes(routes!(cadence::snooze_incident))
         .routes(routes!(cadence::snooze_maintenance))
         .routes(routes!(cadence::incident_roles))

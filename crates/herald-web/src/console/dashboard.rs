@@ -78,6 +78,7 @@ async fn gather(state: &AppState, user_id: &str) -> Result<Value, StoreError> {
             .chain(&upcoming)
             .map(|m| {
                 json!({
+                    "id": m.id,
                     "title": m.title,
                     "state": m.state.label(),
                     "starts_at": words::moment(m.starts_at, &page.time_zone, now),

@@ -15,20 +15,20 @@ use herald_core::incident::{
     self, AffectedLocation, Channels, EditedLocation, Incident, IncidentEdit, IncidentState,
     NewIncident, Severity, StatusChange, UpdateCorrection, UpdateDraft,
 };
-use herald_core::lint::{self, LintRules};
+use herald_core::lint::LintRules;
 use herald_core::preview::Preview;
 use herald_core::status::StatusLevel;
-use herald_notify::announcement::Recipient;
-use herald_notify::{build, slack, teams};
+use herald_notify::announcement::Item;
 use herald_public::render::markdown;
 use herald_store::{DeliveryReport, Roles, StoreError};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::checklist;
+use super::compose::{self, Previewed};
 use super::dashboard;
-use super::drawn;
 use super::form::FormData;
+use super::history;
 use super::session::{Posted, Responder, SignedIn};
 use super::templates::{self, UseTemplate};
 use super::view::{self, capitalise, wire_name};
@@ -36,18 +36,7 @@ use super::words;
 use crate::{ApiError, AppState};
 
 /// Field → what is wrong with it, shown next to the field.
-type Errors = BTreeMap<&'static str, String>;
-
-/// The channel boxes, in the order the reference workflow lists them.
-const CHANNELS: [(&str, &str); 7] = [
-    ("email", "Email"),
-    ("webhook", "Webhooks"),
-    ("slack", "Slack"),
-    ("teams", "Microsoft Teams"),
-    ("social", "Social"),
-    ("irc", "IRC"),
-    ("sms", "SMS"),
-];
+pub(super) type Errors = BTreeMap<&'static str, String>;
 
 pub async fn new_form(
     State(state): State<AppState>,
@@ -62,7 +51,7 @@ pub async fn new_form(
         "severity": "2",
         "state": "investigating",
         "level": "partial_service_disruption",
-        "channels": configured_channels(),
+        "channels": compose::configured_channels(),
     });
     if let Ok(found) = state.store.page(&page).await {
         wanted.apply(&found, None, &mut values);
@@ -129,24 +118,20 @@ fn picker_components(components: &[Component]) -> Vec<Value> {
 
 /// The options the forms offer.
 fn choices(rules: &LintRules) -> Value {
-    json!({
-        "states": IncidentState::ALL.iter().map(|s| json!({"value": wire_name(s), "label": s.label()})).collect::<Vec<_>>(),
-        "levels": StatusLevel::ALL.iter().map(|l| json!({"value": wire_name(l), "label": l.label()})).collect::<Vec<_>>(),
-        "channels": CHANNELS.iter().map(|(value, label)| json!({
-            "value": value, "label": label, "configured": herald_notify::DELIVERS.contains(value),
-        })).collect::<Vec<_>>(),
-        "social_limit": rules.social_limit,
-        "social_link_budget": rules.social_link_budget,
-    })
-}
-
-/// The channels ticked on a fresh form: those this installation delivers on.
-fn configured_channels() -> Vec<&'static str> {
-    CHANNELS
-        .iter()
-        .map(|(c, _)| *c)
-        .filter(|c| herald_notify::DELIVERS.contains(c))
-        .collect()
+    let mut choices = compose::channel_choices(rules);
+    choices["states"] = json!(
+        IncidentState::ALL
+            .iter()
+            .map(|s| json!({"value": wire_name(s), "label": s.label()}))
+            .collect::<Vec<_>>()
+    );
+    choices["levels"] = json!(
+        StatusLevel::ALL
+            .iter()
+            .map(|l| json!({"value": wire_name(l), "label": l.label()}))
+            .collect::<Vec<_>>()
+    );
+    choices
 }
 
 fn parse<T: DeserializeOwned>(value: &str) -> Option<T> {
@@ -191,8 +176,6 @@ fn common(form: &FormData, errors: &mut Errors) -> Common {
     if state.is_none() {
         errors.insert("state", "Choose a state.".into());
     }
-    let ticked = form.all("channels");
-    let on = |c: &str| ticked.iter().any(|t| t == c);
     let next = form.text("next_update_in");
     let next_update_in = match next.parse::<u32>() {
         _ if next.is_empty() => None,
@@ -210,15 +193,7 @@ fn common(form: &FormData, errors: &mut Errors) -> Common {
     Common {
         state,
         details: form.get("details").unwrap_or_default().to_string(),
-        channels: Channels {
-            email: on("email"),
-            webhook: on("webhook"),
-            slack: on("slack"),
-            teams: on("teams"),
-            social: on("social"),
-            irc: on("irc"),
-            sms: on("sms"),
-        },
+        channels: compose::ticked(form),
         subject: (!subject.is_empty()).then_some(subject),
         next_update_in,
     }
@@ -352,7 +327,7 @@ fn field_of(error: &StoreError) -> &'static str {
 }
 
 /// A refusal the lead can fix on the form (422, next to the field), or a failure page.
-fn refused(error: StoreError) -> Result<Errors, ApiError> {
+pub(super) fn refused(error: StoreError) -> Result<Errors, ApiError> {
     match &error {
         StoreError::Domain(_) => {
             let field = field_of(&error);
@@ -434,7 +409,7 @@ pub async fn show(
     Query(wanted): Query<UseTemplate>,
     who: SignedIn,
 ) -> Response {
-    let values = json!({"level": "keep", "channels": configured_channels()});
+    let values = json!({"level": "keep", "channels": compose::configured_channels()});
     let chosen = Chosen { values, wanted };
     incident_page(
         &state,
@@ -611,6 +586,8 @@ pub async fn postmortem(
     Responder(Posted { who, form }): Responder,
 ) -> Response {
     let url = form.text("postmortem_url");
+    // Sent from the Incidents tab, the form goes back to the same results.
+    let listed = form.get("return_to").map(history::filters);
     match state
         .store
         .set_postmortem(&who.actor(), &page, &id, url.clone(), state.now())
@@ -618,10 +595,26 @@ pub async fn postmortem(
     {
         Ok(_) => {
             state.nudge.notify_one();
-            Redirect::to(&incident_path(&page, &id)).into_response()
+            let back = match &listed {
+                Some(filters) => {
+                    let before = Some(filters.text("before")).filter(|b| !b.is_empty());
+                    history::path(&page, filters, before.as_deref())
+                }
+                None => incident_path(&page, &id),
+            };
+            Redirect::to(&back).into_response()
         }
-        Err(error) => match refused(error) {
-            Ok(mut errors) => {
+        Err(error) => match (refused(error), listed) {
+            (Ok(errors), Some(filters)) => {
+                let message = errors.into_values().next().unwrap_or_default();
+                let refused = history::Refused {
+                    incident: id.clone(),
+                    url,
+                    message,
+                };
+                history::results(&state, &who, &page, &filters, Some(refused)).await
+            }
+            (Ok(mut errors), None) => {
                 if let Some(message) = errors
                     .remove("url")
                     .or_else(|| errors.remove("postmortem_url"))
@@ -632,7 +625,7 @@ pub async fn postmortem(
                 let status = StatusCode::UNPROCESSABLE_ENTITY;
                 incident_page(&state, &who, &page, &id, status, values, errors).await
             }
-            Err(failure) => view::failure(&state, Some(&who), failure),
+            (Err(failure), _) => view::failure(&state, Some(&who), failure),
         },
     }
 }
@@ -809,7 +802,7 @@ pub async fn preview(
         Ok(preview) => preview,
         Err(error) => {
             return match refused(error) {
-                Ok(errors) => Json(json!({"ok": false, "errors": errors, "counters": counters(&LintRules::default(), details)})).into_response(),
+                Ok(errors) => Json(json!({"ok": false, "errors": errors, "counters": compose::counters(&LintRules::default(), details)})).into_response(),
                 Err(failure) => failure.into_response(),
             };
         }
@@ -845,54 +838,20 @@ async fn rendered(state: &AppState, page: &str, preview: Preview) -> Result<Valu
     } else {
         "incident.resolved"
     };
-    let channels = match broadcast::for_incident(event, &preview.incident, &locations, rules) {
-        Some(draft) => {
-            let console = &state.console;
-            let a = build::preview(
-                state.store.as_ref(),
-                &draft,
-                preview.incident.clone(),
-                &console.base_url,
-                state.now(),
-            )
-            .await?;
-            let recipient = Recipient {
-                subscriber_id: "preview".into(),
-                manage_url: "(each subscriber's own manage link)".into(),
-                unsubscribe_url: "(each subscriber's own unsubscribe link)".into(),
-            };
-            let email = console.emails.update(&a, &recipient).map_err(|e| {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })?;
-            json!({
-                "email": {"subject": email.subject, "text": email.text, "html": email.html},
-                "slack": drawn::slack(&slack::message(&a)),
-                "teams": drawn::teams(&teams::message(&a)),
-                "skipped": draft.skipped,
-            })
-        }
-        None => Value::Null,
+    let broadcast = broadcast::for_incident(event, &preview.incident, &locations, rules);
+    let previewed = Previewed {
+        details: &details,
+        rules,
+        lints: preview.lints,
+        next_update_due: preview.next_update_due,
     };
-    Ok(json!({
-        "ok": true,
-        "counters": counters(rules, &details),
-        "lints": preview.lints,
-        "next_update_due": preview.next_update_due.map(|t| t.to_string()),
-        "public_html": markdown::to_html(&details),
-        "social_html": drawn::social(&details, rules),
-        "channels": channels,
-    }))
-}
-
-/// The social channel's count (links count as the page's URL length) against its limit, and
-/// the characters before the final link against the link budget.
-fn counters(rules: &LintRules, details: &str) -> Value {
-    let length = lint::social_length(details, rules.social_url_length);
-    let before_link = lint::before_final_link(details, rules.social_url_length);
-    json!({
-        "social": {"length": length, "limit": rules.social_limit},
-        "before_link": {"length": before_link, "limit": rules.social_link_budget},
-    })
+    compose::rendered(
+        state,
+        previewed,
+        Item::Incident(preview.incident),
+        broadcast,
+    )
+    .await
 }
 
 pub async fn snooze(

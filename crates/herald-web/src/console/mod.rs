@@ -4,11 +4,14 @@
 //! countdowns, counters and previews.
 mod checklist;
 mod components;
+mod compose;
 mod dashboard;
 mod drawn;
 mod form;
+mod history;
 mod incidents;
 mod lists;
+mod maintenance;
 mod manage;
 mod pages;
 mod recipients;
@@ -102,7 +105,7 @@ impl Console {
     }
 }
 
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 19] = [
     (
         "base.html",
         include_str!("../../templates/console/base.html"),
@@ -167,6 +170,18 @@ const TEMPLATES: [(&str, &str); 16] = [
         "user.html",
         include_str!("../../templates/console/user.html"),
     ),
+    (
+        "incidents.html",
+        include_str!("../../templates/console/incidents.html"),
+    ),
+    (
+        "maintenance.html",
+        include_str!("../../templates/console/maintenance.html"),
+    ),
+    (
+        "maintenance_window.html",
+        include_str!("../../templates/console/maintenance_window.html"),
+    ),
 ];
 
 const CSS: &str = include_str!("../../assets/console.css");
@@ -194,7 +209,10 @@ pub fn router() -> Router<AppState> {
             "/console/pages/{page}/incidents/new",
             get(incidents::new_form).post(incidents::new_form_with_template),
         )
-        .route("/console/pages/{page}/incidents", post(incidents::create))
+        .route(
+            "/console/pages/{page}/incidents",
+            get(history::search).post(incidents::create),
+        )
         .route("/console/pages/{page}/incidents/{id}", get(incidents::show))
         .route(
             "/console/pages/{page}/incidents/{id}/updates",
@@ -232,6 +250,34 @@ pub fn router() -> Router<AppState> {
         .route(
             "/console/pages/{page}/broadcasts/{broadcast}/recipients",
             get(recipients::show),
+        )
+        .route(
+            "/console/pages/{page}/maintenance",
+            get(maintenance::list).post(maintenance::schedule),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/preview",
+            post(maintenance::preview),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/{id}",
+            get(maintenance::show),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/{id}/updates",
+            post(maintenance::post_update),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/{id}/schedule",
+            post(maintenance::reschedule),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/{id}/reminders",
+            post(maintenance::set_reminders),
+        )
+        .route(
+            "/console/pages/{page}/maintenance/{id}/automation",
+            post(maintenance::set_automation),
         )
         .route(
             "/console/pages/{page}/templates",
