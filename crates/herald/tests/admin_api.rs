@@ -1843,7 +1843,7 @@ async fn bad_bodies_are_refused_with_clear_codes_and_write_nothing() {
     let w = world(&s).await;
     let before = snapshot(&s, &["acme"]).await;
     let with_body: Vec<&Route> = w.routes.iter().filter(|r| r.body.is_some()).collect();
-    assert_eq!(with_body.len(), 30);
+    assert_eq!(with_body.len(), 31);
 
     for r in &with_body {
         let what = format!("{} {}", r.method, r.path);
