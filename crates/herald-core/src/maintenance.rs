@@ -291,6 +291,19 @@ pub struct MaintenancePreview {
     pub next_update_due: Option<Timestamp>,
 }
 
+impl MaintenancePreview {
+    /// The lints with a reminder clash among them, as a warning that does not block: the
+    /// update can still be posted, and emailed once the lead confirms.
+    pub fn lints_with_clash(&self) -> Vec<Lint> {
+        let clash = self.email_refused.clone().map(|message| Lint {
+            id: "email.reminder_clash".into(),
+            message,
+            blocking: false,
+        });
+        self.lints.iter().cloned().chain(clash).collect()
+    }
+}
+
 /// Previews an update without posting it.
 pub fn preview(
     current: &Maintenance,

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use herald_core::broadcast;
 use herald_core::component::{self, Component};
 use herald_core::incident::PageContext;
-use herald_core::lint::{self, Lint};
+use herald_core::lint;
 use herald_core::maintenance::{
     self, Maintenance, MaintenanceDraft, MaintenanceState, NewMaintenance, Reschedule,
 };
@@ -577,12 +577,7 @@ pub async fn preview(
         Some(current) => {
             let draft = draft(&form);
             maintenance::preview(current, &page.settings, &draft, now).and_then(|p| {
-                let mut lints = p.lints;
-                lints.extend(p.email_refused.map(|message| Lint {
-                    id: "email.reminder_clash".into(),
-                    message,
-                    blocking: false,
-                }));
+                let lints = p.lints_with_clash();
                 // The clash is shown as a lint; the message is drawn as it would go out.
                 let draft = MaintenanceDraft {
                     confirm_duplicate_email: true,
