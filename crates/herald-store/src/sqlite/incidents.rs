@@ -416,7 +416,7 @@ fn updates(conn: &Connection, incident_id: &str) -> Result<Vec<Update>> {
     .collect()
 }
 
-fn listing(filter: IncidentFilter) -> Listing<'static> {
+pub(crate) fn listing(filter: IncidentFilter) -> Listing<'static> {
     let filter = match filter {
         IncidentFilter::All => "",
         IncidentFilter::Active => "AND state <> 'resolved'",

@@ -53,10 +53,7 @@ impl Listing<'_> {
         limit: i64,
     ) -> Result<Vec<String>> {
         let Listing {
-            what,
-            table,
-            key,
-            filter,
+            what, table, key, ..
         } = self;
         let cursor: Option<i64> = match before {
             Some(id) => Some(
@@ -70,16 +67,64 @@ impl Listing<'_> {
             ),
             None => None,
         };
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT id FROM {table} WHERE page_id = ?1 {filter}
-             AND (?2 IS NULL OR {key} < ?2 OR ({key} = ?2 AND id < ?3))
-             ORDER BY {key} DESC, id DESC LIMIT ?4"
-        ))?;
+        let mut stmt = conn.prepare_cached(&self.sql())?;
         let mut bound: Vec<&dyn ToSql> = vec![&page_id, &cursor, &before, &limit];
         bound.extend_from_slice(args);
         let ids = stmt
             .query_map(bound.as_slice(), |row| row.get::<_, String>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(ids)
+    }
+
+    /// The query: `?1` the page, `?2` and `?3` the cursor's key and id, `?4` the limit.
+    fn sql(&self) -> String {
+        let Listing {
+            table, key, filter, ..
+        } = self;
+        format!(
+            "SELECT id FROM {table} WHERE page_id = ?1 {filter}
+             AND (?2 IS NULL OR {key} < ?2 OR ({key} = ?2 AND id < ?3))
+             ORDER BY {key} DESC, id DESC LIMIT ?4"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::{incidents, maintenance, migrations};
+    use crate::{IncidentFilter, MaintenanceFilter};
+
+    /// How SQLite means to run the listing: one line per step.
+    fn plan(conn: &Connection, listing: &Listing) -> String {
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", listing.sql()))
+            .unwrap();
+        let first_page = params!["page", None::<i64>, None::<String>, 50];
+        let steps = stmt
+            .query_map(first_page, |row| row.get::<_, String>(3))
+            .unwrap();
+        steps.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn the_active_lists_read_only_the_active_rows_already_in_order() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations::migrate(&mut conn).unwrap();
+        let active = [
+            (
+                incidents::listing(IncidentFilter::Active),
+                "incidents_active",
+            ),
+            (
+                maintenance::listing(MaintenanceFilter::Active).0,
+                "maintenance_windows_active",
+            ),
+        ];
+        for (listing, index) in active {
+            let plan = plan(&conn, &listing);
+            assert!(plan.contains(&format!("USING INDEX {index}")), "{plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        }
     }
 }

@@ -457,7 +457,7 @@ fn updates(conn: &Connection, maintenance_id: &str) -> Result<Vec<MaintenanceUpd
 
 /// The list of windows a filter selects, and whether its SQL takes `now` (as `?5`). The SQL
 /// mirrors `Maintenance::is_upcoming`, `is_active` and `is_past`.
-fn listing(filter: MaintenanceFilter) -> (Listing<'static>, bool) {
+pub(crate) fn listing(filter: MaintenanceFilter) -> (Listing<'static>, bool) {
     let (filter, takes_now) = match filter {
         MaintenanceFilter::All => ("", false),
         MaintenanceFilter::Upcoming => ("AND state = 'scheduled' AND ends_at > ?5", true),

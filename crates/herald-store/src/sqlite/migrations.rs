@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_issue_link.sql"),
     include_str!("migrations/0010_update_corrections.sql"),
     include_str!("migrations/0011_delivery_outcomes.sql"),
+    include_str!("migrations/0012_ordered_active_indexes.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
