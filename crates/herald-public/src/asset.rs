@@ -1,11 +1,14 @@
 //! One public file, rendered once: its bytes, compressed variants and a strong ETag.
 //!
 //! The variants are made once per file, off the publishing path: [`Asset::warm`] runs right
-//! after a snapshot is swapped in, and a request that comes sooner makes the variant itself
-//! (once; others asking meanwhile wait for it). A change is thus visible before its bytes are
-//! compressed, and a file a change left as it was keeps the variants already made.
+//! after a snapshot is swapped in, for the files whose last version readers asked for
+//! compressed, and a request that comes sooner makes the variant itself (once; others asking
+//! meanwhile wait for it). A change is thus visible before its bytes are compressed, a file a
+//! change left as it was keeps the variants already made, and a file nobody asks for
+//! compressed costs no compression at all.
 use std::io::Write;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
@@ -23,10 +26,14 @@ pub struct Asset {
     pub identity: Bytes,
     /// Strong, of the identity bytes; each encoding answers with its own suffix.
     pub etag: String,
+    /// The quoted ETag of each encoding, made once rather than per request.
+    tags: [Bytes; 3],
     compressible: bool,
     /// `None` inside when compressing did not make the file smaller.
     gzip: OnceLock<Option<Bytes>>,
     brotli: OnceLock<Option<Bytes>>,
+    /// Whether a reader asked for this file, or for the version before it, in Brotli.
+    brotli_wanted: AtomicBool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,15 +48,26 @@ impl Asset {
         let identity: Bytes = body.into();
         let digest = Sha256::digest(&identity);
         let etag = hex::encode(&digest[..12]);
+        let tags = ["", "-gz", "-br"].map(|suffix| Bytes::from(format!("\"{etag}{suffix}\"")));
         let compressible = identity.len() >= COMPRESS_MIN_BYTES && is_text(content_type);
         Asset {
             content_type,
             identity,
             etag,
+            tags,
             compressible,
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
+            brotli_wanted: AtomicBool::new(false),
         }
+    }
+
+    /// This file replaces `previous` (the same path, changed): readers who wanted that one in
+    /// Brotli will want this one too.
+    pub fn replacing(self, previous: &Asset) -> Asset {
+        let wanted = previous.brotli_wanted.load(Ordering::Relaxed);
+        self.brotli_wanted.store(wanted, Ordering::Relaxed);
+        self
     }
 
     pub fn gzip(&self) -> Option<&Bytes> {
@@ -60,11 +78,14 @@ impl Asset {
         self.variant_of(&self.brotli, brotli)
     }
 
-    /// Makes the variant browsers ask for now, so no reader has to wait for it. Gzip, which
-    /// only clients without Brotli ask for, is made on the first such request: every change
-    /// would otherwise cost its compression whether anyone wanted it or not.
+    /// Makes the variant browsers ask for, so no reader has to wait for it, when readers asked
+    /// for the file's last version in it. Gzip, which only clients without Brotli ask for, is
+    /// made on the first such request: every change would otherwise cost its compression
+    /// whether anyone wanted it or not.
     pub fn warm(&self) {
-        self.brotli();
+        if self.brotli_wanted.load(Ordering::Relaxed) {
+            self.brotli();
+        }
     }
 
     fn variant_of<'a>(
@@ -83,19 +104,20 @@ impl Asset {
     }
 
     /// The best variant the client accepts, its bytes and its ETag.
-    pub fn variant(&self, accept_encoding: &str) -> (Encoding, &Bytes, String) {
+    pub fn variant(&self, accept_encoding: &str) -> (Encoding, &Bytes, &Bytes) {
         let accepts = |name: &str| accepted(accept_encoding, name);
-        if let Some(body) = accepts("br").then(|| self.brotli()).flatten() {
-            return (Encoding::Brotli, body, format!("\"{}-br\"", self.etag));
+        let brotli = accepts("br");
+        if brotli && self.compressible && !self.brotli_wanted.load(Ordering::Relaxed) {
+            // Read before written: readers on every core share the line until the first asks.
+            self.brotli_wanted.store(true, Ordering::Relaxed);
+        }
+        if let Some(body) = brotli.then(|| self.brotli()).flatten() {
+            return (Encoding::Brotli, body, &self.tags[2]);
         }
         if let Some(body) = accepts("gzip").then(|| self.gzip()).flatten() {
-            return (Encoding::Gzip, body, format!("\"{}-gz\"", self.etag));
+            return (Encoding::Gzip, body, &self.tags[1]);
         }
-        (
-            Encoding::Identity,
-            &self.identity,
-            format!("\"{}\"", self.etag),
-        )
+        (Encoding::Identity, &self.identity, &self.tags[0])
     }
 
     /// Whether an `If-None-Match` header names this file (in any of its encodings).
@@ -163,13 +185,31 @@ mod tests {
         let (encoding, body, etag) = asset.variant("gzip, deflate, br");
         assert_eq!(encoding, Encoding::Brotli);
         assert!(body.len() < asset.identity.len());
-        assert!(etag.ends_with("-br\""));
+        assert!(etag.ends_with(b"-br\""));
+        let etag = std::str::from_utf8(etag).unwrap().to_string();
         assert_eq!(asset.variant("gzip").0, Encoding::Gzip);
         assert_eq!(asset.variant("br;q=0, gzip").0, Encoding::Gzip);
         assert_eq!(asset.variant("").0, Encoding::Identity);
         assert!(asset.matches(&etag));
         assert!(asset.matches(&format!("\"other\", \"{}\"", asset.etag)));
         assert!(!asset.matches("\"other\""));
+    }
+
+    #[test]
+    fn a_change_is_compressed_ahead_of_readers_only_when_readers_asked_for_it_compressed() {
+        let page = |text: &str| Asset::new("text/html; charset=utf-8", text.repeat(200));
+        let asked = page("<p>one</p>");
+        asked.warm();
+        asked.variant("gzip");
+        assert!(asked.brotli.get().is_none(), "nobody asked for Brotli yet");
+        asked.variant("gzip, br");
+        let next = page("<p>two</p>").replacing(&asked);
+        next.warm();
+        assert!(next.brotli.get().is_some());
+        let unasked = page("<p>three</p>").replacing(&page("<p>four</p>"));
+        unasked.warm();
+        assert!(unasked.brotli.get().is_none());
+        assert_eq!(unasked.variant("br").0, Encoding::Brotli, "made on request");
     }
 
     #[test]

@@ -56,19 +56,27 @@ impl PageSnapshot {
         let mut files: HashMap<String, Arc<Asset>> = shared.clone();
         for (key, asset) in render::eager(&renderer, &view)? {
             // A file the change left as it was keeps its compressed variants.
-            let kept = previous
-                .and_then(|p| p.files.get(&key))
-                .filter(|old| old.etag == asset.etag && old.content_type == asset.content_type);
-            let asset = kept.cloned().unwrap_or_else(|| Arc::new(asset));
+            let asset = match previous.and_then(|p| p.files.get(&key)) {
+                Some(old) if old.etag == asset.etag && old.content_type == asset.content_type => {
+                    old.clone()
+                }
+                Some(old) => Arc::new(asset.replacing(old)),
+                None => Arc::new(asset),
+            };
             files.insert(key, asset);
         }
         let layout: Arc<str> = render::layout_stamp(&view).into();
         let mut pages = carried_over(previous, &data, &layout);
         for incident in render::hot_incidents(&view) {
+            let key = paths::key_for(&paths::incident_dir(&incident.id));
             let page = match pages.get(&incident.id) {
                 Some(kept) if kept.is_current(&layout, incident) => kept.page.clone(),
                 _ => {
-                    let page = Arc::new(render::incident_page(&renderer, &view, incident)?);
+                    let mut page = render::incident_page(&renderer, &view, incident)?;
+                    if let Some(old) = previous.and_then(|p| p.files.get(&key)) {
+                        page = page.replacing(old);
+                    }
+                    let page = Arc::new(page);
                     let rendered = RenderedIncident {
                         layout: layout.clone(),
                         incident: incident.clone(),
@@ -78,7 +86,7 @@ impl PageSnapshot {
                     page
                 }
             };
-            files.insert(paths::key_for(&paths::incident_dir(&incident.id)), page);
+            files.insert(key, page);
         }
         Ok(PageSnapshot {
             page: data.page.clone(),
@@ -153,7 +161,8 @@ impl PageSnapshot {
         View::new(&self.data, self.built_at, self.base_url.clone())
     }
 
-    /// Compresses every file rendered at build; see [`Asset::warm`].
+    /// Compresses the files rendered at build that readers want compressed; see
+    /// [`Asset::warm`].
     pub fn warm(&self) {
         for asset in self.files.values() {
             asset.warm();

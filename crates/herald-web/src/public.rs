@@ -138,7 +138,7 @@ fn respond(asset: &Asset, headers: &HeaderMap) -> Response {
         }
     };
     let out = response.headers_mut();
-    if let Ok(etag) = HeaderValue::from_str(&etag) {
+    if let Ok(etag) = HeaderValue::from_maybe_shared(etag.clone()) {
         out.insert(header::ETAG, etag);
     }
     out.insert(

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use herald_notify::email::Emails;
 use herald_notify::http::HttpOptions;
 use herald_notify::mail;
@@ -156,6 +157,13 @@ pub async fn serve(
     .layer(tower_http::trace::TraceLayer::new_for_http());
     tracing::info!(address = %listening, %base_url, data_dir = %config.data_dir.display(), "Herald is serving");
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Each response leaves at once: without it, the last segment of a large file can wait for
+    // the reader's delayed acknowledgement.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(%err, "could not set TCP_NODELAY on a connection");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
