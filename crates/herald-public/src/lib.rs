@@ -5,6 +5,8 @@
 
 pub mod asset;
 pub mod data;
+#[cfg(test)]
+mod fixtures;
 pub mod paths;
 pub mod publisher;
 pub mod render;

@@ -36,8 +36,10 @@ pub struct PageSnapshot {
     renderer: Arc<Renderer>,
     /// Rendered at build: lock-free reads for what everyone asks for.
     files: HashMap<String, Arc<Asset>>,
-    /// Every incident page rendered so far; carried into the next snapshot while still
-    /// current, so a change re-renders only the incidents it touched.
+    /// Every incident page rendered so far. The hot incidents' pages are carried into the
+    /// next snapshot while still current, so a change re-renders only the incidents it
+    /// touched; the others were asked for once and are rendered again when asked again, so
+    /// the history's pages do not pile up in memory.
     incident_pages: Mutex<IncidentPages>,
     /// History pages past the first and older maintenance pages, rendered on first request.
     lazy: Mutex<HashMap<String, Arc<Asset>>>,
@@ -66,7 +68,7 @@ impl PageSnapshot {
             files.insert(key, asset);
         }
         let layout: Arc<str> = render::layout_stamp(&view).into();
-        let mut pages = carried_over(previous, &data, &layout);
+        let mut pages = carried_over(previous, &view, &layout);
         for incident in render::hot_incidents(&view) {
             let key = paths::key_for(&paths::incident_dir(&incident.id));
             let page = match pages.get(&incident.id) {
@@ -184,21 +186,18 @@ impl PageSnapshot {
     }
 }
 
-/// The previous snapshot's incident pages that are still current.
-fn carried_over(previous: Option<&PageSnapshot>, data: &PageData, layout: &str) -> IncidentPages {
+/// The previous snapshot's pages of the hot incidents that are still current.
+fn carried_over(previous: Option<&PageSnapshot>, view: &View, layout: &str) -> IncidentPages {
     let Some(previous) = previous else {
         return IncidentPages::new();
     };
-    let incidents: HashMap<&str, &Arc<Incident>> =
-        data.incidents.iter().map(|i| (i.id.as_str(), i)).collect();
-    lock(&previous.incident_pages)
-        .iter()
-        .filter(|(id, rendered)| {
-            incidents
-                .get(id.as_str())
-                .is_some_and(|incident| rendered.is_current(layout, incident))
+    let rendered = lock(&previous.incident_pages);
+    render::hot_incidents(view)
+        .filter_map(|incident| {
+            let kept = rendered.get(&incident.id)?;
+            kept.is_current(layout, incident)
+                .then(|| (incident.id.clone(), kept.clone()))
         })
-        .map(|(id, rendered)| (id.clone(), rendered.clone()))
         .collect()
 }
 
@@ -212,42 +211,49 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use herald_core::page::PageSettings;
+    use jiff::SignedDuration;
 
     use super::*;
+    use crate::fixtures::incident;
+
+    fn now() -> Timestamp {
+        "2026-12-03T12:00:00Z".parse().unwrap()
+    }
+
+    /// A page named `name` with `incidents`, newest first as the store lists them.
+    fn page_data(name: &str, incidents: Vec<Incident>) -> Arc<PageData> {
+        let mut data = PageData {
+            page: Page {
+                id: "p".into(),
+                slug: "p".into(),
+                name: name.into(),
+                time_zone: "UTC".into(),
+                settings: PageSettings::default(),
+                created_at: now(),
+                updated_at: now(),
+            },
+            groups: Vec::new(),
+            components: Vec::new(),
+            incidents: Vec::new(),
+            maintenance: Vec::new(),
+        };
+        for incident in incidents {
+            data.upsert_incident(incident);
+        }
+        Arc::new(data)
+    }
+
+    fn build(data: Arc<PageData>, previous: Option<&PageSnapshot>) -> PageSnapshot {
+        let renderer = Arc::new(Renderer::new(None).unwrap());
+        let base = "https://s.example/".to_string();
+        PageSnapshot::build(renderer, data, &HashMap::new(), base, now(), previous).unwrap()
+    }
 
     #[test]
     fn a_file_the_change_left_alone_keeps_its_compressed_variants() {
-        let now: Timestamp = "2026-12-03T12:00:00Z".parse().unwrap();
-        let page = Page {
-            id: "p".into(),
-            slug: "p".into(),
-            name: "P".into(),
-            time_zone: "UTC".into(),
-            settings: PageSettings::default(),
-            created_at: now,
-            updated_at: now,
-        };
-        let data = |name: &str| {
-            Arc::new(PageData {
-                page: Page {
-                    name: name.into(),
-                    ..page.clone()
-                },
-                groups: Vec::new(),
-                components: Vec::new(),
-                incidents: Vec::new(),
-                maintenance: Vec::new(),
-            })
-        };
-        let renderer = Arc::new(Renderer::new(None).unwrap());
-        let build = |data, previous| {
-            let base = "https://s.example/".to_string();
-            PageSnapshot::build(renderer.clone(), data, &HashMap::new(), base, now, previous)
-                .unwrap()
-        };
-        let first = build(data("P"), None);
-        let same = build(data("P"), Some(&first));
-        let renamed = build(data("Q"), Some(&same));
+        let first = build(page_data("P", Vec::new()), None);
+        let same = build(page_data("P", Vec::new()), Some(&first));
+        let renamed = build(page_data("Q", Vec::new()), Some(&same));
         let home = paths::HOME;
         assert!(Arc::ptr_eq(
             &first.get(home).unwrap(),
@@ -257,5 +263,28 @@ mod tests {
             &same.get(home).unwrap(),
             &renamed.get(home).unwrap()
         ));
+    }
+
+    #[test]
+    fn only_the_hot_incidents_pages_are_carried_into_the_next_snapshot() {
+        let resolved = |n: i64| {
+            let start = now() - SignedDuration::from_hours(100 - n);
+            let end = start + SignedDuration::from_mins(10);
+            incident(&format!("i{n}"), vec![(start, Vec::new())], Some(end))
+        };
+        let history = (0..render::EAGER_RESOLVED as i64 + 5)
+            .map(resolved)
+            .collect();
+        let data = page_data("P", history);
+        let key = |id: &str| paths::key_for(&paths::incident_dir(id));
+        let first = build(data.clone(), None);
+        let (oldest, newest) = ("i0", format!("i{}", render::EAGER_RESOLVED + 4));
+        let newest_page = first.get(&key(&newest)).unwrap();
+        first.get(&key(oldest)).expect("rendered on request");
+        // A change that leaves the incidents as they were: each is the same `Arc`.
+        let next = build(Arc::new(PageData::clone(&data)), Some(&first));
+        assert!(Arc::ptr_eq(&next.get(&key(&newest)).unwrap(), &newest_page));
+        let carried = lock(&next.incident_pages);
+        assert!(carried.contains_key(&newest) && !carried.contains_key(oldest));
     }
 }

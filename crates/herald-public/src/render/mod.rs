@@ -27,7 +27,7 @@ const JSON: &str = "application/json";
 
 /// How many resolved incidents get their page rendered eagerly: the ones visitors follow from
 /// the home page, the first history page and the feeds.
-const EAGER_RESOLVED: usize = html::HISTORY_PAGE_SIZE;
+pub(crate) const EAGER_RESOLVED: usize = html::HISTORY_PAGE_SIZE;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
