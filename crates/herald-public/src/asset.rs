@@ -26,7 +26,7 @@ pub struct Asset {
     pub identity: Bytes,
     /// Strong, of the identity bytes; each encoding answers with its own suffix.
     pub etag: String,
-    /// The quoted ETag of each encoding, made once rather than per request.
+    /// The quoted ETag of each encoding, by [`Encoding`], made once rather than per request.
     tags: [Bytes; 3],
     compressible: bool,
     /// `None` inside when compressing did not make the file smaller.
@@ -48,6 +48,7 @@ impl Asset {
         let identity: Bytes = body.into();
         let digest = Sha256::digest(&identity);
         let etag = hex::encode(&digest[..12]);
+        // In the order of `Encoding`'s variants.
         let tags = ["", "-gz", "-br"].map(|suffix| Bytes::from(format!("\"{etag}{suffix}\"")));
         let compressible = identity.len() >= COMPRESS_MIN_BYTES && is_text(content_type);
         Asset {
@@ -64,9 +65,8 @@ impl Asset {
 
     /// This file replaces `previous` (the same path, changed): readers who wanted that one in
     /// Brotli will want this one too.
-    pub fn replacing(self, previous: &Asset) -> Asset {
-        let wanted = previous.brotli_wanted.load(Ordering::Relaxed);
-        self.brotli_wanted.store(wanted, Ordering::Relaxed);
+    pub fn replacing(mut self, previous: &Asset) -> Asset {
+        *self.brotli_wanted.get_mut() = previous.brotli_wanted.load(Ordering::Relaxed);
         self
     }
 
@@ -112,12 +112,20 @@ impl Asset {
             self.brotli_wanted.store(true, Ordering::Relaxed);
         }
         if let Some(body) = brotli.then(|| self.brotli()).flatten() {
-            return (Encoding::Brotli, body, &self.tags[2]);
+            return (Encoding::Brotli, body, self.tag(Encoding::Brotli));
         }
         if let Some(body) = accepts("gzip").then(|| self.gzip()).flatten() {
-            return (Encoding::Gzip, body, &self.tags[1]);
+            return (Encoding::Gzip, body, self.tag(Encoding::Gzip));
         }
-        (Encoding::Identity, &self.identity, &self.tags[0])
+        (
+            Encoding::Identity,
+            &self.identity,
+            self.tag(Encoding::Identity),
+        )
+    }
+
+    fn tag(&self, encoding: Encoding) -> &Bytes {
+        &self.tags[encoding as usize]
     }
 
     /// Whether an `If-None-Match` header names this file (in any of its encodings).

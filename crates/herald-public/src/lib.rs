@@ -1,6 +1,7 @@
 //! Herald's public status page. After each change a page's public files (HTML, Statuspage
-//! and Status.io JSON, feeds, calendar) are rendered once into immutable, pre-compressed bytes
-//! with strong ETags, and swapped in; requests read those bytes and never touch the database.
+//! and Status.io JSON, feeds, calendar) are rendered once into immutable bytes with strong
+//! ETags, each compressed at most once, and swapped in; requests read those bytes and never
+//! touch the database.
 #![forbid(unsafe_code)]
 
 pub mod asset;
