@@ -172,7 +172,6 @@ impl Worker {
             .store
             .broadcast(required(job.broadcast_id.as_deref())?)
             .await?;
-        let prepared = self.prepared(&broadcast).await?;
         let size = self.options.batch_size;
         let fetch = |after: Option<String>| {
             let (store, broadcast, now) = (self.store.clone(), &broadcast, (self.clock)());
@@ -184,6 +183,12 @@ impl Worker {
         };
         let mut from = job.cursor.clone();
         let mut targets = fetch(from.clone()).await?;
+        if targets.is_empty() {
+            // Nobody (left) to tell: the walk ends without rendering the announcement.
+            let nobody = Started::nobody((self.clock)(), from);
+            return self.settle_batch(&job, &broadcast.id, nobody).await;
+        }
+        let prepared = self.prepared(&broadcast).await?;
         let mut answering: Option<Started> = None;
         loop {
             let full = targets.len() == size as usize;
@@ -690,6 +695,23 @@ struct Started {
     more: bool,
     /// Whether targets were left unstarted for want of a free slot.
     cut: bool,
+}
+
+impl Started {
+    /// A batch of no one, read from `cursor`: the end of the walk.
+    fn nobody(now: Timestamp, cursor: Option<String>) -> Started {
+        let (_, answers) = mpsc::unbounded_channel();
+        Started {
+            now,
+            deadline: tokio::time::Instant::now(),
+            running: Vec::new(),
+            handed_off: Vec::new(),
+            answers,
+            cursor,
+            more: false,
+            cut: false,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,12 +1,14 @@
 //! The CPU one change costs the public page, without HTTP or the database: a page of 200
-//! components (one location each, in groups of 20) and PAST resolved incidents, then 300
-//! changes to an active incident, each rebuilt against the last snapshot and compressed as
-//! the server does after a change. Prints the CPU per change (user + system, from
+//! components (one location each, in groups of 20), PAST resolved incidents and an active
+//! incident with 300 updates, then 300 changes to a second active incident, each a new update
+//! on its timeline (as `bench/public_page.py` leaves the page), each rebuilt against the last
+//! snapshot and compressed as the server does after a change. Prints the CPU per change (user + system, from
 //! /proc/self/stat) and the wall-clock time of the fastest.
 //!
 //! Usage: cargo run --release -p herald-public --example write_cost [PAST]   (PAST: 10000)
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use herald_core::component::{Component, Group, Location};
@@ -49,9 +51,14 @@ fn main() {
     previous.warm();
     let cpu_before = cpu_ms();
     let mut fastest = f64::MAX;
+    let mut changing = incident("active", "l1", now);
     for n in 0..CHANGES {
         let mut next = (*data).clone();
-        next.upsert_incident(active_incident(n, now));
+        let at = now + SignedDuration::from_secs(i64::from(n));
+        let mut update = update("l1", IncidentState::Identified, at);
+        update.details = format!("Update number {n}: still investigating.");
+        changing.updates.push(update);
+        next.upsert_incident(changing.clone());
         data = Arc::new(next);
         let started = Instant::now();
         let snapshot = build(&data, Some(&previous));
@@ -140,13 +147,19 @@ fn page(now: Timestamp, past: usize) -> PageData {
             .push(update(&location, IncidentState::Resolved, resolved));
         data.upsert_incident(incident);
     }
+    data.upsert_incident(long_incident(CHANGES, now));
     data
 }
 
-/// The one incident every change touches: a new update each time.
-fn active_incident(n: u32, now: Timestamp) -> Incident {
-    let mut incident = incident("active", "l0", now);
-    incident.updates[0].details = format!("Update number {n}: still investigating.");
+/// An incident still open after a long day: `count` updates.
+fn long_incident(count: u32, now: Timestamp) -> Incident {
+    let mut incident = incident("long", "l0", now - SignedDuration::from_mins(30));
+    for n in 1..count {
+        let at = incident.created_at + SignedDuration::from_secs(i64::from(n));
+        let mut update = update("l0", IncidentState::Identified, at);
+        update.details = format!("Visible marker {n} now");
+        incident.updates.push(update);
+    }
     incident
 }
 
@@ -169,9 +182,11 @@ fn incident(id: &str, location: &str, at: Timestamp) -> Incident {
     }
 }
 
+static NEXT_UPDATE: AtomicU64 = AtomicU64::new(0);
+
 fn update(location: &str, state: IncidentState, at: Timestamp) -> Update {
     Update {
-        id: format!("u{}", at.as_millisecond()),
+        id: format!("u{}", NEXT_UPDATE.fetch_add(1, Ordering::Relaxed)),
         state,
         details: "Investigating elevated errors.".into(),
         levels: vec![degraded(location)],

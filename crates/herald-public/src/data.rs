@@ -10,6 +10,9 @@ use herald_core::page::Page;
 use herald_core::status::{PageStatus, StatusLevel, page_status};
 use jiff::Timestamp;
 
+use crate::memo::Memos;
+use crate::render::markdown;
+
 #[derive(Clone, Debug)]
 pub struct PageData {
     pub page: Page,
@@ -48,13 +51,22 @@ impl PageData {
         self.maintenance.retain(|m| m.id != id);
     }
 
-    /// Puts a (re)loaded incident in its place, newest first.
+    /// Puts a (re)loaded incident in its place, newest first: found by a binary search, since
+    /// an incident keeps its creation time, rather than a pass over the whole history.
     pub fn upsert_incident(&mut self, incident: Incident) {
-        self.incidents.retain(|i| i.id != incident.id);
-        let at = self
-            .incidents
-            .partition_point(|i| (i.created_at, &i.id) > (incident.created_at, &incident.id));
-        self.incidents.insert(at, Arc::new(incident));
+        let place = |incidents: &[Arc<Incident>]| {
+            incidents
+                .partition_point(|i| (i.created_at, &i.id) > (incident.created_at, &incident.id))
+        };
+        let at = place(&self.incidents);
+        match self.incidents.get_mut(at) {
+            Some(stored) if stored.id == incident.id => *stored = Arc::new(incident),
+            _ => {
+                self.incidents.retain(|i| i.id != incident.id);
+                let at = place(&self.incidents);
+                self.incidents.insert(at, Arc::new(incident));
+            }
+        }
     }
 
     pub fn remove_incident(&mut self, id: &str) {
@@ -73,6 +85,7 @@ pub struct View<'a> {
     pub base_url: String,
     levels: HashMap<&'a str, StatusLevel>,
     locations: HashMap<&'a str, (&'a Component, &'a Location)>,
+    memos: Arc<Memos>,
 }
 
 impl<'a> View<'a> {
@@ -97,7 +110,24 @@ impl<'a> View<'a> {
             base_url,
             levels,
             locations,
+            memos: Arc::default(),
         }
+    }
+
+    /// The view, rendering through `memos` (a snapshot's, which the next snapshot takes over)
+    /// rather than afresh.
+    pub fn remembering(self, memos: Arc<Memos>) -> View<'a> {
+        View { memos, ..self }
+    }
+
+    pub fn memos(&self) -> &Memos {
+        &self.memos
+    }
+
+    /// Sanitised HTML of incident text; see [`markdown::to_html`].
+    pub fn markdown_html(&self, text: &str) -> Arc<str> {
+        let html = |text: &String| markdown::to_html(text).into();
+        self.memos.markdown.get(text.to_string(), html)
     }
 
     pub fn page(&self) -> &Page {

@@ -8,6 +8,7 @@ pub mod asset;
 pub mod data;
 #[cfg(test)]
 mod fixtures;
+pub mod memo;
 pub mod paths;
 pub mod publisher;
 pub mod render;
@@ -18,3 +19,10 @@ pub use asset::{Asset, Encoding};
 pub use publisher::{PublishError, PublishOptions, Publisher};
 pub use site::{Site, SitePages};
 pub use snapshot::PageSnapshot;
+
+/// A poisoned lock only means a render panicked; what it guards is still consistent.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,6 +1,6 @@
 //! A page's public files at one moment: immutable once built, swapped in whole.
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use herald_core::incident::Incident;
 use herald_core::page::Page;
@@ -8,6 +8,8 @@ use jiff::Timestamp;
 
 use crate::asset::Asset;
 use crate::data::{PageData, View};
+use crate::lock;
+use crate::memo::Memos;
 use crate::paths;
 use crate::render::{self, RenderError, Renderer};
 
@@ -43,6 +45,7 @@ pub struct PageSnapshot {
     incident_pages: Mutex<IncidentPages>,
     /// History pages past the first and older maintenance pages, rendered on first request.
     lazy: Mutex<HashMap<String, Arc<Asset>>>,
+    memos: Arc<Memos>,
 }
 
 impl PageSnapshot {
@@ -54,7 +57,11 @@ impl PageSnapshot {
         now: Timestamp,
         previous: Option<&PageSnapshot>,
     ) -> Result<PageSnapshot, RenderError> {
-        let view = View::new(&data, now, base_url.clone());
+        let memos = Arc::new(match previous {
+            Some(previous) => Memos::after(&previous.memos),
+            None => Memos::default(),
+        });
+        let view = View::new(&data, now, base_url.clone()).remembering(memos.clone());
         let mut files: HashMap<String, Arc<Asset>> = shared.clone();
         for (key, asset) in render::eager(&renderer, &view)? {
             // A file the change left as it was keeps its compressed variants.
@@ -99,6 +106,7 @@ impl PageSnapshot {
             files,
             incident_pages: Mutex::new(pages),
             lazy: Mutex::new(HashMap::new()),
+            memos,
         })
     }
 
@@ -160,7 +168,7 @@ impl PageSnapshot {
     }
 
     fn view(&self) -> View<'_> {
-        View::new(&self.data, self.built_at, self.base_url.clone())
+        View::new(&self.data, self.built_at, self.base_url.clone()).remembering(self.memos.clone())
     }
 
     /// Compresses the files rendered at build that readers want compressed; see
@@ -199,13 +207,6 @@ fn carried_over(previous: Option<&PageSnapshot>, view: &View, layout: &str) -> I
                 .then(|| (incident.id.clone(), kept.clone()))
         })
         .collect()
-}
-
-/// A poisoned lock only means a render panicked; the map itself is still consistent.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

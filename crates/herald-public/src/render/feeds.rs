@@ -8,7 +8,7 @@ use herald_core::maintenance::Maintenance;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
-use super::{html, markdown};
+use super::html;
 use crate::data::View;
 use crate::paths;
 
@@ -97,6 +97,7 @@ fn maintenance_entry(view: &View, window: &Maintenance) -> Entry {
     }
     for update in window.updates.iter().rev() {
         body.push_str(&update_html(
+            view,
             update.state.label(),
             update.at,
             &update.details,
@@ -116,11 +117,11 @@ fn maintenance_entry(view: &View, window: &Maintenance) -> Entry {
 }
 
 /// One update of a timeline: its state, when, and what it said.
-fn update_html(state: &str, at: Timestamp, details: &str) -> String {
+fn update_html(view: &View, state: &str, at: Timestamp, details: &str) -> String {
     format!(
         "<p><strong>{state}</strong> – {}</p>\n{}\n",
         at.strftime("%Y-%m-%d %H:%M UTC"),
-        markdown::to_html(details).trim_end()
+        view.markdown_html(details).trim_end()
     )
 }
 
@@ -138,6 +139,7 @@ fn incident_entry(view: &View, incident: &Incident) -> Entry {
     }
     for update in incident.updates.iter().rev() {
         body.push_str(&update_html(
+            view,
             update.state.label(),
             update.at,
             &update.details,

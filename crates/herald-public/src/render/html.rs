@@ -87,7 +87,7 @@ fn maintenance_card(view: &View, window: &Maintenance) -> MaintenanceCard {
             .map(|u| UpdateEntry {
                 state: u.state.label(),
                 at: time(u.at),
-                html: markdown::to_html(&u.details),
+                html: view.markdown_html(&u.details),
                 affected: Vec::new(),
                 edited: None,
             })
@@ -123,7 +123,7 @@ pub fn maintenance(
 struct UpdateEntry {
     state: &'static str,
     at: Time,
-    html: String,
+    html: Arc<str>,
     affected: Vec<String>,
     /// When the text was corrected after publishing.
     edited: Option<Time>,
@@ -157,7 +157,7 @@ fn update_entry(view: &View, update: &Update) -> UpdateEntry {
     UpdateEntry {
         state: update.state.label(),
         at: time(update.at),
-        html: markdown::to_html(&update.details),
+        html: view.markdown_html(&update.details),
         affected: affected_names(view, update.levels.iter().map(|l| l.location_id.as_str())),
         edited: update.edited_at.map(time),
     }
@@ -777,7 +777,7 @@ mod tests {
             &[],
             "API",
             &Uptime {
-                days: days.clone(),
+                days: days.clone().into(),
                 percent: None,
             },
         );
@@ -795,7 +795,7 @@ mod tests {
             &[],
             "API",
             &Uptime {
-                days,
+                days: days.into(),
                 percent: Some(99.5),
             },
         );
@@ -830,7 +830,7 @@ mod tests {
             &[],
             "API",
             &Uptime {
-                days,
+                days: days.into(),
                 percent: Some(99.0),
             },
         );

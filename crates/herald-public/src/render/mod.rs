@@ -141,8 +141,8 @@ fn eager_besides_home(
             json(statusio::status(view)),
         ),
     ];
-    for (key, value) in statuspage::files(view) {
-        files.push((key.to_string(), json(value)));
+    for (key, body) in statuspage::files(view) {
+        files.push((key.to_string(), Asset::new(JSON, body)));
     }
     // Windows people look at: running, coming, and the most recent past ones.
     let hot = view

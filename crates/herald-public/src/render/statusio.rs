@@ -6,6 +6,7 @@
 //! (Status.io answers that call with "Get public api status successfully"), so [`summary`]
 //! serves both: herald-web calls it with what it reads from the store, [`status`] with the
 //! public snapshot's [`View`].
+use foldhash::HashMap;
 use herald_core::component::Component;
 use herald_core::incident::Incident;
 use herald_core::maintenance::Maintenance;
@@ -98,6 +99,14 @@ pub fn summary<'i>(
             .map(|i| i.updated_at)
             .fold(since, Timestamp::max)
     };
+    // Looked up once per location and again per component: a map, not a scan of the page.
+    let levels: HashMap<&str, StatusLevel> = status
+        .components
+        .iter()
+        .flat_map(|c| &c.locations)
+        .map(|l| (l.location_id.as_str(), l.level))
+        .collect();
+    let level_of = |id: &str| levels.get(id).copied().unwrap_or(StatusLevel::Operational);
     let mut overall_updated = Timestamp::UNIX_EPOCH;
     let entries: Vec<Value> = components
         .iter()
@@ -106,7 +115,7 @@ pub fn summary<'i>(
                 .locations
                 .iter()
                 .map(|l| {
-                    let level = level_of(status, &l.id);
+                    let level = level_of(&l.id);
                     json!({"id": l.id, "name": l.name, "updated": iso(updated(&[&l.id], c.updated_at)),
                            "status": level.statusio_label(), "status_code": level.statusio_code()})
                 })
@@ -114,7 +123,7 @@ pub fn summary<'i>(
             let ids: Vec<&str> = c.locations.iter().map(|l| l.id.as_str()).collect();
             let component_updated = updated(&ids, c.updated_at);
             overall_updated = overall_updated.max(component_updated);
-            let level = worst(c.locations.iter().map(|l| level_of(status, &l.id)));
+            let level = worst(c.locations.iter().map(|l| level_of(&l.id)));
             json!({"id": c.id, "name": c.name, "updated": iso(component_updated),
                    "status": level.statusio_label(), "status_code": level.statusio_code(), "containers": containers})
         })

@@ -22,6 +22,8 @@ use herald_core::maintenance::Maintenance;
 use herald_core::status::{StatusLevel, worst};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::data::{PageData, View};
@@ -57,71 +59,98 @@ fn impact_of(level: StatusLevel) -> &'static str {
     }
 }
 
-/// Every Statuspage file of the page. Upcoming maintenance is the scheduled windows still
-/// ahead, active the ones in progress or verifying; the summary lists both.
-pub fn files(view: &View) -> Vec<(&'static str, Value)> {
+/// Every Statuspage file of the page, serialised. Upcoming maintenance is the scheduled
+/// windows still ahead, active the ones in progress or verifying; the summary lists both.
+/// Each part (the page, the components, every incident and window) is serialised once and
+/// written as is into every file that carries it.
+pub fn files(view: &View) -> Vec<(&'static str, Vec<u8>)> {
     let r = Render::new(view);
-    let page = r.page();
-    let status = r.status();
-    let components = r.components();
-    let incident = |i: &Incident| r.incident(i, &components);
-    let unresolved: Vec<Value> = view.active_incidents().map(incident).collect();
+    let page = raw(&r.page());
+    let status = raw(&r.status());
+    let entries = r.components();
+    let components = raw(&entries);
+    let incident = |i: &Incident| raw(&r.incident(i, &entries));
+    let unresolved: Vec<(&str, Box<RawValue>)> = view
+        .active_incidents()
+        .map(|i| (i.id.as_str(), incident(i)))
+        .collect();
     // An open incident is usually among the recent ones too: its long timeline is built once.
-    let open = |id: &str| unresolved.iter().find(|v| v["id"] == id).cloned();
-    let recent: Vec<Value> = view
+    let open = |id: &str| {
+        unresolved
+            .iter()
+            .find(|(open, _)| *open == id)
+            .map(|(_, v)| v)
+    };
+    let recent: Vec<Box<RawValue>> = view
         .data
         .incidents
         .iter()
         .take(RECENT)
-        .map(|i| open(&i.id).unwrap_or_else(|| incident(i)))
+        .map(|i| open(&i.id).cloned().unwrap_or_else(|| incident(i)))
         .collect();
-    let window = |w: &Maintenance| r.maintenance(w, &components);
-    let active: Vec<Value> = view.active_maintenance().into_iter().map(window).collect();
-    let upcoming: Vec<Value> = view
+    let unresolved: Vec<&RawValue> = unresolved.iter().map(|(_, v)| v.as_ref()).collect();
+    let window = |w: &Maintenance| raw(&r.maintenance(w, &entries));
+    let active: Vec<Box<RawValue>> = view.active_maintenance().into_iter().map(window).collect();
+    let upcoming: Vec<Box<RawValue>> = view
         .upcoming_maintenance()
         .into_iter()
         .map(window)
         .collect();
-    let current: Vec<Value> = active.iter().chain(&upcoming).cloned().collect();
-    let all: Vec<Value> = view
+    let current: Vec<&RawValue> = active.iter().chain(&upcoming).map(AsRef::as_ref).collect();
+    let all: Vec<Box<RawValue>> = view
         .data
         .maintenance
         .iter()
         .take(RECENT)
         .map(|w| window(w))
         .collect();
-    let maintenances = |list: Vec<Value>| json!({"page": page, "scheduled_maintenances": list});
+    let (page, status, components) = (&*page, &*status, &*components);
+    let incidents = |list: &[&RawValue]| document(&[("page", page), ("incidents", &*raw(list))]);
+    let maintenances = |list: &[Box<RawValue>]| {
+        document(&[("page", page), ("scheduled_maintenances", &*raw(list))])
+    };
+    let recent: Vec<&RawValue> = recent.iter().map(AsRef::as_ref).collect();
     vec![
         (
             paths::STATUSPAGE_SUMMARY,
-            json!({
-                "page": page,
-                "components": components,
-                "incidents": unresolved,
-                "scheduled_maintenances": current,
-                "status": status,
-            }),
+            document(&[
+                ("page", page),
+                ("components", components),
+                ("incidents", &*raw(&unresolved)),
+                ("scheduled_maintenances", &*raw(&current)),
+                ("status", status),
+            ]),
         ),
         (
             paths::STATUSPAGE_STATUS,
-            json!({"page": page, "status": status}),
+            document(&[("page", page), ("status", status)]),
         ),
         (
             paths::STATUSPAGE_COMPONENTS,
-            json!({"page": page, "components": components}),
+            document(&[("page", page), ("components", components)]),
         ),
-        (
-            paths::STATUSPAGE_INCIDENTS,
-            json!({"page": page, "incidents": recent}),
-        ),
-        (
-            paths::STATUSPAGE_UNRESOLVED,
-            json!({"page": page, "incidents": unresolved}),
-        ),
-        (paths::STATUSPAGE_MAINTENANCES, maintenances(all)),
-        (paths::STATUSPAGE_UPCOMING, maintenances(upcoming)),
-        (paths::STATUSPAGE_ACTIVE, maintenances(active)),
+        (paths::STATUSPAGE_INCIDENTS, incidents(&recent)),
+        (paths::STATUSPAGE_UNRESOLVED, incidents(&unresolved)),
+        (paths::STATUSPAGE_MAINTENANCES, maintenances(&all)),
+        (paths::STATUSPAGE_UPCOMING, maintenances(&upcoming)),
+        (paths::STATUSPAGE_ACTIVE, maintenances(&active)),
     ]
+}
+
+/// `value` serialised, to be written as is wherever it appears.
+fn raw(value: &(impl Serialize + ?Sized)) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).expect("JSON values always serialise")
+}
+
+/// A JSON object of parts already serialised, in the order given.
+fn document(fields: &[(&str, &RawValue)]) -> Vec<u8> {
+    struct Document<'a>(&'a [(&'a str, &'a RawValue)]);
+    impl Serialize for Document<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(self.0.iter().copied())
+        }
+    }
+    serde_json::to_vec(&Document(fields)).expect("JSON values always serialise")
 }
 
 /// What Atlassian Statuspage sends its webhook subscribers about an incident or a maintenance

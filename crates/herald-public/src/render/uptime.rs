@@ -8,6 +8,8 @@
 //! once, at the worst of them. The window is the 90 days of the bars, or the component's life
 //! when that is shorter; a component younger than a day has no figure, since a two-minute
 //! outage in its first minutes would read as a collapse.
+use std::sync::Arc;
+
 use foldhash::HashMap;
 
 use herald_core::component::Component;
@@ -40,13 +42,14 @@ pub struct Day {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Uptime {
     /// Oldest first; the last is today (UTC).
-    pub days: Vec<Day>,
+    pub days: Arc<[Day]>,
     /// Over the part of the window the component existed; `None` while it is younger than a
     /// day.
     pub percent: Option<f64>,
 }
 
 /// A stretch of time a location spent at one level, from one update to the next.
+#[derive(Clone, PartialEq, Eq, Hash)]
 struct Span {
     start: Timestamp,
     end: Timestamp,
@@ -97,10 +100,59 @@ pub fn uptime_by_component(view: &View) -> HashMap<String, Uptime> {
         .components
         .iter()
         .map(|component| {
-            let uptime = history(component, &mut spans, first_day, view.now);
+            let inputs = Inputs {
+                first_day,
+                created: component.created_at,
+                exists: component.created_at < view.now,
+                spans: component
+                    .locations
+                    .iter()
+                    .map(|l| spans.remove(l.id.as_str()).unwrap_or_default())
+                    .collect(),
+            };
+            let computed = view.memos().uptime.get(inputs, history);
+            let uptime = Uptime {
+                days: computed.days.clone(),
+                percent: percent(component, &computed, window_start, view.now),
+            };
             (component.id.clone(), uptime)
         })
         .collect()
+}
+
+/// What a component's days are computed from. The time now is not part of it: the spans end
+/// by now already, and only the figure, worked out afresh, depends on it otherwise.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Inputs {
+    first_day: Date,
+    created: Timestamp,
+    /// Whether the component exists yet (the clock may be behind its creation).
+    exists: bool,
+    /// Per location, in the component's order, with the index of each span's incident.
+    spans: Vec<Vec<(usize, Span)>>,
+}
+
+/// A component's days, and its outage over the window: nanoseconds times the weight in
+/// percent, summed over the locations.
+pub struct Computed {
+    days: Arc<[Day]>,
+    down: i128,
+}
+
+/// The uptime figure, over the part of the window the component existed; `None` while it is
+/// younger than a day.
+fn percent(
+    component: &Component,
+    computed: &Computed,
+    window_start: Timestamp,
+    now: Timestamp,
+) -> Option<f64> {
+    let created = component.created_at;
+    let from = window_start.max(created);
+    (now.duration_since(created) >= FIGURE_AFTER).then(|| {
+        let window = now.duration_since(from).as_nanos() * 100 * component.locations.len() as i128;
+        100.0 * (1.0 - computed.down as f64 / window as f64)
+    })
 }
 
 fn day_start(date: Date) -> Timestamp {
@@ -109,42 +161,35 @@ fn day_start(date: Date) -> Timestamp {
         .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-/// `spans`: every location's, by location id, with the index of its incident; the
-/// component's own are taken out.
-fn history(
-    component: &Component,
-    spans: &mut HashMap<&str, Vec<(usize, Span)>>,
-    first_day: Date,
-    now: Timestamp,
-) -> Uptime {
-    let window_start = day_start(first_day);
+fn history(inputs: &Inputs) -> Arc<Computed> {
+    let Inputs {
+        first_day,
+        created,
+        exists,
+        spans,
+    } = inputs;
+    let window_start = day_start(*first_day);
     let day_starts: Vec<Timestamp> = (0..=DAYS as i32).map(|d| window_start + DAY * d).collect();
-    let created = component.created_at;
     let mut days: Vec<Day> = day_starts
         .windows(2)
         .zip(first_day.series(1.day()))
         .map(|(bounds, date)| Day {
             date,
-            level: (created < bounds[1].min(now)).then_some(StatusLevel::Operational),
+            level: (*exists && *created < bounds[1]).then_some(StatusLevel::Operational),
             troubled: SignedDuration::ZERO,
             incidents: Vec::new(),
         })
         .collect();
-    let from = window_start.max(created);
-    // Outage in nanoseconds times its weight in percent, summed over the locations.
+    let from = window_start.max(*created);
     let mut down: i128 = 0;
     let mut every_location: Vec<Span> = Vec::new();
-    for location in &component.locations {
-        let spans = spans.remove(location.id.as_str()).unwrap_or_default();
-        for (incident, span) in &spans {
-            let (start, end) = (span.start.max(from), span.end.min(now));
-            for day in days_between(&day_starts, start, end) {
-                if !days[day].incidents.contains(incident) {
-                    days[day].incidents.push(*incident);
-                }
+    for spans in spans {
+        for (incident, span) in spans {
+            for day in days_between(&day_starts, span.start.max(from), span.end) {
+                days[day].incidents.push(*incident);
             }
         }
-        for span in worst_over_time(spans.iter().map(|(_, span)| span), from, now) {
+        for span in worst_over_time(spans.iter().map(|(_, span)| span), from) {
             down += span.end.duration_since(span.start).as_nanos() * outage_weight(span.level);
             for day in days_between(&day_starts, span.start, span.end) {
                 days[day].level = days[day].level.max(Some(span.level));
@@ -153,7 +198,7 @@ fn history(
         }
     }
     // Troubled time counts once however many locations shared it.
-    for span in worst_over_time(&every_location, from, now) {
+    for span in worst_over_time(&every_location, from) {
         for day in days_between(&day_starts, span.start, span.end) {
             let start = span.start.max(day_starts[day]);
             let end = span.end.min(day_starts[day + 1]);
@@ -162,15 +207,16 @@ fn history(
     }
     for day in &mut days {
         day.incidents.sort_unstable();
+        day.incidents.dedup();
     }
-    let percent = (now.duration_since(created) >= FIGURE_AFTER).then(|| {
-        let window = now.duration_since(from).as_nanos() * 100 * component.locations.len() as i128;
-        100.0 * (1.0 - down as f64 / window as f64)
-    });
-    Uptime { days, percent }
+    Arc::new(Computed {
+        days: days.into(),
+        down,
+    })
 }
 
 /// The days `start..end` touches, as indexes of `day_starts` (empty when `end <= start`).
+/// Every day is 24 hours long in UTC, so the index is a division rather than a search.
 fn days_between(
     day_starts: &[Timestamp],
     start: Timestamp,
@@ -179,23 +225,21 @@ fn days_between(
     if end <= start {
         return 0..0;
     }
-    let first = day_starts
-        .partition_point(|&t| t <= start)
-        .saturating_sub(1);
-    let last = day_starts.partition_point(|&t| t < end).min(DAYS);
-    first..last
+    let nanos = |t: Timestamp| t.duration_since(day_starts[0]).as_nanos();
+    let index = |day: i128| day.clamp(0, DAYS as i128) as usize;
+    let first = nanos(start).div_euclid(DAY.as_nanos());
+    // The end is not part of the span: one ending at midnight does not touch the next day.
+    let last = (nanos(end) - 1).div_euclid(DAY.as_nanos());
+    index(first)..index(last + 1)
 }
 
-/// The worst level `spans` (one location's) hold at each moment between `from` and `to`, as
-/// disjoint spans in time order: overlapping incidents count once, at the worst of them.
-fn worst_over_time<'s>(
-    spans: impl IntoIterator<Item = &'s Span>,
-    from: Timestamp,
-    to: Timestamp,
-) -> Vec<Span> {
+/// The worst level `spans` (one location's, each ending by now) hold at each moment from
+/// `from` on, as disjoint spans in time order: overlapping incidents count once, at the worst
+/// of them.
+fn worst_over_time<'s>(spans: impl IntoIterator<Item = &'s Span>, from: Timestamp) -> Vec<Span> {
     let mut edges: Vec<(Timestamp, StatusLevel, bool)> = Vec::new();
     for span in spans {
-        let (start, end) = (span.start.max(from), span.end.min(to));
+        let (start, end) = (span.start.max(from), span.end);
         if start < end {
             edges.push((start, span.level, true));
             edges.push((end, span.level, false));
@@ -247,6 +291,7 @@ mod tests {
     use super::*;
     use crate::data::PageData;
     use crate::fixtures::incident;
+    use crate::memo::Memos;
 
     /// Noon on 2025-06-02, "today" for every test but the property test.
     fn now() -> Timestamp {
@@ -327,6 +372,60 @@ mod tests {
     fn assert_close(percent: Option<f64>, expected: f64) {
         let percent = percent.expect("an uptime figure");
         assert!((percent - expected).abs() < 1e-9, "{percent} != {expected}");
+    }
+
+    #[test]
+    fn the_next_snapshot_recomputes_only_the_days_a_change_touched() {
+        use StatusLevel::*;
+        let mut data = page_with(
+            1,
+            hours_ago(24 * 30),
+            vec![
+                outage(
+                    "api-down",
+                    "east",
+                    PartialServiceDisruption,
+                    hours_ago(48),
+                    60,
+                ),
+                outage(
+                    "web-down",
+                    "west",
+                    PartialServiceDisruption,
+                    hours_ago(5),
+                    10,
+                ),
+            ],
+        );
+        let mut web = data.components[0].clone();
+        web.id = "web".into();
+        web.locations[0].id = "west".into();
+        data.components.push(web);
+        let base = "https://s.example/".to_string();
+        let uptimes = |data: &PageData, now, memos: &Arc<Memos>| {
+            let view = View::new(data, now, base.clone()).remembering(memos.clone());
+            uptime_by_component(&view)
+        };
+        let memos = Arc::new(Memos::default());
+        let first = uptimes(&data, now(), &memos);
+        // The web outage turns out longer; its incident keeps its place in the list.
+        data.upsert_incident(outage(
+            "web-down",
+            "west",
+            ServiceDisruption,
+            hours_ago(5),
+            90,
+        ));
+        let later = now() + SignedDuration::from_mins(5);
+        let second = uptimes(&data, later, &Arc::new(Memos::after(&memos)));
+        let fresh = uptime_by_component(&View::new(&data, later, base.clone()));
+        assert_eq!(second, fresh, "what a computation from scratch gives");
+        assert!(Arc::ptr_eq(&first["api"].days, &second["api"].days));
+        assert_ne!(
+            first["api"].percent, second["api"].percent,
+            "the window moved on"
+        );
+        assert_ne!(first["web"].days, second["web"].days);
     }
 
     #[test]

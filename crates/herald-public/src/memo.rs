@@ -1,0 +1,91 @@
+//! What rendering computed for one snapshot, kept for the next: a change leaves nearly every
+//! text and every component's history as it was. Each build keeps only what it (or a page
+//! rendered from it on request) used, so a memo holds what the page shows now and never grows
+//! with the history.
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+
+use foldhash::HashMap;
+
+use crate::lock;
+use crate::render::uptime;
+
+/// Every memo of a page's snapshot.
+#[derive(Default)]
+pub struct Memos {
+    /// Sanitised HTML of incident text, by the Markdown it came from.
+    pub markdown: Memo<String, Arc<str>>,
+    /// Each component's 90 days, by what they were computed from.
+    pub uptime: Memo<uptime::Inputs, Arc<uptime::Computed>>,
+}
+
+impl Memos {
+    /// Memos that start from what `previous` has used so far.
+    pub fn after(previous: &Memos) -> Memos {
+        Memos {
+            markdown: Memo::after(&previous.markdown),
+            uptime: Memo::after(&previous.uptime),
+        }
+    }
+}
+
+/// Results of a pure function by its input.
+pub struct Memo<K, V> {
+    /// What the build before used, to take over from.
+    before: HashMap<K, V>,
+    used: Mutex<HashMap<K, V>>,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo {
+            before: HashMap::default(),
+            used: Mutex::default(),
+        }
+    }
+}
+
+impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+    fn after(previous: &Memo<K, V>) -> Memo<K, V> {
+        Memo {
+            before: std::mem::take(&mut *lock(&previous.used)),
+            used: Mutex::default(),
+        }
+    }
+
+    /// The result for `key`: made at most once while it stays in use.
+    pub fn get(&self, key: K, make: impl FnOnce(&K) -> V) -> V {
+        if let Some(value) = lock(&self.used).get(&key) {
+            return value.clone();
+        }
+        let value = match self.before.get(&key) {
+            Some(value) => value.clone(),
+            None => make(&key),
+        };
+        lock(&self.used).insert(key, value.clone());
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_keeps_only_what_it_used() {
+        let first: Memo<String, Arc<str>> = Memo::default();
+        let made = |text: &String| Arc::from(text.to_uppercase());
+        let shown = first.get("down".into(), made);
+        first.get("gone next time".into(), made);
+        let second = Memo::after(&first);
+        let taken_over = |_: &String| unreachable!("taken over from the first build");
+        let again = second.get("down".into(), taken_over);
+        assert!(Arc::ptr_eq(&again, &shown));
+        let third = Memo::after(&second);
+        assert_eq!(
+            third.before.len(),
+            1,
+            "only what the second build used is kept"
+        );
+    }
+}
