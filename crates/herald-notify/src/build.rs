@@ -97,13 +97,11 @@ async fn assemble(
         limit: MAX_LIST_LIMIT,
         ..MaintenanceQuery::default()
     };
-    let mut data = PageData {
-        groups: store.groups(&page.id).await?,
-        components: store.components(&page.id).await?,
-        incidents: wrap(store.incidents(&page.id, active).await?),
-        maintenance: wrap(store.maintenances(&page.id, windows, now).await?),
-        page,
-    };
+    let groups = store.groups(&page.id).await?;
+    let components = store.components(&page.id).await?;
+    let incidents = wrap(store.incidents(&page.id, active).await?);
+    let windows = wrap(store.maintenances(&page.id, windows, now).await?);
+    let mut data = PageData::new(page, groups, components, incidents, windows);
     match &item {
         Item::Incident(i) => data.upsert_incident(i.clone()),
         Item::Maintenance(w) => data.upsert_maintenance(w.clone()),

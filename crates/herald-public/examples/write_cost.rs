@@ -120,8 +120,8 @@ fn page(now: Timestamp, past: usize) -> PageData {
             updated_at: created,
         })
         .collect();
-    let mut data = PageData {
-        page: Page {
+    let mut data = PageData::new(
+        Page {
             id: "p".into(),
             slug: "bench".into(),
             name: "Bench".into(),
@@ -132,9 +132,9 @@ fn page(now: Timestamp, past: usize) -> PageData {
         },
         groups,
         components,
-        incidents: Vec::new(),
-        maintenance: Vec::new(),
-    };
+        Vec::new(),
+        Vec::new(),
+    );
     for i in 0..past {
         let at = created + SignedDuration::from_millis(i as i64 * 300);
         let location = format!("l{}", i % COMPONENTS);

@@ -19,12 +19,53 @@ pub struct PageData {
     pub groups: Vec<Group>,
     pub components: Vec<Component>,
     /// Newest first. Shared, so a change copies pointers rather than every timeline.
-    pub incidents: Vec<Arc<Incident>>,
+    /// Changed only through [`PageData::upsert_incident`] and [`PageData::remove_incident`],
+    /// which keep `last_set` true.
+    pub(crate) incidents: Vec<Arc<Incident>>,
     /// Latest planned start first.
     pub maintenance: Vec<Arc<Maintenance>>,
+    /// When an update last set a level on each location, by location id: kept as incidents
+    /// come and go, so that no build reads every timeline of the history for it.
+    last_set: HashMap<String, Timestamp>,
 }
 
 impl PageData {
+    /// `incidents` newest first, `maintenance` latest planned start first, as the store
+    /// lists them.
+    pub fn new(
+        page: Page,
+        groups: Vec<Group>,
+        components: Vec<Component>,
+        incidents: Vec<Arc<Incident>>,
+        maintenance: Vec<Arc<Maintenance>>,
+    ) -> PageData {
+        let mut data = PageData {
+            page,
+            groups,
+            components,
+            incidents,
+            maintenance,
+            last_set: HashMap::default(),
+        };
+        data.recount_last_set();
+        data
+    }
+
+    pub fn incidents(&self) -> &[Arc<Incident>] {
+        &self.incidents
+    }
+
+    /// When an update last set a level on the location, if one ever did.
+    pub fn last_set(&self, location_id: &str) -> Option<Timestamp> {
+        self.last_set.get(location_id).copied()
+    }
+
+    fn recount_last_set(&mut self) {
+        self.last_set.clear();
+        for incident in &self.incidents {
+            note_levels(&mut self.last_set, incident);
+        }
+    }
     /// Every location's level, derived from the active incidents and maintenance windows
     /// and the overrides.
     pub fn status(&self) -> PageStatus {
@@ -59,18 +100,56 @@ impl PageData {
                 .partition_point(|i| (i.created_at, &i.id) > (incident.created_at, &incident.id))
         };
         let at = place(&self.incidents);
-        match self.incidents.get_mut(at) {
-            Some(stored) if stored.id == incident.id => *stored = Arc::new(incident),
+        // Updates are only ever added (a correction changes text, not levels or times), so the
+        // latest times only grow; a timeline that lost or changed an update is counted again.
+        let recount = match self.incidents.get_mut(at) {
+            Some(stored) if stored.id == incident.id => {
+                let recount = !extends(stored, &incident);
+                *stored = Arc::new(incident);
+                recount
+            }
             _ => {
+                let before = self.incidents.len();
                 self.incidents.retain(|i| i.id != incident.id);
+                let moved = self.incidents.len() != before;
                 let at = place(&self.incidents);
                 self.incidents.insert(at, Arc::new(incident));
+                moved
             }
+        };
+        if recount {
+            self.recount_last_set();
+        } else {
+            note_levels(&mut self.last_set, &self.incidents[at]);
         }
     }
 
     pub fn remove_incident(&mut self, id: &str) {
         self.incidents.retain(|i| i.id != id);
+        self.recount_last_set();
+    }
+}
+
+/// Whether `next` is `previous` with updates added, every earlier one where it was.
+fn extends(previous: &Incident, next: &Incident) -> bool {
+    previous.updates.len() <= next.updates.len()
+        && previous
+            .updates
+            .iter()
+            .zip(&next.updates)
+            .all(|(a, b)| a.id == b.id && a.at == b.at && a.levels == b.levels)
+}
+
+fn note_levels(last_set: &mut HashMap<String, Timestamp>, incident: &Incident) {
+    for update in &incident.updates {
+        for level in &update.levels {
+            match last_set.get_mut(level.location_id.as_str()) {
+                Some(seen) => *seen = (*seen).max(update.at),
+                None => {
+                    last_set.insert(level.location_id.clone(), update.at);
+                }
+            }
+        }
     }
 }
 
@@ -219,5 +298,44 @@ impl<'a> View<'a> {
         }
         named.sort_by_key(|(c, _)| (c.position, c.id.clone()));
         named
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use herald_core::status::StatusLevel::ServiceDisruption;
+
+    use super::*;
+    use crate::fixtures::{incident, page_with};
+
+    fn at(hour: i64) -> Timestamp {
+        Timestamp::from_second(hour * 3600).unwrap()
+    }
+
+    #[test]
+    fn the_last_time_a_location_was_set_follows_incidents_coming_and_going() {
+        let early = incident("a", vec![(at(1), vec![("east", ServiceDisruption)])], None);
+        let late = incident("b", vec![(at(5), vec![("east", ServiceDisruption)])], None);
+        let mut data = page_with(1, at(0), vec![early.clone(), late.clone()]);
+        assert_eq!(data.last_set("east"), Some(at(5)));
+
+        let mut longer = early.clone();
+        let mut update = longer.updates[0].clone();
+        update.id = "au1".into();
+        update.at = at(9);
+        longer.updates.push(update);
+        data.upsert_incident(longer);
+        assert_eq!(data.last_set("east"), Some(at(9)), "an added update counts");
+
+        data.upsert_incident(early);
+        assert_eq!(
+            data.last_set("east"),
+            Some(at(5)),
+            "a timeline that lost an update is counted again"
+        );
+        data.remove_incident("b");
+        assert_eq!(data.last_set("east"), Some(at(1)));
+        data.remove_incident("a");
+        assert_eq!(data.last_set("east"), None);
     }
 }

@@ -1,9 +1,13 @@
 //! Test data shared by the unit tests.
+use herald_core::component::{Component, Location};
 use herald_core::incident::{
     AffectedLocation, Channels, Incident, IncidentState, Severity, Update,
 };
+use herald_core::page::{Page, PageSettings};
 use herald_core::status::StatusLevel;
 use jiff::Timestamp;
+
+use crate::data::PageData;
 
 /// An incident whose updates set the given locations' levels at the given times; resolved
 /// at `resolved`, or still active.
@@ -61,4 +65,50 @@ pub fn incident(
         resolved_at: resolved,
         issue_link: None,
     }
+}
+
+pub const LOCATIONS: [&str; 3] = ["east", "west", "south"];
+
+/// A page whose one component, "api", has the first `locations` of [`LOCATIONS`].
+pub fn page_with(locations: usize, created: Timestamp, incidents: Vec<Incident>) -> PageData {
+    let component = Component {
+        id: "api".into(),
+        page_id: "p".into(),
+        group_id: None,
+        name: "API".into(),
+        description: String::new(),
+        position: 0,
+        locations: LOCATIONS[..locations]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| Location {
+                id: (*id).into(),
+                component_id: "api".into(),
+                name: (*id).into(),
+                position: i as i64,
+                override_level: None,
+            })
+            .collect(),
+        created_at: created,
+        updated_at: created,
+    };
+    let mut data = PageData::new(
+        Page {
+            id: "p".into(),
+            slug: "p".into(),
+            name: "P".into(),
+            time_zone: "UTC".into(),
+            settings: PageSettings::default(),
+            created_at: created,
+            updated_at: created,
+        },
+        Vec::new(),
+        vec![component],
+        Vec::new(),
+        Vec::new(),
+    );
+    for incident in incidents {
+        data.upsert_incident(incident);
+    }
+    data
 }

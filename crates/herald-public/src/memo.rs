@@ -7,8 +7,10 @@ use std::sync::{Arc, Mutex};
 
 use foldhash::HashMap;
 
+use serde_json::value::RawValue;
+
 use crate::lock;
-use crate::render::uptime;
+use crate::render::{statuspage, uptime};
 
 /// Every memo of a page's snapshot.
 #[derive(Default)]
@@ -17,6 +19,8 @@ pub struct Memos {
     pub markdown: Memo<String, Arc<str>>,
     /// Each component's 90 days, by what they were computed from.
     pub uptime: Memo<uptime::Inputs, Arc<uptime::Computed>>,
+    /// Each update's Statuspage JSON.
+    pub statuspage_updates: Memo<statuspage::UpdateKey, Arc<RawValue>>,
 }
 
 impl Memos {
@@ -25,6 +29,7 @@ impl Memos {
         Memos {
             markdown: Memo::after(&previous.markdown),
             uptime: Memo::after(&previous.uptime),
+            statuspage_updates: Memo::after(&previous.statuspage_updates),
         }
     }
 }
@@ -64,6 +69,17 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         };
         lock(&self.used).insert(key, value.clone());
         value
+    }
+}
+
+#[cfg(test)]
+impl<K: Hash + Eq, V> Memo<K, V> {
+    /// How many results this build has made rather than taken over.
+    pub fn made(&self) -> usize {
+        let used = lock(&self.used);
+        used.keys()
+            .filter(|k| !self.before.contains_key(*k))
+            .count()
     }
 }
 

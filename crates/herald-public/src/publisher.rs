@@ -355,13 +355,13 @@ async fn load_page(
         },
         |m| &m.id,
     );
-    Ok(PageData {
-        page: store.page(page_id).await?,
-        groups: store.groups(page_id).await?,
-        components: store.components(page_id).await?,
-        incidents: incidents.await?,
-        maintenance: maintenance.await?,
-    })
+    Ok(PageData::new(
+        store.page(page_id).await?,
+        store.groups(page_id).await?,
+        store.components(page_id).await?,
+        incidents.await?,
+        maintenance.await?,
+    ))
 }
 
 /// A whole list, read one page of results at a time: `fetch` gets the results after the id

@@ -223,8 +223,8 @@ mod tests {
 
     /// A page named `name` with `incidents`, newest first as the store lists them.
     fn page_data(name: &str, incidents: Vec<Incident>) -> Arc<PageData> {
-        let mut data = PageData {
-            page: Page {
+        let mut data = PageData::new(
+            Page {
                 id: "p".into(),
                 slug: "p".into(),
                 name: name.into(),
@@ -233,11 +233,11 @@ mod tests {
                 created_at: now(),
                 updated_at: now(),
             },
-            groups: Vec::new(),
-            components: Vec::new(),
-            incidents: Vec::new(),
-            maintenance: Vec::new(),
-        };
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
         for incident in incidents {
             data.upsert_incident(incident);
         }

@@ -460,10 +460,10 @@ mod tests {
     }
 
     fn data(name: &str, incidents: Vec<Incident>) -> PageData {
-        let mut data = PageData {
-            page: page(name),
-            groups: Vec::new(),
-            components: vec![Component {
+        let mut data = PageData::new(
+            page(name),
+            Vec::new(),
+            vec![Component {
                 id: "api".into(),
                 page_id: "aaaaaaaaaaaaaaaaaaaaaaaa".into(),
                 group_id: None,
@@ -480,9 +480,9 @@ mod tests {
                 created_at: at(0),
                 updated_at: at(0),
             }],
-            incidents: Vec::new(),
-            maintenance: Vec::new(),
-        };
+            Vec::new(),
+            Vec::new(),
+        );
         for incident in incidents {
             data.upsert_incident(incident);
         }

@@ -14,7 +14,7 @@
 //!   components, then groups) or among a group's children, as Statuspage numbers them.
 //! - Times are in the page's time zone with milliseconds, as Statuspage writes them:
 //!   `2022-02-15T13:37:37.407-08:00`, or `…Z` for a UTC page.
-use foldhash::HashMap;
+use std::sync::Arc;
 
 use herald_core::component::{Component, Group};
 use herald_core::incident::{AffectedLocation, Incident, IncidentState};
@@ -26,8 +26,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-use crate::data::{PageData, View};
-use crate::paths;
+use crate::data::View;
+use crate::{paths, render};
 
 /// How many incidents `incidents.json` (and maintenances `scheduled-maintenances.json`) list.
 const RECENT: usize = 50;
@@ -160,7 +160,7 @@ pub fn webhook(view: &View, item: WebhookItem) -> Value {
     let status = r.status();
     let components = r.components();
     let incident = match item {
-        WebhookItem::Incident(i) => r.incident(i, &components),
+        WebhookItem::Incident(i) => json!(r.incident(i, &components)),
         WebhookItem::Maintenance(w) => r.maintenance(w, &components),
     };
     json!({
@@ -233,25 +233,19 @@ fn state_name(state: IncidentState) -> &'static str {
 struct Render<'v, 'a> {
     view: &'v View<'a>,
     tz: TimeZone,
-    /// When an update last set a level on each location, from one pass over the timelines.
-    last_set: HashMap<&'a str, Timestamp>,
+    /// What an update's JSON depends on besides the update (the zone, the components' names).
+    layout: Arc<str>,
 }
 
 impl<'v, 'a> Render<'v, 'a> {
     fn new(view: &'v View<'a>) -> Self {
         // The zone was validated when the page was saved; UTC keeps a bad row renderable.
         let tz = TimeZone::get(&view.page().time_zone).unwrap_or(TimeZone::UTC);
-        let mut last_set: HashMap<&'a str, Timestamp> = HashMap::default();
-        let data: &'a PageData = view.data;
-        for update in data.incidents.iter().flat_map(|i| &i.updates) {
-            for level in &update.levels {
-                let seen = last_set
-                    .entry(level.location_id.as_str())
-                    .or_insert(update.at);
-                *seen = (*seen).max(update.at);
-            }
+        Render {
+            view,
+            tz,
+            layout: render::layout_stamp(view).into(),
         }
-        Render { view, tz, last_set }
     }
 
     fn time(&self, t: Timestamp) -> String {
@@ -296,8 +290,8 @@ impl<'v, 'a> Render<'v, 'a> {
         component
             .locations
             .iter()
-            .filter_map(|l| self.last_set.get(l.id.as_str()))
-            .fold(component.updated_at, |latest, t| latest.max(*t))
+            .filter_map(|l| self.view.data.last_set(&l.id))
+            .fold(component.updated_at, Timestamp::max)
     }
 
     /// Ungrouped components, then each group followed by its children.
@@ -371,7 +365,7 @@ impl<'v, 'a> Render<'v, 'a> {
     }
 
     /// `components`: the page's entries, whose affected ones the incident repeats.
-    fn incident(&self, i: &Incident, components: &[Value]) -> Value {
+    fn incident(&self, i: &'a Incident, components: &[Value]) -> IncidentJson<'a> {
         let view = self.view;
         let status = match i.state {
             // Statuspage's last stage, once a post-mortem is out.
@@ -379,11 +373,11 @@ impl<'v, 'a> Render<'v, 'a> {
             state => state_name(state),
         };
         // Statuspage lists updates newest first.
-        let updates: Vec<Value> = (0..i.updates.len())
+        let incident_updates = (0..i.updates.len())
             .rev()
             .map(|k| self.update(i, k))
             .collect();
-        let affected: Vec<Value> = view
+        let affected = view
             .components_of(i.affected.iter().map(|a| a.location_id.as_str()))
             .into_iter()
             .filter_map(|(c, _)| components.iter().find(|e| e["id"] == c.id.as_str()))
@@ -395,21 +389,21 @@ impl<'v, 'a> Render<'v, 'a> {
             .rev()
             .find(|u| u.state == IncidentState::Monitoring)
             .map(|u| self.time(u.at));
-        json!({
-            "id": i.id,
-            "name": i.title,
-            "status": status,
-            "created_at": self.time(i.created_at),
-            "updated_at": self.time(i.updated_at),
-            "monitoring_at": monitoring_at,
-            "resolved_at": i.resolved_at.map(|t| self.time(t)),
-            "impact": impact(i),
-            "shortlink": format!("{}{}", view.base_url, paths::incident_dir(&i.id)),
-            "started_at": self.time(i.created_at),
-            "page_id": i.page_id,
-            "incident_updates": updates,
-            "components": affected,
-        })
+        IncidentJson {
+            id: &i.id,
+            name: &i.title,
+            status,
+            created_at: self.time(i.created_at),
+            updated_at: self.time(i.updated_at),
+            monitoring_at,
+            resolved_at: i.resolved_at.map(|t| self.time(t)),
+            impact: impact(i),
+            shortlink: format!("{}{}", view.base_url, paths::incident_dir(&i.id)),
+            started_at: self.time(i.created_at),
+            page_id: &i.page_id,
+            incident_updates,
+            components: affected,
+        }
     }
 
     /// A maintenance window: an incident's fields with Statuspage's maintenance status and
@@ -462,10 +456,23 @@ impl<'v, 'a> Render<'v, 'a> {
         })
     }
 
-    /// The `k`th update. `affected_components` names each component the update sets a level on,
-    /// with the level this incident held it at before (operational before the first update)
-    /// and after; Herald does not record what other incidents held at that moment.
-    fn update(&self, i: &Incident, k: usize) -> Value {
+    /// The `k`th update, serialised. `affected_components` names each component the update
+    /// sets a level on, with the level this incident held it at before (operational before
+    /// the first update) and after; Herald does not record what other incidents held at that
+    /// moment. Made once while the layout stays: an update changes only by a correction,
+    /// which stamps `edited_at`, and the update before it never changes its levels.
+    fn update(&self, i: &Incident, k: usize) -> Arc<RawValue> {
+        let u = &i.updates[k];
+        let key = UpdateKey {
+            layout: self.layout.clone(),
+            update_id: u.id.clone(),
+            edited_at: u.edited_at,
+        };
+        let make = |_: &UpdateKey| raw(&self.update_json(i, k)).into();
+        self.view.memos().statuspage_updates.get(key, make)
+    }
+
+    fn update_json(&self, i: &Incident, k: usize) -> Value {
         let u = &i.updates[k];
         let before: &[AffectedLocation] = match k.checked_sub(1) {
             Some(previous) => &i.updates[previous].levels,
@@ -507,6 +514,32 @@ impl<'v, 'a> Render<'v, 'a> {
     }
 }
 
+/// An incident as Statuspage writes it; its updates are serialised one by one and kept.
+#[derive(Serialize)]
+struct IncidentJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    status: &'static str,
+    created_at: String,
+    updated_at: String,
+    monitoring_at: Option<String>,
+    resolved_at: Option<String>,
+    impact: &'static str,
+    shortlink: String,
+    started_at: String,
+    page_id: &'a str,
+    incident_updates: Vec<Arc<RawValue>>,
+    components: Vec<Value>,
+}
+
+/// Which update's JSON, written for which layout.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct UpdateKey {
+    layout: Arc<str>,
+    update_id: String,
+    edited_at: Option<Timestamp>,
+}
+
 /// Whether `level` is about one of the component's locations.
 fn holds(component: &Component, level: &AffectedLocation) -> bool {
     component
@@ -518,7 +551,77 @@ fn holds(component: &Component, level: &AffectedLocation) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::PageData;
+    use crate::fixtures::{incident, page_with};
+    use crate::memo::Memos;
     use StatusLevel::*;
+
+    /// The bodies and component names of the updates in `incidents.json`, newest first, with
+    /// how many updates the build had to serialise afresh.
+    fn updates_shown(data: &PageData, memos: &Arc<Memos>) -> (Vec<(String, String)>, usize) {
+        let now = "2025-06-02T12:00:00Z".parse().unwrap();
+        let view = View::new(data, now, "https://s.example/".into()).remembering(memos.clone());
+        let files = files(&view);
+        let (_, incidents) = files
+            .iter()
+            .find(|(path, _)| *path == paths::STATUSPAGE_INCIDENTS)
+            .unwrap();
+        let json: Value = serde_json::from_slice(incidents).unwrap();
+        let shown = json["incidents"][0]["incident_updates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                let body = u["body"].as_str().unwrap().to_string();
+                let name = u["affected_components"][0]["name"].as_str().unwrap();
+                (body, name.to_string())
+            })
+            .collect();
+        (shown, memos.statuspage_updates.made())
+    }
+
+    #[test]
+    fn an_update_is_serialised_again_only_when_it_or_the_names_it_shows_change() {
+        let start: Timestamp = "2025-06-02T10:00:00Z".parse().unwrap();
+        let mut outage = incident(
+            "i",
+            vec![
+                (start, vec![("east", ServiceDisruption)]),
+                (
+                    start + jiff::SignedDuration::from_mins(10),
+                    vec![("east", PartialServiceDisruption)],
+                ),
+            ],
+            None,
+        );
+        outage.updates[0].details = "Down".into();
+        outage.updates[1].details = "Recovering".into();
+        let mut data = page_with(1, start, vec![outage.clone()]);
+        let first = Arc::new(Memos::default());
+        let (shown, made) = updates_shown(&data, &first);
+        assert_eq!(made, 2);
+        assert_eq!(shown[1], ("Down".to_string(), "API".to_string()));
+
+        let unchanged = Arc::new(Memos::after(&first));
+        assert_eq!(updates_shown(&data, &unchanged).1, 0, "both taken over");
+
+        outage.updates[0].details = "Down in the east".into();
+        outage.updates[0].edited_at = Some(start + jiff::SignedDuration::from_mins(20));
+        data.upsert_incident(outage);
+        let corrected = Arc::new(Memos::after(&unchanged));
+        let (shown, made) = updates_shown(&data, &corrected);
+        assert_eq!((made, &shown[1].0[..]), (1, "Down in the east"));
+
+        data.components[0].name = "Public API".into();
+        data.components[0].updated_at = start + jiff::SignedDuration::from_mins(30);
+        let renamed = Arc::new(Memos::after(&corrected));
+        let (shown, made) = updates_shown(&data, &renamed);
+        assert_eq!(made, 2);
+        assert!(
+            shown.iter().all(|(_, name)| name == "Public API"),
+            "{shown:?}"
+        );
+    }
 
     #[test]
     fn top_level_status_blends_components_as_statuspage_does() {

@@ -282,15 +282,13 @@ fn outage_weight(level: StatusLevel) -> i128 {
 
 #[cfg(test)]
 mod tests {
-    use herald_core::component::Location;
     use herald_core::incident::Incident;
-    use herald_core::page::{Page, PageSettings};
     use jiff::civil::date;
     use proptest::prelude::*;
 
     use super::*;
     use crate::data::PageData;
-    use crate::fixtures::incident;
+    use crate::fixtures::{LOCATIONS, incident, page_with};
     use crate::memo::Memos;
 
     /// Noon on 2025-06-02, "today" for every test but the property test.
@@ -300,52 +298,6 @@ mod tests {
 
     fn hours_ago(hours: i64) -> Timestamp {
         now() - SignedDuration::from_hours(hours)
-    }
-
-    const LOCATIONS: [&str; 3] = ["east", "west", "south"];
-
-    /// A page whose one component, "api", has the first `locations` of [`LOCATIONS`].
-    fn page_with(locations: usize, created: Timestamp, incidents: Vec<Incident>) -> PageData {
-        let component = Component {
-            id: "api".into(),
-            page_id: "p".into(),
-            group_id: None,
-            name: "API".into(),
-            description: String::new(),
-            position: 0,
-            locations: LOCATIONS[..locations]
-                .iter()
-                .enumerate()
-                .map(|(i, id)| Location {
-                    id: (*id).into(),
-                    component_id: "api".into(),
-                    name: (*id).into(),
-                    position: i as i64,
-                    override_level: None,
-                })
-                .collect(),
-            created_at: created,
-            updated_at: created,
-        };
-        let mut data = PageData {
-            page: Page {
-                id: "p".into(),
-                slug: "p".into(),
-                name: "P".into(),
-                time_zone: "UTC".into(),
-                settings: PageSettings::default(),
-                created_at: created,
-                updated_at: created,
-            },
-            groups: Vec::new(),
-            components: vec![component],
-            incidents: Vec::new(),
-            maintenance: Vec::new(),
-        };
-        for incident in incidents {
-            data.upsert_incident(incident);
-        }
-        data
     }
 
     /// An incident holding `location` at `level` from `start` for `minutes`, then resolved.
