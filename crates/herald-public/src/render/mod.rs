@@ -181,8 +181,9 @@ pub fn incident_page(
     ))
 }
 
-/// What every incident page shows besides its incident: the page's address, name, branding
-/// and components. While it and the incident stay the same, a page rendered before is right.
+/// What every incident page shows besides its incident: the page's address, name, branding,
+/// zone and components. While it and the incident stay the same, a page rendered before is
+/// right (and so is an update's Statuspage JSON).
 pub fn layout_stamp(view: &View) -> String {
     let data = view.data;
     let changed = data
