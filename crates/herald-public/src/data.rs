@@ -51,10 +51,6 @@ impl PageData {
         data
     }
 
-    pub fn incidents(&self) -> &[Arc<Incident>] {
-        &self.incidents
-    }
-
     /// When an update last set a level on the location, if one ever did.
     pub fn last_set(&self, location_id: &str) -> Option<Timestamp> {
         self.last_set.get(location_id).copied()
@@ -66,6 +62,7 @@ impl PageData {
             note_levels(&mut self.last_set, incident);
         }
     }
+
     /// Every location's level, derived from the active incidents and maintenance windows
     /// and the overrides.
     pub fn status(&self) -> PageStatus {

@@ -6,7 +6,6 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use foldhash::HashMap;
-
 use serde_json::value::RawValue;
 
 use crate::lock;
