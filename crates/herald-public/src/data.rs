@@ -27,6 +27,16 @@ pub struct PageData {
     /// When an update last set a level on each location, by location id: kept as incidents
     /// come and go, so that no build reads every timeline of the history for it.
     last_set: HashMap<String, Timestamp>,
+    /// The incidents whose updates set a level on each location, newest first, by location
+    /// id: a component's history reads its own incidents, not the whole history's, and a
+    /// change replaces only the lists of the locations it touched, so a list that is the same
+    /// `Arc` as before holds the same incidents.
+    touching: HashMap<String, Arc<Vec<Arc<Incident>>>>,
+}
+
+/// An incident's place in a list of them, newest first (as the store lists them).
+fn newer(a: &Incident, b: &Incident) -> bool {
+    (a.created_at, &a.id) > (b.created_at, &b.id)
 }
 
 impl PageData {
@@ -46,9 +56,38 @@ impl PageData {
             incidents,
             maintenance,
             last_set: HashMap::default(),
+            touching: HashMap::default(),
         };
         data.recount_last_set();
+        for incident in data.incidents.clone() {
+            data.touch(&incident);
+        }
         data
+    }
+
+    /// The incidents whose updates set a level on the location, newest first.
+    pub fn touching(&self, location_id: &str) -> Option<&Arc<Vec<Arc<Incident>>>> {
+        self.touching.get(location_id)
+    }
+
+    fn touch(&mut self, incident: &Arc<Incident>) {
+        for location in levelled_locations(incident) {
+            let list = self.touching.entry(location.to_string()).or_default();
+            let list = Arc::make_mut(list);
+            let at = list.partition_point(|i| newer(i, incident));
+            list.insert(at, incident.clone());
+        }
+    }
+
+    fn untouch(&mut self, incident: &Incident) {
+        for location in levelled_locations(incident) {
+            if let Some(list) = self.touching.get_mut(location) {
+                Arc::make_mut(list).retain(|i| i.id != incident.id);
+                if list.is_empty() {
+                    self.touching.remove(location);
+                }
+            }
+        }
     }
 
     /// When an update last set a level on the location, if one ever did.
@@ -92,37 +131,41 @@ impl PageData {
     /// Puts a (re)loaded incident in its place, newest first: found by a binary search, since
     /// an incident keeps its creation time, rather than a pass over the whole history.
     pub fn upsert_incident(&mut self, incident: Incident) {
-        let place = |incidents: &[Arc<Incident>]| {
-            incidents
-                .partition_point(|i| (i.created_at, &i.id) > (incident.created_at, &incident.id))
-        };
-        let at = place(&self.incidents);
-        // Updates are only ever added (a correction changes text, not levels or times), so the
-        // latest times only grow; a timeline that lost or changed an update is counted again.
-        let recount = match self.incidents.get_mut(at) {
+        let incident = Arc::new(incident);
+        let at = self.incidents.partition_point(|i| newer(i, &incident));
+        let replaced = match self.incidents.get_mut(at) {
             Some(stored) if stored.id == incident.id => {
-                let recount = !extends(stored, &incident);
-                *stored = Arc::new(incident);
-                recount
+                Some(std::mem::replace(stored, incident.clone()))
             }
             _ => {
-                let before = self.incidents.len();
-                self.incidents.retain(|i| i.id != incident.id);
-                let moved = self.incidents.len() != before;
-                let at = place(&self.incidents);
-                self.incidents.insert(at, Arc::new(incident));
+                let moved = self.incidents.iter().position(|i| i.id == incident.id);
+                let moved = moved.map(|n| self.incidents.remove(n));
+                let at = self.incidents.partition_point(|i| newer(i, &incident));
+                self.incidents.insert(at, incident.clone());
                 moved
             }
         };
-        if recount {
-            self.recount_last_set();
-        } else {
-            note_levels(&mut self.last_set, &self.incidents[at]);
+        // Updates are only ever added (a correction changes text, not levels or times), so the
+        // latest times only grow; a timeline that lost or changed an update, or an incident
+        // that moved, is counted again.
+        match &replaced {
+            Some(old) if !(old.created_at == incident.created_at && extends(old, &incident)) => {
+                self.recount_last_set()
+            }
+            _ => note_levels(&mut self.last_set, &incident),
         }
+        if let Some(old) = &replaced {
+            self.untouch(old);
+        }
+        self.touch(&incident);
     }
 
     pub fn remove_incident(&mut self, id: &str) {
-        self.incidents.retain(|i| i.id != id);
+        let Some(n) = self.incidents.iter().position(|i| i.id == id) else {
+            return;
+        };
+        let removed = self.incidents.remove(n);
+        self.untouch(&removed);
         self.recount_last_set();
     }
 }
@@ -135,6 +178,18 @@ fn extends(previous: &Incident, next: &Incident) -> bool {
             .iter()
             .zip(&next.updates)
             .all(|(a, b)| a.id == b.id && a.at == b.at && a.levels == b.levels)
+}
+
+/// The locations an incident's updates set a level on, each once.
+fn levelled_locations(incident: &Incident) -> Vec<&str> {
+    let mut locations: Vec<&str> = incident
+        .updates
+        .iter()
+        .flat_map(|u| u.levels.iter().map(|l| l.location_id.as_str()))
+        .collect();
+    locations.sort_unstable();
+    locations.dedup();
+    locations
 }
 
 fn note_levels(last_set: &mut HashMap<String, Timestamp>, incident: &Incident) {
@@ -334,5 +389,50 @@ mod tests {
         assert_eq!(data.last_set("east"), Some(at(1)));
         data.remove_incident("a");
         assert_eq!(data.last_set("east"), None);
+    }
+
+    /// Each location's incidents by id, as the lists hold them.
+    fn touching_ids(data: &PageData) -> Vec<(String, Vec<String>)> {
+        let mut lists: Vec<(String, Vec<String>)> = data
+            .touching
+            .iter()
+            .map(|(l, list)| (l.clone(), list.iter().map(|i| i.id.clone()).collect()))
+            .collect();
+        lists.sort();
+        lists
+    }
+
+    #[test]
+    fn the_incidents_on_each_location_follow_incidents_coming_and_going() {
+        let on = |id: &str, hour, locations: &[&'static str]| {
+            let levels = locations.iter().map(|&l| (l, ServiceDisruption)).collect();
+            incident(id, vec![(at(hour), levels)], None)
+        };
+        let mut data = page_with(1, at(0), vec![on("a", 1, &["east"]), on("c", 3, &["east"])]);
+        data.upsert_incident(on("b", 2, &["east", "west"]));
+        let east_before = data.touching("east").unwrap().clone();
+        // The incident moves off east; west's list is replaced, and so is east's.
+        data.upsert_incident(on("b", 2, &["west"]));
+        assert!(!Arc::ptr_eq(&east_before, data.touching("east").unwrap()));
+        let west_before = data.touching("west").unwrap().clone();
+        data.upsert_incident(on("a", 1, &["east"]));
+        assert!(
+            Arc::ptr_eq(&west_before, data.touching("west").unwrap()),
+            "a list the change did not touch stays the same allocation"
+        );
+        data.remove_incident("b");
+        let fresh = PageData::new(
+            data.page.clone(),
+            Vec::new(),
+            data.components.clone(),
+            data.incidents.clone(),
+            Vec::new(),
+        );
+        assert_eq!(touching_ids(&data), touching_ids(&fresh));
+        assert_eq!(
+            touching_ids(&data),
+            [("east".to_string(), vec!["c".to_string(), "a".to_string()])],
+            "newest first, and a location with none has no list"
+        );
     }
 }

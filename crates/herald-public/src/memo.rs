@@ -33,6 +33,26 @@ impl Memos {
     }
 }
 
+/// A shared value as a memo key, the same while it is the same allocation: quick to hash and
+/// compare, and right wherever a change makes a new `Arc` rather than changing one in place.
+/// The key holds the `Arc`, so its address is not reused while the memo keeps it.
+#[derive(Clone)]
+pub struct ByAddress<T>(pub Arc<T>);
+
+impl<T> PartialEq for ByAddress<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Eq for ByAddress<T> {}
+
+impl<T> Hash for ByAddress<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        Arc::as_ptr(&self.0).hash(state);
+    }
+}
+
 /// Results of a pure function by its input.
 pub struct Memo<K, V> {
     /// What the build before used, to take over from.

@@ -242,7 +242,7 @@ struct DayIncident {
     path: String,
 }
 
-fn uptime_bar(incidents: &[Arc<Incident>], name: &str, uptime: &Uptime) -> UptimeBar {
+fn uptime_bar(name: &str, uptime: &Uptime) -> UptimeBar {
     // A component in its first day has no figure yet: its window would be minutes long.
     let percent = uptime.percent.map_or_else(
         || "Uptime shown after its first day".to_string(),
@@ -257,7 +257,7 @@ fn uptime_bar(incidents: &[Arc<Incident>], name: &str, uptime: &Uptime) -> Uptim
             .get(i + 1)
             .is_some_and(|next| !is_troubled(next) && next.level == day.level);
         if is_troubled(day) {
-            days.push(troubled_day(incidents, day));
+            days.push(troubled_day(day));
         } else if quiet_run_goes_on {
             first_of_run.get_or_insert(day.date);
         } else {
@@ -285,7 +285,7 @@ fn is_troubled(day: &uptime::Day) -> bool {
     day.level.is_some_and(|l| !l.is_operational())
 }
 
-fn troubled_day(incidents: &[Arc<Incident>], day: &uptime::Day) -> DayEntry {
+fn troubled_day(day: &uptime::Day) -> DayEntry {
     let level = day.level.unwrap_or(StatusLevel::Operational);
     DayEntry {
         key: level.css_key(),
@@ -298,7 +298,6 @@ fn troubled_day(incidents: &[Arc<Incident>], day: &uptime::Day) -> DayEntry {
             .incidents
             .iter()
             .take(DAY_INCIDENTS_SHOWN)
-            .filter_map(|&n| incidents.get(n))
             .map(|incident| DayIncident {
                 title: incident.title.clone(),
                 path: paths::incident_dir(&incident.id),
@@ -388,7 +387,7 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
             Vec::new()
         },
         // Every component of the page has its history.
-        uptime: uptime_bar(&data.incidents, &c.name, &uptimes[&c.id]),
+        uptime: uptime_bar(&c.name, &uptimes[&c.id]),
     };
     let is_affected = |c: &&Component| !view.level(&c.id).is_operational();
     let mut groups: Vec<GroupEntry> = Vec::new();
@@ -774,7 +773,6 @@ mod tests {
             incidents: Vec::new(),
         }];
         let young = uptime_bar(
-            &[],
             "API",
             &Uptime {
                 days: days.clone().into(),
@@ -792,7 +790,6 @@ mod tests {
             Some("affected for 2 h 10 min")
         );
         let old = uptime_bar(
-            &[],
             "API",
             &Uptime {
                 days: days.into(),
@@ -827,7 +824,6 @@ mod tests {
             })
             .collect();
         let bar = uptime_bar(
-            &[],
             "API",
             &Uptime {
                 days: days.into(),

@@ -13,12 +13,14 @@ use std::sync::Arc;
 use foldhash::HashMap;
 
 use herald_core::component::Component;
+use herald_core::incident::Incident;
 use herald_core::status::StatusLevel;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use crate::data::View;
+use crate::memo::ByAddress;
 
 pub const DAYS: usize = 90;
 
@@ -34,9 +36,8 @@ pub struct Day {
     pub level: Option<StatusLevel>,
     /// How long any of its locations was at a level other than operational that day.
     pub troubled: SignedDuration,
-    /// The incidents that held one of its locations that day, as indexes into the page's
-    /// incidents, in that order.
-    pub incidents: Vec<usize>,
+    /// The incidents that held one of its locations that day, newest first.
+    pub incidents: Vec<Arc<Incident>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -49,7 +50,6 @@ pub struct Uptime {
 }
 
 /// A stretch of time a location spent at one level, from one update to the next.
-#[derive(Clone, PartialEq, Eq, Hash)]
 struct Span {
     start: Timestamp,
     end: Timestamp,
@@ -63,52 +63,31 @@ pub fn uptime_by_component(view: &View) -> HashMap<String, Uptime> {
         .checked_sub(SignedDuration::from_hours(24 * (DAYS as i64 - 1)))
         .unwrap_or(today);
     let window_start = day_start(first_day);
-    let mut spans: HashMap<&str, Vec<(usize, Span)>> = HashMap::default();
-    for (index, incident) in view.data.incidents.iter().enumerate() {
-        let end_of_incident = incident.resolved_at.unwrap_or(view.now);
-        if end_of_incident < window_start {
-            continue;
-        }
-        for (k, update) in incident.updates.iter().enumerate() {
-            let end = incident
-                .updates
-                .get(k + 1)
-                .map_or(end_of_incident, |next| next.at)
-                .min(view.now);
-            if end <= update.at {
-                continue;
-            }
-            for affected in &update.levels {
-                if affected.level.is_operational() {
-                    continue;
-                }
-                spans
-                    .entry(affected.location_id.as_str())
-                    .or_default()
-                    .push((
-                        index,
-                        Span {
-                            start: update.at,
-                            end,
-                            level: affected.level,
-                        },
-                    ));
-            }
-        }
-    }
     view.data
         .components
         .iter()
         .map(|component| {
+            let locations: Vec<LocationIncidents> = component
+                .locations
+                .iter()
+                .map(|l| {
+                    (
+                        l.id.clone(),
+                        view.data.touching(&l.id).cloned().map(ByAddress),
+                    )
+                })
+                .collect();
+            let open = locations
+                .iter()
+                .filter_map(|(_, incidents)| incidents.as_ref())
+                .flat_map(|incidents| incidents.0.iter())
+                .any(|i| i.resolved_at.is_none_or(|end| end > view.now));
             let inputs = Inputs {
                 first_day,
                 created: component.created_at,
                 exists: component.created_at < view.now,
-                spans: component
-                    .locations
-                    .iter()
-                    .map(|l| spans.remove(l.id.as_str()).unwrap_or_default())
-                    .collect(),
+                until: open.then_some(view.now),
+                locations,
             };
             let computed = view.memos().uptime.get(inputs, history);
             let uptime = Uptime {
@@ -120,17 +99,23 @@ pub fn uptime_by_component(view: &View) -> HashMap<String, Uptime> {
         .collect()
 }
 
-/// What a component's days are computed from. The time now is not part of it: the spans end
-/// by now already, and only the figure, worked out afresh, depends on it otherwise.
+/// What a component's days are computed from. The time now is part of it only while one of
+/// its incidents is open (its last span ends now); the figure, worked out afresh, depends on
+/// it otherwise.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Inputs {
     first_day: Date,
     created: Timestamp,
     /// Whether the component exists yet (the clock may be behind its creation).
     exists: bool,
-    /// Per location, in the component's order, with the index of each span's incident.
-    spans: Vec<Vec<(usize, Span)>>,
+    /// Where every span ends at the latest: now, while an incident is open or ends after now.
+    until: Option<Timestamp>,
+    /// Each location's id and the incidents that set a level on it, in the component's order.
+    locations: Vec<LocationIncidents>,
 }
+
+/// A location's id and the incidents that set a level on it, if any did.
+type LocationIncidents = (String, Option<ByAddress<Vec<Arc<Incident>>>>);
 
 /// A component's days, and its outage over the window: nanoseconds times the weight in
 /// percent, summed over the locations.
@@ -166,7 +151,8 @@ fn history(inputs: &Inputs) -> Arc<Computed> {
         first_day,
         created,
         exists,
-        spans,
+        until,
+        locations,
     } = inputs;
     let window_start = day_start(*first_day);
     let day_starts: Vec<Timestamp> = (0..=DAYS as i32).map(|d| window_start + DAY * d).collect();
@@ -183,10 +169,12 @@ fn history(inputs: &Inputs) -> Arc<Computed> {
     let from = window_start.max(*created);
     let mut down: i128 = 0;
     let mut every_location: Vec<Span> = Vec::new();
-    for spans in spans {
-        for (incident, span) in spans {
+    for (location, incidents) in locations {
+        let incidents = incidents.as_ref().map_or(&[][..], |list| &list.0[..]);
+        let spans = spans_on(location, incidents, window_start, *until);
+        for (incident, span) in &spans {
             for day in days_between(&day_starts, span.start.max(from), span.end) {
-                days[day].incidents.push(*incident);
+                days[day].incidents.push((*incident).clone());
             }
         }
         for span in worst_over_time(spans.iter().map(|(_, span)| span), from) {
@@ -206,13 +194,51 @@ fn history(inputs: &Inputs) -> Arc<Computed> {
         }
     }
     for day in &mut days {
-        day.incidents.sort_unstable();
-        day.incidents.dedup();
+        day.incidents
+            .sort_unstable_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        day.incidents.dedup_by(|a, b| Arc::ptr_eq(a, b));
     }
     Arc::new(Computed {
         days: days.into(),
         down,
     })
+}
+
+/// The stretches the location spent at a level other than operational, each with its
+/// incident: from each update that set one to the next update, or to the incident's end,
+/// and never past `until`.
+fn spans_on<'i>(
+    location: &str,
+    incidents: &'i [Arc<Incident>],
+    window_start: Timestamp,
+    until: Option<Timestamp>,
+) -> Vec<(&'i Arc<Incident>, Span)> {
+    let clamp = |t: Timestamp| until.map_or(t, |until| t.min(until));
+    let mut spans = Vec::new();
+    for incident in incidents {
+        // Only open incidents lack an end, and while one is open `until` is set.
+        let end_of_incident = clamp(incident.resolved_at.unwrap_or(Timestamp::MAX));
+        if end_of_incident < window_start {
+            continue;
+        }
+        for (k, update) in incident.updates.iter().enumerate() {
+            let next = incident.updates.get(k + 1).map(|next| next.at);
+            let end = clamp(next.unwrap_or(end_of_incident));
+            if end <= update.at {
+                continue;
+            }
+            let levels = update.levels.iter().filter(|a| a.location_id == location);
+            for affected in levels.filter(|a| !a.level.is_operational()) {
+                let span = Span {
+                    start: update.at,
+                    end,
+                    level: affected.level,
+                };
+                spans.push((incident, span));
+            }
+        }
+    }
+    spans
 }
 
 /// The days `start..end` touches, as indexes of `day_starts` (empty when `end <= start`).
@@ -282,7 +308,6 @@ fn outage_weight(level: StatusLevel) -> i128 {
 
 #[cfg(test)]
 mod tests {
-    use herald_core::incident::Incident;
     use jiff::civil::date;
     use proptest::prelude::*;
 
@@ -378,6 +403,31 @@ mod tests {
             "the window moved on"
         );
         assert_ne!(first["web"].days, second["web"].days);
+    }
+
+    #[test]
+    fn an_open_incident_s_days_move_on_with_the_clock() {
+        let ongoing = incident(
+            "ongoing",
+            vec![(hours_ago(1), vec![("east", StatusLevel::ServiceDisruption)])],
+            None,
+        );
+        let data = page_with(1, hours_ago(24 * 30), vec![ongoing]);
+        let memos = Arc::new(Memos::default());
+        let uptime = |now, memos: &Arc<Memos>| {
+            let view = View::new(&data, now, "https://s.example/".into());
+            uptime_by_component(&view.remembering(memos.clone()))
+                .remove("api")
+                .unwrap()
+        };
+        uptime(now(), &memos);
+        let later = now() + SignedDuration::from_mins(30);
+        let second = uptime(later, &Arc::new(Memos::after(&memos)));
+        assert_eq!(second, api_uptime_at(&data, later));
+        assert_eq!(
+            second.days[DAYS - 1].troubled,
+            SignedDuration::from_mins(90)
+        );
     }
 
     #[test]
@@ -702,7 +752,7 @@ mod tests {
                 let mut held: Vec<&str> = in_day.iter().flat_map(|&h| held_by[h].iter().map(|&n| incidents[n].id.as_str())).collect();
                 held.sort_unstable();
                 held.dedup();
-                let mut shown: Vec<&str> = day.incidents.iter().map(|&n| data.incidents[n].id.as_str()).collect();
+                let mut shown: Vec<&str> = day.incidents.iter().map(|i| i.id.as_str()).collect();
                 shown.sort_unstable();
                 prop_assert_eq!(shown, held, "day {}", d);
             }
