@@ -2,6 +2,7 @@
 //! text and every component's history as it was. Each build keeps only what it (or a page
 //! rendered from it on request) used, so a memo holds what the page shows now and never grows
 //! with the history.
+use std::convert::Infallible;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
@@ -9,7 +10,7 @@ use foldhash::HashMap;
 use serde_json::value::RawValue;
 
 use crate::lock;
-use crate::render::{statuspage, uptime};
+use crate::render::{html, statuspage, uptime};
 
 /// Every memo of a page's snapshot.
 #[derive(Default)]
@@ -20,6 +21,10 @@ pub struct Memos {
     pub uptime: Memo<uptime::Inputs, Arc<uptime::Computed>>,
     /// Each update's Statuspage JSON.
     pub statuspage_updates: Memo<statuspage::UpdateKey, Arc<RawValue>>,
+    /// The home page's cards of the active incidents.
+    pub incident_cards: Memo<html::CardKey, html::Piece>,
+    /// The home page's component rows.
+    pub component_rows: Memo<html::RowKey, html::Piece>,
 }
 
 impl Memos {
@@ -29,6 +34,8 @@ impl Memos {
             markdown: Memo::after(&previous.markdown),
             uptime: Memo::after(&previous.uptime),
             statuspage_updates: Memo::after(&previous.statuspage_updates),
+            incident_cards: Memo::after(&previous.incident_cards),
+            component_rows: Memo::after(&previous.component_rows),
         }
     }
 }
@@ -36,18 +43,23 @@ impl Memos {
 /// A shared value as a memo key, the same while it is the same allocation: quick to hash and
 /// compare, and right wherever a change makes a new `Arc` rather than changing one in place.
 /// The key holds the `Arc`, so its address is not reused while the memo keeps it.
-#[derive(Clone)]
-pub struct ByAddress<T>(pub Arc<T>);
+pub struct ByAddress<T: ?Sized>(pub Arc<T>);
 
-impl<T> PartialEq for ByAddress<T> {
+impl<T: ?Sized> Clone for ByAddress<T> {
+    fn clone(&self) -> Self {
+        ByAddress(self.0.clone())
+    }
+}
+
+impl<T: ?Sized> PartialEq for ByAddress<T> {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
-impl<T> Eq for ByAddress<T> {}
+impl<T: ?Sized> Eq for ByAddress<T> {}
 
-impl<T> Hash for ByAddress<T> {
+impl<T: ?Sized> Hash for ByAddress<T> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         Arc::as_ptr(&self.0).hash(state);
     }
@@ -79,15 +91,23 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
 
     /// The result for `key`: made at most once while it stays in use.
     pub fn get(&self, key: K, make: impl FnOnce(&K) -> V) -> V {
+        match self.try_get(key, |key| Ok::<V, Infallible>(make(key))) {
+            Ok(value) => value,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Memo::get`] for a result that can fail to be made; a failure is not kept.
+    pub fn try_get<E>(&self, key: K, make: impl FnOnce(&K) -> Result<V, E>) -> Result<V, E> {
         if let Some(value) = lock(&self.used).get(&key) {
-            return value.clone();
+            return Ok(value.clone());
         }
         let value = match self.before.get(&key) {
             Some(value) => value.clone(),
-            None => make(&key),
+            None => make(&key)?,
         };
         lock(&self.used).insert(key, value.clone());
-        value
+        Ok(value)
     }
 }
 

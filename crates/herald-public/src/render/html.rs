@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::markdown;
 use super::uptime::{self, Uptime};
 use crate::data::View;
+use crate::memo::ByAddress;
 use crate::paths;
 
 /// Incidents and maintenance per history page.
@@ -96,7 +97,7 @@ fn maintenance_card(view: &View, window: &Maintenance) -> MaintenanceCard {
     }
 }
 
-fn cards(view: &View, windows: Vec<&Maintenance>) -> Vec<MaintenanceCard> {
+fn cards_of(view: &View, windows: Vec<&Maintenance>) -> Vec<MaintenanceCard> {
     windows
         .into_iter()
         .map(|w| maintenance_card(view, w))
@@ -186,7 +187,10 @@ struct GroupEntry {
     name: Option<String>,
     /// The group of what is affected now, listed first.
     affected: bool,
-    components: Vec<ComponentEntry>,
+    /// Each as a [`ComponentEntry`].
+    components: Vec<minijinja::Value>,
+    /// Each component's row, as the `component_row` macro renders it.
+    rows: Vec<minijinja::Value>,
 }
 
 #[derive(Serialize)]
@@ -242,12 +246,16 @@ struct DayIncident {
     path: String,
 }
 
-fn uptime_bar(name: &str, uptime: &Uptime) -> UptimeBar {
-    // A component in its first day has no figure yet: its window would be minutes long.
-    let percent = uptime.percent.map_or_else(
+/// A component in its first day has no figure yet: its window would be minutes long.
+fn percent_text(percent: Option<f64>) -> String {
+    percent.map_or_else(
         || "Uptime shown after its first day".to_string(),
         |p| format!("{p:.2} % uptime"),
-    );
+    )
+}
+
+fn uptime_bar(name: &str, uptime: &Uptime) -> UptimeBar {
+    let percent = percent_text(uptime.percent);
     let troubled = uptime.days.iter().filter(|d| is_troubled(d)).count();
     let mut days: Vec<DayEntry> = Vec::new();
     let mut first_of_run = None;
@@ -361,8 +369,40 @@ fn duration_words(d: SignedDuration) -> String {
     }
 }
 
+/// A piece of the home page kept from one snapshot to the next while what it shows stays the
+/// same: what the template is told of it, and the piece as the built-in macro renders it.
+#[derive(Clone)]
+pub struct Piece {
+    fields: minijinja::Value,
+    html: minijinja::Value,
+}
+
+/// What an active incident's card on the home page shows: the incident (a change reloads it
+/// into a new `Arc`) and the names of what it affects, through the layout stamp.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CardKey {
+    incident: ByAddress<Incident>,
+    layout: Arc<str>,
+}
+
+/// What a component's row on the home page shows: its names (through the layout stamp), its
+/// levels, its 90 days (the same `Arc` while they are the same) and its figure.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RowKey {
+    layout: Arc<str>,
+    component: String,
+    in_affected_group: bool,
+    levels: Vec<StatusLevel>,
+    days: ByAddress<[uptime::Day]>,
+    percent: String,
+}
+
 pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijinja::Error> {
     let uptimes = uptime::uptime_by_component(view);
+    let layout: Arc<str> = super::layout_stamp(view).into();
+    let macros_template = env.get_template("macros.html")?;
+    let macros = macros_template.render_captured(minijinja::context! { root => "./" })?;
+    let macros = macros.state();
     let data = view.data;
     let group_name = |c: &Component| {
         c.group_id
@@ -370,7 +410,7 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
             .and_then(|id| data.groups.iter().find(|g| g.id == id))
             .map(|g| g.name.clone())
     };
-    let entry = |c: &Component| ComponentEntry {
+    let entry = |c: &Component, uptime: &Uptime| ComponentEntry {
         name: c.name.clone(),
         group: group_name(c),
         description: c.description.clone(),
@@ -386,8 +426,31 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
         } else {
             Vec::new()
         },
+        uptime: uptime_bar(&c.name, uptime),
+    };
+    let row = |c: &Component, in_affected_group: bool| {
         // Every component of the page has its history.
-        uptime: uptime_bar(&c.name, &uptimes[&c.id]),
+        let uptime = &uptimes[&c.id];
+        let key = RowKey {
+            layout: layout.clone(),
+            component: c.id.clone(),
+            in_affected_group,
+            levels: std::iter::once(c.id.as_str())
+                .chain(c.locations.iter().map(|l| l.id.as_str()))
+                .map(|id| view.level(id))
+                .collect(),
+            days: ByAddress(uptime.days.clone()),
+            percent: percent_text(uptime.percent),
+        };
+        view.memos().component_rows.try_get(key, |_| {
+            let fields = minijinja::Value::from_serialize(entry(c, uptime));
+            let args = [fields.clone(), minijinja::Value::from(in_affected_group)];
+            let html = macros.call_macro("component_row", &args)?;
+            Ok(Piece {
+                fields,
+                html: minijinja::Value::from_safe_string(html),
+            })
+        })
     };
     let is_affected = |c: &&Component| !view.level(&c.id).is_operational();
     let mut groups: Vec<GroupEntry> = Vec::new();
@@ -399,8 +462,8 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
         Some("Affected now"),
         true,
         affected.iter().copied(),
-        &entry,
-    );
+        &row,
+    )?;
     push_group(
         &mut groups,
         None,
@@ -409,8 +472,8 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
             .iter()
             .filter(|c| c.group_id.is_none())
             .filter(rest),
-        &entry,
-    );
+        &row,
+    )?;
     for group in &data.groups {
         push_group(
             &mut groups,
@@ -420,13 +483,29 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
                 .iter()
                 .filter(|c| c.group_id.as_deref() == Some(group.id.as_str()))
                 .filter(rest),
-            &entry,
-        );
+            &row,
+        )?;
     }
-    let active: Vec<_> = view
-        .active_incidents()
-        .map(|i| incident_card(view, i))
-        .collect();
+    let cards = data
+        .incidents
+        .iter()
+        .filter(|i| i.is_active())
+        .map(|incident| {
+            let key = CardKey {
+                incident: ByAddress(incident.clone()),
+                layout: layout.clone(),
+            };
+            view.memos().incident_cards.try_get(key, |_| {
+                let fields = minijinja::Value::from_serialize(incident_card(view, incident));
+                let args = [fields.clone(), minijinja::Value::from("h3")];
+                let html = macros.call_macro("incident_card", &args)?;
+                Ok(Piece {
+                    fields,
+                    html: minijinja::Value::from_safe_string(html),
+                })
+            })
+        })
+        .collect::<Result<Vec<Piece>, minijinja::Error>>()?;
     render(
         env,
         "home.html",
@@ -435,10 +514,11 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
             root => "./",
             overall => banner(view, &affected),
             updated => time(view.updated_at()),
-            active,
+            active => cards.iter().map(|c| c.fields.clone()).collect::<Vec<_>>(),
+            active_cards => cards.iter().map(|c| c.html.clone()).collect::<Vec<_>>(),
             groups,
-            maintenance_active => cards(view, view.active_maintenance()),
-            maintenance_upcoming => cards(view, view.upcoming_maintenance()),
+            maintenance_active => cards_of(view, view.active_maintenance()),
+            maintenance_upcoming => cards_of(view, view.upcoming_maintenance()),
             subscribe_components => component_choices(view),
         },
     )
@@ -449,16 +529,20 @@ fn push_group<'c>(
     name: Option<&str>,
     affected: bool,
     components: impl Iterator<Item = &'c Component>,
-    entry: &impl Fn(&Component) -> ComponentEntry,
-) {
-    let components: Vec<ComponentEntry> = components.map(entry).collect();
-    if !components.is_empty() {
+    row: &impl Fn(&Component, bool) -> Result<Piece, minijinja::Error>,
+) -> Result<(), minijinja::Error> {
+    let pieces = components
+        .map(|c| row(c, affected))
+        .collect::<Result<Vec<Piece>, _>>()?;
+    if !pieces.is_empty() {
         groups.push(GroupEntry {
             name: name.map(str::to_string),
             affected,
-            components,
+            components: pieces.iter().map(|p| p.fields.clone()).collect(),
+            rows: pieces.into_iter().map(|p| p.html).collect(),
         });
     }
+    Ok(())
 }
 
 /// How many components the banner names before it says "and N more".
@@ -763,6 +847,55 @@ mod tests {
     use jiff::civil::date;
 
     use super::*;
+    use crate::data::PageData;
+    use crate::fixtures::{incident, page_with};
+    use crate::memo::Memos;
+    use crate::render::Renderer;
+
+    #[test]
+    fn the_home_page_renders_again_only_the_rows_and_cards_a_change_touched() {
+        let now: Timestamp = "2025-06-02T12:00:00Z".parse().unwrap();
+        let ago = |hours| now - SignedDuration::from_hours(hours);
+        let ongoing = |id: &str, location| {
+            let levels = vec![(location, StatusLevel::PartialServiceDisruption)];
+            incident(id, vec![(ago(2), levels)], None)
+        };
+        let mut data = page_with(1, ago(24 * 30), vec![ongoing("a", "east")]);
+        data.upsert_incident(ongoing("b", "west"));
+        let mut web = data.components[0].clone();
+        web.id = "web".into();
+        web.locations[0].id = "west".into();
+        data.components.push(web);
+        let renderer = Renderer::new(None).unwrap();
+        let home = |data: &PageData, memos: &Arc<Memos>| {
+            let view = View::new(data, now, "https://s.example/".into());
+            home(&renderer.env, &view.remembering(memos.clone())).unwrap()
+        };
+        let from_scratch = |data: &PageData| home(data, &Arc::default());
+        let first = Arc::new(Memos::default());
+        home(&data, &first);
+
+        let mut a = ongoing("a", "east");
+        let mut update = a.updates[0].clone();
+        update.id = "a-second".into();
+        update.at = ago(1);
+        update.details = "Second update".into();
+        a.updates.push(update);
+        data.upsert_incident(a);
+        let second = Arc::new(Memos::after(&first));
+        let page = home(&data, &second);
+        assert_eq!(page, from_scratch(&data));
+        assert!(page.contains("Second update"));
+        let made = |memos: &Memos| (memos.incident_cards.made(), memos.component_rows.made());
+        assert_eq!(made(&second), (1, 1), "a's card and its component's row");
+
+        data.components[1].name = "Website".into();
+        data.components[1].updated_at = now;
+        let third = Arc::new(Memos::after(&second));
+        let page = home(&data, &third);
+        assert_eq!(page, from_scratch(&data));
+        assert_eq!(made(&third), (2, 2), "a name can be on every card and row");
+    }
 
     #[test]
     fn a_bar_without_a_figure_says_when_one_comes() {
