@@ -10,7 +10,7 @@ use foldhash::HashMap;
 use serde_json::value::RawValue;
 
 use crate::lock;
-use crate::render::{html, statuspage, uptime};
+use crate::render::{html, statusio, statuspage, uptime};
 
 /// Every memo of a page's snapshot.
 #[derive(Default)]
@@ -21,6 +21,8 @@ pub struct Memos {
     pub uptime: Memo<uptime::Inputs, Arc<uptime::Computed>>,
     /// Each update's Statuspage JSON.
     pub statuspage_updates: Memo<statuspage::UpdateKey, Arc<RawValue>>,
+    /// Each update's Status.io message.
+    pub statusio_messages: Memo<statusio::MessageKey, Arc<RawValue>>,
     /// The home page's cards of the active incidents.
     pub incident_cards: Memo<html::CardKey, html::Piece>,
     /// The home page's component rows.
@@ -34,6 +36,7 @@ impl Memos {
             markdown: Memo::after(&previous.markdown),
             uptime: Memo::after(&previous.uptime),
             statuspage_updates: Memo::after(&previous.statuspage_updates),
+            statusio_messages: Memo::after(&previous.statusio_messages),
             incident_cards: Memo::after(&previous.incident_cards),
             component_rows: Memo::after(&previous.component_rows),
         }

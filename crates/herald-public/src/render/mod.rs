@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use herald_core::incident::Incident;
 use herald_core::maintenance::Maintenance;
-use serde_json::Value;
 
 use crate::asset::Asset;
 use crate::data::View;
@@ -138,7 +137,7 @@ fn eager_besides_home(
         ),
         (
             paths::statusio_status(&view.page().id),
-            json(statusio::status(view)),
+            Asset::new(JSON, statusio::status(view)),
         ),
     ];
     for (key, body) in statuspage::files(view) {
@@ -266,11 +265,4 @@ pub fn all_keys(view: &View) -> Vec<String> {
             .map(|m| paths::key_for(&paths::maintenance_dir(&m.id))),
     );
     keys
-}
-
-fn json(value: Value) -> Asset {
-    Asset::new(
-        JSON,
-        serde_json::to_vec(&value).expect("JSON values always serialise"),
-    )
 }

@@ -6,12 +6,16 @@
 //! (Status.io answers that call with "Get public api status successfully"), so [`summary`]
 //! serves both: herald-web calls it with what it reads from the store, [`status`] with the
 //! public snapshot's [`View`].
+use std::sync::Arc;
+
 use foldhash::HashMap;
 use herald_core::component::Component;
-use herald_core::incident::Incident;
+use herald_core::incident::{Incident, Update};
 use herald_core::maintenance::Maintenance;
 use herald_core::status::{PageStatus, StatusLevel, worst};
 use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::data::View;
@@ -21,13 +25,71 @@ pub fn iso(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-/// The public status file: [`summary`] in Status.io's `result` envelope.
-pub fn status(view: &View) -> Value {
+/// The public status file: [`summary`] in Status.io's `result` envelope, each message
+/// serialised once while its update stays as it is.
+pub fn status(view: &View) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Envelope {
+        result: Summary,
+    }
     let maintenance = Windows {
         active: view.active_maintenance(),
         upcoming: view.upcoming_maintenance(),
     };
-    json!({"result": summary(&view.data.components, &view.status, view.active_incidents(), &maintenance)})
+    let message = |u: &Update| {
+        let key = MessageKey {
+            update_id: u.id.clone(),
+            edited_at: u.edited_at,
+        };
+        view.memos().statusio_messages.get(key, |_| message(u))
+    };
+    let result = summary(
+        &view.data.components,
+        &view.status,
+        view.active_incidents(),
+        &maintenance,
+        &message,
+    );
+    serde_json::to_vec(&Envelope { result }).expect("JSON values always serialise")
+}
+
+/// What a message is made from that can change once it is published: its text, through the
+/// time it was corrected.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MessageKey {
+    update_id: String,
+    edited_at: Option<Timestamp>,
+}
+
+/// An incident update as a Status.io message, serialised.
+pub fn message(u: &Update) -> Arc<RawValue> {
+    let status = worst(u.levels.iter().map(|l| l.level)).statusio_code();
+    let message = json!({"details": u.details, "datetime": iso(u.at),
+                         "state": u.state.statusio_code(), "status": status});
+    serde_json::value::to_raw_value(&message)
+        .expect("JSON values always serialise")
+        .into()
+}
+
+/// The inner object of both the public status and `status/summary`. Its fields are in the
+/// order Status.io's (and `serde_json`'s) sorted keys give.
+#[derive(Serialize)]
+pub struct Summary {
+    incidents: Vec<IncidentEntry>,
+    maintenance: Value,
+    status: Vec<Value>,
+    status_overall: Value,
+}
+
+/// An active incident, its fields in sorted order.
+#[derive(Serialize)]
+struct IncidentEntry {
+    _id: String,
+    components_affected: Vec<Value>,
+    containers_affected: Vec<Value>,
+    datetime_open: String,
+    messages: Vec<Arc<RawValue>>,
+    name: String,
 }
 
 /// The maintenance windows the summary lists.
@@ -79,13 +141,15 @@ pub fn affected(components: &[Component], location_ids: &[&str]) -> (Vec<Value>,
 }
 
 /// The inner object of both the public status and `status/summary`: every component with its
-/// containers, the active incidents, and the active and upcoming maintenance.
+/// containers, the active incidents (each update through `message`, such as [`message`]), and
+/// the active and upcoming maintenance.
 pub fn summary<'i>(
     components: &[Component],
     status: &PageStatus,
     active: impl IntoIterator<Item = &'i Incident>,
     maintenance: &Windows,
-) -> Value {
+    message: &dyn Fn(&Update) -> Arc<RawValue>,
+) -> Summary {
     let active: Vec<&Incident> = active.into_iter().collect();
     // When a location last changed: its component's last edit or an active incident's update.
     let updated = |location_ids: &[&str], since: Timestamp| -> Timestamp {
@@ -128,28 +192,69 @@ pub fn summary<'i>(
                    "status": level.statusio_label(), "status_code": level.statusio_code(), "containers": containers})
         })
         .collect();
-    let incidents: Vec<Value> = active
+    let incidents = active
         .iter()
         .map(|i| {
             let locations: Vec<&str> = i.affected.iter().map(|a| a.location_id.as_str()).collect();
             let (touched, containers) = affected(components, &locations);
-            let messages: Vec<Value> = i
-                .updates
-                .iter()
-                .map(|u| json!({"details": u.details, "datetime": iso(u.at), "state": u.state.statusio_code(),
-                                "status": worst(u.levels.iter().map(|l| l.level)).statusio_code()}))
-                .collect();
-            json!({"_id": i.id, "name": i.title, "datetime_open": iso(i.created_at), "messages": messages,
-                   "components_affected": touched, "containers_affected": containers})
+            IncidentEntry {
+                _id: i.id.clone(),
+                components_affected: touched,
+                containers_affected: containers,
+                datetime_open: iso(i.created_at),
+                messages: i.updates.iter().map(message).collect(),
+                name: i.title.clone(),
+            }
         })
         .collect();
-    json!({
-        "status_overall": {"updated": iso(overall_updated), "status": status.level.statusio_label(), "status_code": status.level.statusio_code()},
-        "status": entries,
-        "incidents": incidents,
-        "maintenance": {
-            "active": maintenance.active.iter().map(|w| window(components, w)).collect::<Vec<_>>(),
-            "upcoming": maintenance.upcoming.iter().map(|w| window(components, w)).collect::<Vec<_>>(),
-        },
-    })
+    let windows = |list: &[&Maintenance]| -> Vec<Value> {
+        list.iter().map(|w| window(components, w)).collect()
+    };
+    Summary {
+        incidents,
+        maintenance: json!({
+            "active": windows(&maintenance.active),
+            "upcoming": windows(&maintenance.upcoming),
+        }),
+        status: entries,
+        status_overall: json!({"updated": iso(overall_updated), "status": status.level.statusio_label(),
+                               "status_code": status.level.statusio_code()}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use herald_core::status::StatusLevel::ServiceDisruption;
+    use jiff::SignedDuration;
+
+    use super::*;
+    use crate::data::PageData;
+    use crate::fixtures::{incident, page_with};
+    use crate::memo::Memos;
+
+    #[test]
+    fn a_message_is_serialised_again_only_when_its_update_is_corrected() {
+        let start: Timestamp = "2025-06-02T10:00:00Z".parse().unwrap();
+        let mut outage = incident("i", vec![(start, vec![("east", ServiceDisruption)])], None);
+        outage.updates[0].details = "Down".into();
+        let mut data = page_with(1, start, vec![outage.clone()]);
+        let details = |data: &PageData, memos: &Arc<Memos>| {
+            let view = View::new(data, start, "https://s.example/".into());
+            let file: Value = serde_json::from_slice(&status(&view.remembering(memos.clone())))
+                .expect("the status is JSON");
+            file["result"]["incidents"][0]["messages"][0]["details"].clone()
+        };
+        let first = Arc::new(Memos::default());
+        assert_eq!(details(&data, &first), "Down");
+        let unchanged = Arc::new(Memos::after(&first));
+        details(&data, &unchanged);
+        assert_eq!(unchanged.statusio_messages.made(), 0, "taken over");
+
+        outage.updates[0].details = "Down in the east".into();
+        outage.updates[0].edited_at = Some(start + SignedDuration::from_mins(10));
+        data.upsert_incident(outage);
+        let corrected = Arc::new(Memos::after(&unchanged));
+        assert_eq!(details(&data, &corrected), "Down in the east");
+        assert_eq!(corrected.statusio_messages.made(), 1);
+    }
 }

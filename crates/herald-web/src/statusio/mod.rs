@@ -352,6 +352,12 @@ async fn status_summary(
     };
     ok(
         "Get public api status successfully",
-        statusio::summary(&components, &status, &active, &maintenance),
+        json!(statusio::summary(
+            &components,
+            &status,
+            &active,
+            &maintenance,
+            &statusio::message
+        )),
     )
 }
