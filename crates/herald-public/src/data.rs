@@ -261,6 +261,12 @@ impl<'a> View<'a> {
         self.memos.markdown.get(text.to_string(), html)
     }
 
+    /// Keeps the HTML of `text` for the next snapshot without converting it; see
+    /// [`crate::memo::Memo::keep`].
+    pub fn keep_markdown(&self, text: &str) {
+        self.memos.markdown.keep(text.to_string());
+    }
+
     pub fn page(&self) -> &Page {
         &self.data.page
     }

@@ -21,6 +21,10 @@ pub struct Memos {
     pub uptime: Memo<uptime::Inputs, Arc<uptime::Computed>>,
     /// Each update's Statuspage JSON.
     pub statuspage_updates: Memo<statuspage::UpdateKey, Arc<RawValue>>,
+    /// Each component's Statuspage entry.
+    pub statuspage_components: Memo<statuspage::ComponentKey, Arc<RawValue>>,
+    /// Each incident's Statuspage JSON.
+    pub statuspage_incidents: Memo<statuspage::IncidentKey, Arc<RawValue>>,
     /// Each update's Status.io message.
     pub statusio_messages: Memo<statusio::MessageKey, Arc<RawValue>>,
     /// The home page's cards of the active incidents.
@@ -36,6 +40,8 @@ impl Memos {
             markdown: Memo::after(&previous.markdown),
             uptime: Memo::after(&previous.uptime),
             statuspage_updates: Memo::after(&previous.statuspage_updates),
+            statuspage_components: Memo::after(&previous.statuspage_components),
+            statuspage_incidents: Memo::after(&previous.statuspage_incidents),
             statusio_messages: Memo::after(&previous.statusio_messages),
             incident_cards: Memo::after(&previous.incident_cards),
             component_rows: Memo::after(&previous.component_rows),
@@ -97,6 +103,14 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         match self.try_get(key, |key| Ok::<V, Infallible>(make(key))) {
             Ok(value) => value,
             Err(never) => match never {},
+        }
+    }
+
+    /// Carries the result for `key` into the next build, if the build before had it, without
+    /// asking for it: for what another memo's result, taken over whole, was made from.
+    pub fn keep(&self, key: K) {
+        if let Some(value) = self.before.get(&key) {
+            lock(&self.used).entry(key).or_insert_with(|| value.clone());
         }
     }
 

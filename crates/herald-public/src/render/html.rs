@@ -495,7 +495,7 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
                 incident: ByAddress(incident.clone()),
                 layout: layout.clone(),
             };
-            view.memos().incident_cards.try_get(key, |_| {
+            let card = view.memos().incident_cards.try_get(key, |_| {
                 let fields = minijinja::Value::from_serialize(incident_card(view, incident));
                 let args = [fields.clone(), minijinja::Value::from("h3")];
                 let html = macros.call_macro("incident_card", &args)?;
@@ -503,7 +503,12 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
                     fields,
                     html: minijinja::Value::from_safe_string(html),
                 })
-            })
+            });
+            // Taken over whole, it converted none of its text: kept for when it changes.
+            for update in &incident.updates {
+                view.keep_markdown(&update.details);
+            }
+            card
         })
         .collect::<Result<Vec<Piece>, minijinja::Error>>()?;
     render(
@@ -858,7 +863,9 @@ mod tests {
         let ago = |hours| now - SignedDuration::from_hours(hours);
         let ongoing = |id: &str, location| {
             let levels = vec![(location, StatusLevel::PartialServiceDisruption)];
-            incident(id, vec![(ago(2), levels)], None)
+            let mut ongoing = incident(id, vec![(ago(2), levels)], None);
+            ongoing.updates[0].details = format!("First on {id}");
+            ongoing
         };
         let mut data = page_with(1, ago(24 * 30), vec![ongoing("a", "east")]);
         data.upsert_incident(ongoing("b", "west"));
@@ -895,6 +902,11 @@ mod tests {
         let page = home(&data, &third);
         assert_eq!(page, from_scratch(&data));
         assert_eq!(made(&third), (2, 2), "a name can be on every card and row");
+        assert_eq!(
+            third.markdown.made(),
+            0,
+            "the text of a card taken over whole is kept"
+        );
     }
 
     #[test]

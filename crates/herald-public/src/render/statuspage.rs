@@ -16,8 +16,9 @@
 //!   `2022-02-15T13:37:37.407-08:00`, or `…Z` for a UTC page.
 use std::sync::Arc;
 
-use herald_core::component::{Component, Group};
-use herald_core::incident::{AffectedLocation, Incident, IncidentState};
+use foldhash::HashMap;
+use herald_core::component::{Component, Group, Location};
+use herald_core::incident::{AffectedLocation, Incident, IncidentState, Update};
 use herald_core::maintenance::Maintenance;
 use herald_core::status::{StatusLevel, worst};
 use jiff::Timestamp;
@@ -27,6 +28,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::data::View;
+use crate::memo::ByAddress;
 use crate::{paths, render};
 
 /// How many incidents `incidents.json` (and maintenances `scheduled-maintenances.json`) list.
@@ -68,27 +70,22 @@ pub fn files(view: &View) -> Vec<(&'static str, Vec<u8>)> {
     let page = raw(&r.page());
     let status = raw(&r.status());
     let entries = r.components();
-    let components = raw(&entries);
-    let incident = |i: &Incident| raw(&r.incident(i, &entries));
-    let unresolved: Vec<(&str, Box<RawValue>)> = view
-        .active_incidents()
-        .map(|i| (i.id.as_str(), incident(i)))
+    let components = raw(&entries.list);
+    let unresolved: Vec<Arc<RawValue>> = view
+        .data
+        .incidents
+        .iter()
+        .filter(|i| i.is_active())
+        .map(|i| r.incident_raw(i, &entries))
         .collect();
-    // An open incident is usually among the recent ones too: its long timeline is built once.
-    let open = |id: &str| {
-        unresolved
-            .iter()
-            .find(|(open, _)| *open == id)
-            .map(|(_, v)| v)
-    };
-    let recent: Vec<Box<RawValue>> = view
+    let recent: Vec<Arc<RawValue>> = view
         .data
         .incidents
         .iter()
         .take(RECENT)
-        .map(|i| open(&i.id).cloned().unwrap_or_else(|| incident(i)))
+        .map(|i| r.incident_raw(i, &entries))
         .collect();
-    let unresolved: Vec<&RawValue> = unresolved.iter().map(|(_, v)| v.as_ref()).collect();
+    let unresolved: Vec<&RawValue> = unresolved.iter().map(AsRef::as_ref).collect();
     let window = |w: &Maintenance| raw(&r.maintenance(w, &entries));
     let active: Vec<Box<RawValue>> = view.active_maintenance().into_iter().map(window).collect();
     let upcoming: Vec<Box<RawValue>> = view
@@ -295,13 +292,13 @@ impl<'v, 'a> Render<'v, 'a> {
     }
 
     /// Ungrouped components, then each group followed by its children.
-    fn components(&self) -> Vec<Value> {
+    fn components(&self) -> Entries<'a> {
         let data = self.view.data;
-        let mut entries = Vec::new();
+        let mut entries = Entries::default();
         let mut top = 0;
         for component in data.components.iter().filter(|c| c.group_id.is_none()) {
             top += 1;
-            entries.push(self.component(component, top));
+            entries.push(&component.id, self.component(component, top));
         }
         for group in &data.groups {
             let children: Vec<&Component> = data
@@ -313,15 +310,28 @@ impl<'v, 'a> Render<'v, 'a> {
                 continue;
             }
             top += 1;
-            entries.push(self.group(group, &children, top));
+            entries.push(&group.id, raw(&self.group(group, &children, top)).into());
             for (k, child) in children.iter().enumerate() {
-                entries.push(self.component(child, k + 1));
+                entries.push(&child.id, self.component(child, k + 1));
             }
         }
         entries
     }
 
-    fn component(&self, c: &Component, position: usize) -> Value {
+    /// A component's entry, serialised once while its place, level and last change stay.
+    fn component(&self, c: &Component, position: usize) -> Arc<RawValue> {
+        let key = ComponentKey {
+            layout: self.layout.clone(),
+            component_id: c.id.clone(),
+            position,
+            level: self.view.level(&c.id),
+            updated_at: self.updated_at(c),
+        };
+        let make = |_: &ComponentKey| raw(&self.component_json(c, position)).into();
+        self.view.memos().statuspage_components.get(key, make)
+    }
+
+    fn component_json(&self, c: &Component, position: usize) -> Value {
         json!({
             "id": c.id,
             "name": c.name,
@@ -364,8 +374,36 @@ impl<'v, 'a> Render<'v, 'a> {
         })
     }
 
-    /// `components`: the page's entries, whose affected ones the incident repeats.
-    fn incident(&self, i: &'a Incident, components: &[Value]) -> IncidentJson<'a> {
+    /// [`Render::incident`] serialised, once while the incident, the layout and the entries
+    /// of the components it affects stay the same.
+    fn incident_raw(&self, i: &'a Arc<Incident>, entries: &Entries) -> Arc<RawValue> {
+        let key = IncidentKey {
+            incident: ByAddress(i.clone()),
+            layout: self.layout.clone(),
+            components: self
+                .affected(i, entries)
+                .into_iter()
+                .map(ByAddress)
+                .collect(),
+        };
+        let make = |_: &IncidentKey| raw(&self.incident(i, entries)).into();
+        let memos = self.view.memos();
+        let json = memos.statuspage_incidents.get(key, make);
+        // Taken over whole, it used none of its updates: they are kept for when it changes.
+        for u in &i.updates {
+            memos.statuspage_updates.keep(self.update_key(u));
+        }
+        json
+    }
+
+    /// The entries of the components an incident affects now, in page order.
+    fn affected(&self, i: &Incident, entries: &Entries) -> Vec<Arc<RawValue>> {
+        let locations = i.affected.iter().map(|a| a.location_id.as_str());
+        entries.of(self.view.components_of(locations))
+    }
+
+    /// `entries`: the page's, whose affected ones the incident repeats.
+    fn incident(&self, i: &'a Incident, entries: &Entries) -> IncidentJson<'a> {
         let view = self.view;
         let status = match i.state {
             // Statuspage's last stage, once a post-mortem is out.
@@ -377,12 +415,7 @@ impl<'v, 'a> Render<'v, 'a> {
             .rev()
             .map(|k| self.update(i, k))
             .collect();
-        let affected = view
-            .components_of(i.affected.iter().map(|a| a.location_id.as_str()))
-            .into_iter()
-            .filter_map(|(c, _)| components.iter().find(|e| e["id"] == c.id.as_str()))
-            .cloned()
-            .collect();
+        let affected = self.affected(i, entries);
         let monitoring_at = i
             .updates
             .iter()
@@ -408,14 +441,9 @@ impl<'v, 'a> Render<'v, 'a> {
 
     /// A maintenance window: an incident's fields with Statuspage's maintenance status and
     /// impact, and its planned times.
-    fn maintenance(&self, w: &Maintenance, components: &[Value]) -> Value {
+    fn maintenance(&self, w: &Maintenance, entries: &Entries) -> Value {
         let view = self.view;
-        let affected: Vec<Value> = view
-            .components_of(w.affected.iter().map(String::as_str))
-            .into_iter()
-            .filter_map(|(c, _)| components.iter().find(|e| e["id"] == c.id.as_str()))
-            .cloned()
-            .collect();
+        let affected = entries.of(view.components_of(w.affected.iter().map(String::as_str)));
         let updates: Vec<Value> = w
             .updates
             .iter()
@@ -462,14 +490,17 @@ impl<'v, 'a> Render<'v, 'a> {
     /// moment. Made once while the layout stays: an update changes only by a correction,
     /// which stamps `edited_at`, and the update before it never changes its levels.
     fn update(&self, i: &Incident, k: usize) -> Arc<RawValue> {
-        let u = &i.updates[k];
-        let key = UpdateKey {
+        let key = self.update_key(&i.updates[k]);
+        let make = |_: &UpdateKey| raw(&self.update_json(i, k)).into();
+        self.view.memos().statuspage_updates.get(key, make)
+    }
+
+    fn update_key(&self, u: &Update) -> UpdateKey {
+        UpdateKey {
             layout: self.layout.clone(),
             update_id: u.id.clone(),
             edited_at: u.edited_at,
-        };
-        let make = |_: &UpdateKey| raw(&self.update_json(i, k)).into();
-        self.view.memos().statuspage_updates.get(key, make)
+        }
     }
 
     fn update_json(&self, i: &Incident, k: usize) -> Value {
@@ -529,7 +560,50 @@ struct IncidentJson<'a> {
     started_at: String,
     page_id: &'a str,
     incident_updates: Vec<Arc<RawValue>>,
-    components: Vec<Value>,
+    components: Vec<Arc<RawValue>>,
+}
+
+/// The page's component and group entries, serialised, in page order.
+#[derive(Default)]
+struct Entries<'a> {
+    list: Vec<Arc<RawValue>>,
+    /// Each entry's place in `list`, by its id.
+    place: HashMap<&'a str, usize>,
+}
+
+impl<'a> Entries<'a> {
+    fn push(&mut self, id: &'a str, entry: Arc<RawValue>) {
+        self.place.insert(id, self.list.len());
+        self.list.push(entry);
+    }
+
+    /// The entries of `components`.
+    fn of(&self, components: Vec<(&Component, Vec<&Location>)>) -> Vec<Arc<RawValue>> {
+        components
+            .into_iter()
+            .filter_map(|(c, _)| self.place.get(c.id.as_str()))
+            .map(|&n| self.list[n].clone())
+            .collect()
+    }
+}
+
+/// What a component's entry shows besides its names (which the layout stamp covers).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ComponentKey {
+    layout: Arc<str>,
+    component_id: String,
+    position: usize,
+    level: StatusLevel,
+    updated_at: Timestamp,
+}
+
+/// What an incident's JSON is made from: the incident (a change reloads it into a new `Arc`),
+/// the layout, and the entries of the components it affects, as this build made them.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct IncidentKey {
+    incident: ByAddress<Incident>,
+    layout: Arc<str>,
+    components: Vec<ByAddress<RawValue>>,
 }
 
 /// Which update's JSON, written for which layout.
@@ -578,6 +652,52 @@ mod tests {
             })
             .collect();
         (shown, memos.statuspage_updates.made())
+    }
+
+    #[test]
+    fn an_incident_is_serialised_again_only_when_it_or_what_it_affects_changes() {
+        let start: Timestamp = "2025-06-02T10:00:00Z".parse().unwrap();
+        let on_east = |id: &str, level, minutes| {
+            let at = start + jiff::SignedDuration::from_mins(minutes);
+            let mut outage = incident(id, vec![(at, vec![("east", level)])], None);
+            outage.affected = vec![AffectedLocation {
+                location_id: "east".into(),
+                level,
+            }];
+            outage
+        };
+        let mut data = page_with(1, start, vec![on_east("a", DegradedPerformance, 0)]);
+        let incidents = |data: &PageData, memos: &Arc<Memos>| -> Value {
+            let now = "2025-06-02T12:00:00Z".parse().unwrap();
+            let view = View::new(data, now, "https://s.example/".into());
+            let files = files(&view.remembering(memos.clone()));
+            let (_, incidents) = files
+                .iter()
+                .find(|(path, _)| *path == paths::STATUSPAGE_INCIDENTS)
+                .unwrap();
+            serde_json::from_slice(incidents).unwrap()
+        };
+        let first = Arc::new(Memos::default());
+        incidents(&data, &first);
+        assert_eq!(first.statuspage_incidents.made(), 1);
+        let unchanged = Arc::new(Memos::after(&first));
+        incidents(&data, &unchanged);
+        assert_eq!(unchanged.statuspage_incidents.made(), 0, "taken over");
+
+        data.upsert_incident(on_east("b", ServiceDisruption, 10));
+        let worse = Arc::new(Memos::after(&unchanged));
+        let json = incidents(&data, &worse);
+        assert_eq!(
+            worse.statuspage_incidents.made(),
+            2,
+            "b is new, and a shows its component's new status"
+        );
+        assert_eq!(json["incidents"][1]["id"], "a");
+        assert_eq!(
+            json["incidents"][1]["components"][0]["status"],
+            "major_outage"
+        );
+        assert_eq!(worse.statuspage_updates.made(), 1, "only b's update is new");
     }
 
     #[test]
