@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use herald_store::{EventQuery, EventRecord, IncidentQuery, MaintenanceQuery, Store, StoreError};
+use herald_store::{Change, IncidentQuery, MaintenanceQuery, Store, StoreError};
 use jiff::Timestamp;
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
@@ -103,12 +103,7 @@ impl Publisher {
     pub async fn catch_up(&mut self, now: Timestamp) -> Result<bool, PublishError> {
         let mut dirty = BTreeSet::new();
         loop {
-            let query = EventQuery {
-                page_id: None,
-                after: self.cursor,
-                limit: EVENT_BATCH,
-            };
-            let events = self.store.events(query).await?;
+            let events = self.store.changes(self.cursor, EVENT_BATCH).await?;
             let Some(last) = events.last().map(|e| e.id) else {
                 break;
             };
@@ -305,7 +300,7 @@ enum Shown<'a> {
 
 /// What `event` changed on the public page; none when the page does not show its subject
 /// (subscribers, tokens, users), so adding many subscribers re-renders nothing.
-fn shown(event: &EventRecord) -> Option<Shown<'_>> {
+fn shown(event: &Change) -> Option<Shown<'_>> {
     match event.subject_type.as_str() {
         "incident" => Some(Shown::Incident(&event.subject_id)),
         "maintenance" => Some(Shown::Maintenance(&event.subject_id)),

@@ -504,6 +504,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// The audit log, oldest first.
     async fn events(&self, query: EventQuery) -> Result<Vec<EventRecord>>;
+    /// What the events after `after` changed, oldest first, at most `limit`: each event's id,
+    /// page and subject without the states before and after, for a follower that reloads
+    /// what changed (an update's states carry the incident's whole timeline).
+    async fn changes(&self, after: i64, limit: u32) -> Result<Vec<Change>>;
     /// The id of the newest event, 0 when there is none; followed to learn of every change.
     async fn last_event_id(&self) -> Result<i64>;
 }

@@ -201,6 +201,15 @@ pub struct EventRecord {
     pub after: Option<Value>,
 }
 
+/// What one audit event changed: see [`crate::Store::changes`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub id: i64,
+    pub page_id: Option<Id>,
+    pub subject_type: String,
+    pub subject_id: Id,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventQuery {

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
 use super::codec::{from_ts, ts};
-use crate::{EventQuery, EventRecord, Result};
+use crate::{Change, EventQuery, EventRecord, Result};
 
 pub fn append(
     conn: &Connection,
@@ -80,6 +80,21 @@ pub fn list(conn: &Connection, query: &EventQuery) -> Result<Vec<EventRecord>> {
         })
     })
     .collect()
+}
+
+pub fn changes(conn: &Connection, after: i64, limit: u32) -> Result<Vec<Change>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, page_id, subject_type, subject_id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after, limit], |row| {
+        Ok(Change {
+            id: row.get(0)?,
+            page_id: row.get(1)?,
+            subject_type: row.get(2)?,
+            subject_id: row.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn last_id(conn: &Connection) -> Result<i64> {

@@ -41,7 +41,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use migrations::SCHEMA_VERSION;
 
 use crate::{
-    BatchRecord, Broadcast, ComponentPatch, CreatedSubscriber, DeliveryReport, EventQuery,
+    BatchRecord, Broadcast, Change, ComponentPatch, CreatedSubscriber, DeliveryReport, EventQuery,
     EventRecord, IncidentFilter, IncidentQuery, IncidentSearch, Job, MaintenanceFilter,
     MaintenanceQuery, NewComponent, NewSession, NewToken, PagePatch, RecipientPage, RecipientQuery,
     Result, Session, Settled, SignInMethod, Store, StoreError, SubscribeRequest, SubscriberPatch,
@@ -1177,6 +1177,10 @@ impl Store for SqliteStore {
 
     async fn events(&self, query: EventQuery) -> Result<Vec<EventRecord>> {
         self.read(move |tx| events::list(tx, &query)).await
+    }
+
+    async fn changes(&self, after: i64, limit: u32) -> Result<Vec<Change>> {
+        self.read(move |tx| events::changes(tx, after, limit)).await
     }
 
     async fn last_event_id(&self) -> Result<i64> {

@@ -1,7 +1,7 @@
 use herald_core::access::Role;
 use herald_core::incident::{IncidentEdit, IncidentState, StatusChange};
 use herald_core::status::StatusLevel::{DegradedPerformance, ServiceDisruption};
-use herald_store::{EventQuery, EventRecord, IncidentQuery, PagePatch, Store};
+use herald_store::{Change, EventQuery, EventRecord, IncidentQuery, PagePatch, Store};
 
 use super::*;
 
@@ -23,6 +23,18 @@ async fn one_event(
     assert_eq!(
         (event.subject_type.as_str(), event.subject_id.as_str()),
         subject
+    );
+    let change = Change {
+        id: event.id,
+        page_id: event.page_id.clone(),
+        subject_type: event.subject_type.clone(),
+        subject_id: event.subject_id.clone(),
+    };
+    assert_eq!(store.changes(last, 10).await.unwrap(), [change]);
+    assert_eq!(
+        store.changes(last - 1, 1).await.unwrap().len(),
+        1,
+        "at most the limit"
     );
     event
 }
