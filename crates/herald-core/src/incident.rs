@@ -222,6 +222,43 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// The incident with `updates` for its timeline.
+    fn with_updates(&self, updates: Vec<Update>) -> Incident {
+        // Named field by field, so that a new field is not forgotten here.
+        let Incident {
+            id,
+            page_id,
+            title,
+            severity,
+            severity_reason,
+            state,
+            affected,
+            updates: _,
+            postmortem_url,
+            issue_link,
+            recurrences,
+            created_at,
+            updated_at,
+            resolved_at,
+        } = self;
+        Incident {
+            id: id.clone(),
+            page_id: page_id.clone(),
+            title: title.clone(),
+            severity: *severity,
+            severity_reason: severity_reason.clone(),
+            state: *state,
+            affected: affected.clone(),
+            updates,
+            postmortem_url: postmortem_url.clone(),
+            issue_link: issue_link.clone(),
+            recurrences: *recurrences,
+            created_at: *created_at,
+            updated_at: *updated_at,
+            resolved_at: *resolved_at,
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         self.state.is_active()
     }
@@ -687,7 +724,7 @@ pub(crate) fn decide_update(
         "incident.updated"
     };
     next.updates.push(update);
-    let event = Event::new(kind, "incident", &next.id, Some(incident), Some(&next));
+    let event = change_event(kind, incident, &next);
     Ok(Decision {
         incident: next,
         events: vec![event],
@@ -798,13 +835,7 @@ pub fn edit(
         });
     }
     next.updated_at = now.max(incident.updated_at);
-    let event = Event::new(
-        "incident.edited",
-        "incident",
-        &next.id,
-        Some(incident),
-        Some(&next),
-    );
+    let event = change_event("incident.edited", incident, &next);
     Ok(Decision {
         incident: next,
         events: vec![event],
@@ -899,8 +930,8 @@ pub fn correct_update(
         true => CORRECTION_ANNOUNCED,
         false => UPDATE_CORRECTED,
     };
-    let event = Event::new(kind, "incident", &next.id, Some(incident), Some(&next))
-        .with_note(format!("update {update_id} corrected"));
+    let event =
+        change_event(kind, incident, &next).with_note(format!("update {update_id} corrected"));
     Ok(Decision {
         incident: next,
         events: vec![event],
@@ -920,17 +951,24 @@ pub fn set_postmortem(
     let mut next = incident.clone();
     next.postmortem_url = Some(url.to_string());
     next.updated_at = now.max(incident.updated_at);
-    let event = Event::new(
-        "incident.postmortem_linked",
-        "incident",
-        &next.id,
-        Some(incident),
-        Some(&next),
-    );
+    let event = change_event("incident.postmortem_linked", incident, &next);
     Ok(Decision {
         incident: next,
         events: vec![event],
     })
+}
+
+/// The audit event of a change to an incident: its fields before and after, each with only
+/// the updates the change added or corrected. The rest of the timeline is in the events before
+/// it; repeating it on every update would grow the log with the square of the timeline.
+fn change_event(kind: &'static str, before: &Incident, after: &Incident) -> Event {
+    let changed = |one: &Incident, other: &Incident| {
+        let updates = one.updates.iter().enumerate();
+        let changed = updates.filter(|(k, u)| other.updates.get(*k) != Some(*u));
+        one.with_updates(changed.map(|(_, u)| u.clone()).collect())
+    };
+    let (before, after) = (changed(before, after), changed(after, before));
+    Event::new(kind, "incident", &after.id, Some(&before), Some(&after))
 }
 
 /// The audit event for deleting an incident (Status.io's `incident/delete`).
