@@ -33,8 +33,8 @@ pub async fn announcement(
     now: Timestamp,
 ) -> Result<Announcement, StoreError> {
     let item = match b.subject {
-        Subject::Incident => Item::Incident(serde_json::from_value(b.snapshot.clone())?),
-        Subject::Maintenance => Item::Maintenance(serde_json::from_value(b.snapshot.clone())?),
+        Subject::Incident => Item::Incident(serde_json::from_str(&b.snapshot)?),
+        Subject::Maintenance => Item::Maintenance(serde_json::from_str(&b.snapshot)?),
     };
     let told = Told {
         broadcast_id: b.id.clone(),

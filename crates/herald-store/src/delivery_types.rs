@@ -4,7 +4,6 @@ use herald_core::broadcast::{Skipped, Subject};
 use herald_core::subscriber::{Channel, Subscriber, SubscriberState, WebhookFormat};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// A subscriber as created, with the webhook signing secret, shown this once.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -99,8 +98,9 @@ pub struct Broadcast {
     pub channels: Vec<Channel>,
     pub components: Vec<Id>,
     pub skipped: Vec<Skipped>,
-    /// The incident or window as published.
-    pub snapshot: Value,
+    /// The incident or window as published, as JSON text: read whole only by the fan-out that
+    /// renders it, not by every walk that finds nobody to tell.
+    pub snapshot: String,
     pub created_at: Timestamp,
     pub fanned_out_at: Option<Timestamp>,
 }

@@ -11,7 +11,6 @@ use herald_core::subscriber::Channel;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::components;
@@ -34,7 +33,7 @@ pub fn announce<T: Serialize>(
     let locations = components::page_locations(conn, &page.id)?;
     for event in events {
         if let Some(draft) = draft_for(event.kind, &locations) {
-            queue(conn, page, draft, serde_json::to_value(item)?, now)?;
+            queue(conn, page, draft, serde_json::to_string(item)?, now)?;
         }
     }
     Ok(())
@@ -45,7 +44,7 @@ fn queue(
     conn: &Connection,
     page: &Page,
     draft: BroadcastDraft,
-    snapshot: Value,
+    snapshot: String,
     now: Timestamp,
 ) -> Result<()> {
     let id = new_id();
@@ -64,7 +63,7 @@ fn queue(
         json(&draft.channels)?,
         json(&draft.components)?,
         json(&draft.skipped)?,
-        snapshot.to_string(),
+        snapshot,
         ts(now)
     ])?;
     let mut channel = conn
@@ -167,7 +166,7 @@ pub fn get(conn: &Connection, id: &str) -> Result<Broadcast> {
         channels: from_json(&channels)?,
         components: from_json(&components)?,
         skipped: from_json(&skipped)?,
-        snapshot: from_json(&snapshot)?,
+        snapshot,
         created_at: from_ts(created_at)?,
         fanned_out_at: from_opt_ts(fanned_out_at)?,
     })
