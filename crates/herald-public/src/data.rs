@@ -24,6 +24,11 @@ pub struct PageData {
     pub(crate) incidents: Vec<Arc<Incident>>,
     /// Latest planned start first.
     pub maintenance: Vec<Arc<Maintenance>>,
+    /// The active incidents, newest first: the few most files show, kept so that no build
+    /// walks the whole history to find them.
+    active: Vec<Arc<Incident>>,
+    /// When an incident last changed, kept as incidents come and go for the same reason.
+    incidents_updated_at: Timestamp,
     /// When an update last set a level on each location, by location id: kept as incidents
     /// come and go, so that no build reads every timeline of the history for it.
     last_set: HashMap<String, Timestamp>,
@@ -49,16 +54,23 @@ impl PageData {
         incidents: Vec<Arc<Incident>>,
         maintenance: Vec<Arc<Maintenance>>,
     ) -> PageData {
+        let active = incidents
+            .iter()
+            .filter(|i| i.is_active())
+            .cloned()
+            .collect();
         let mut data = PageData {
             page,
             groups,
             components,
             incidents,
             maintenance,
+            active,
+            incidents_updated_at: Timestamp::UNIX_EPOCH,
             last_set: HashMap::default(),
             touching: HashMap::default(),
         };
-        data.recount_last_set();
+        data.recount();
         for incident in data.incidents.clone() {
             data.touch(&incident);
         }
@@ -95,10 +107,18 @@ impl PageData {
         self.last_set.get(location_id).copied()
     }
 
-    fn recount_last_set(&mut self) {
+    /// The active incidents, newest first.
+    pub fn active(&self) -> &[Arc<Incident>] {
+        &self.active
+    }
+
+    /// Counts again what is kept of every incident's timeline.
+    fn recount(&mut self) {
         self.last_set.clear();
+        self.incidents_updated_at = Timestamp::UNIX_EPOCH;
         for incident in &self.incidents {
             note_levels(&mut self.last_set, incident);
+            self.incidents_updated_at = self.incidents_updated_at.max(incident.updated_at);
         }
     }
 
@@ -106,7 +126,7 @@ impl PageData {
     /// and the overrides.
     pub fn status(&self) -> PageStatus {
         let mut holds: Vec<_> = self
-            .incidents
+            .active
             .iter()
             .flat_map(|i| i.holds())
             .map(|a| (a.location_id.clone(), a.level))
@@ -150,9 +170,17 @@ impl PageData {
         // that moved, is counted again.
         match &replaced {
             Some(old) if !(old.created_at == incident.created_at && extends(old, &incident)) => {
-                self.recount_last_set()
+                self.recount()
             }
-            _ => note_levels(&mut self.last_set, &incident),
+            _ => {
+                note_levels(&mut self.last_set, &incident);
+                self.incidents_updated_at = self.incidents_updated_at.max(incident.updated_at);
+            }
+        }
+        self.active.retain(|i| i.id != incident.id);
+        if incident.is_active() {
+            let at = self.active.partition_point(|i| newer(i, &incident));
+            self.active.insert(at, incident.clone());
         }
         if let Some(old) = &replaced {
             self.untouch(old);
@@ -165,8 +193,9 @@ impl PageData {
             return;
         };
         let removed = self.incidents.remove(n);
+        self.active.retain(|i| i.id != id);
         self.untouch(&removed);
-        self.recount_last_set();
+        self.recount();
     }
 }
 
@@ -284,11 +313,7 @@ impl<'a> View<'a> {
     }
 
     pub fn active_incidents(&self) -> impl Iterator<Item = &'a Incident> + use<'a> {
-        self.data
-            .incidents
-            .iter()
-            .map(Arc::as_ref)
-            .filter(|i| i.is_active())
+        self.data.active.iter().map(Arc::as_ref)
     }
 
     pub fn resolved_incidents(&self) -> impl Iterator<Item = &'a Incident> + use<'a> {
@@ -333,9 +358,9 @@ impl<'a> View<'a> {
             .iter()
             .map(|c| c.updated_at)
             .chain(data.groups.iter().map(|g| g.updated_at))
-            .chain(data.incidents.iter().map(|i| i.updated_at))
             .chain(data.maintenance.iter().map(|m| m.updated_at))
             .fold(data.page.updated_at, Timestamp::max)
+            .max(data.incidents_updated_at)
     }
 
     /// The components an incident or update names, in page order, each with the ids of its
@@ -426,7 +451,22 @@ mod tests {
             Arc::ptr_eq(&west_before, data.touching("west").unwrap()),
             "a list the change did not touch stays the same allocation"
         );
+        let ids = |list: &[Arc<Incident>]| list.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(data.active()), ["c", "b", "a"]);
+        let resolved = incident(
+            "c",
+            vec![(at(3), vec![("east", ServiceDisruption)])],
+            Some(at(7)),
+        );
+        data.upsert_incident(resolved);
+        assert_eq!(
+            ids(data.active()),
+            ["b", "a"],
+            "a resolved incident is no longer active"
+        );
+        assert_eq!(data.incidents_updated_at, at(7));
         data.remove_incident("b");
+        assert_eq!(ids(data.active()), ["a"]);
         let fresh = PageData::new(
             data.page.clone(),
             Vec::new(),
@@ -435,6 +475,8 @@ mod tests {
             Vec::new(),
         );
         assert_eq!(touching_ids(&data), touching_ids(&fresh));
+        assert_eq!(ids(data.active()), ids(fresh.active()));
+        assert_eq!(data.incidents_updated_at, fresh.incidents_updated_at);
         assert_eq!(
             touching_ids(&data),
             [("east".to_string(), vec!["c".to_string(), "a".to_string()])],

@@ -487,9 +487,8 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
         )?;
     }
     let cards = data
-        .incidents
+        .active()
         .iter()
-        .filter(|i| i.is_active())
         .map(|incident| {
             let key = CardKey {
                 incident: ByAddress(incident.clone()),

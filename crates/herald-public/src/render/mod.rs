@@ -160,7 +160,7 @@ fn eager_besides_home(
 /// active ones and the newest resolved.
 pub fn hot_incidents<'a>(view: &View<'a>) -> impl Iterator<Item = &'a Arc<Incident>> {
     let incidents = &view.data.incidents;
-    let active = incidents.iter().filter(|i| i.is_active());
+    let active = view.data.active().iter();
     active.chain(
         incidents
             .iter()

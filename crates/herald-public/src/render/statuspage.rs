@@ -73,9 +73,8 @@ pub fn files(view: &View) -> Vec<(&'static str, Vec<u8>)> {
     let components = raw(&entries.list);
     let unresolved: Vec<Arc<RawValue>> = view
         .data
-        .incidents
+        .active()
         .iter()
-        .filter(|i| i.is_active())
         .map(|i| r.incident_raw(i, &entries))
         .collect();
     let recent: Vec<Arc<RawValue>> = view
