@@ -36,7 +36,24 @@ pub struct PageData {
     /// id: a component's history reads its own incidents, not the whole history's, and a
     /// change replaces only the lists of the locations it touched, so a list that is the same
     /// `Arc` as before holds the same incidents.
-    touching: HashMap<String, Arc<Vec<Arc<Incident>>>>,
+    touching: HashMap<String, Arc<Touching>>,
+}
+
+/// The incidents whose updates set a level on one location, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct Touching {
+    pub incidents: Vec<Arc<Incident>>,
+    /// When the last of them was resolved; `None` while one of them is active.
+    pub ended: Option<Timestamp>,
+}
+
+impl Touching {
+    fn count_ended(&mut self) {
+        let ends = self.incidents.iter().map(|i| i.resolved_at);
+        self.ended = ends
+            .reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)))
+            .flatten();
+    }
 }
 
 /// An incident's place in a list of them, newest first (as the store lists them).
@@ -78,7 +95,7 @@ impl PageData {
     }
 
     /// The incidents whose updates set a level on the location, newest first.
-    pub fn touching(&self, location_id: &str) -> Option<&Arc<Vec<Arc<Incident>>>> {
+    pub fn touching(&self, location_id: &str) -> Option<&Arc<Touching>> {
         self.touching.get(location_id)
     }
 
@@ -86,16 +103,19 @@ impl PageData {
         for location in levelled_locations(incident) {
             let list = self.touching.entry(location.to_string()).or_default();
             let list = Arc::make_mut(list);
-            let at = list.partition_point(|i| newer(i, incident));
-            list.insert(at, incident.clone());
+            let at = list.incidents.partition_point(|i| newer(i, incident));
+            list.incidents.insert(at, incident.clone());
+            list.count_ended();
         }
     }
 
     fn untouch(&mut self, incident: &Incident) {
         for location in levelled_locations(incident) {
             if let Some(list) = self.touching.get_mut(location) {
-                Arc::make_mut(list).retain(|i| i.id != incident.id);
-                if list.is_empty() {
+                let list = Arc::make_mut(list);
+                list.incidents.retain(|i| i.id != incident.id);
+                list.count_ended();
+                if list.incidents.is_empty() {
                     self.touching.remove(location);
                 }
             }
@@ -427,7 +447,10 @@ mod tests {
         let mut lists: Vec<(String, Vec<String>)> = data
             .touching
             .iter()
-            .map(|(l, list)| (l.clone(), list.iter().map(|i| i.id.clone()).collect()))
+            .map(|(l, list)| {
+                let ids = list.incidents.iter().map(|i| i.id.clone()).collect();
+                (l.clone(), ids)
+            })
             .collect();
         lists.sort();
         lists
@@ -465,6 +488,11 @@ mod tests {
             "a resolved incident is no longer active"
         );
         assert_eq!(data.incidents_updated_at, at(7));
+        assert_eq!(
+            data.touching("east").unwrap().ended,
+            None,
+            "a is still open"
+        );
         data.remove_incident("b");
         assert_eq!(ids(data.active()), ["a"]);
         let fresh = PageData::new(
@@ -482,5 +510,7 @@ mod tests {
             [("east".to_string(), vec!["c".to_string(), "a".to_string()])],
             "newest first, and a location with none has no list"
         );
+        data.remove_incident("a");
+        assert_eq!(data.touching("east").unwrap().ended, Some(at(7)));
     }
 }

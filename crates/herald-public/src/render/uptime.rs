@@ -19,7 +19,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-use crate::data::View;
+use crate::data::{Touching, View};
 use crate::memo::ByAddress;
 
 pub const DAYS: usize = 90;
@@ -80,8 +80,7 @@ pub fn uptime_by_component(view: &View) -> HashMap<String, Uptime> {
             let open = locations
                 .iter()
                 .filter_map(|(_, incidents)| incidents.as_ref())
-                .flat_map(|incidents| incidents.0.iter())
-                .any(|i| i.resolved_at.is_none_or(|end| end > view.now));
+                .any(|list| list.0.ended.is_none_or(|end| end > view.now));
             let inputs = Inputs {
                 first_day,
                 created: component.created_at,
@@ -115,7 +114,7 @@ pub struct Inputs {
 }
 
 /// A location's id and the incidents that set a level on it, if any did.
-type LocationIncidents = (String, Option<ByAddress<Vec<Arc<Incident>>>>);
+type LocationIncidents = (String, Option<ByAddress<Touching>>);
 
 /// A component's days, and its outage over the window: nanoseconds times the weight in
 /// percent, summed over the locations.
@@ -170,7 +169,9 @@ fn history(inputs: &Inputs) -> Arc<Computed> {
     let mut down: i128 = 0;
     let mut every_location: Vec<Span> = Vec::new();
     for (location, incidents) in locations {
-        let incidents = incidents.as_ref().map_or(&[][..], |list| &list.0[..]);
+        let incidents = incidents
+            .as_ref()
+            .map_or(&[][..], |list| &list.0.incidents[..]);
         let spans = spans_on(location, incidents, window_start, *until);
         for (incident, span) in &spans {
             for day in days_between(&day_starts, span.start.max(from), span.end) {
