@@ -10,7 +10,7 @@ use foldhash::HashMap;
 use serde_json::value::RawValue;
 
 use crate::lock;
-use crate::render::{html, statusio, statuspage, uptime};
+use crate::render::{feeds, html, statusio, statuspage, uptime};
 
 /// Every memo of a page's snapshot.
 #[derive(Default)]
@@ -27,6 +27,8 @@ pub struct Memos {
     pub statuspage_incidents: Memo<statuspage::IncidentKey, Arc<RawValue>>,
     /// Each update's Status.io message.
     pub statusio_messages: Memo<statusio::MessageKey, Arc<RawValue>>,
+    /// Each incident's feed entry.
+    pub feed_entries: Memo<feeds::EntryKey, Arc<feeds::Entry>>,
     /// The home page's cards of the active incidents.
     pub incident_cards: Memo<html::CardKey, html::Piece>,
     /// The home page's component rows.
@@ -43,6 +45,7 @@ impl Memos {
             statuspage_components: Memo::after(&previous.statuspage_components),
             statuspage_incidents: Memo::after(&previous.statuspage_incidents),
             statusio_messages: Memo::after(&previous.statusio_messages),
+            feed_entries: Memo::after(&previous.feed_entries),
             incident_cards: Memo::after(&previous.incident_cards),
             component_rows: Memo::after(&previous.component_rows),
         }

@@ -3,6 +3,8 @@
 //!
 //! Entry ids are UUIDs derived from the page id and the incident id alone, so a reader never
 //! sees an entry twice when the page is renamed, the incident retitled, or the base URL moved.
+use std::sync::Arc;
+
 use herald_core::incident::Incident;
 use herald_core::maintenance::Maintenance;
 use jiff::Timestamp;
@@ -10,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::html;
 use crate::data::View;
+use crate::memo::ByAddress;
 use crate::paths;
 
 /// Entries per feed: enough for any reader's polling interval, small enough to stay cheap.
@@ -27,8 +30,17 @@ pub struct Entry {
     pub link: String,
     pub published: Timestamp,
     pub updated: Timestamp,
-    /// Sanitised HTML (written as escaped text, never as markup of the feed).
-    pub html: String,
+    /// Sanitised HTML, escaped as the text of an XML element: never markup of the feed, and
+    /// escaped once for both feeds.
+    pub html_text: String,
+}
+
+/// What an incident's entry is made from: the incident (a change reloads it into a new `Arc`)
+/// and the page's address and component names, through the layout stamp.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct EntryKey {
+    incident: ByAddress<Incident>,
+    layout: Arc<str>,
 }
 
 /// A fixed namespace for Herald's name-based UUIDs; changing it would change every id.
@@ -59,22 +71,39 @@ pub fn stable_uuid(page_id: &str, kind: &str, id: &str) -> String {
     )
 }
 
-/// The feeds' entries, newest first, at most [`FEED_ENTRIES`].
-pub fn entries(view: &View) -> Vec<Entry> {
+/// The feeds' entries, newest first, at most [`FEED_ENTRIES`]; an incident's is made once
+/// while it and the layout stay the same.
+pub fn entries(view: &View) -> Vec<Arc<Entry>> {
+    let layout: Arc<str> = super::layout_stamp(view).into();
     // Only the newest of each kind can make the cut; rendering the rest would be wasted.
     let mut windows: Vec<&Maintenance> = view.data.maintenance.iter().map(|m| &**m).collect();
     windows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
-    let mut entries: Vec<Entry> = view
+    let incident = |incident: &Arc<Incident>| {
+        let key = EntryKey {
+            incident: ByAddress(incident.clone()),
+            layout: layout.clone(),
+        };
+        let entry = view
+            .memos()
+            .feed_entries
+            .get(key, |_| Arc::new(incident_entry(view, incident)));
+        // Taken over whole, it converted none of its text: kept for when it changes.
+        for update in &incident.updates {
+            view.keep_markdown(&update.details);
+        }
+        entry
+    };
+    let mut entries: Vec<Arc<Entry>> = view
         .data
         .incidents
         .iter()
         .take(FEED_ENTRIES)
-        .map(|incident| incident_entry(view, incident))
+        .map(incident)
         .chain(
             windows
                 .into_iter()
                 .take(FEED_ENTRIES)
-                .map(|w| maintenance_entry(view, w)),
+                .map(|w| Arc::new(maintenance_entry(view, w))),
         )
         .collect();
     entries.sort_by(|a, b| (b.published, &b.id).cmp(&(a.published, &a.id)));
@@ -112,7 +141,7 @@ fn maintenance_entry(view: &View, window: &Maintenance) -> Entry {
         link: format!("{}{}", view.base_url, paths::maintenance_dir(&window.id)),
         published: window.created_at,
         updated: window.updated_at,
-        html: body,
+        html_text: xml_text(&body),
     }
 }
 
@@ -160,7 +189,7 @@ fn incident_entry(view: &View, incident: &Incident) -> Entry {
         link: format!("{}{}", view.base_url, paths::incident_dir(&incident.id)),
         published: incident.created_at,
         updated: incident.updated_at,
-        html: body,
+        html_text: xml_text(&body),
     }
 }
 
@@ -173,7 +202,7 @@ fn feed_description(view: &View) -> String {
 }
 
 /// When the feed last changed: its newest entry, or the page's name.
-fn feed_updated(view: &View, entries: &[Entry]) -> Timestamp {
+fn feed_updated(view: &View, entries: &[Arc<Entry>]) -> Timestamp {
     entries
         .iter()
         .map(|e| e.updated)
@@ -186,7 +215,7 @@ fn rfc822(t: Timestamp) -> String {
 }
 
 /// RSS 2.0 of `entries` (from [`entries`], shared with the Atom feed).
-pub fn rss(view: &View, entries: &[Entry]) -> String {
+pub fn rss(view: &View, entries: &[Arc<Entry>]) -> String {
     let home = view.base_url.as_str();
     let self_link = format!("{home}{}", paths::RSS);
     let mut x = Xml::new();
@@ -217,7 +246,7 @@ pub fn rss(view: &View, entries: &[Entry]) -> String {
         x.leaf("link", &[], &entry.link);
         x.leaf("guid", &[("isPermaLink", "false")], &entry.id);
         x.leaf("pubDate", &[], &rfc822(entry.published));
-        x.leaf("description", &[], &entry.html);
+        x.leaf_text("description", &[], &entry.html_text);
         x.end();
     }
     x.end();
@@ -226,7 +255,7 @@ pub fn rss(view: &View, entries: &[Entry]) -> String {
 }
 
 /// Atom of `entries` (from [`entries`], shared with the RSS feed).
-pub fn atom(view: &View, entries: &[Entry]) -> String {
+pub fn atom(view: &View, entries: &[Arc<Entry>]) -> String {
     let home = view.base_url.as_str();
     let self_link = format!("{home}{}", paths::ATOM);
     let feed_id = format!(
@@ -270,7 +299,7 @@ pub fn atom(view: &View, entries: &[Entry]) -> String {
         );
         x.leaf("published", &[], &entry.published.to_string());
         x.leaf("updated", &[], &entry.updated.to_string());
-        x.leaf("content", &[("type", "html")], &entry.html);
+        x.leaf_text("content", &[("type", "html")], &entry.html_text);
         x.end();
     }
     x.end();
@@ -318,9 +347,14 @@ impl Xml {
     }
 
     fn leaf(&mut self, name: &'static str, attrs: &[(&'static str, &str)], text: &str) {
+        self.leaf_text(name, attrs, &xml_text(text));
+    }
+
+    /// [`Xml::leaf`] of text already escaped by [`xml_text`].
+    fn leaf_text(&mut self, name: &'static str, attrs: &[(&'static str, &str)], escaped: &str) {
         self.tag(name, attrs);
         self.out.push('>');
-        escape_xml(&mut self.out, text, false);
+        self.out.push_str(escaped);
         self.out.push_str("</");
         self.out.push_str(name);
         self.out.push_str(">\n");
@@ -340,6 +374,13 @@ impl Xml {
 /// XML 1.0's `Char`: anything else is an error even as a character reference.
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// `text` escaped as the text of an element.
+fn xml_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_xml(&mut out, text, false);
+    out
 }
 
 fn escape_xml(out: &mut String, text: &str, attribute: bool) {
@@ -388,6 +429,7 @@ mod tests {
 
     use super::*;
     use crate::data::PageData;
+    use crate::memo::Memos;
 
     const T0: &str = "2025-06-02T09:00:00Z";
 
@@ -573,6 +615,42 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_is_made_again_only_when_its_incident_or_the_layout_changes() {
+        use IncidentState::*;
+        let looking = incident(1, "Errors", 0, &[(Investigating, "Looking.")]);
+        let slow = |timeline: &[(IncidentState, &str)]| incident(2, "Slow", 5, timeline);
+        let mut data = data("Acme", vec![looking, slow(&[(Investigating, "Slow.")])]);
+        let feed = |data: &PageData, memos: &Arc<Memos>| {
+            let view = view(data, "https://s.example/").remembering(memos.clone());
+            rss(&view, &entries(&view))
+        };
+        let first = Arc::new(Memos::default());
+        feed(&data, &first);
+        data.upsert_incident(slow(&[(Investigating, "Slow."), (Identified, "Found.")]));
+        let second = Arc::new(Memos::after(&first));
+        let rss = feed(&data, &second);
+        assert_eq!(
+            rss,
+            feed(&data, &Arc::default()),
+            "what a fresh build writes"
+        );
+        assert!(rss.contains("Found."));
+        assert_eq!(second.feed_entries.made(), 1);
+        assert_eq!(second.markdown.made(), 1, "only the new update's text");
+
+        data.components[0].name = "Public API".into();
+        data.components[0].updated_at = at(30);
+        let third = Arc::new(Memos::after(&second));
+        assert!(feed(&data, &third).contains("Public API"));
+        assert_eq!(third.feed_entries.made(), 2);
+        assert_eq!(
+            third.markdown.made(),
+            0,
+            "the text of an entry taken over is kept"
+        );
+    }
+
+    #[test]
     fn the_timeline_is_newest_first_with_states_and_times() {
         use IncidentState::*;
         let data = data(
@@ -589,7 +667,12 @@ mod tests {
             )],
         );
         let entry = &entries(&view(&data, "https://s.example/"))[0];
-        let html = &entry.html;
+        // The entry's HTML, as a feed reader reads it out of the element's text.
+        let html = &entry
+            .html_text
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
         let (r, i, v) = (
             html.find("Resolved").unwrap(),
             html.find("Identified").unwrap(),
