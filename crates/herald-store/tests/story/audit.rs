@@ -39,6 +39,14 @@ async fn one_event(
     event
 }
 
+/// What the audit log records of an incident on one side of a change: every field, and of its
+/// timeline only the `newest` updates (the ones the change added).
+fn changed(incident: &herald_core::incident::Incident, newest: usize) -> serde_json::Value {
+    let mut incident = incident.clone();
+    incident.updates.drain(..incident.updates.len() - newest);
+    json(&incident)
+}
+
 /// Every write appends to the audit log (one event, or two when creating a component also
 /// creates its group) with who, when, what, and the state before and after; reads append
 /// nothing; the log can be read by page and from a position.
@@ -199,7 +207,7 @@ pub async fn audit_log(store: &dyn Store) {
     .await;
     assert_eq!(
         (event.before, event.after),
-        (Some(json(&created)), Some(json(&updated)))
+        (Some(changed(&created, 0)), Some(changed(&updated, 1)))
     );
 
     let resolved = resolve(store, "acme", &created.id, t(7)).await;
@@ -214,7 +222,7 @@ pub async fn audit_log(store: &dyn Store) {
     .await;
     assert_eq!(
         (event.before, event.after),
-        (Some(json(&updated)), Some(json(&resolved)))
+        (Some(changed(&updated, 0)), Some(changed(&resolved, 1)))
     );
 
     let edit = IncidentEdit {
@@ -236,7 +244,7 @@ pub async fn audit_log(store: &dyn Store) {
     .await;
     assert_eq!(
         (event.before, event.after),
-        (Some(json(&resolved)), Some(json(&edited)))
+        (Some(changed(&resolved, 0)), Some(changed(&edited, 0)))
     );
 
     let url = "https://example.com/pm/1".to_string();
@@ -255,7 +263,7 @@ pub async fn audit_log(store: &dyn Store) {
     .await;
     assert_eq!(
         (event.before, event.after),
-        (Some(json(&edited)), Some(json(&linked)))
+        (Some(changed(&edited, 0)), Some(changed(&linked, 0)))
     );
 
     store
