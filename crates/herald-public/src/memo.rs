@@ -25,6 +25,8 @@ pub struct Memos {
     pub statuspage_components: Memo<statuspage::ComponentKey, Arc<RawValue>>,
     /// Each incident's Statuspage JSON.
     pub statuspage_incidents: Memo<statuspage::IncidentKey, Arc<RawValue>>,
+    /// Each component's Status.io entry, by the layout and what it shows.
+    pub statusio_components: Memo<(Arc<str>, statusio::ComponentKey), Arc<RawValue>>,
     /// Each update's Status.io message.
     pub statusio_messages: Memo<statusio::MessageKey, Arc<RawValue>>,
     /// Each incident's feed entry.
@@ -44,6 +46,7 @@ impl Memos {
             statuspage_updates: Memo::after(&previous.statuspage_updates),
             statuspage_components: Memo::after(&previous.statuspage_components),
             statuspage_incidents: Memo::after(&previous.statuspage_incidents),
+            statusio_components: Memo::after(&previous.statusio_components),
             statusio_messages: Memo::after(&previous.statusio_messages),
             feed_entries: Memo::after(&previous.feed_entries),
             incident_cards: Memo::after(&previous.incident_cards),

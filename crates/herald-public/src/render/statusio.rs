@@ -19,6 +19,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::data::View;
+use crate::render;
 
 /// Status.io's time format: ISO 8601 in UTC with milliseconds.
 pub fn iso(t: Timestamp) -> String {
@@ -36,21 +37,61 @@ pub fn status(view: &View) -> Vec<u8> {
         active: view.active_maintenance(),
         upcoming: view.upcoming_maintenance(),
     };
-    let message = |u: &Update| {
-        let key = MessageKey {
-            update_id: u.id.clone(),
-            edited_at: u.edited_at,
-        };
-        view.memos().statusio_messages.get(key, |_| message(u))
+    let kept = Kept {
+        view,
+        layout: render::layout_stamp(view).into(),
     };
     let result = summary(
         &view.data.components,
         &view.status,
         view.active_incidents(),
         &maintenance,
-        &message,
+        &kept,
     );
     serde_json::to_vec(&Envelope { result }).expect("JSON values always serialise")
+}
+
+/// Where the summary takes the parts that rarely change: made afresh ([`Fresh`]), or kept
+/// from one public snapshot to the next.
+pub trait Parts {
+    /// An incident update as a Status.io message.
+    fn message(&self, u: &Update) -> Arc<RawValue>;
+    /// A component's entry, made by `make` unless one was kept for `key`.
+    fn component(&self, key: ComponentKey, make: &dyn Fn() -> Arc<RawValue>) -> Arc<RawValue>;
+}
+
+/// Every part made afresh, for a summary read once.
+pub struct Fresh;
+
+impl Parts for Fresh {
+    fn message(&self, u: &Update) -> Arc<RawValue> {
+        message(u)
+    }
+
+    fn component(&self, _: ComponentKey, make: &dyn Fn() -> Arc<RawValue>) -> Arc<RawValue> {
+        make()
+    }
+}
+
+/// The parts kept in a snapshot's memos.
+struct Kept<'v, 'a> {
+    view: &'v View<'a>,
+    layout: Arc<str>,
+}
+
+impl Parts for Kept<'_, '_> {
+    fn message(&self, u: &Update) -> Arc<RawValue> {
+        let key = MessageKey {
+            update_id: u.id.clone(),
+            edited_at: u.edited_at,
+        };
+        self.view.memos().statusio_messages.get(key, |_| message(u))
+    }
+
+    fn component(&self, key: ComponentKey, make: &dyn Fn() -> Arc<RawValue>) -> Arc<RawValue> {
+        let key = (self.layout.clone(), key);
+        self.view.memos().statusio_components.get(key, |_| make())
+    }
 }
 
 /// What a message is made from that can change once it is published: its text, through the
@@ -59,6 +100,15 @@ pub fn status(view: &View) -> Vec<u8> {
 pub struct MessageKey {
     update_id: String,
     edited_at: Option<Timestamp>,
+}
+
+/// What a component's entry shows besides its names: each location's level and when it last
+/// changed, then the component's.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ComponentKey {
+    component_id: String,
+    levels: Vec<StatusLevel>,
+    updated: Vec<Timestamp>,
 }
 
 /// An incident update as a Status.io message, serialised.
@@ -77,7 +127,7 @@ pub fn message(u: &Update) -> Arc<RawValue> {
 pub struct Summary {
     incidents: Vec<IncidentEntry>,
     maintenance: Value,
-    status: Vec<Value>,
+    status: Vec<Arc<RawValue>>,
     status_overall: Value,
 }
 
@@ -141,14 +191,14 @@ pub fn affected(components: &[Component], location_ids: &[&str]) -> (Vec<Value>,
 }
 
 /// The inner object of both the public status and `status/summary`: every component with its
-/// containers, the active incidents (each update through `message`, such as [`message`]), and
-/// the active and upcoming maintenance.
+/// containers, the active incidents, and the active and upcoming maintenance; the messages and
+/// the component entries come through `parts`.
 pub fn summary<'i>(
     components: &[Component],
     status: &PageStatus,
     active: impl IntoIterator<Item = &'i Incident>,
     maintenance: &Windows,
-    message: &dyn Fn(&Update) -> Arc<RawValue>,
+    parts: &dyn Parts,
 ) -> Summary {
     let active: Vec<&Incident> = active.into_iter().collect();
     // When a location last changed: its component's last edit or an active incident's update.
@@ -172,24 +222,40 @@ pub fn summary<'i>(
         .collect();
     let level_of = |id: &str| levels.get(id).copied().unwrap_or(StatusLevel::Operational);
     let mut overall_updated = Timestamp::UNIX_EPOCH;
-    let entries: Vec<Value> = components
+    let entries = components
         .iter()
         .map(|c| {
-            let containers: Vec<Value> = c
-                .locations
-                .iter()
-                .map(|l| {
-                    let level = level_of(&l.id);
-                    json!({"id": l.id, "name": l.name, "updated": iso(updated(&[&l.id], c.updated_at)),
-                           "status": level.statusio_label(), "status_code": level.statusio_code()})
-                })
-                .collect();
             let ids: Vec<&str> = c.locations.iter().map(|l| l.id.as_str()).collect();
+            let mut changed: Vec<Timestamp> =
+                ids.iter().map(|id| updated(&[id], c.updated_at)).collect();
             let component_updated = updated(&ids, c.updated_at);
+            changed.push(component_updated);
             overall_updated = overall_updated.max(component_updated);
-            let level = worst(c.locations.iter().map(|l| level_of(&l.id)));
-            json!({"id": c.id, "name": c.name, "updated": iso(component_updated),
-                   "status": level.statusio_label(), "status_code": level.statusio_code(), "containers": containers})
+            let key = ComponentKey {
+                component_id: c.id.clone(),
+                levels: ids.iter().map(|id| level_of(id)).collect(),
+                updated: changed.clone(),
+            };
+            let make = || {
+                let containers: Vec<Value> = c
+                    .locations
+                    .iter()
+                    .zip(&changed)
+                    .map(|(l, &at)| {
+                        let level = level_of(&l.id);
+                        json!({"id": l.id, "name": l.name, "updated": iso(at),
+                               "status": level.statusio_label(), "status_code": level.statusio_code()})
+                    })
+                    .collect();
+                let level = worst(c.locations.iter().map(|l| level_of(&l.id)));
+                let entry = json!({"id": c.id, "name": c.name, "updated": iso(component_updated),
+                                   "status": level.statusio_label(), "status_code": level.statusio_code(),
+                                   "containers": containers});
+                serde_json::value::to_raw_value(&entry)
+                    .expect("JSON values always serialise")
+                    .into()
+            };
+            parts.component(key, &make)
         })
         .collect();
     let incidents = active
@@ -202,7 +268,7 @@ pub fn summary<'i>(
                 components_affected: touched,
                 containers_affected: containers,
                 datetime_open: iso(i.created_at),
-                messages: i.updates.iter().map(message).collect(),
+                messages: i.updates.iter().map(|u| parts.message(u)).collect(),
                 name: i.title.clone(),
             }
         })
@@ -231,6 +297,39 @@ mod tests {
     use crate::data::PageData;
     use crate::fixtures::{incident, page_with};
     use crate::memo::Memos;
+
+    #[test]
+    fn a_component_entry_is_made_again_only_when_what_it_shows_changes() {
+        let start: Timestamp = "2025-06-02T10:00:00Z".parse().unwrap();
+        let mut data = page_with(1, start, Vec::new());
+        let entry = |data: &PageData, memos: &Arc<Memos>| {
+            let view = View::new(data, start, "https://s.example/".into());
+            let file: Value = serde_json::from_slice(&status(&view.remembering(memos.clone())))
+                .expect("the status is JSON");
+            let entry = &file["result"]["status"][0];
+            (entry["name"].clone(), entry["status_code"].clone())
+        };
+        let made = |memos: &Memos| memos.statusio_components.made();
+        let first = Arc::new(Memos::default());
+        assert_eq!(entry(&data, &first), ("API".into(), 100.into()));
+        let unchanged = Arc::new(Memos::after(&first));
+        entry(&data, &unchanged);
+        assert_eq!(made(&unchanged), 0, "taken over");
+
+        let mut outage = incident("i", vec![(start, vec![("east", ServiceDisruption)])], None);
+        outage.affected = outage.updates[0].levels.clone();
+        data.upsert_incident(outage);
+        let down = Arc::new(Memos::after(&unchanged));
+        let code = ServiceDisruption.statusio_code();
+        assert_eq!(entry(&data, &down), ("API".into(), code.into()));
+        assert_eq!(made(&down), 1);
+
+        data.components[0].name = "Public API".into();
+        data.components[0].updated_at = start + SignedDuration::from_mins(5);
+        let renamed = Arc::new(Memos::after(&down));
+        assert_eq!(entry(&data, &renamed).0, "Public API");
+        assert_eq!(made(&renamed), 1);
+    }
 
     #[test]
     fn a_message_is_serialised_again_only_when_its_update_is_corrected() {

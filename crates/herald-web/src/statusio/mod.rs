@@ -357,7 +357,7 @@ async fn status_summary(
             &status,
             &active,
             &maintenance,
-            &statusio::message
+            &statusio::Fresh
         )),
     )
 }
