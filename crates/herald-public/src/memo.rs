@@ -31,6 +31,8 @@ pub struct Memos {
     pub statusio_messages: Memo<statusio::MessageKey, Arc<RawValue>>,
     /// Each incident's feed entry.
     pub feed_entries: Memo<feeds::EntryKey, Arc<feeds::Entry>>,
+    /// Each update's item on the home page and the incident pages.
+    pub update_items: Memo<html::ItemKey, minijinja::Value>,
     /// The home page's cards of the active incidents.
     pub incident_cards: Memo<html::CardKey, html::Piece>,
     /// The home page's component rows.
@@ -49,6 +51,7 @@ impl Memos {
             statusio_components: Memo::after(&previous.statusio_components),
             statusio_messages: Memo::after(&previous.statusio_messages),
             feed_entries: Memo::after(&previous.feed_entries),
+            update_items: Memo::after(&previous.update_items),
             incident_cards: Memo::after(&previous.incident_cards),
             component_rows: Memo::after(&previous.component_rows),
         }

@@ -57,7 +57,8 @@ struct IncidentCard {
     resolved: Option<Time>,
     postmortem_url: Option<String>,
     components: Vec<String>,
-    updates: Vec<UpdateEntry>,
+    /// Each an [`UpdateEntry`] with its `item`.
+    updates: Vec<minijinja::Value>,
 }
 
 #[derive(Serialize)]
@@ -91,6 +92,7 @@ fn maintenance_card(view: &View, window: &Maintenance) -> MaintenanceCard {
                 html: view.markdown_html(&u.details),
                 affected: Vec::new(),
                 edited: None,
+                item: None,
             })
             .collect(),
         components: affected,
@@ -128,11 +130,66 @@ struct UpdateEntry {
     affected: Vec<String>,
     /// When the text was corrected after publishing.
     edited: Option<Time>,
+    /// The update as the `update_item` macro renders it, where it was rendered ahead and kept.
+    item: Option<minijinja::Value>,
+}
+
+/// What renders an incident's updates ahead, each once while it and the names it shows stay
+/// the same: the macros, the layout stamp, and the root the macros' links go through.
+struct Ahead<'s, 'env> {
+    macros: &'s minijinja::State<'s, 'env>,
+    layout: Arc<str>,
+    root: &'static str,
+}
+
+/// What an update's item on a page is rendered from besides the update: a correction stamps
+/// `edited_at`, and the names come through the layout stamp.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ItemKey {
+    update_id: String,
+    edited_at: Option<Timestamp>,
+    layout: Arc<str>,
+    root: &'static str,
+}
+
+impl Ahead<'_, '_> {
+    fn key(&self, update: &Update) -> ItemKey {
+        ItemKey {
+            update_id: update.id.clone(),
+            edited_at: update.edited_at,
+            layout: self.layout.clone(),
+            root: self.root,
+        }
+    }
+
+    /// The update's entry, with its item.
+    fn update(&self, view: &View, update: &Update) -> Result<minijinja::Value, minijinja::Error> {
+        view.memos().update_items.try_get(self.key(update), |_| {
+            let mut entry = update_entry(view, update);
+            let fields = minijinja::Value::from_serialize(&entry);
+            let item = self.macros.call_macro("update_item", &[fields])?;
+            entry.item = Some(minijinja::Value::from_safe_string(item));
+            Ok(minijinja::Value::from_serialize(&entry))
+        })
+    }
+
+    /// Keeps what the incident's updates were rendered from for the next snapshot, when a
+    /// piece taken over whole used none of them.
+    fn keep(&self, view: &View, incident: &Incident) {
+        for update in &incident.updates {
+            view.memos().update_items.keep(self.key(update));
+            view.keep_markdown(&update.details);
+        }
+    }
 }
 
 /// Newest update first, as status pages show them.
-fn incident_card(view: &View, incident: &Incident) -> IncidentCard {
-    IncidentCard {
+fn incident_card(
+    view: &View,
+    incident: &Incident,
+    ahead: &Ahead,
+) -> Result<IncidentCard, minijinja::Error> {
+    Ok(IncidentCard {
         id: incident.id.clone(),
         path: paths::incident_dir(&incident.id),
         title: incident.title.clone(),
@@ -149,9 +206,9 @@ fn incident_card(view: &View, incident: &Incident) -> IncidentCard {
             .updates
             .iter()
             .rev()
-            .map(|u| update_entry(view, u))
-            .collect(),
-    }
+            .map(|u| ahead.update(view, u))
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 fn update_entry(view: &View, update: &Update) -> UpdateEntry {
@@ -161,6 +218,7 @@ fn update_entry(view: &View, update: &Update) -> UpdateEntry {
         html: view.markdown_html(&update.details),
         affected: affected_names(view, update.levels.iter().map(|l| l.location_id.as_str())),
         edited: update.edited_at.map(time),
+        item: None,
     }
 }
 
@@ -403,6 +461,11 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
     let macros_template = env.get_template("macros.html")?;
     let macros = macros_template.render_captured(minijinja::context! { root => "./" })?;
     let macros = macros.state();
+    let ahead = Ahead {
+        macros,
+        layout: layout.clone(),
+        root: "./",
+    };
     let data = view.data;
     let group_name = |c: &Component| {
         c.group_id
@@ -495,7 +558,8 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
                 layout: layout.clone(),
             };
             let card = view.memos().incident_cards.try_get(key, |_| {
-                let fields = minijinja::Value::from_serialize(incident_card(view, incident));
+                let fields =
+                    minijinja::Value::from_serialize(incident_card(view, incident, &ahead)?);
                 let args = [fields.clone(), minijinja::Value::from("h3")];
                 let html = macros.call_macro("incident_card", &args)?;
                 Ok(Piece {
@@ -503,10 +567,8 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
                     html: minijinja::Value::from_safe_string(html),
                 })
             });
-            // Taken over whole, it converted none of its text: kept for when it changes.
-            for update in &incident.updates {
-                view.keep_markdown(&update.details);
-            }
+            // Taken over whole, it rendered none of its updates: kept for when it changes.
+            ahead.keep(view, incident);
             card
         })
         .collect::<Result<Vec<Piece>, minijinja::Error>>()?;
@@ -803,13 +865,21 @@ pub fn incident(
     view: &View,
     incident: &Incident,
 ) -> Result<String, minijinja::Error> {
+    let root = "../../";
+    let macros_template = env.get_template("macros.html")?;
+    let macros = macros_template.render_captured(minijinja::context! { root })?;
+    let ahead = Ahead {
+        macros: macros.state(),
+        layout: super::layout_stamp(view).into(),
+        root,
+    };
     render(
         env,
         "incident.html",
         view,
         minijinja::context! {
-            root => "../../",
-            incident => incident_card(view, incident),
+            root,
+            incident => incident_card(view, incident, &ahead)?,
         },
     )
 }
@@ -894,13 +964,32 @@ mod tests {
         assert!(page.contains("Second update"));
         let made = |memos: &Memos| (memos.incident_cards.made(), memos.component_rows.made());
         assert_eq!(made(&second), (1, 1), "a's card and its component's row");
+        assert_eq!(
+            second.update_items.made(),
+            1,
+            "only a's new update is rendered"
+        );
+
+        // A quiet snapshot takes every card over whole; what they were made from is kept.
+        let quiet = Arc::new(Memos::after(&second));
+        home(&data, &quiet);
+        let mut b = ongoing("b", "west");
+        let mut update = b.updates[0].clone();
+        update.id = "b-second".into();
+        update.at = ago(1);
+        b.updates.push(update);
+        data.upsert_incident(b);
+        let after_quiet = Arc::new(Memos::after(&quiet));
+        assert_eq!(home(&data, &after_quiet), from_scratch(&data));
+        assert_eq!(after_quiet.update_items.made(), 1, "only b's new update");
 
         data.components[1].name = "Website".into();
         data.components[1].updated_at = now;
-        let third = Arc::new(Memos::after(&second));
+        let third = Arc::new(Memos::after(&after_quiet));
         let page = home(&data, &third);
         assert_eq!(page, from_scratch(&data));
         assert_eq!(made(&third), (2, 2), "a name can be on every card and row");
+        assert_eq!(third.update_items.made(), 4);
         assert_eq!(
             third.markdown.made(),
             0,
