@@ -35,6 +35,8 @@ pub struct Memos {
     pub update_items: Memo<html::ItemKey, minijinja::Value>,
     /// The home page's cards of the active incidents.
     pub incident_cards: Memo<html::CardKey, html::Piece>,
+    /// The home page's subscribe form, by the layout stamp.
+    pub subscribe_forms: Memo<Arc<str>, html::Piece>,
     /// The home page's component rows.
     pub component_rows: Memo<html::RowKey, html::Piece>,
 }
@@ -53,6 +55,7 @@ impl Memos {
             feed_entries: Memo::after(&previous.feed_entries),
             update_items: Memo::after(&previous.update_items),
             incident_cards: Memo::after(&previous.incident_cards),
+            subscribe_forms: Memo::after(&previous.subscribe_forms),
             component_rows: Memo::after(&previous.component_rows),
         }
     }

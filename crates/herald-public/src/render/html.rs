@@ -572,6 +572,15 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
             card
         })
         .collect::<Result<Vec<Piece>, minijinja::Error>>()?;
+    // The form lists every component: made again only when the layout changes.
+    let subscribe = view.memos().subscribe_forms.try_get(layout.clone(), |_| {
+        let fields = minijinja::Value::from_serialize(component_choices(view));
+        let html = macros.call_macro("subscribe_form", std::slice::from_ref(&fields))?;
+        Ok::<_, minijinja::Error>(Piece {
+            fields,
+            html: minijinja::Value::from_safe_string(html),
+        })
+    })?;
     render(
         env,
         "home.html",
@@ -585,7 +594,8 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
             groups,
             maintenance_active => cards_of(view, view.active_maintenance()),
             maintenance_upcoming => cards_of(view, view.upcoming_maintenance()),
-            subscribe_components => component_choices(view),
+            subscribe_components => subscribe.fields,
+            subscribe_form => subscribe.html,
         },
     )
 }
@@ -970,6 +980,11 @@ mod tests {
             "only a's new update is rendered"
         );
 
+        assert_eq!(
+            second.subscribe_forms.made(),
+            0,
+            "the form lists the components, which did not change"
+        );
         // A quiet snapshot takes every card over whole; what they were made from is kept.
         let quiet = Arc::new(Memos::after(&second));
         home(&data, &quiet);
@@ -990,6 +1005,7 @@ mod tests {
         assert_eq!(page, from_scratch(&data));
         assert_eq!(made(&third), (2, 2), "a name can be on every card and row");
         assert_eq!(third.update_items.made(), 4);
+        assert_eq!(third.subscribe_forms.made(), 1);
         assert_eq!(
             third.markdown.made(),
             0,
