@@ -1,7 +1,7 @@
 //! What a public page shows, held in memory: the page, its groups and components, and every
 //! incident. Rendering reads only this, never the database.
 use foldhash::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use herald_core::component::{Component, Group, Location};
 use herald_core::incident::Incident;
@@ -11,7 +11,7 @@ use herald_core::status::{PageStatus, StatusLevel, page_status};
 use jiff::Timestamp;
 
 use crate::memo::Memos;
-use crate::render::markdown;
+use crate::render::{self, markdown};
 
 #[derive(Clone, Debug)]
 pub struct PageData {
@@ -266,6 +266,8 @@ pub struct View<'a> {
     levels: HashMap<&'a str, StatusLevel>,
     locations: HashMap<&'a str, (&'a Component, &'a Location)>,
     memos: Arc<Memos>,
+    /// [`render::layout_stamp`], worked out once per view.
+    layout: OnceLock<Arc<str>>,
 }
 
 impl<'a> View<'a> {
@@ -291,7 +293,14 @@ impl<'a> View<'a> {
             levels,
             locations,
             memos: Arc::default(),
+            layout: OnceLock::new(),
         }
+    }
+
+    /// What every incident page shows besides its incident; see [`render::layout_stamp`].
+    pub fn layout(&self) -> Arc<str> {
+        let stamp = || render::layout_stamp(self.data, &self.base_url);
+        self.layout.get_or_init(stamp).clone()
     }
 
     /// The view, rendering through `memos` (a snapshot's, which the next snapshot takes over)

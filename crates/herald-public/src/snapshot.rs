@@ -74,7 +74,7 @@ impl PageSnapshot {
             };
             files.insert(key, asset);
         }
-        let layout: Arc<str> = render::layout_stamp(&view).into();
+        let layout: Arc<str> = view.layout();
         let mut pages = carried_over(previous, &view, &layout);
         for incident in render::hot_incidents(&view) {
             let key = paths::key_for(&paths::incident_dir(&incident.id));
@@ -134,7 +134,7 @@ impl PageSnapshot {
             render::incident_page(&self.renderer, &view, incident).map(|page| {
                 let page = Arc::new(page);
                 let rendered = RenderedIncident {
-                    layout: render::layout_stamp(&view).into(),
+                    layout: view.layout(),
                     incident: incident.clone(),
                     page: page.clone(),
                 };

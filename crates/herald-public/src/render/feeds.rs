@@ -74,7 +74,7 @@ pub fn stable_uuid(page_id: &str, kind: &str, id: &str) -> String {
 /// The feeds' entries, newest first, at most [`FEED_ENTRIES`]; an incident's is made once
 /// while it and the layout stay the same.
 pub fn entries(view: &View) -> Vec<Arc<Entry>> {
-    let layout: Arc<str> = super::layout_stamp(view).into();
+    let layout: Arc<str> = view.layout();
     // Only the newest of each kind can make the cut; rendering the rest would be wasted.
     let mut windows: Vec<&Maintenance> = view.data.maintenance.iter().map(|m| &**m).collect();
     windows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));

@@ -457,7 +457,7 @@ pub struct RowKey {
 
 pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijinja::Error> {
     let uptimes = uptime::uptime_by_component(view);
-    let layout: Arc<str> = super::layout_stamp(view).into();
+    let layout: Arc<str> = view.layout();
     let macros_template = env.get_template("macros.html")?;
     let macros = macros_template.render_captured(minijinja::context! { root => "./" })?;
     let macros = macros.state();
@@ -880,7 +880,7 @@ pub fn incident(
     let macros = macros_template.render_captured(minijinja::context! { root })?;
     let ahead = Ahead {
         macros: macros.state(),
-        layout: super::layout_stamp(view).into(),
+        layout: view.layout(),
         root,
     };
     render(

@@ -16,7 +16,7 @@ use herald_core::incident::Incident;
 use herald_core::maintenance::Maintenance;
 
 use crate::asset::Asset;
-use crate::data::View;
+use crate::data::{PageData, View};
 use crate::paths;
 
 pub use statuspage::impact;
@@ -181,17 +181,25 @@ pub fn incident_page(
 }
 
 /// What every incident page shows besides its incident: the page's address, name, branding,
-/// zone and components. While it and the incident stay the same, a page rendered before is
-/// right (and so is an update's Statuspage JSON).
-pub fn layout_stamp(view: &View) -> String {
-    let data = view.data;
-    let changed = data
-        .components
-        .iter()
-        .map(|c| c.updated_at)
-        .chain(data.groups.iter().map(|g| g.updated_at))
-        .fold(data.page.updated_at, jiff::Timestamp::max);
-    format!("{}|{changed}|{}", view.base_url, data.components.len())
+/// zone, groups and components. While it and the incident stay the same, a page rendered
+/// before is right, and so is every piece kept with it as a key (an update's Statuspage JSON,
+/// a card, a row). A digest of all of it rather than of the times they were saved: an edit in
+/// the same instant as the last one (a clock that stands still) must not read as none.
+pub fn layout_stamp(data: &PageData, base_url: &str) -> Arc<str> {
+    struct Digest(xxhash_rust::xxh3::Xxh3);
+    impl std::io::Write for Digest {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut digest = Digest(xxhash_rust::xxh3::Xxh3::new());
+    let layout = (base_url, &data.page, &data.groups, &data.components);
+    serde_json::to_writer(&mut digest, &layout).expect("the page's data serialises");
+    format!("{:032x}", digest.0.digest128()).into()
 }
 
 /// The incident a page key names (`incidents/{id}/index.html`).

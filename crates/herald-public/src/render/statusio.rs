@@ -19,7 +19,6 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::data::View;
-use crate::render;
 
 /// Status.io's time format: ISO 8601 in UTC with milliseconds.
 pub fn iso(t: Timestamp) -> String {
@@ -39,7 +38,7 @@ pub fn status(view: &View) -> Vec<u8> {
     };
     let kept = Kept {
         view,
-        layout: render::layout_stamp(view).into(),
+        layout: view.layout(),
     };
     let result = summary(
         &view.data.components,

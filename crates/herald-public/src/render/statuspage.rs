@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 
 use crate::data::View;
 use crate::memo::ByAddress;
-use crate::{paths, render};
+use crate::paths;
 
 /// How many incidents `incidents.json` (and maintenances `scheduled-maintenances.json`) list.
 const RECENT: usize = 50;
@@ -240,7 +240,7 @@ impl<'v, 'a> Render<'v, 'a> {
         Render {
             view,
             tz,
-            layout: render::layout_stamp(view).into(),
+            layout: view.layout(),
         }
     }
 
@@ -651,6 +651,28 @@ mod tests {
             })
             .collect();
         (shown, memos.statuspage_updates.made())
+    }
+
+    #[test]
+    fn a_zone_changed_in_the_same_instant_writes_every_entry_again() {
+        let start: Timestamp = "2025-06-02T09:00:00Z".parse().unwrap();
+        let mut data = page_with(1, start, Vec::new());
+        let created = |data: &PageData, memos: &Arc<Memos>| -> Value {
+            let view = View::new(data, start, "https://s.example/".into());
+            let files = files(&view.remembering(memos.clone()));
+            let (_, components) = files
+                .iter()
+                .find(|(path, _)| *path == paths::STATUSPAGE_COMPONENTS)
+                .unwrap();
+            let json: Value = serde_json::from_slice(components).unwrap();
+            json["components"][0]["created_at"].clone()
+        };
+        let first = Arc::new(Memos::default());
+        assert_eq!(created(&data, &first), "2025-06-02T09:00:00.000Z");
+        // Saved in the same instant: the page's times say nothing changed.
+        data.page.time_zone = "America/Tijuana".into();
+        let moved = Arc::new(Memos::after(&first));
+        assert_eq!(created(&data, &moved), "2025-06-02T02:00:00.000-07:00");
     }
 
     #[test]
