@@ -629,17 +629,19 @@ mod tests {
     use crate::memo::Memos;
     use StatusLevel::*;
 
+    /// The Statuspage file at `path`, built at `now` through `memos`.
+    fn file_at(data: &PageData, now: Timestamp, memos: &Arc<Memos>, path: &str) -> Value {
+        let view = View::new(data, now, "https://s.example/".into());
+        let files = files(&view.remembering(memos.clone()));
+        let (_, body) = files.iter().find(|(p, _)| *p == path).expect("the file");
+        serde_json::from_slice(body).expect("the file is JSON")
+    }
+
     /// The bodies and component names of the updates in `incidents.json`, newest first, with
     /// how many updates the build had to serialise afresh.
     fn updates_shown(data: &PageData, memos: &Arc<Memos>) -> (Vec<(String, String)>, usize) {
         let now = "2025-06-02T12:00:00Z".parse().unwrap();
-        let view = View::new(data, now, "https://s.example/".into()).remembering(memos.clone());
-        let files = files(&view);
-        let (_, incidents) = files
-            .iter()
-            .find(|(path, _)| *path == paths::STATUSPAGE_INCIDENTS)
-            .unwrap();
-        let json: Value = serde_json::from_slice(incidents).unwrap();
+        let json = file_at(data, now, memos, paths::STATUSPAGE_INCIDENTS);
         let shown = json["incidents"][0]["incident_updates"]
             .as_array()
             .unwrap()
@@ -657,14 +659,8 @@ mod tests {
     fn a_zone_changed_in_the_same_instant_writes_every_entry_again() {
         let start: Timestamp = "2025-06-02T09:00:00Z".parse().unwrap();
         let mut data = page_with(1, start, Vec::new());
-        let created = |data: &PageData, memos: &Arc<Memos>| -> Value {
-            let view = View::new(data, start, "https://s.example/".into());
-            let files = files(&view.remembering(memos.clone()));
-            let (_, components) = files
-                .iter()
-                .find(|(path, _)| *path == paths::STATUSPAGE_COMPONENTS)
-                .unwrap();
-            let json: Value = serde_json::from_slice(components).unwrap();
+        let created = |data: &PageData, memos: &Arc<Memos>| {
+            let json = file_at(data, start, memos, paths::STATUSPAGE_COMPONENTS);
             json["components"][0]["created_at"].clone()
         };
         let first = Arc::new(Memos::default());
@@ -688,15 +684,9 @@ mod tests {
             outage
         };
         let mut data = page_with(1, start, vec![on_east("a", DegradedPerformance, 0)]);
-        let incidents = |data: &PageData, memos: &Arc<Memos>| -> Value {
+        let incidents = |data: &PageData, memos: &Arc<Memos>| {
             let now = "2025-06-02T12:00:00Z".parse().unwrap();
-            let view = View::new(data, now, "https://s.example/".into());
-            let files = files(&view.remembering(memos.clone()));
-            let (_, incidents) = files
-                .iter()
-                .find(|(path, _)| *path == paths::STATUSPAGE_INCIDENTS)
-                .unwrap();
-            serde_json::from_slice(incidents).unwrap()
+            file_at(data, now, memos, paths::STATUSPAGE_INCIDENTS)
         };
         let first = Arc::new(Memos::default());
         incidents(&data, &first);
