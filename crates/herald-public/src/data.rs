@@ -1,6 +1,7 @@
 //! What a public page shows, held in memory: the page, its groups and components, and every
 //! incident. Rendering reads only this, never the database.
 use foldhash::HashMap;
+use std::cmp::Ordering;
 use std::sync::{Arc, OnceLock};
 
 use herald_core::component::{Component, Group, Location};
@@ -20,7 +21,7 @@ pub struct PageData {
     pub components: Vec<Component>,
     /// Newest first. Shared, so a change copies pointers rather than every timeline.
     /// Changed only through [`PageData::upsert_incident`] and [`PageData::remove_incident`],
-    /// which keep `last_set` true.
+    /// which keep what is kept of the incidents below (`active`, `last_set`, `touching`) true.
     pub(crate) incidents: Vec<Arc<Incident>>,
     /// Latest planned start first.
     pub maintenance: Vec<Arc<Maintenance>>,
@@ -56,9 +57,18 @@ impl Touching {
     }
 }
 
-/// An incident's place in a list of them, newest first (as the store lists them).
-fn newer(a: &Incident, b: &Incident) -> bool {
-    (a.created_at, &a.id) > (b.created_at, &b.id)
+/// Incidents newest first, as the store lists them.
+pub(crate) fn newest_first(a: &Incident, b: &Incident) -> Ordering {
+    (b.created_at, &b.id).cmp(&(a.created_at, &a.id))
+}
+
+/// Where `incident` goes in `list`, newest first: found by a binary search.
+fn place(list: &[Arc<Incident>], incident: &Incident) -> usize {
+    list.partition_point(|i| newest_first(i, incident).is_lt())
+}
+
+fn insert_in_place(list: &mut Vec<Arc<Incident>>, incident: &Arc<Incident>) {
+    list.insert(place(list, incident), incident.clone());
 }
 
 impl PageData {
@@ -103,8 +113,7 @@ impl PageData {
         for location in levelled_locations(incident) {
             let list = self.touching.entry(location.to_string()).or_default();
             let list = Arc::make_mut(list);
-            let at = list.incidents.partition_point(|i| newer(i, incident));
-            list.incidents.insert(at, incident.clone());
+            insert_in_place(&mut list.incidents, incident);
             list.count_ended();
         }
     }
@@ -172,7 +181,7 @@ impl PageData {
     /// an incident keeps its creation time, rather than a pass over the whole history.
     pub fn upsert_incident(&mut self, incident: Incident) {
         let incident = Arc::new(incident);
-        let at = self.incidents.partition_point(|i| newer(i, &incident));
+        let at = place(&self.incidents, &incident);
         let replaced = match self.incidents.get_mut(at) {
             Some(stored) if stored.id == incident.id => {
                 Some(std::mem::replace(stored, incident.clone()))
@@ -180,8 +189,7 @@ impl PageData {
             _ => {
                 let moved = self.incidents.iter().position(|i| i.id == incident.id);
                 let moved = moved.map(|n| self.incidents.remove(n));
-                let at = self.incidents.partition_point(|i| newer(i, &incident));
-                self.incidents.insert(at, incident.clone());
+                insert_in_place(&mut self.incidents, &incident);
                 moved
             }
         };
@@ -199,8 +207,7 @@ impl PageData {
         }
         self.active.retain(|i| i.id != incident.id);
         if incident.is_active() {
-            let at = self.active.partition_point(|i| newer(i, &incident));
-            self.active.insert(at, incident.clone());
+            insert_in_place(&mut self.active, &incident);
         }
         if let Some(old) = &replaced {
             self.untouch(old);

@@ -74,7 +74,7 @@ impl PageSnapshot {
             };
             files.insert(key, asset);
         }
-        let layout: Arc<str> = view.layout();
+        let layout = view.layout();
         let mut pages = carried_over(previous, &view, &layout);
         for incident in render::hot_incidents(&view) {
             let key = paths::key_for(&paths::incident_dir(&incident.id));

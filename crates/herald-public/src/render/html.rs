@@ -135,10 +135,9 @@ struct UpdateEntry {
 }
 
 /// What renders an incident's updates ahead, each once while it and the names it shows stay
-/// the same: the macros, the layout stamp, and the root the macros' links go through.
+/// the same: the macros, and the root their links go through.
 struct Ahead<'s, 'env> {
     macros: &'s minijinja::State<'s, 'env>,
-    layout: Arc<str>,
     root: &'static str,
 }
 
@@ -153,31 +152,33 @@ pub struct ItemKey {
 }
 
 impl Ahead<'_, '_> {
-    fn key(&self, update: &Update) -> ItemKey {
+    fn key(&self, view: &View, update: &Update) -> ItemKey {
         ItemKey {
             update_id: update.id.clone(),
             edited_at: update.edited_at,
-            layout: self.layout.clone(),
+            layout: view.layout(),
             root: self.root,
         }
     }
 
     /// The update's entry, with its item.
     fn update(&self, view: &View, update: &Update) -> Result<minijinja::Value, minijinja::Error> {
-        view.memos().update_items.try_get(self.key(update), |_| {
-            let mut entry = update_entry(view, update);
-            let fields = minijinja::Value::from_serialize(&entry);
-            let item = self.macros.call_macro("update_item", &[fields])?;
-            entry.item = Some(minijinja::Value::from_safe_string(item));
-            Ok(minijinja::Value::from_serialize(&entry))
-        })
+        view.memos()
+            .update_items
+            .try_get(self.key(view, update), |_| {
+                let mut entry = update_entry(view, update);
+                let fields = minijinja::Value::from_serialize(&entry);
+                let item = self.macros.call_macro("update_item", &[fields])?;
+                entry.item = Some(minijinja::Value::from_safe_string(item));
+                Ok(minijinja::Value::from_serialize(&entry))
+            })
     }
 
     /// Keeps what the incident's updates were rendered from for the next snapshot, when a
     /// piece taken over whole used none of them.
     fn keep(&self, view: &View, incident: &Incident) {
         for update in &incident.updates {
-            view.memos().update_items.keep(self.key(update));
+            view.memos().update_items.keep(self.key(view, update));
             view.keep_markdown(&update.details);
         }
     }
@@ -435,6 +436,25 @@ pub struct Piece {
     html: minijinja::Value,
 }
 
+impl Piece {
+    /// `fields` rendered by the macro `name`, given `fields` then `more`.
+    fn render(
+        macros: &minijinja::State,
+        name: &str,
+        fields: minijinja::Value,
+        more: &[minijinja::Value],
+    ) -> Result<Piece, minijinja::Error> {
+        let args: Vec<minijinja::Value> = std::iter::once(fields.clone())
+            .chain(more.iter().cloned())
+            .collect();
+        let html = macros.call_macro(name, &args)?;
+        Ok(Piece {
+            fields,
+            html: minijinja::Value::from_safe_string(html),
+        })
+    }
+}
+
 /// What an active incident's card on the home page shows: the incident (a change reloads it
 /// into a new `Arc`) and the names of what it affects, through the layout stamp.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -461,11 +481,7 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
     let macros_template = env.get_template("macros.html")?;
     let macros = macros_template.render_captured(minijinja::context! { root => "./" })?;
     let macros = macros.state();
-    let ahead = Ahead {
-        macros,
-        layout: layout.clone(),
-        root: "./",
-    };
+    let ahead = Ahead { macros, root: "./" };
     let data = view.data;
     let group_name = |c: &Component| {
         c.group_id
@@ -507,12 +523,8 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
         };
         view.memos().component_rows.try_get(key, |_| {
             let fields = minijinja::Value::from_serialize(entry(c, uptime));
-            let args = [fields.clone(), minijinja::Value::from(in_affected_group)];
-            let html = macros.call_macro("component_row", &args)?;
-            Ok(Piece {
-                fields,
-                html: minijinja::Value::from_safe_string(html),
-            })
+            let more = [minijinja::Value::from(in_affected_group)];
+            Piece::render(macros, "component_row", fields, &more)
         })
     };
     let is_affected = |c: &&Component| !view.level(&c.id).is_operational();
@@ -560,12 +572,8 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
             let card = view.memos().incident_cards.try_get(key, |_| {
                 let fields =
                     minijinja::Value::from_serialize(incident_card(view, incident, &ahead)?);
-                let args = [fields.clone(), minijinja::Value::from("h3")];
-                let html = macros.call_macro("incident_card", &args)?;
-                Ok(Piece {
-                    fields,
-                    html: minijinja::Value::from_safe_string(html),
-                })
+                let more = [minijinja::Value::from("h3")];
+                Piece::render(macros, "incident_card", fields, &more)
             });
             // Taken over whole, it rendered none of its updates: kept for when it changes.
             ahead.keep(view, incident);
@@ -575,11 +583,7 @@ pub fn home(env: &minijinja::Environment, view: &View) -> Result<String, minijin
     // The form lists every component: made again only when the layout changes.
     let subscribe = view.memos().subscribe_forms.try_get(layout.clone(), |_| {
         let fields = minijinja::Value::from_serialize(component_choices(view));
-        let html = macros.call_macro("subscribe_form", std::slice::from_ref(&fields))?;
-        Ok::<_, minijinja::Error>(Piece {
-            fields,
-            html: minijinja::Value::from_safe_string(html),
-        })
+        Piece::render(macros, "subscribe_form", fields, &[])
     })?;
     render(
         env,
@@ -880,7 +884,6 @@ pub fn incident(
     let macros = macros_template.render_captured(minijinja::context! { root })?;
     let ahead = Ahead {
         macros: macros.state(),
-        layout: view.layout(),
         root,
     };
     render(

@@ -36,10 +36,7 @@ pub fn status(view: &View) -> Vec<u8> {
         active: view.active_maintenance(),
         upcoming: view.upcoming_maintenance(),
     };
-    let kept = Kept {
-        view,
-        layout: view.layout(),
-    };
+    let kept = Kept(view);
     let result = summary(
         &view.data.components,
         &view.status,
@@ -73,10 +70,7 @@ impl Parts for Fresh {
 }
 
 /// The parts kept in a snapshot's memos.
-struct Kept<'v, 'a> {
-    view: &'v View<'a>,
-    layout: Arc<str>,
-}
+struct Kept<'v, 'a>(&'v View<'a>);
 
 impl Parts for Kept<'_, '_> {
     fn message(&self, u: &Update) -> Arc<RawValue> {
@@ -84,12 +78,12 @@ impl Parts for Kept<'_, '_> {
             update_id: u.id.clone(),
             edited_at: u.edited_at,
         };
-        self.view.memos().statusio_messages.get(key, |_| message(u))
+        self.0.memos().statusio_messages.get(key, |_| message(u))
     }
 
     fn component(&self, key: ComponentKey, make: &dyn Fn() -> Arc<RawValue>) -> Arc<RawValue> {
-        let key = (self.layout.clone(), key);
-        self.view.memos().statusio_components.get(key, |_| make())
+        let key = (self.0.layout(), key);
+        self.0.memos().statusio_components.get(key, |_| make())
     }
 }
 

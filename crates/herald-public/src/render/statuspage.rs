@@ -229,19 +229,13 @@ fn state_name(state: IncidentState) -> &'static str {
 struct Render<'v, 'a> {
     view: &'v View<'a>,
     tz: TimeZone,
-    /// What an update's JSON depends on besides the update (the zone, the components' names).
-    layout: Arc<str>,
 }
 
 impl<'v, 'a> Render<'v, 'a> {
     fn new(view: &'v View<'a>) -> Self {
         // The zone was validated when the page was saved; UTC keeps a bad row renderable.
         let tz = TimeZone::get(&view.page().time_zone).unwrap_or(TimeZone::UTC);
-        Render {
-            view,
-            tz,
-            layout: view.layout(),
-        }
+        Render { view, tz }
     }
 
     fn time(&self, t: Timestamp) -> String {
@@ -320,7 +314,7 @@ impl<'v, 'a> Render<'v, 'a> {
     /// A component's entry, serialised once while its place, level and last change stay.
     fn component(&self, c: &Component, position: usize) -> Arc<RawValue> {
         let key = ComponentKey {
-            layout: self.layout.clone(),
+            layout: self.view.layout(),
             component_id: c.id.clone(),
             position,
             level: self.view.level(&c.id),
@@ -378,7 +372,7 @@ impl<'v, 'a> Render<'v, 'a> {
     fn incident_raw(&self, i: &'a Arc<Incident>, entries: &Entries) -> Arc<RawValue> {
         let key = IncidentKey {
             incident: ByAddress(i.clone()),
-            layout: self.layout.clone(),
+            layout: self.view.layout(),
             components: self
                 .affected(i, entries)
                 .into_iter()
@@ -496,7 +490,7 @@ impl<'v, 'a> Render<'v, 'a> {
 
     fn update_key(&self, u: &Update) -> UpdateKey {
         UpdateKey {
-            layout: self.layout.clone(),
+            layout: self.view.layout(),
             update_id: u.id.clone(),
             edited_at: u.edited_at,
         }

@@ -19,7 +19,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-use crate::data::{Touching, View};
+use crate::data::{Touching, View, newest_first};
 use crate::memo::ByAddress;
 
 pub const DAYS: usize = 90;
@@ -195,8 +195,7 @@ fn history(inputs: &Inputs) -> Arc<Computed> {
         }
     }
     for day in &mut days {
-        day.incidents
-            .sort_unstable_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        day.incidents.sort_unstable_by(|a, b| newest_first(a, b));
         day.incidents.dedup_by(|a, b| Arc::ptr_eq(a, b));
     }
     Arc::new(Computed {
