@@ -6,7 +6,9 @@ Builds Herald in release mode and seeds one page with 200 components and 10,000 
 through the API. Exports the page with `herald export` and starts nginx (Debian's) on the
 export directory. Then, in one run, wrk (`-t2 -c64 -d10s`) loads nginx and Herald with the same
 two files, `api/v2/summary.json` and the home page, and the script prints requests per second,
-p99 latency and Herald's ratio to nginx. Last, it posts updates through the admin API and times
+p99 latency and Herald's ratio to nginx. A second nginx serves the same files with `sendfile
+off`, writing from its own buffers as Herald writes from memory: Herald's ratio to it says how
+much of the gap is nginx's zero-copy send rather than Herald's own work. Last, it posts updates through the admin API and times
 how long after each call returns the next GET of the home page shows it, then Herald's CPU per
 published update and its resident memory.
 
@@ -69,18 +71,19 @@ def main():
     args = parser.parse_args()
 
     herald = Herald(components=args.components)
-    nginx = None
+    nginx = copying = None
     try:
         print(f"seeded {args.components} components and {args.past} past incidents in {herald.seed_past(args.past):.1f} s")
         export = tempfile.mkdtemp(prefix="herald-bench-export-")
         herald.cli("export", "--page", herald.slug, "--out", export)
         nginx, nginx_port = start_nginx(f"root {export}; index index.html;")
+        copying, copying_port = start_nginx(f"root {export}; index index.html; sendfile off;")
         files = ["api/v2/summary.json", ""]
         sizes = {f or "index.html": os.path.getsize(os.path.join(export, f or "index.html")) for f in files}
         print("files: " + ", ".join(f"{name} {size} bytes" for name, size in sizes.items()))
 
         results = {}
-        for name, port in (("nginx", nginx_port), ("herald", herald.port)):
+        for name, port in (("nginx", nginx_port), ("copying", copying_port), ("herald", herald.port)):
             for f in files:
                 results[name, f] = wrk(f"http://127.0.0.1:{port}/{f}", args.duration)
         delays = publish_to_visible(herald, args.publishes, args.pause)
@@ -88,14 +91,18 @@ def main():
         rss, peak = herald.memory_mb()
     finally:
         herald.stop()
-        if nginx:
-            nginx.terminate()
-            nginx.wait()
+        for server in (nginx, copying):
+            if server:
+                server.terminate()
+                server.wait()
 
-    print(f"\n{'file':<22}{'nginx req/s':>14}{'herald req/s':>14}{'ratio':>8}{'nginx p99':>12}{'herald p99':>12}")
+    print(f"\n{'file':<22}{'nginx req/s':>14}{'herald req/s':>14}{'ratio':>8}{'nginx p99':>12}{'herald p99':>12}"
+          f"{'no sendfile':>14}{'ratio':>8}")
     for f in files:
         (n_rps, n_p99), (h_rps, h_p99) = results["nginx", f], results["herald", f]
-        print(f"{f or 'home page (/)':<22}{n_rps:>14,.0f}{h_rps:>14,.0f}{h_rps / n_rps:>7.2f}x{n_p99:>10.2f}ms{h_p99:>10.2f}ms")
+        c_rps = results["copying", f][0]
+        print(f"{f or 'home page (/)':<22}{n_rps:>14,.0f}{h_rps:>14,.0f}{h_rps / n_rps:>7.2f}x{n_p99:>10.2f}ms{h_p99:>10.2f}ms"
+              f"{c_rps:>14,.0f}{h_rps / c_rps:>7.2f}x")
     p50, p99 = percentile(delays, 50), percentile(delays, 99)
     print(f"\npublish-to-visible over {len(delays)} updates: p50 {p50:.1f} ms  p99 {p99:.1f} ms  max {delays[-1]:.1f} ms")
     print(f"Herald's CPU per published update: {write_cpu:.1f} ms; resident memory {rss:.0f} MB (peak {peak:.0f} MB)")

@@ -84,7 +84,6 @@ pub fn files(view: &View) -> Vec<(&'static str, Vec<u8>)> {
         .take(RECENT)
         .map(|i| r.incident_raw(i, &entries))
         .collect();
-    let unresolved: Vec<&RawValue> = unresolved.iter().map(AsRef::as_ref).collect();
     let window = |w: &Maintenance| raw(&r.maintenance(w, &entries));
     let active: Vec<Box<RawValue>> = view.active_maintenance().into_iter().map(window).collect();
     let upcoming: Vec<Box<RawValue>> = view
@@ -92,7 +91,6 @@ pub fn files(view: &View) -> Vec<(&'static str, Vec<u8>)> {
         .into_iter()
         .map(window)
         .collect();
-    let current: Vec<&RawValue> = active.iter().chain(&upcoming).map(AsRef::as_ref).collect();
     let all: Vec<Box<RawValue>> = view
         .data
         .maintenance
@@ -100,20 +98,21 @@ pub fn files(view: &View) -> Vec<(&'static str, Vec<u8>)> {
         .take(RECENT)
         .map(|w| window(w))
         .collect();
-    let (page, status, components) = (&*page, &*status, &*components);
-    let incidents = |list: &[&RawValue]| document(&[("page", page), ("incidents", &*raw(list))]);
-    let maintenances = |list: &[Box<RawValue>]| {
-        document(&[("page", page), ("scheduled_maintenances", &*raw(list))])
-    };
-    let recent: Vec<&RawValue> = recent.iter().map(AsRef::as_ref).collect();
+    let (unresolved, recent) = (refs(&unresolved), refs(&recent));
+    let (active, upcoming, all) = (refs(&active), refs(&upcoming), refs(&all));
+    let current: Vec<&RawValue> = active.iter().chain(&upcoming).copied().collect();
+    let (page, status, components) = (Part::One(&page), Part::One(&status), Part::One(&components));
+    let incidents = |list| document(&[("page", page), ("incidents", Part::List(list))]);
+    let maintenances =
+        |list| document(&[("page", page), ("scheduled_maintenances", Part::List(list))]);
     vec![
         (
             paths::STATUSPAGE_SUMMARY,
             document(&[
                 ("page", page),
                 ("components", components),
-                ("incidents", &*raw(&unresolved)),
-                ("scheduled_maintenances", &*raw(&current)),
+                ("incidents", Part::List(&unresolved)),
+                ("scheduled_maintenances", Part::List(&current)),
                 ("status", status),
             ]),
         ),
@@ -138,15 +137,67 @@ fn raw(value: &(impl Serialize + ?Sized)) -> Box<RawValue> {
     serde_json::value::to_raw_value(value).expect("JSON values always serialise")
 }
 
-/// A JSON object of parts already serialised, in the order given.
-fn document(fields: &[(&str, &RawValue)]) -> Vec<u8> {
-    struct Document<'a>(&'a [(&'a str, &'a RawValue)]);
-    impl Serialize for Document<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_map(self.0.iter().copied())
+fn refs<T: AsRef<RawValue>>(items: &[T]) -> Vec<&RawValue> {
+    items.iter().map(AsRef::as_ref).collect()
+}
+
+/// A document's field: a value serialised already, or a list of them.
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    One(&'a RawValue),
+    List(&'a [&'a RawValue]),
+}
+
+impl Part<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Part::One(value) => value.get().len(),
+            Part::List(items) => {
+                let commas = items.len().saturating_sub(1);
+                2 + commas + items.iter().map(|v| v.get().len()).sum::<usize>()
+            }
         }
     }
-    serde_json::to_vec(&Document(fields)).expect("JSON values always serialise")
+
+    fn write_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Part::One(value) => out.extend_from_slice(value.get().as_bytes()),
+            Part::List(items) => {
+                out.push(b'[');
+                for (n, item) in items.iter().enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(item.get().as_bytes());
+                }
+                out.push(b']');
+            }
+        }
+    }
+}
+
+/// A JSON object of parts already serialised, in the order given, written straight into one
+/// buffer of the right size: the big parts (the incidents with their timelines) are copied
+/// once. The names are fixed identifiers, which need no escaping.
+fn document(fields: &[(&'static str, Part)]) -> Vec<u8> {
+    let commas = fields.len().saturating_sub(1);
+    let size: usize = fields
+        .iter()
+        .map(|(name, part)| name.len() + 3 + part.len())
+        .sum();
+    let mut out = Vec::with_capacity(2 + commas + size);
+    out.push(b'{');
+    for (n, (name, part)) in fields.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        part.write_to(&mut out);
+    }
+    out.push(b'}');
+    out
 }
 
 /// What Atlassian Statuspage sends its webhook subscribers about an incident or a maintenance
@@ -622,6 +673,27 @@ mod tests {
     use crate::fixtures::{incident, page_with};
     use crate::memo::Memos;
     use StatusLevel::*;
+
+    #[test]
+    fn a_document_is_the_json_object_of_its_parts_in_a_buffer_of_its_size() {
+        let (page, a, b) = (
+            raw(&json!({"id": "p"})),
+            raw(&json!({"n": 1})),
+            raw(&[2, 3]),
+        );
+        let out = document(&[
+            ("page", Part::One(&page)),
+            ("incidents", Part::List(&[&a, &b])),
+            ("scheduled_maintenances", Part::List(&[])),
+        ]);
+        let text = r#"{"page":{"id":"p"},"incidents":[{"n":1},[2,3]],"scheduled_maintenances":[]}"#;
+        assert_eq!(String::from_utf8(out.clone()).unwrap(), text);
+        assert_eq!(
+            out.len(),
+            out.capacity(),
+            "the size is reckoned before writing"
+        );
+    }
 
     /// The Statuspage file at `path`, built at `now` through `memos`.
     fn file_at(data: &PageData, now: Timestamp, memos: &Arc<Memos>, path: &str) -> Value {
