@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Id;
 use crate::component::Location;
-use crate::incident::{self, Channels, Incident};
+use crate::event::EventKind;
+use crate::incident::{Channels, Incident};
 use crate::lint::{LintRules, social_length};
 use crate::maintenance::Maintenance;
 use crate::subscriber::{Channel, components_of};
@@ -60,18 +61,18 @@ pub const CORRECTION: &str = "incident.corrected";
 /// The broadcast an incident event calls for, if any. Edits and deletions are not announced,
 /// nor are corrections unless the lead asked for them to be.
 pub fn for_incident(
-    event_kind: &str,
+    event_kind: EventKind,
     incident: &Incident,
     locations: &[Location],
     rules: &LintRules,
 ) -> Option<BroadcastDraft> {
     let event = match event_kind {
-        "incident.created" => "incident.created",
-        "incident.updated" => "incident.updated",
-        "incident.resolved" => "incident.resolved",
-        "incident.reopened" | "incident.recurred" => "incident.reopened",
-        "incident.postmortem_linked" => "incident.postmortem_published",
-        incident::CORRECTION_ANNOUNCED => CORRECTION,
+        EventKind::IncidentCreated => "incident.created",
+        EventKind::IncidentUpdated => "incident.updated",
+        EventKind::IncidentResolved => "incident.resolved",
+        EventKind::IncidentReopened | EventKind::IncidentRecurred => "incident.reopened",
+        EventKind::IncidentPostmortemLinked => "incident.postmortem_published",
+        EventKind::IncidentCorrectionAnnounced => CORRECTION,
         _ => return None,
     };
     let update = match event {
@@ -101,12 +102,12 @@ pub const REMINDER: &str = "maintenance.reminder";
 
 /// The broadcast a maintenance event calls for, if any.
 pub fn for_maintenance(
-    event_kind: &str,
+    event_kind: EventKind,
     window: &Maintenance,
     locations: &[Location],
     rules: &LintRules,
 ) -> Option<BroadcastDraft> {
-    if event_kind == "maintenance.reminded" {
+    if event_kind == EventKind::MaintenanceReminded {
         // Reminders go where the announcement went; a window announced quietly with reminders
         // asked for (as Status.io allows) reminds every subscriber.
         let announced = subscriber_channels(&window.updates.first()?.channels);
@@ -125,12 +126,12 @@ pub fn for_maintenance(
         });
     }
     let event = match event_kind {
-        "maintenance.scheduled" => "maintenance.scheduled",
+        EventKind::MaintenanceScheduled => "maintenance.scheduled",
         // The automation's starts and completions are updates on the timeline like any other.
-        "maintenance.updated" | "maintenance.started" | "maintenance.completed" => {
-            "maintenance.updated"
-        }
-        "maintenance.rescheduled" => "maintenance.rescheduled",
+        EventKind::MaintenanceUpdated
+        | EventKind::MaintenanceStarted
+        | EventKind::MaintenanceCompleted => "maintenance.updated",
+        EventKind::MaintenanceRescheduled => "maintenance.rescheduled",
         _ => return None,
     };
     let update = window.updates.last()?;
@@ -252,7 +253,7 @@ mod tests {
             sms: false,
         };
         let draft = for_incident(
-            "incident.created",
+            EventKind::IncidentCreated,
             &incident("Looking into it.", chosen),
             &locations,
             &LintRules::default(),
@@ -268,10 +269,10 @@ mod tests {
     #[test]
     fn edits_and_deletions_are_not_announced() {
         let i = incident("x", Channels::default());
-        for kind in ["incident.edited", "incident.deleted"] {
+        for kind in [EventKind::IncidentEdited, EventKind::IncidentDeleted] {
             assert!(for_incident(kind, &i, &[], &LintRules::default()).is_none());
         }
-        let reopened = for_incident("incident.recurred", &i, &[], &LintRules::default());
+        let reopened = for_incident(EventKind::IncidentRecurred, &i, &[], &LintRules::default());
         assert_eq!(reopened.unwrap().event, "incident.reopened");
     }
 
@@ -280,7 +281,7 @@ mod tests {
         let rules = LintRules::default();
         let long = "x".repeat(281);
         let draft = for_incident(
-            "incident.updated",
+            EventKind::IncidentUpdated,
             &incident(&long, Channels::default()),
             &[],
             &rules,
@@ -298,7 +299,7 @@ mod tests {
         );
         let link = format!("{} https://example.com/{}", "y".repeat(250), "z".repeat(80));
         let draft = for_incident(
-            "incident.updated",
+            EventKind::IncidentUpdated,
             &incident(&link, Channels::default()),
             &[],
             &rules,
@@ -322,8 +323,13 @@ mod tests {
     fn a_postmortem_announces_the_incident_without_an_update() {
         let mut i = incident("x", Channels::default());
         i.postmortem_url = Some("https://example.com/pm".into());
-        let draft =
-            for_incident("incident.postmortem_linked", &i, &[], &LintRules::default()).unwrap();
+        let draft = for_incident(
+            EventKind::IncidentPostmortemLinked,
+            &i,
+            &[],
+            &LintRules::default(),
+        )
+        .unwrap();
         assert_eq!(draft.event, "incident.postmortem_published");
         assert_eq!(draft.update_id, None);
     }
@@ -365,7 +371,7 @@ mod tests {
             ..Channels::default()
         };
         let draft = for_maintenance(
-            "maintenance.reminded",
+            EventKind::MaintenanceReminded,
             &window(announced),
             &locations,
             &rules,
@@ -378,7 +384,8 @@ mod tests {
         );
         assert_eq!(draft.components, vec!["c1".to_string()]);
         let quiet = window(Channels::NONE);
-        let draft = for_maintenance("maintenance.reminded", &quiet, &locations, &rules).unwrap();
+        let draft =
+            for_maintenance(EventKind::MaintenanceReminded, &quiet, &locations, &rules).unwrap();
         assert_eq!(draft.channels, Channel::ALL.to_vec());
     }
 }

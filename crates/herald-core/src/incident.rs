@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::component::{self, Component, Location};
-use crate::event::Event;
+use crate::event::{Event, EventKind};
 use crate::page::Page;
 use crate::status::{StatusLevel, worst};
 use crate::{Actor, DomainError, Id, cadence, lint, template, text};
@@ -420,11 +420,6 @@ pub struct UpdateCorrection {
     pub rebroadcast: bool,
 }
 
-/// The audit event of a correction told to nobody.
-pub const UPDATE_CORRECTED: &str = "incident.update_corrected";
-/// The audit event of a correction broadcast again to the update's channels.
-pub const CORRECTION_ANNOUNCED: &str = "incident.correction_announced";
-
 /// A past incident, as much as the severity rule needs to know of it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecentIncident {
@@ -567,8 +562,7 @@ pub(crate) fn decide_create(
         resolved_at: None,
     };
     let mut event = Event::new(
-        "incident.created",
-        "incident",
+        EventKind::IncidentCreated,
         &incident.id,
         None,
         Some(&incident),
@@ -712,16 +706,16 @@ pub(crate) fn decide_update(
     let kind = if reopening {
         next.resolved_at = None;
         if incident.is_closed(now) {
-            "incident.reopened"
+            EventKind::IncidentReopened
         } else {
             next.recurrences += 1;
-            "incident.recurred"
+            EventKind::IncidentRecurred
         }
     } else if update.state == IncidentState::Resolved {
         next.resolved_at = Some(now);
-        "incident.resolved"
+        EventKind::IncidentResolved
     } else {
-        "incident.updated"
+        EventKind::IncidentUpdated
     };
     next.updates.push(update);
     let event = change_event(kind, incident, &next);
@@ -835,7 +829,7 @@ pub fn edit(
         });
     }
     next.updated_at = now.max(incident.updated_at);
-    let event = change_event("incident.edited", incident, &next);
+    let event = change_event(EventKind::IncidentEdited, incident, &next);
     Ok(Decision {
         incident: next,
         events: vec![event],
@@ -927,8 +921,8 @@ pub fn correct_update(
     update.edited_at = Some(now);
     next.updated_at = now;
     let kind = match correction.rebroadcast {
-        true => CORRECTION_ANNOUNCED,
-        false => UPDATE_CORRECTED,
+        true => EventKind::IncidentCorrectionAnnounced,
+        false => EventKind::IncidentUpdateCorrected,
     };
     let event =
         change_event(kind, incident, &next).with_note(format!("update {update_id} corrected"));
@@ -951,7 +945,7 @@ pub fn set_postmortem(
     let mut next = incident.clone();
     next.postmortem_url = Some(url.to_string());
     next.updated_at = now.max(incident.updated_at);
-    let event = change_event("incident.postmortem_linked", incident, &next);
+    let event = change_event(EventKind::IncidentPostmortemLinked, incident, &next);
     Ok(Decision {
         incident: next,
         events: vec![event],
@@ -961,21 +955,20 @@ pub fn set_postmortem(
 /// The audit event of a change to an incident: its fields before and after, each with only
 /// the updates the change added or corrected. The rest of the timeline is in the events before
 /// it; repeating it on every update would grow the log with the square of the timeline.
-fn change_event(kind: &'static str, before: &Incident, after: &Incident) -> Event {
+fn change_event(kind: EventKind, before: &Incident, after: &Incident) -> Event {
     let changed = |one: &Incident, other: &Incident| {
         let updates = one.updates.iter().enumerate();
         let changed = updates.filter(|(k, u)| other.updates.get(*k) != Some(*u));
         one.with_updates(changed.map(|(_, u)| u.clone()).collect())
     };
     let (before, after) = (changed(before, after), changed(after, before));
-    Event::new(kind, "incident", &after.id, Some(&before), Some(&after))
+    Event::new(kind, &after.id, Some(&before), Some(&after))
 }
 
 /// The audit event for deleting an incident (Status.io's `incident/delete`).
 pub fn delete(incident: &Incident) -> Event {
     Event::new(
-        "incident.deleted",
-        "incident",
+        EventKind::IncidentDeleted,
         &incident.id,
         Some(incident),
         None,

@@ -9,7 +9,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::event::Event;
+use crate::event::{Event, EventKind};
 use crate::incident::{AffectedLocation, Channels, DETAILS_MAX, PageContext, TITLE_MAX};
 use crate::lint::{self, Lint};
 use crate::page::{Page, PageSettings};
@@ -34,8 +34,6 @@ pub const REMINDER_CLASH: SignedDuration = SignedDuration::from_hours(1);
 
 /// Who starts and completes windows on time.
 pub const AUTOMATION_ACTOR: &str = "herald:automation";
-
-const SUBJECT: &str = "maintenance";
 
 /// Scheduled, then in progress, optionally verifying, then completed; or cancelled at any
 /// point before completion. See [`MaintenanceState::next_states`].
@@ -343,8 +341,8 @@ impl Decision {
         }
     }
 
-    fn changed(kind: &'static str, before: &Maintenance, after: Maintenance) -> Decision {
-        let event = Event::new(kind, SUBJECT, &after.id, Some(before), Some(&after));
+    fn changed(kind: EventKind, before: &Maintenance, after: Maintenance) -> Decision {
+        let event = Event::new(kind, &after.id, Some(before), Some(&after));
         Decision {
             maintenance: after,
             events: vec![event],
@@ -402,8 +400,7 @@ pub fn schedule(
         ended_at: None,
     };
     let event = Event::new(
-        "maintenance.scheduled",
-        SUBJECT,
+        EventKind::MaintenanceScheduled,
         &maintenance.id,
         None,
         Some(&maintenance),
@@ -454,7 +451,11 @@ pub fn post_update(
     if state.is_final() {
         next.ended_at = Some(now);
     }
-    Ok(Decision::changed("maintenance.updated", current, next))
+    Ok(Decision::changed(
+        EventKind::MaintenanceUpdated,
+        current,
+        next,
+    ))
 }
 
 /// Moves the planned times, raising the sequence, and says so on the timeline. A scheduled
@@ -523,7 +524,11 @@ pub fn reschedule(
             at: now,
         },
     );
-    Ok(Decision::changed("maintenance.rescheduled", current, next))
+    Ok(Decision::changed(
+        EventKind::MaintenanceRescheduled,
+        current,
+        next,
+    ))
 }
 
 /// Switches automation off (to run the window by hand) or back on; no broadcast.
@@ -535,7 +540,7 @@ pub fn set_automation(
     check_open(current)?;
     Ok(quietly(
         current,
-        "maintenance.automation_changed",
+        EventKind::MaintenanceAutomationChanged,
         now,
         |next| {
             next.automation = enabled;
@@ -564,7 +569,7 @@ pub fn set_reminders(
     check_reminders("reminders", &reminders)?;
     Ok(quietly(
         current,
-        "maintenance.reminders_changed",
+        EventKind::MaintenanceRemindersChanged,
         now,
         |next| {
             next.reminders = furthest_first(reminders);
@@ -576,7 +581,7 @@ pub fn set_reminders(
 /// `kind`, unless it changed nothing.
 fn quietly(
     current: &Maintenance,
-    kind: &'static str,
+    kind: EventKind,
     now: Timestamp,
     change: impl FnOnce(&mut Maintenance),
 ) -> Decision {
@@ -634,8 +639,8 @@ fn automatic(
     let mut decision = post_update(current, update_id, draft, AUTOMATION_ACTOR, now)?;
     let late = now.duration_since(planned).max(SignedDuration::ZERO);
     let kind = match state {
-        InProgress => "maintenance.started",
-        _ => "maintenance.completed",
+        InProgress => EventKind::MaintenanceStarted,
+        _ => EventKind::MaintenanceCompleted,
     };
     for event in &mut decision.events {
         event.kind = kind;
@@ -651,8 +656,7 @@ fn automatic(
 /// channels chosen when the window was announced.
 pub fn reminder(window: &Maintenance, mins: u32, now: Timestamp) -> Event {
     let mut event = Event::new(
-        "maintenance.reminded",
-        SUBJECT,
+        EventKind::MaintenanceReminded,
         &window.id,
         None::<&Maintenance>,
         None::<&Maintenance>,
@@ -718,8 +722,7 @@ fn furthest_first(mut minutes: Vec<u32>) -> Vec<u32> {
 /// The audit event for deleting a window, in any state.
 pub fn delete(maintenance: &Maintenance) -> Event {
     Event::new(
-        "maintenance.deleted",
-        SUBJECT,
+        EventKind::MaintenanceDeleted,
         &maintenance.id,
         Some(maintenance),
         None,

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::event::Event;
+use crate::event::{Event, EventKind};
 use crate::subscriber::email_address;
 use crate::{DomainError, Id, text};
 
@@ -86,7 +86,7 @@ pub fn normalize_email(address: &str) -> String {
 
 /// `user.created`, with the user as created (which holds no password hash).
 pub fn created(user: &User) -> Event {
-    Event::new("user.created", "user", &user.id, None, Some(user))
+    Event::new(EventKind::UserCreated, &user.id, None, Some(user))
 }
 
 /// A change to a user: the user afterwards, and its audit events (none when nothing changed).
@@ -164,8 +164,7 @@ pub fn set_role(
 /// `user.disabled`, with the user before and after.
 fn disabled(before: &User, after: &User) -> Event {
     Event::new(
-        "user.disabled",
-        "user",
+        EventKind::UserDisabled,
         &before.id,
         Some(before),
         Some(after),
@@ -175,8 +174,7 @@ fn disabled(before: &User, after: &User) -> Event {
 /// `user.enabled`, with the user before and after.
 fn enabled(before: &User, after: &User) -> Event {
     Event::new(
-        "user.enabled",
-        "user",
+        EventKind::UserEnabled,
         &before.id,
         Some(before),
         Some(after),
@@ -186,8 +184,7 @@ fn enabled(before: &User, after: &User) -> Event {
 /// `user.role_changed`, with the user before and after.
 fn role_changed(before: &User, after: &User) -> Event {
     Event::new(
-        "user.role_changed",
-        "user",
+        EventKind::UserRoleChanged,
         &before.id,
         Some(before),
         Some(after),
@@ -284,10 +281,10 @@ mod tests {
         let off = disable(&admin, 2, now).unwrap();
         assert_eq!(off.user, admin.disabled(now));
         assert_eq!(off.events.len(), 1);
-        assert_eq!(off.events[0].kind, "user.disabled");
+        assert_eq!(off.events[0].kind, EventKind::UserDisabled);
         let demoted = set_role(&admin, Role::Viewer, 2, now).unwrap();
         assert_eq!(demoted.user.role, Role::Viewer);
-        assert_eq!(demoted.events[0].kind, "user.role_changed");
+        assert_eq!(demoted.events[0].kind, EventKind::UserRoleChanged);
         for role in [Role::Viewer, Role::Responder] {
             assert!(disable(&user(role), 1, now).is_ok());
             assert!(disable(&user(role), 0, now).is_ok());
@@ -325,8 +322,8 @@ mod tests {
             panic!("one event: {:?}", on.events)
         };
         assert_eq!(
-            (event.kind, event.subject_type, event.subject_id.as_str()),
-            ("user.enabled", "user", off.id.as_str())
+            (event.kind, event.subject_type(), event.subject_id.as_str()),
+            (EventKind::UserEnabled, "user", off.id.as_str())
         );
         assert!(event.before.as_ref().unwrap()["disabled_at"].is_string());
         assert!(event.after.as_ref().unwrap()["disabled_at"].is_null());
@@ -349,8 +346,8 @@ mod tests {
         };
         let event = created(&user);
         assert_eq!(
-            (event.kind, event.subject_type, event.subject_id.as_str()),
-            ("user.created", "user", "0123456789abcdef01234567")
+            (event.kind, event.subject_type(), event.subject_id.as_str()),
+            (EventKind::UserCreated, "user", "0123456789abcdef01234567")
         );
         assert_eq!(event.before, None);
         let after = event.after.unwrap();
@@ -381,7 +378,7 @@ mod tests {
         assert!(!off.is_active() && user.is_active());
         assert_eq!(off.updated_at, later);
         let event = disabled(&user, &off);
-        assert_eq!(event.kind, "user.disabled");
+        assert_eq!(event.kind, EventKind::UserDisabled);
         assert_eq!(
             event.before.unwrap()["disabled_at"],
             serde_json::Value::Null

@@ -6,6 +6,7 @@ use herald_core::DomainError;
 use herald_core::broadcast;
 use herald_core::cadence::{MAX_INTERVAL_MINUTES, next_update_due};
 use herald_core::component::Location;
+use herald_core::event::EventKind;
 use herald_core::incident::{
     self, AffectedLocation, CLOSE_WINDOW, Channels, DETAILS_MAX, Decision, EditedLocation,
     Incident, IncidentEdit, IncidentState, NewIds, NewIncident, PageContext, REPEAT_WINDOW,
@@ -281,8 +282,8 @@ fn a_new_incident_records_its_first_update_and_one_created_event() {
     );
 
     let event = &decision.events[0];
-    assert_eq!(event.kind, "incident.created");
-    assert_eq!(event.subject_type, "incident");
+    assert_eq!(event.kind, EventKind::IncidentCreated);
+    assert_eq!(event.subject_type(), "incident");
     assert_eq!(event.subject_id, "inc-1");
     assert_eq!(event.before, None);
     assert_eq!(event.note, None);
@@ -501,7 +502,7 @@ fn an_update_changes_state_and_levels_and_appends_to_the_timeline() {
     assert_eq!(next.updates[1].at, at(7));
     assert_eq!(next.updated_at, at(7));
     assert_eq!(next.created_at, at(0));
-    assert_eq!(decision.events[0].kind, "incident.updated");
+    assert_eq!(decision.events[0].kind, EventKind::IncidentUpdated);
     assert_eq!(decision.events[0].subject_id, inc.id);
     assert_eq!(
         before(&decision),
@@ -590,7 +591,7 @@ fn edit_changes_title_severity_and_locations_without_an_update() {
     assert_eq!(next.state, Identified, "an edit never changes the state");
     assert_eq!(next.updates, inc.updates, "an edit adds no update");
     assert_eq!(next.updated_at, at(12));
-    assert_eq!(decision.events[0].kind, "incident.edited");
+    assert_eq!(decision.events[0].kind, EventKind::IncidentEdited);
     assert_eq!(decision.events[0].subject_id, inc.id);
     assert_eq!(after(&decision), audited(next, &[]));
     // B keeps its level; C is new and takes the incident's worst level at the time (A's).
@@ -653,7 +654,7 @@ fn an_edit_sets_levels_adds_and_removes_locations() {
         decision.incident.updates, inc.updates,
         "no update is posted"
     );
-    assert_eq!(decision.events[0].kind, "incident.edited");
+    assert_eq!(decision.events[0].kind, EventKind::IncidentEdited);
     assert_eq!(
         before(&decision),
         audited(&inc, &[]),
@@ -802,7 +803,7 @@ fn resolving_with_keep_returns_every_location_to_operational() {
     assert_eq!(done.resolved_at, Some(at(40)));
     assert!(!done.is_active());
     assert_eq!(done.holds().count(), 0, "a resolved incident holds nothing");
-    assert_eq!(decision.events[0].kind, "incident.resolved");
+    assert_eq!(decision.events[0].kind, EventKind::IncidentResolved);
     assert_eq!(after(&decision), audited(done, &[newest(done)]));
 }
 
@@ -892,7 +893,7 @@ fn monitoring_can_go_back_to_identified_or_investigating() {
             decision.incident.recurrences, 0,
             "only reopening counts as recurrence"
         );
-        assert_eq!(decision.events[0].kind, "incident.updated");
+        assert_eq!(decision.events[0].kind, EventKind::IncidentUpdated);
     }
 }
 
@@ -951,7 +952,8 @@ fn reopening_a_severe_incident_inside_the_close_window_is_a_recurrence() {
             );
             let again = &decision.incident;
             assert_eq!(
-                decision.events[0].kind, "incident.recurred",
+                decision.events[0].kind,
+                EventKind::IncidentRecurred,
                 "sev{severity} +{minutes_later}m"
             );
             assert_eq!(again.recurrences, 1);
@@ -993,7 +995,8 @@ fn reopening_after_the_incident_closed_is_a_reopening() {
                 at(60 + minutes_later),
             );
             assert_eq!(
-                decision.events[0].kind, "incident.reopened",
+                decision.events[0].kind,
+                EventKind::IncidentReopened,
                 "sev{severity} +{minutes_later}m"
             );
             assert_eq!(decision.incident.recurrences, 0);
@@ -1011,7 +1014,8 @@ fn minor_incidents_close_on_resolution_so_reopening_is_never_a_recurrence() {
         for when in [at(60), at(61), at(0)] {
             let decision = fx.posted(&done, Investigating, StatusChange::Keep, when);
             assert_eq!(
-                decision.events[0].kind, "incident.reopened",
+                decision.events[0].kind,
+                EventKind::IncidentReopened,
                 "sev{severity}"
             );
             assert_eq!(decision.incident.recurrences, 0);
@@ -1092,7 +1096,7 @@ fn a_postmortem_is_linked_only_to_a_resolved_incident() {
         assert_eq!(decision.incident.postmortem_url.as_deref(), Some(url));
         assert_eq!(decision.incident.updated_at, at(90));
         assert_eq!(decision.incident.updates, done.updates);
-        assert_eq!(decision.events[0].kind, "incident.postmortem_linked");
+        assert_eq!(decision.events[0].kind, EventKind::IncidentPostmortemLinked);
         assert_eq!(after(&decision), audited(&decision.incident, &[]));
     }
     for bad in [
@@ -1156,7 +1160,7 @@ fn deleting_an_incident_records_its_last_state() {
     let fx = Fixture::new();
     let inc = fx.incident(2, Monitoring, &[(A, ServiceDisruption)], at(0));
     let event = incident::delete(&inc);
-    assert_eq!(event.kind, "incident.deleted");
+    assert_eq!(event.kind, EventKind::IncidentDeleted);
     assert_eq!(event.subject_id, inc.id);
     assert_eq!(event.after, None);
     let before: Incident = serde_json::from_value(event.before.unwrap()).unwrap();
@@ -1669,7 +1673,7 @@ fn the_issue_link_is_edited_without_an_update_and_checked() {
     let decision = fx.edit(&inc, set, at(1));
     assert_eq!(decision.incident.issue_link.as_deref(), Some(ISSUE));
     assert_eq!(decision.incident.updates.len(), 1, "no update is posted");
-    assert_eq!(decision.events[0].kind, "incident.edited");
+    assert_eq!(decision.events[0].kind, EventKind::IncidentEdited);
     let cleared = IncidentEdit {
         issue_link: Some(String::new()),
         ..IncidentEdit::default()
@@ -1768,7 +1772,7 @@ fn a_correction_changes_the_text_in_place_and_keeps_the_old_one_in_the_audit_eve
     assert_eq!(next.updates[1], inc.updates[1]);
     assert_eq!(next.state, inc.state);
     assert_eq!(decision.events.len(), 1);
-    assert_eq!(decision.events[0].kind, incident::UPDATE_CORRECTED);
+    assert_eq!(decision.events[0].kind, EventKind::IncidentUpdateCorrected);
     let corrected = inc.updates[0].id.as_str();
     assert_eq!(
         before(&decision),
@@ -1786,7 +1790,7 @@ fn a_correction_changes_the_text_in_place_and_keeps_the_old_one_in_the_audit_eve
 
     let told =
         incident::correct_update(&inc, &first, correction("Fixed typo.", true), at(10)).unwrap();
-    assert_eq!(told.events[0].kind, incident::CORRECTION_ANNOUNCED);
+    assert_eq!(told.events[0].kind, EventKind::IncidentCorrectionAnnounced);
     let draft = broadcast::for_incident(told.events[0].kind, &told.incident, &locations, rules)
         .expect("a correction broadcast");
     assert_eq!(draft.event, broadcast::CORRECTION);

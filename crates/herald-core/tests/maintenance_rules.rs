@@ -5,6 +5,7 @@
 //! Every time is a fixed `jiff::Timestamp`; nothing here reads a clock.
 use herald_core::DomainError;
 use herald_core::component::{Component, Location};
+use herald_core::event::EventKind;
 use herald_core::incident::{AffectedLocation, Channels, DETAILS_MAX, PageContext, TITLE_MAX};
 use herald_core::maintenance::{
     self, Decision, Maintenance, MaintenanceDraft, MaintenanceState, MaintenanceUpdate,
@@ -226,8 +227,8 @@ fn scheduling_records_the_window_and_its_announcement() {
     assert_eq!(decision.events.len(), 1);
     let event = &decision.events[0];
     assert_eq!(
-        (event.kind, event.subject_type, event.subject_id.as_str()),
-        ("maintenance.scheduled", "maintenance", "mnt-1")
+        (event.kind, event.subject_type(), event.subject_id.as_str()),
+        (EventKind::MaintenanceScheduled, "maintenance", "mnt-1")
     );
     assert_eq!(event.before, None);
     assert_eq!(event.after, Some(serde_json::to_value(&expected).unwrap()));
@@ -361,7 +362,7 @@ fn the_automation_starts_and_completes_noting_how_late_it_ran() {
     assert_eq!(update.author, maintenance::AUTOMATION_ACTOR);
     assert_eq!(update.channels, window.updates[0].channels);
     let event = &started.events[0];
-    assert_eq!(event.kind, "maintenance.started");
+    assert_eq!(event.kind, EventKind::MaintenanceStarted);
     assert_eq!(
         event.note.as_deref(),
         Some("on time, as planned for 2026-03-28T13:00:00Z")
@@ -370,7 +371,7 @@ fn the_automation_starts_and_completes_noting_how_late_it_ran() {
     let completed = maintenance::auto_complete(m, "upd-3".into(), at(125)).unwrap();
     assert_eq!(completed.maintenance.state, Completed);
     let event = &completed.events[0];
-    assert_eq!(event.kind, "maintenance.completed");
+    assert_eq!(event.kind, EventKind::MaintenanceCompleted);
     assert_eq!(
         event.note.as_deref(),
         Some("300 s late: planned for 2026-03-28T14:00:00Z, Herald was not running then")
@@ -532,7 +533,7 @@ fn starting_and_ending_stamp_their_times() {
     let noted = post(&scheduled, None, at(10)).unwrap();
     assert_eq!(noted.maintenance.state, Scheduled);
     assert_eq!(noted.maintenance.started_at, None);
-    assert_eq!(noted.events[0].kind, "maintenance.updated");
+    assert_eq!(noted.events[0].kind, EventKind::MaintenanceUpdated);
     assert_eq!(
         noted.events[0].before,
         Some(serde_json::to_value(&scheduled).unwrap())
@@ -748,7 +749,7 @@ fn rescheduling_raises_the_sequence_and_states_the_new_times() {
     );
     assert!(!update.channels.email && update.channels.sms);
     assert_eq!(decision.events.len(), 1);
-    assert_eq!(decision.events[0].kind, "maintenance.rescheduled");
+    assert_eq!(decision.events[0].kind, EventKind::MaintenanceRescheduled);
 
     // Each reschedule raises the sequence again; the same times again change nothing.
     let twice = fx
@@ -831,7 +832,7 @@ fn automation_switches_off_and_on_and_records_only_changes() {
     assert!(!off.maintenance.automation);
     assert_eq!(off.maintenance.updated_at, at(5));
     assert_eq!(off.maintenance.updates, on.updates, "no broadcast");
-    assert_eq!(off.events[0].kind, "maintenance.automation_changed");
+    assert_eq!(off.events[0].kind, EventKind::MaintenanceAutomationChanged);
     let still_off = maintenance::set_automation(&off.maintenance, false, at(6)).unwrap();
     assert_eq!(still_off.maintenance, off.maintenance);
     assert!(still_off.events.is_empty());
@@ -859,7 +860,10 @@ fn reminders_change_before_the_start_only_and_are_checked() {
     );
     assert_eq!(changed.maintenance.updated_at, at(5));
     assert_eq!(changed.maintenance.updates, window.updates, "no broadcast");
-    assert_eq!(changed.events[0].kind, "maintenance.reminders_changed");
+    assert_eq!(
+        changed.events[0].kind,
+        EventKind::MaintenanceRemindersChanged
+    );
     let again = maintenance::set_reminders(&changed.maintenance, vec![30, 120], at(6)).unwrap();
     assert!(again.events.is_empty(), "the same offsets change nothing");
     let none = maintenance::set_reminders(&window, vec![], at(5)).unwrap();
@@ -896,8 +900,8 @@ fn deleting_records_the_window_as_it_was() {
     let done = window_in(&fx, Completed);
     let event = maintenance::delete(&done);
     assert_eq!(
-        (event.kind, event.subject_type),
-        ("maintenance.deleted", "maintenance")
+        (event.kind, event.subject_type()),
+        (EventKind::MaintenanceDeleted, "maintenance")
     );
     assert_eq!(event.before, Some(serde_json::to_value(&done).unwrap()));
     assert_eq!(event.after, None);
@@ -968,9 +972,9 @@ proptest! {
             prop_assert_eq!(decision.events.len(), usize::from(changed));
             if let Some(event) = decision.events.first() {
                 let kind = match cmd {
-                    Cmd::Update(_) => "maintenance.updated",
-                    Cmd::Reschedule(..) => "maintenance.rescheduled",
-                    Cmd::Automation(_) => "maintenance.automation_changed",
+                    Cmd::Update(_) => EventKind::MaintenanceUpdated,
+                    Cmd::Reschedule(..) => EventKind::MaintenanceRescheduled,
+                    Cmd::Automation(_) => EventKind::MaintenanceAutomationChanged,
                 };
                 prop_assert_eq!(event.kind, kind);
                 prop_assert_eq!(event.before.clone(), Some(serde_json::to_value(&was).unwrap()));

@@ -11,7 +11,7 @@
 use herald_core::DomainError;
 use herald_core::cadence::{CadenceTable, MAX_INTERVAL_MINUTES, next_update_due};
 use herald_core::component::Location;
-use herald_core::event::Event;
+use herald_core::event::{Event, EventKind};
 use herald_core::incident::{
     self, AffectedLocation, Channels, Decision, Incident, IncidentEdit, IncidentState, NewIds,
     NewIncident, PageContext, RecentIncident, Severity, StatusChange, UpdateDraft,
@@ -497,14 +497,14 @@ fn check_invariants(fx: &Fixture, t: &Tracked) -> Result<(), TestCaseError> {
 /// (the change's own) for its timeline.
 fn check_event(
     events: &[Event],
-    kind: &str,
+    kind: EventKind,
     before: Option<&Incident>,
     after: &Incident,
 ) -> Result<(), TestCaseError> {
     prop_assert_eq!(events.len(), 1, "{:?}", events);
     let event = &events[0];
     prop_assert_eq!(event.kind, kind);
-    prop_assert_eq!(event.subject_type, "incident");
+    prop_assert_eq!(event.subject_type(), "incident");
     prop_assert_eq!(&event.subject_id, &after.id);
     let only_changed = |one: &Incident, other: Option<&Incident>| {
         let mut incident = one.clone();
@@ -592,7 +592,7 @@ fn run_create(
     let (severity, raised) = expect_severity(spec.severity, &spec.recent);
     prop_assert_eq!(inc.severity.get(), severity, "{:?}", spec.recent);
     prop_assert_eq!(inc.severity_reason.is_some(), raised);
-    check_event(&events, "incident.created", None, &inc)?;
+    check_event(&events, EventKind::IncidentCreated, None, &inc)?;
     prop_assert_eq!(&events[0].note, &inc.severity_reason);
 
     let tracked = Tracked {
@@ -689,18 +689,18 @@ fn run_command(
                 let closed = plus(cur.resolved_at.unwrap(), window) <= effective;
                 if closed {
                     prop_assert_eq!(next.recurrences, cur.recurrences);
-                    "incident.reopened"
+                    EventKind::IncidentReopened
                 } else {
                     prop_assert_eq!(next.recurrences, cur.recurrences + 1);
-                    "incident.recurred"
+                    EventKind::IncidentRecurred
                 }
             } else {
                 prop_assert_eq!(next.recurrences, cur.recurrences);
                 if resolving {
                     prop_assert_eq!(next.resolved_at, Some(effective));
-                    "incident.resolved"
+                    EventKind::IncidentResolved
                 } else {
-                    "incident.updated"
+                    EventKind::IncidentUpdated
                 }
             };
             check_event(&events, kind, Some(cur), &next)?;
@@ -769,7 +769,7 @@ fn run_command(
             } else {
                 expected.updated_at = effective;
                 prop_assert_eq!(&next, &expected);
-                check_event(&events, "incident.edited", Some(cur), &next)?;
+                check_event(&events, EventKind::IncidentEdited, Some(cur), &next)?;
             }
             Ok(Some(Tracked {
                 incident: next,
@@ -796,7 +796,12 @@ fn run_command(
             expected.postmortem_url = Some(url.clone());
             expected.updated_at = effective;
             prop_assert_eq!(&next, &expected);
-            check_event(&events, "incident.postmortem_linked", Some(cur), &next)?;
+            check_event(
+                &events,
+                EventKind::IncidentPostmortemLinked,
+                Some(cur),
+                &next,
+            )?;
             Ok(Some(Tracked {
                 incident: next,
                 requested: t.requested,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use herald_core::event::EventKind;
 use herald_store::{Change, IncidentQuery, MaintenanceQuery, Store, StoreError};
 use jiff::Timestamp;
 use tokio::sync::watch;
@@ -299,8 +300,13 @@ enum Shown<'a> {
 }
 
 /// What `event` changed on the public page; none when the page does not show its subject
-/// (subscribers, tokens, users), so adding many subscribers re-renders nothing.
+/// (subscribers, tokens, users) or the change (a checklist tick, a snooze), so adding many
+/// subscribers or running the checklist re-renders nothing. A kind this build does not know,
+/// a newer version's, is taken as shown: building the page again is always safe.
 fn shown(event: &Change) -> Option<Shown<'_>> {
+    if EventKind::parse(&event.kind).is_some_and(|kind| !kind.is_public()) {
+        return None;
+    }
     match event.subject_type.as_str() {
         "incident" => Some(Shown::Incident(&event.subject_id)),
         "maintenance" => Some(Shown::Maintenance(&event.subject_id)),
@@ -444,15 +450,34 @@ fn content_type(path: &Path) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use herald_core::broadcast::Subject;
+    use herald_core::incident::{
+        AffectedLocation, Channels, IncidentState, NewIncident, Severity, StatusChange, UpdateDraft,
+    };
     use herald_core::page::{PageFields, PageSettings};
+    use herald_core::status::StatusLevel;
     use herald_core::subscriber::{Channel, NewSubscriber, WebhookFormat};
-    use herald_store::NewComponent;
     use herald_store::sqlite::SqliteStore;
+    use herald_store::{NewComponent, Roles, Tick};
 
     use super::*;
 
     fn at(minutes: i64) -> Timestamp {
         Timestamp::from_second(1_790_000_000 + minutes * 60).expect("a valid instant")
+    }
+
+    #[test]
+    fn a_kind_this_build_does_not_know_is_taken_as_shown() {
+        let change = |kind: &str| Change {
+            id: 1,
+            page_id: Some("p".into()),
+            kind: kind.into(),
+            subject_type: "incident".into(),
+            subject_id: "i".into(),
+        };
+        assert!(shown(&change("incident.teleported")).is_some());
+        assert!(shown(&change("incident.updated")).is_some());
+        assert!(shown(&change("incident.checklist_ticked")).is_none());
     }
 
     #[tokio::test]
@@ -493,7 +518,7 @@ mod tests {
             name: "API".into(),
             ..NewComponent::default()
         };
-        store
+        let api = store
             .create_component("test", "acme", component, at(2))
             .await
             .unwrap();
@@ -503,5 +528,60 @@ mod tests {
             data.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
             ["API"]
         );
+
+        let new = NewIncident {
+            title: "Slow API".into(),
+            severity: Severity::new(2).unwrap(),
+            state: IncidentState::Investigating,
+            details: "Looking into it.".into(),
+            affected: vec![AffectedLocation {
+                location_id: api.locations[0].id.clone(),
+                level: StatusLevel::DegradedPerformance,
+            }],
+            channels: Channels::default(),
+            subject: None,
+            next_update_in: None,
+            issue_link: None,
+        };
+        let incident = store.create_incident("test", "acme", new, at(3)).await;
+        let incident = incident.unwrap();
+        assert!(publisher.catch_up(at(3)).await.unwrap(), "an incident is");
+        let tick = Tick {
+            item: "Acknowledge the page".into(),
+            ticked: true,
+        };
+        let (acme, id) = ("acme", incident.id.as_str());
+        store.tick("test", acme, id, tick, at(4)).await.unwrap();
+        let roles = Roles {
+            lead: None,
+            manager: None,
+        };
+        let about = Subject::Incident;
+        store
+            .snooze("test", acme, about, id, 5, at(4))
+            .await
+            .unwrap();
+        store
+            .set_roles("test", acme, about, id, roles, at(4))
+            .await
+            .unwrap();
+        assert!(
+            !publisher.catch_up(at(4)).await.unwrap(),
+            "the checklist, a snooze and the roles are not on the page"
+        );
+        let update = UpdateDraft {
+            state: IncidentState::Identified,
+            details: "Found it.".into(),
+            status: StatusChange::Keep,
+            channels: Channels::default(),
+            subject: None,
+            next_update_in: None,
+            issue_link: None,
+        };
+        store
+            .post_update("test", acme, id, update, at(5))
+            .await
+            .unwrap();
+        assert!(publisher.catch_up(at(5)).await.unwrap(), "an update is");
     }
 }

@@ -206,6 +206,9 @@ pub struct EventRecord {
 pub struct Change {
     pub id: i64,
     pub page_id: Option<Id>,
+    /// The event's kind as stored: one of [`herald_core::event::EventKind`]'s names, or a
+    /// newer version's.
+    pub kind: String,
     pub subject_type: String,
     pub subject_id: Id,
 }

@@ -4,7 +4,7 @@
 use herald_core::adherence::{self, DeadlineRecord};
 use herald_core::broadcast::Subject;
 use herald_core::cadence::{self, MetBy, Step};
-use herald_core::event::Event;
+use herald_core::event::{Event, EventKind};
 use herald_core::nudge::{self, About, NudgeChannel, NudgeKind, NudgeText};
 use herald_core::page::Page;
 use herald_core::user::User;
@@ -136,7 +136,7 @@ fn about(
     })
 }
 
-fn kind_of(subject: Subject, incident: &'static str, window: &'static str) -> &'static str {
+fn kind_of<T>(subject: Subject, incident: T, window: T) -> T {
     match subject {
         Subject::Incident => incident,
         Subject::Maintenance => window,
@@ -175,8 +175,11 @@ pub fn snooze(
         ),
     };
     let event = Event {
-        kind: kind_of(subject, "incident.snoozed", "maintenance.snoozed"),
-        subject_type: subject_type(subject),
+        kind: kind_of(
+            subject,
+            EventKind::IncidentSnoozed,
+            EventKind::MaintenanceSnoozed,
+        ),
         subject_id: id.to_string(),
         before: Some(json!({"next_update_due": due})),
         after: Some(json!({"next_update_due": after})),
@@ -229,10 +232,9 @@ pub fn set_roles(
     let event = Event::new(
         kind_of(
             subject,
-            "incident.roles_changed",
-            "maintenance.roles_changed",
+            EventKind::IncidentRolesChanged,
+            EventKind::MaintenanceRolesChanged,
         ),
-        subject_type(subject),
         id,
         Some(&before),
         Some(&after),
@@ -716,7 +718,7 @@ pub fn mark_seen(conn: &Connection, actor: &str, user_id: &str, now: Timestamp) 
         .execute(params![user.id, ts(now)])?;
     if seen > 0 {
         let after = json!({"seen": seen});
-        let event = Event::new("user.nudges_seen", "user", &user.id, None, Some(&after));
+        let event = Event::new(EventKind::UserNudgesSeen, &user.id, None, Some(&after));
         events::append(conn, None, actor, now, &event)?;
     }
     Ok(seen)
@@ -735,8 +737,7 @@ pub fn set_channels(
     conn.prepare_cached("UPDATE users SET nudge_channels = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![user.id, json(&checked)?, ts(now)])?;
     let event = Event::new(
-        "user.nudge_channels_changed",
-        "user",
+        EventKind::UserNudgeChannelsChanged,
         &user.id,
         Some(&json!({"nudge_channels": before})),
         Some(&json!({"nudge_channels": checked})),

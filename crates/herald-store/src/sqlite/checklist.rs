@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use herald_core::checklist;
-use herald_core::event::Event;
+use herald_core::event::{Event, EventKind};
 use herald_core::incident::Incident;
 use herald_core::page::Page;
 use jiff::Timestamp;
@@ -77,12 +77,12 @@ pub fn tick(
     };
     if changed > 0 {
         let kind = if tick.ticked {
-            "incident.checklist_ticked"
+            EventKind::IncidentChecklistTicked
         } else {
-            "incident.checklist_unticked"
+            EventKind::IncidentChecklistUnticked
         };
         let after = json!({"stage": item.stage, "item": item.label, "ticked": tick.ticked});
-        let event = Event::new(kind, "incident", &incident.id, None, Some(&after));
+        let event = Event::new(kind, &incident.id, None, Some(&after));
         events::append_all(conn, Some(&page.id), actor, now, &[event])?;
     }
     entries(conn, page, &incident)

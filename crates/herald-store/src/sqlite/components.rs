@@ -1,6 +1,6 @@
 //! Groups, components and their locations.
 use herald_core::component::{self, Component, Group, Location};
-use herald_core::event::Event;
+use herald_core::event::{Event, EventKind};
 use herald_core::status::StatusLevel;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -40,7 +40,7 @@ pub fn create_group(
         "INSERT INTO component_groups (id, page_id, name, position, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         params![group.id, page_id, group.name, position, ts(now)],
     )?;
-    let event = Event::new("group.created", "group", &group.id, None, Some(&group));
+    let event = Event::new(EventKind::GroupCreated, &group.id, None, Some(&group));
     events::append(conn, Some(page_id), actor, now, &event)?;
     Ok(group)
 }
@@ -123,7 +123,7 @@ pub fn create(
         insert_location(conn, page_id, &id, name, position as i64)?;
     }
     let created = get(conn, page_id, &id)?;
-    let event = Event::new("component.created", "component", &id, None, Some(&created));
+    let event = Event::new(EventKind::ComponentCreated, &id, None, Some(&created));
     events::append(conn, Some(page_id), actor, now, &event)?;
     Ok(created)
 }
@@ -165,7 +165,14 @@ pub fn update(
         "UPDATE components SET name = ?2, description = ?3, group_id = ?4, position = ?5, updated_at = ?6 WHERE id = ?1",
         params![id, name.trim(), description, group_id, position, ts(now)],
     )?;
-    record_change(conn, actor, page_id, "component.updated", &before, now)
+    record_change(
+        conn,
+        actor,
+        page_id,
+        EventKind::ComponentUpdated,
+        &before,
+        now,
+    )
 }
 
 /// Reads the component back after a change and appends the audit event with both states.
@@ -173,12 +180,12 @@ fn record_change(
     conn: &Connection,
     actor: &str,
     page_id: &str,
-    kind: &'static str,
+    kind: EventKind,
     before: &Component,
     now: Timestamp,
 ) -> Result<Component> {
     let after = get(conn, page_id, &before.id)?;
-    let event = Event::new(kind, "component", &before.id, Some(before), Some(&after));
+    let event = Event::new(kind, &before.id, Some(before), Some(&after));
     events::append(conn, Some(page_id), actor, now, &event)?;
     Ok(after)
 }
@@ -227,7 +234,7 @@ pub fn delete(
         )));
     }
     conn.execute("DELETE FROM components WHERE id = ?1", [id])?;
-    let event = Event::new("component.deleted", "component", id, Some(&before), None);
+    let event = Event::new(EventKind::ComponentDeleted, id, Some(&before), None);
     events::append(conn, Some(page_id), actor, now, &event)
 }
 
@@ -254,7 +261,7 @@ pub fn add_location(
         conn,
         actor,
         page_id,
-        "component.location_added",
+        EventKind::ComponentLocationAdded,
         &before,
         now,
     )
@@ -283,9 +290,9 @@ pub fn set_override(
         params![location_id, stored],
     )?;
     let kind = if level.is_some() {
-        "location.override_set"
+        EventKind::LocationOverrideSet
     } else {
-        "location.override_cleared"
+        EventKind::LocationOverrideCleared
     };
     record_change(conn, actor, page_id, kind, &before, now)
 }

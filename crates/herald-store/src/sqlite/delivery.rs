@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use herald_core::broadcast::BroadcastDraft;
 use herald_core::component::Location;
-use herald_core::event::Event;
+use herald_core::event::{Event, EventKind};
 use herald_core::page::Page;
 use herald_core::subscriber::Channel;
 use jiff::Timestamp;
@@ -28,7 +28,7 @@ pub fn announce<T: Serialize>(
     events: &[Event],
     item: &T,
     now: Timestamp,
-    draft_for: impl Fn(&str, &[Location]) -> Option<BroadcastDraft>,
+    draft_for: impl Fn(EventKind, &[Location]) -> Option<BroadcastDraft>,
 ) -> Result<()> {
     let locations = components::page_locations(conn, &page.id)?;
     for event in events {

@@ -23,8 +23,8 @@ pub fn append(
         page_id,
         ts(now),
         actor,
-        event.kind,
-        event.subject_type,
+        event.kind.name(),
+        event.subject_type(),
         event.subject_id,
         event.note,
         before,
@@ -84,14 +84,16 @@ pub fn list(conn: &Connection, query: &EventQuery) -> Result<Vec<EventRecord>> {
 
 pub fn changes(conn: &Connection, after: i64, limit: u32) -> Result<Vec<Change>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, page_id, subject_type, subject_id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+        "SELECT id, page_id, kind, subject_type, subject_id FROM events
+         WHERE id > ?1 ORDER BY id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![after, limit], |row| {
         Ok(Change {
             id: row.get(0)?,
             page_id: row.get(1)?,
-            subject_type: row.get(2)?,
-            subject_id: row.get(3)?,
+            kind: row.get(2)?,
+            subject_type: row.get(3)?,
+            subject_id: row.get(4)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -1,5 +1,5 @@
 //! Pages.
-use herald_core::event::Event;
+use herald_core::event::{Event, EventKind};
 use herald_core::page::{Page, PageFields, validate_page_fields};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -35,7 +35,7 @@ pub fn create(conn: &Connection, actor: &str, fields: PageFields, now: Timestamp
             ts(now)
         ],
     )?;
-    let event = Event::new("page.created", "page", &page.id, None, Some(&page));
+    let event = Event::new(EventKind::PageCreated, &page.id, None, Some(&page));
     events::append(conn, Some(&page.id), actor, now, &event)?;
     Ok(page)
 }
@@ -70,8 +70,7 @@ pub fn update(
         params![after.id, after.slug, after.name, after.time_zone, json(&after.settings)?, ts(now)],
     )?;
     let event = Event::new(
-        "page.updated",
-        "page",
+        EventKind::PageUpdated,
         &after.id,
         Some(&before),
         Some(&after),

@@ -1,7 +1,7 @@
 //! Console sessions and one-time sign-in links. Their secrets are random and stored only as
 //! hashes; a session ends when signed out, after a spell of idleness, or at its hard expiry,
 //! and at once for a user who is disabled.
-use herald_core::event::Event;
+use herald_core::event::{Event, EventKind};
 use herald_core::user::{User, normalize_email};
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -61,8 +61,7 @@ pub fn start(
     ])?;
     let detail = json!({"session": session.id, "method": method.as_str(), "from": from});
     let event = Event::new(
-        "user.signed_in",
-        "user",
+        EventKind::UserSignedIn,
         &session.user.id,
         None,
         Some(&detail),
@@ -134,8 +133,7 @@ pub fn end(conn: &Connection, secret: &str, now: Timestamp) -> Result<()> {
         .execute(params![session.id, ts(now)])?;
     let detail = json!({"session": session.id});
     let event = Event::new(
-        "user.signed_out",
-        "user",
+        EventKind::UserSignedOut,
         &session.user.id,
         Some(&detail),
         None,
@@ -189,13 +187,7 @@ pub fn issue_link(
         ts(now),
         ts(now.checked_add(LINK_WORKS_FOR).unwrap_or(now))
     ])?;
-    let event = Event::new(
-        "user.sign_in_link_sent",
-        "user",
-        &user.id,
-        None,
-        None::<&()>,
-    );
+    let event = Event::new(EventKind::UserSignInLinkSent, &user.id, None, None::<&()>);
     events::append(conn, None, "herald:sign-in", now, &event)?;
     Ok(Some((user, secret)))
 }

@@ -1,7 +1,7 @@
 //! Subscribers: who a page's broadcasts go to. Every change is audited; a webhook's signing
 //! secret is returned only by the call that makes it.
 use herald_core::Id;
-use herald_core::event::Event;
+use herald_core::event::{Event, EventKind};
 use herald_core::page::Page;
 use herald_core::subscriber::{Channel, NewSubscriber, Subscriber, SubscriberState, WebhookFormat};
 use jiff::{SignedDuration, Timestamp};
@@ -18,7 +18,6 @@ use crate::{
 const COLUMNS: &str =
     "id, page_id, channel, address, format, state, disabled_reason, failing_since,
                        created_at, confirmed_at, updated_at";
-const SUBJECT: &str = "subscriber";
 /// A pending subscriber asking again gets another confirmation email at most this often.
 const CONFIRM_RESEND_AFTER: SignedDuration = SignedDuration::from_mins(10);
 /// After a rotation, the old secret still signs deliveries this long, so receivers can switch.
@@ -63,7 +62,7 @@ pub fn create(
     audit(
         conn,
         actor,
-        "subscriber.created",
+        EventKind::SubscriberCreated,
         None,
         Some(&subscriber),
         now,
@@ -200,7 +199,7 @@ pub fn update(
     audit(
         conn,
         actor,
-        "subscriber.updated",
+        EventKind::SubscriberUpdated,
         Some(&before),
         Some(&after),
         now,
@@ -217,7 +216,14 @@ pub fn delete(
 ) -> Result<()> {
     let before = get(conn, Some(page_id), id)?;
     conn.execute("DELETE FROM subscribers WHERE id = ?1", [id])?;
-    audit(conn, actor, "subscriber.deleted", Some(&before), None, now)
+    audit(
+        conn,
+        actor,
+        EventKind::SubscriberDeleted,
+        Some(&before),
+        None,
+        now,
+    )
 }
 
 /// The owner of the address clicked the confirmation link. Confirming twice is harmless.
@@ -235,7 +241,7 @@ pub fn confirm(conn: &Connection, id: &str, now: Timestamp) -> Result<Subscriber
     audit(
         conn,
         &actor,
-        "subscriber.confirmed",
+        EventKind::SubscriberConfirmed,
         Some(&before),
         Some(&after),
         now,
@@ -265,7 +271,7 @@ pub fn rotate_secret(
          WHERE id = ?1",
     )?
     .execute(params![id, ts(until), secret, ts(now)])?;
-    let event = Event::new::<Subscriber>("subscriber.secret_rotated", SUBJECT, id, None, None)
+    let event = Event::new::<Subscriber>(EventKind::SubscriberSecretRotated, id, None, None)
         .with_note(format!("the previous secret signs until {until}"));
     events::append(conn, Some(page_id), actor, now, &event)?;
     Ok(CreatedSubscriber {
@@ -299,7 +305,7 @@ pub fn enable(
     audit(
         conn,
         actor,
-        "subscriber.enabled",
+        EventKind::SubscriberEnabled,
         Some(&before),
         Some(&after),
         now,
@@ -321,7 +327,7 @@ pub fn disable(conn: &Connection, id: &str, reason: &str, now: Timestamp) -> Res
     audit(
         conn,
         "system",
-        "subscriber.disabled",
+        EventKind::SubscriberDisabled,
         Some(&before),
         Some(&after),
         now,
@@ -367,7 +373,7 @@ fn queue_confirmation(conn: &Connection, subscriber: &Subscriber, now: Timestamp
 fn audit(
     conn: &Connection,
     actor: &str,
-    kind: &'static str,
+    kind: EventKind,
     before: Option<&Subscriber>,
     after: Option<&Subscriber>,
     now: Timestamp,
@@ -376,7 +382,7 @@ fn audit(
         .or(before)
         .map(|s| (s.id.as_str(), s.page_id.as_str()));
     let (id, page_id) = subject.unwrap_or_default();
-    let event = Event::new(kind, SUBJECT, id, before, after);
+    let event = Event::new(kind, id, before, after);
     events::append(conn, Some(page_id), actor, now, &event)
 }
 

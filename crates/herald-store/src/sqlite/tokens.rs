@@ -1,7 +1,7 @@
 //! API tokens: an id (shown as Status.io's `x-api-id`) and a secret (`x-api-key`) stored only
 //! as a hash.
 use herald_core::access::Role;
-use herald_core::event::Event;
+use herald_core::event::{Event, EventKind};
 use herald_core::text;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -42,7 +42,7 @@ pub fn create(
             ts(now)
         ],
     )?;
-    let event = Event::new("token.created", "token", &token.id, None, Some(&token));
+    let event = Event::new(EventKind::TokenCreated, &token.id, None, Some(&token));
     events::append(conn, None, actor, now, &event)?;
     Ok(NewToken { token, secret })
 }
@@ -75,7 +75,7 @@ pub fn revoke(conn: &Connection, actor: &str, id: &str, now: Timestamp) -> Resul
         revoked_at: Some(now),
         ..before.clone()
     };
-    let event = Event::new("token.revoked", "token", id, Some(&before), Some(&after));
+    let event = Event::new(EventKind::TokenRevoked, id, Some(&before), Some(&after));
     events::append(conn, None, actor, now, &event)
 }
 

@@ -27,6 +27,7 @@ async fn one_event(
     let change = Change {
         id: event.id,
         page_id: event.page_id.clone(),
+        kind: event.kind.clone(),
         subject_type: event.subject_type.clone(),
         subject_id: event.subject_id.clone(),
     };

@@ -11,6 +11,7 @@ use herald_core::DomainError;
 use herald_core::access::Role;
 use herald_core::broadcast::{self, Subject};
 use herald_core::component::{self, Component};
+use herald_core::event::EventKind;
 use herald_core::incident::{
     self, AffectedLocation, Channels, EditedLocation, Incident, IncidentEdit, IncidentState,
     NewIncident, Severity, StatusChange, UpdateCorrection, UpdateDraft,
@@ -832,11 +833,11 @@ async fn rendered(state: &AppState, page: &str, preview: Preview) -> Result<Valu
         .collect();
     let rules = &page.settings.lint;
     let event = if preview.incident.updates.len() == 1 {
-        "incident.created"
+        EventKind::IncidentCreated
     } else if preview.incident.is_active() {
-        "incident.updated"
+        EventKind::IncidentUpdated
     } else {
-        "incident.resolved"
+        EventKind::IncidentResolved
     };
     let broadcast = broadcast::for_incident(event, &preview.incident, &locations, rules);
     let previewed = Previewed {

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use herald_core::broadcast;
 use herald_core::component::{self, Component};
+use herald_core::event::Event;
 use herald_core::incident::PageContext;
 use herald_core::lint;
 use herald_core::maintenance::{
@@ -610,9 +611,9 @@ pub async fn preview(
         }
     };
     let window = decision.maintenance;
-    let kind = decision.events.first().map_or("", |e| e.kind);
     let rules = &page.settings.lint;
-    let broadcast = broadcast::for_maintenance(kind, &window, &locations, rules);
+    let told = |e: &Event| broadcast::for_maintenance(e.kind, &window, &locations, rules);
+    let broadcast = decision.events.first().and_then(told);
     let details = window
         .updates
         .last()
