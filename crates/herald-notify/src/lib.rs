@@ -15,6 +15,7 @@ mod h1;
 pub mod http;
 pub mod links;
 pub mod mail;
+pub mod progress;
 pub mod retry;
 pub mod slack;
 pub mod teams;

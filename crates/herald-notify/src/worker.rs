@@ -23,6 +23,7 @@ use crate::email::{self, Emails};
 use crate::http::{self, Attempt, HttpClient, HttpOptions};
 use crate::links::Links;
 use crate::mail::Mailer;
+use crate::progress::{Passes, Progress};
 use crate::retry::{RetryPolicy, describe, later};
 use crate::{build, slack, teams, webhook};
 
@@ -77,6 +78,7 @@ pub struct Worker {
     /// per host: a chat service's rate limit is per incoming-webhook URL.
     paused: Mutex<HashMap<String, Timestamp>>,
     prepared: Mutex<HashMap<String, Arc<Prepared>>>,
+    passes: Passes,
 }
 
 impl Worker {
@@ -99,7 +101,13 @@ impl Worker {
             options,
             paused: Mutex::new(HashMap::new()),
             prepared: Mutex::new(HashMap::new()),
+            passes: Passes::new(),
         }))
+    }
+
+    /// Tells whoever asks when everything due is done.
+    pub fn progress(&self) -> Progress {
+        self.passes.progress()
     }
 
     /// Works the job table until the task is dropped: whatever is due, as soon as a change is
@@ -108,11 +116,12 @@ impl Worker {
     pub async fn run(self: Arc<Self>, mut changes: watch::Receiver<i64>) {
         let slots = Arc::new(Semaphore::new(JOB_SLOTS));
         loop {
+            let pass = self.passes.begin();
+            let now = (self.clock)();
             let free = slots.available_permits() as u32;
             let claimed = if free == 0 {
                 Ok(Vec::new())
             } else {
-                let now = (self.clock)();
                 self.store.claim_jobs(now, free, self.lease_end(now)).await
             };
             match claimed {
@@ -129,6 +138,9 @@ impl Worker {
                     }
                     continue;
                 }
+                Ok(_) if free as usize == JOB_SLOTS && self.nothing_in_flight() => {
+                    self.passes.idle(pass, now);
+                }
                 Ok(_) => {}
                 Err(err) => tracing::warn!(%err, "could not read the delivery jobs; trying again"),
             }
@@ -137,6 +149,11 @@ impl Worker {
                 Ok(()) = changes.changed() => {}
             }
         }
+    }
+
+    /// No request or email is on its way, not even a slow receiver's handed off by its batch.
+    fn nothing_in_flight(&self) -> bool {
+        self.in_flight.available_permits() == self.options.max_in_flight
     }
 
     /// When a job claimed now comes due again if this process has not finished it: after

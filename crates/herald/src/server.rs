@@ -9,6 +9,7 @@ use axum::serve::ListenerExt;
 use herald_notify::email::Emails;
 use herald_notify::http::HttpOptions;
 use herald_notify::mail;
+use herald_notify::progress::Progress;
 use herald_notify::retry::RetryPolicy;
 use herald_notify::worker::{Worker, WorkerOptions};
 use herald_public::{PublishOptions, Publisher, Site};
@@ -89,6 +90,18 @@ pub async fn serve(
     clock: Clock,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_watched(config, listener, clock, shutdown, |_| {}).await
+}
+
+/// [`serve`], handing `watch` the delivery worker's progress once it runs: for tests, which
+/// move the clock by hand and wait for the worker to have done all that came due.
+pub async fn serve_watched(
+    config: &Config,
+    listener: TcpListener,
+    clock: Clock,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    watch: impl FnOnce(Progress),
+) -> anyhow::Result<()> {
     let trusted_proxies = herald_web::client::TrustedProxies::parse(&config.server.trusted_proxies)
         .map_err(anyhow::Error::msg)?;
     let listening = listener.local_addr()?;
@@ -124,6 +137,7 @@ pub async fn serve(
     let worker = delivery_worker(config, &base_url, store.clone(), clock.clone())
         .await
         .context("cannot start delivery")?;
+    watch(worker.progress());
     tokio::spawn(worker.run(changes.clone()));
     if let Some(address) = config.metrics.address()? {
         let metrics = TcpListener::bind(address).await.with_context(|| {

@@ -88,10 +88,10 @@ async fn adherence(s: &Server, f: &Fixture, id: &str) -> Value {
 }
 
 /// Waits until the receiver has exactly `n` requests; them, in arrival order.
-async fn received(rx: &Receiver, n: usize) -> Vec<Received> {
+async fn received(s: &Server, rx: &Receiver, n: usize) -> Vec<Received> {
     rx.until(5, &format!("{n} nudges"), |all| all.len() >= n)
         .await;
-    settle().await;
+    s.idle().await;
     let all = rx.all();
     assert_eq!(
         all.len(),
@@ -103,8 +103,8 @@ async fn received(rx: &Receiver, n: usize) -> Vec<Received> {
 }
 
 /// Shows that nothing more arrives at this instant.
-async fn quiet(rx: &Receiver, n: usize) {
-    settle().await;
+async fn quiet(s: &Server, rx: &Receiver, n: usize) {
+    s.idle().await;
     let all = rx.all();
     assert_eq!(
         all.len(),
@@ -160,9 +160,9 @@ async fn sev1_investigating_nudges_the_lead_at_8_and_10_and_escalates_to_the_man
     assert_eq!(ts(&shown["next_update_due"]), plus_mins(t0, 10));
 
     advance_to(&s, plus_mins(t0, 7));
-    quiet(&rx, 0).await;
+    quiet(&s, &rx, 0).await;
     advance_to(&s, plus_mins(t0, 8));
-    let got = received(&rx, 2).await;
+    let got = received(&s, &rx, 2).await;
     let slack = got.iter().find(|r| r.path == "/ok/lead-slack").unwrap();
     assert_eq!(
         slack_header(slack),
@@ -189,7 +189,7 @@ async fn sev1_investigating_nudges_the_lead_at_8_and_10_and_escalates_to_the_man
     assert!(hook.header("webhook-id").starts_with("nudge_"));
 
     advance_to(&s, plus_mins(t0, 10));
-    let got = received(&rx, 4).await;
+    let got = received(&s, &rx, 4).await;
     assert!(got[2..].iter().all(|r| r.path.starts_with("/ok/lead-")));
     let due = got[2..]
         .iter()
@@ -201,9 +201,9 @@ async fn sev1_investigating_nudges_the_lead_at_8_and_10_and_escalates_to_the_man
     );
 
     advance_to(&s, plus_mins(t0, 14));
-    quiet(&rx, 4).await;
+    quiet(&s, &rx, 4).await;
     advance_to(&s, plus_mins(t0, 15));
-    let got = received(&rx, 7).await;
+    let got = received(&s, &rx, 7).await;
     let teams = got[4..]
         .iter()
         .find(|r| r.path == "/ok/manager-teams")
@@ -326,10 +326,10 @@ async fn an_update_before_the_deadline_cancels_its_nudges_and_arms_the_next() {
     // The old instants (28, 30, 35) pass in silence.
     for at in [28, 30, 35] {
         advance_to(&s, plus_mins(t0, at));
-        quiet(&rx, 0).await;
+        quiet(&s, &rx, 0).await;
     }
     advance_to(&s, plus_mins(t0, 48));
-    let got = received(&rx, 1).await;
+    let got = received(&s, &rx, 1).await;
     assert_eq!(got[0].json()["data"]["kind"], "before");
     assert_eq!(ts(&got[0].json()["data"]["due_at"]), plus_mins(t0, 50));
     let a = adherence(&s, &f, &id).await;
@@ -388,13 +388,13 @@ async fn snoozes_before_and_after_the_deadline_and_the_next_update_in_override()
         .ok(200);
     assert_eq!(ts(&snoozed["next_update_due"]), plus_mins(t0, 25));
     advance_to(&s, plus_mins(t0, 23));
-    let got = received(&rx, 1).await;
+    let got = received(&s, &rx, 1).await;
     assert_eq!(ts(&got[0].json()["data"]["due_at"]), plus_mins(t0, 25));
     advance_to(&s, plus_mins(t0, 25));
-    received(&rx, 2).await;
+    received(&s, &rx, 2).await;
     // The first deadline's nudges (28, 30) never come.
     advance_to(&s, plus_mins(t0, 28));
-    quiet(&rx, 2).await;
+    quiet(&s, &rx, 2).await;
 
     // After the deadline (at 28): counted late, and a new deadline 10 minutes out.
     let snoozed = s
@@ -411,7 +411,7 @@ async fn snoozes_before_and_after_the_deadline_and_the_next_update_in_override()
     assert_eq!(a["late"][0]["lateness_secs"], 180);
     // No escalation for the snoozed deadline at 30.
     advance_to(&s, plus_mins(t0, 30));
-    quiet(&rx, 2).await;
+    quiet(&s, &rx, 2).await;
 
     // "Next update in 45 minutes" overrides the table.
     advance_to(&s, plus_mins(t0, 31));
@@ -438,7 +438,7 @@ async fn snoozes_before_and_after_the_deadline_and_the_next_update_in_override()
     );
     for at in [74, 76, 81] {
         advance_to(&s, plus_mins(t0, at));
-        quiet(&rx, 2).await;
+        quiet(&s, &rx, 2).await;
     }
     s.post(&snooze, &s.responder, json!({"minutes": 5}))
         .await
@@ -504,7 +504,7 @@ async fn with_nobody_named_nudges_stay_in_the_console_the_escalation_emails_the_
     })
     .await;
     advance_to(&s, plus_mins(t0, 15));
-    settle().await;
+    s.idle().await;
     assert!(mails(s.data_dir()).is_empty());
     advance_to(&s, plus_mins(t0, 20));
     let mail = eventually("the escalation email", async || {
@@ -707,9 +707,9 @@ async fn a_window_run_by_hand_keeps_the_maintenance_cadence() {
 
     // Every 30 minutes while in progress: the lead at 28 and 30, the manager too at 35.
     advance_to(&s, plus_mins(t1, 27));
-    quiet(&rx, 0).await;
+    quiet(&s, &rx, 0).await;
     advance_to(&s, plus_mins(t1, 28));
-    let got = received(&rx, 1).await;
+    let got = received(&s, &rx, 1).await;
     let data = &got[0].json()["data"];
     assert_eq!(got[0].path, "/ok/lead");
     assert_eq!(
@@ -718,9 +718,9 @@ async fn a_window_run_by_hand_keeps_the_maintenance_cadence() {
     );
     assert_eq!(ts(&data["due_at"]), plus_mins(t1, 30));
     advance_to(&s, plus_mins(t1, 30));
-    received(&rx, 2).await;
+    received(&s, &rx, 2).await;
     advance_to(&s, plus_mins(t1, 35));
-    let got = received(&rx, 4).await;
+    let got = received(&s, &rx, 4).await;
     assert!(got[2..].iter().any(|r| r.path == "/ok/manager"));
     assert!(
         got[2..]
@@ -741,7 +741,7 @@ async fn a_window_run_by_hand_keeps_the_maintenance_cadence() {
         .ok(200);
     assert_eq!(ts(&snoozed["next_update_due"]), plus_mins(t1, 50));
     advance_to(&s, plus_mins(t1, 48));
-    received(&rx, 5).await;
+    received(&s, &rx, 5).await;
 
     // Completing it before the deadline ends the cadence: no stale nudge fires.
     advance_to(&s, plus_mins(t1, 49));
@@ -749,7 +749,7 @@ async fn a_window_run_by_hand_keeps_the_maintenance_cadence() {
     s.post(&at("/updates"), &s.responder, done).await.ok(201);
     advance_to(&s, plus_mins(t1, 50));
     advance_to(&s, plus_mins(t1, 70));
-    quiet(&rx, 5).await;
+    quiet(&s, &rx, 5).await;
     let a = s.get(&at("/adherence"), &s.viewer).await.ok(200);
     assert_eq!(
         (a["due"].as_u64(), a["on_time"].as_u64()),

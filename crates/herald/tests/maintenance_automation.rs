@@ -228,7 +228,7 @@ async fn a_window_is_announced_reminded_three_times_and_started_and_completed_on
     for (n, mins) in [4320, 1440, 60].into_iter().enumerate() {
         let due = minus_mins(starts, mins);
         advance_to(&s, minus_mins(due, 1));
-        settle().await;
+        s.idle().await;
         assert_eq!(
             rx.all().len(),
             n + 1,
@@ -257,7 +257,7 @@ async fn a_window_is_announced_reminded_three_times_and_started_and_completed_on
 
     // The start, at the planned instant.
     advance_to(&s, minus_mins(starts, 1));
-    settle().await;
+    s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "scheduled");
     assert_eq!(levels(&s, &f).await.0, "operational");
     advance_to(&s, starts);
@@ -308,7 +308,7 @@ async fn a_window_is_announced_reminded_three_times_and_started_and_completed_on
 
     // The completion, at the planned end.
     advance_to(&s, minus_mins(ends, 1));
-    settle().await;
+    s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "in_progress");
     advance_to(&s, ends);
     let completed = window_in(&s, &f, &id, "completed").await;
@@ -327,7 +327,7 @@ async fn a_window_is_announced_reminded_three_times_and_started_and_completed_on
 
     // Each broadcast reached the subscriber exactly once, and nothing else happened.
     advance_to(&s, plus_mins(ends, DAY));
-    settle().await;
+    s.idle().await;
     assert_eq!(
         types(&hooks(&rx)),
         [
@@ -417,16 +417,16 @@ async fn a_rescheduled_window_reminds_and_starts_on_its_new_plan_only() {
     let got = heard(&s, &f, &id, &rx, 4).await;
     assert_eq!(got[3]["type"], "maintenance.reminder");
     assert_eq!(ts(&got[3]["data"]["maintenance"]["starts_at"]), new_start);
-    settle().await;
+    s.idle().await;
     assert_eq!(rx.all().len(), 4, "one reminder at {instant}");
 
     // The old 1 h reminder and the old start: nothing.
     advance_to(&s, minus_mins(old_start, HOUR));
-    settle().await;
+    s.idle().await;
     advance_to(&s, old_start);
-    settle().await;
+    s.idle().await;
     advance_to(&s, plus_mins(old_start, 30));
-    settle().await;
+    s.idle().await;
     assert_eq!(rx.all().len(), 4, "nothing at the old plan's times");
     assert_eq!(window(&s, &f, &id).await["state"], "scheduled");
     let events = window_events(&s, &id).await;
@@ -442,7 +442,7 @@ async fn a_rescheduled_window_reminds_and_starts_on_its_new_plan_only() {
         assert_eq!(got[n - 1]["type"], "maintenance.reminder");
     }
     advance_to(&s, minus_mins(new_start, 1));
-    settle().await;
+    s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "scheduled");
     advance_to(&s, new_start);
     let started = window_in(&s, &f, &id, "in_progress").await;
@@ -518,9 +518,9 @@ async fn with_automation_off_the_lead_runs_the_window_and_on_again_it_completes_
         .ok(200);
     assert_eq!(off["automation"], false);
     advance_to(&s, starts);
-    settle().await;
+    s.idle().await;
     advance_to(&s, plus_mins(starts, 10));
-    settle().await;
+    s.idle().await;
     let w = window(&s, &f, &id).await;
     assert_eq!(w["state"], "scheduled");
     assert_eq!(levels(&s, &f).await.0, "operational");
@@ -548,7 +548,7 @@ async fn with_automation_off_the_lead_runs_the_window_and_on_again_it_completes_
         .ok(200);
     assert_eq!(on["automation"], true);
     advance_to(&s, minus_mins(ends, 1));
-    settle().await;
+    s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "in_progress");
     advance_to(&s, ends);
     let completed = window_in(&s, &f, &id, "completed").await;
@@ -575,7 +575,7 @@ async fn with_automation_off_the_lead_runs_the_window_and_on_again_it_completes_
         json!(format!("on time, as planned for {ends}"))
     );
     // Switching automation is no news: three broadcasts in all.
-    settle().await;
+    s.idle().await;
     assert_eq!(
         types(&hooks(&rx)),
         [
@@ -678,7 +678,7 @@ async fn a_manual_email_just_before_a_reminder_is_held_back_unless_confirmed() {
     s.post(&updates, &s.responder, later).await.ok(201);
     heard(&s, &f, &id, &rx, 5).await;
     advance_to(&s, minus_mins(starts, 1));
-    settle().await;
+    s.idle().await;
     let events = window_events(&s, &id).await;
     assert_eq!(
         of_kind(&events, "maintenance.reminded").len(),
@@ -720,13 +720,13 @@ async fn a_window_in_local_time_across_a_dst_change_runs_at_the_instants_it_name
     assert_eq!(ts(&window(&s, &f, &id).await["starts_at"]), starts);
 
     advance_to(&s, minus_mins(starts, 1));
-    settle().await;
+    s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "scheduled");
     advance_to(&s, starts);
     let started = window_in(&s, &f, &id, "in_progress").await;
     assert_eq!(ts(&started["started_at"]), starts);
     advance_to(&s, minus_mins(ends, 1));
-    settle().await;
+    s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "in_progress");
     advance_to(&s, ends);
     let completed = window_in(&s, &f, &id, "completed").await;
@@ -830,7 +830,7 @@ async fn a_start_missed_while_herald_was_down_runs_once_late_on_restart() {
     // Another restart, past the start again: it is not started twice.
     let s = restart(s, dir.path()).await;
     advance_to(&s, plus_mins(starts, 30));
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    s.idle().await;
     let events = window_events(&s, &id).await;
     assert_eq!(
         kinds(&events),
@@ -926,7 +926,7 @@ async fn a_window_missed_entirely_while_down_is_started_quietly_and_completed_on
     // And after a further restart, nothing runs again.
     let s = restart(s, dir.path()).await;
     advance_to(&s, plus_mins(ends, 2 * HOUR));
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    s.idle().await;
     assert_eq!(window_events(&s, &id).await.len(), 3);
     assert_eq!(
         window(&s, &f, &id).await["updates"]
@@ -959,7 +959,7 @@ async fn of_the_reminders_missed_while_down_only_the_latest_goes_out_once() {
     // Not again, after another restart either; the start still comes.
     let s = restart(s, dir.path()).await;
     advance_to(&s, minus_mins(starts, 1));
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    s.idle().await;
     advance_to(&s, starts);
     window_in(&s, &f, &id, "in_progress").await;
     let events = window_events(&s, &id).await;
@@ -1020,14 +1020,14 @@ async fn changed_reminders_go_out_at_their_new_offsets_only() {
     // The old offsets are quiet; the new ones remind.
     for mins in [3 * DAY, DAY] {
         advance_to(&s, minus_mins(starts, mins));
-        settle().await;
+        s.idle().await;
         assert_eq!(rx.all().len(), 1, "no reminder {mins} min before");
     }
     advance_to(&s, minus_mins(starts, 2 * HOUR));
     let got = heard(&s, &f, &id, &rx, 2).await;
     assert_eq!(got[1]["type"], "maintenance.reminder");
     advance_to(&s, minus_mins(starts, HOUR));
-    settle().await;
+    s.idle().await;
     assert_eq!(rx.all().len(), 2, "no reminder an hour before");
     advance_to(&s, minus_mins(starts, 30));
     heard(&s, &f, &id, &rx, 3).await;

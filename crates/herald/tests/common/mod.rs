@@ -79,6 +79,7 @@ pub struct Server {
     pub responder: Tok,
     pub viewer: Tok,
     clock: Arc<Mutex<Timestamp>>,
+    worker: herald_notify::progress::Progress,
     shutdown: Option<oneshot::Sender<()>>,
     // Dropped last: the server's files live here.
     _dir: Option<TempDir>,
@@ -143,15 +144,21 @@ impl Server {
         let served = config.clone();
         let read_clock = clock.clone();
         let herald_clock: herald_web::Clock = Arc::new(move || *read_clock.lock().unwrap());
+        let (tell, worker) = oneshot::channel();
         tokio::spawn(async move {
             let shutdown = async move {
                 let _ = rx.await;
             };
-            if let Err(err) = herald::server::serve(&served, listener, herald_clock, shutdown).await
-            {
+            let watch = |progress| {
+                let _ = tell.send(progress);
+            };
+            let served =
+                herald::server::serve_watched(&served, listener, herald_clock, shutdown, watch);
+            if let Err(err) = served.await {
                 panic!("the server failed: {err:#}");
             }
         });
+        let worker = worker.await.expect("the delivery worker runs");
         Server {
             base,
             config,
@@ -160,6 +167,7 @@ impl Server {
             responder,
             viewer,
             clock,
+            worker,
             shutdown: Some(tx),
             _dir: dir,
         }
@@ -171,6 +179,18 @@ impl Server {
 
     pub fn now(&self) -> Timestamp {
         *self.clock.lock().unwrap()
+    }
+
+    /// Waits until the delivery worker has done everything committed so far and everything
+    /// due by the test clock's time now: after it, what has not happened will not happen at
+    /// this instant.
+    pub async fn idle(&self) {
+        let mut worker = self.worker.clone();
+        let wait = worker.idle_at(self.now());
+        let limit = std::time::Duration::from_secs(10);
+        if tokio::time::timeout(limit, wait).await.is_err() {
+            panic!("the delivery worker was still busy after 10 s");
+        }
     }
 
     pub fn advance_mins(&self, minutes: i64) -> Timestamp {
@@ -558,12 +578,6 @@ pub fn is_id(value: &Value) -> bool {
             && s.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
-}
-
-/// Long enough for the worker (20 ms polls) to have acted on whatever was due, had anything
-/// been: used to show that nothing happens at an instant where nothing should.
-pub async fn settle() {
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 }
 
 /// Waits (up to 5 s) until `probe` gives something; fails the test with `what` and the last
