@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_update_corrections.sql"),
     include_str!("migrations/0011_delivery_outcomes.sql"),
     include_str!("migrations/0012_ordered_active_indexes.sql"),
+    include_str!("migrations/0013_disabled_subscribers_index.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
