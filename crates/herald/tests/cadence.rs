@@ -159,9 +159,9 @@ async fn sev1_investigating_nudges_the_lead_at_8_and_10_and_escalates_to_the_man
     assert_eq!(shown["lead"]["email"], "lead@example.com");
     assert_eq!(ts(&shown["next_update_due"]), plus_mins(t0, 10));
 
-    advance_to(&s, plus_mins(t0, 7));
+    advance_when_idle(&s, plus_mins(t0, 7)).await;
     quiet(&s, &rx, 0).await;
-    advance_to(&s, plus_mins(t0, 8));
+    advance_when_idle(&s, plus_mins(t0, 8)).await;
     let got = received(&s, &rx, 2).await;
     let slack = got.iter().find(|r| r.path == "/ok/lead-slack").unwrap();
     assert_eq!(
@@ -188,7 +188,7 @@ async fn sev1_investigating_nudges_the_lead_at_8_and_10_and_escalates_to_the_man
     );
     assert!(hook.header("webhook-id").starts_with("nudge_"));
 
-    advance_to(&s, plus_mins(t0, 10));
+    advance_when_idle(&s, plus_mins(t0, 10)).await;
     let got = received(&s, &rx, 4).await;
     assert!(got[2..].iter().all(|r| r.path.starts_with("/ok/lead-")));
     let due = got[2..]
@@ -200,9 +200,9 @@ async fn sev1_investigating_nudges_the_lead_at_8_and_10_and_escalates_to_the_man
         "Update due now: API &lt;b&gt;errors&lt;/b&gt;"
     );
 
-    advance_to(&s, plus_mins(t0, 14));
+    advance_when_idle(&s, plus_mins(t0, 14)).await;
     quiet(&s, &rx, 4).await;
-    advance_to(&s, plus_mins(t0, 15));
+    advance_when_idle(&s, plus_mins(t0, 15)).await;
     let got = received(&s, &rx, 7).await;
     let teams = got[4..]
         .iter()
@@ -232,7 +232,7 @@ async fn sev1_investigating_nudges_the_lead_at_8_and_10_and_escalates_to_the_man
         (Some(1), Some(0), Some(1))
     );
     assert_eq!(a["late"][0]["lateness_secs"], 300);
-    advance_to(&s, plus_mins(t0, 16));
+    advance_when_idle(&s, plus_mins(t0, 16)).await;
     update(&s, &f, &id, json!({"state": "identified", "details": "Found it.", "channels": {"email": false, "webhook": false, "slack": false, "teams": false, "social": false, "irc": false, "sms": false}})).await;
     let a = adherence(&s, &f, &id).await;
     assert_eq!(
@@ -315,7 +315,7 @@ async fn an_update_before_the_deadline_cancels_its_nudges_and_arms_the_next() {
         ts(&get_incident(&s, &f, &id).await["next_update_due"]),
         plus_mins(t0, 30)
     );
-    advance_to(&s, plus_mins(t0, 20));
+    advance_when_idle(&s, plus_mins(t0, 20)).await;
     update(
         &s,
         &f,
@@ -325,10 +325,10 @@ async fn an_update_before_the_deadline_cancels_its_nudges_and_arms_the_next() {
     .await;
     // The old instants (28, 30, 35) pass in silence.
     for at in [28, 30, 35] {
-        advance_to(&s, plus_mins(t0, at));
+        advance_when_idle(&s, plus_mins(t0, at)).await;
         quiet(&s, &rx, 0).await;
     }
-    advance_to(&s, plus_mins(t0, 48));
+    advance_when_idle(&s, plus_mins(t0, 48)).await;
     let got = received(&s, &rx, 1).await;
     assert_eq!(got[0].json()["data"]["kind"], "before");
     assert_eq!(ts(&got[0].json()["data"]["due_at"]), plus_mins(t0, 50));
@@ -381,19 +381,19 @@ async fn snoozes_before_and_after_the_deadline_and_the_next_update_in_override()
         .assert_problem(403, "forbidden");
 
     // Before the deadline: moved, no penalty.
-    advance_to(&s, plus_mins(t0, 5));
+    advance_when_idle(&s, plus_mins(t0, 5)).await;
     let snoozed = s
         .post(&snooze, &s.responder, json!({"minutes": 20}))
         .await
         .ok(200);
     assert_eq!(ts(&snoozed["next_update_due"]), plus_mins(t0, 25));
-    advance_to(&s, plus_mins(t0, 23));
+    advance_when_idle(&s, plus_mins(t0, 23)).await;
     let got = received(&s, &rx, 1).await;
     assert_eq!(ts(&got[0].json()["data"]["due_at"]), plus_mins(t0, 25));
-    advance_to(&s, plus_mins(t0, 25));
+    advance_when_idle(&s, plus_mins(t0, 25)).await;
     received(&s, &rx, 2).await;
     // The first deadline's nudges (28, 30) never come.
-    advance_to(&s, plus_mins(t0, 28));
+    advance_when_idle(&s, plus_mins(t0, 28)).await;
     quiet(&s, &rx, 2).await;
 
     // After the deadline (at 28): counted late, and a new deadline 10 minutes out.
@@ -410,11 +410,11 @@ async fn snoozes_before_and_after_the_deadline_and_the_next_update_in_override()
     assert_eq!(a["late"][0]["met_by"], "snooze");
     assert_eq!(a["late"][0]["lateness_secs"], 180);
     // No escalation for the snoozed deadline at 30.
-    advance_to(&s, plus_mins(t0, 30));
+    advance_when_idle(&s, plus_mins(t0, 30)).await;
     quiet(&s, &rx, 2).await;
 
     // "Next update in 45 minutes" overrides the table.
-    advance_to(&s, plus_mins(t0, 31));
+    advance_when_idle(&s, plus_mins(t0, 31)).await;
     let updated = update(
         &s,
         &f,
@@ -430,14 +430,14 @@ async fn snoozes_before_and_after_the_deadline_and_the_next_update_in_override()
     );
 
     // Resolving meets the deadline and arms nothing more.
-    advance_to(&s, plus_mins(t0, 40));
+    advance_when_idle(&s, plus_mins(t0, 40)).await;
     s.resolve_incident(&f, &id).await;
     assert_eq!(
         get_incident(&s, &f, &id).await["next_update_due"],
         Value::Null
     );
     for at in [74, 76, 81] {
-        advance_to(&s, plus_mins(t0, at));
+        advance_when_idle(&s, plus_mins(t0, at)).await;
         quiet(&s, &rx, 2).await;
     }
     s.post(&snooze, &s.responder, json!({"minutes": 5}))
@@ -493,7 +493,7 @@ async fn with_nobody_named_nudges_stay_in_the_console_the_escalation_emails_the_
     let t0 = s.now();
     // Severity 2 investigating: 15 minutes.
     let id = incident(&s, &f, 2, "investigating").await;
-    advance_to(&s, plus_mins(t0, 13));
+    advance_when_idle(&s, plus_mins(t0, 13)).await;
     // Let the early nudge be recorded before the deadline's, so the list is in their order.
     eventually("the early nudge", async || {
         let recorded = s.get(&f.path("/nudges"), &s.viewer).await.ok(200);
@@ -503,10 +503,10 @@ async fn with_nobody_named_nudges_stay_in_the_console_the_escalation_emails_the_
         }
     })
     .await;
-    advance_to(&s, plus_mins(t0, 15));
+    advance_when_idle(&s, plus_mins(t0, 15)).await;
     s.idle().await;
     assert!(mails(s.data_dir()).is_empty());
-    advance_to(&s, plus_mins(t0, 20));
+    advance_when_idle(&s, plus_mins(t0, 20)).await;
     let mail = eventually("the escalation email", async || {
         match mails(s.data_dir()).as_slice() {
             // The spool writes a file, then its contents: an empty one is still being written.
@@ -600,7 +600,7 @@ async fn the_lead_sees_nudges_on_the_console_until_marking_them_seen() {
     b.sign_in("lead@example.com", PASSWORD).await;
     assert!(!b.get("/console").await.body.contains("Nudges for you"));
 
-    advance_to(&s, plus_mins(t0, 8));
+    advance_when_idle(&s, plus_mins(t0, 8)).await;
     let unseen = f.path(&format!("/nudges?user={}&unseen=true", lead.id));
     one_unseen(&s, &unseen).await;
     let dashboard = b.get("/console").await;
@@ -636,7 +636,7 @@ async fn the_lead_sees_nudges_on_the_console_until_marking_them_seen() {
         .await;
 
     // The nudge at the deadline is new, so it is listed again.
-    advance_to(&s, plus_mins(t0, 10));
+    advance_when_idle(&s, plus_mins(t0, 10)).await;
     one_unseen(&s, &unseen).await;
     assert!(b.get("/console").await.body.contains("Update due now"));
 }
@@ -701,14 +701,14 @@ async fn a_window_run_by_hand_keeps_the_maintenance_cadence() {
         body
     };
     let t1 = plus_mins(t0, 60);
-    advance_to(&s, t1);
+    advance_when_idle(&s, t1).await;
     let start = update(json!({"state": "in_progress", "details": "Starting now."}));
     s.post(&at("/updates"), &s.responder, start).await.ok(201);
 
     // Every 30 minutes while in progress: the lead at 28 and 30, the manager too at 35.
-    advance_to(&s, plus_mins(t1, 27));
+    advance_when_idle(&s, plus_mins(t1, 27)).await;
     quiet(&s, &rx, 0).await;
-    advance_to(&s, plus_mins(t1, 28));
+    advance_when_idle(&s, plus_mins(t1, 28)).await;
     let got = received(&s, &rx, 1).await;
     let data = &got[0].json()["data"];
     assert_eq!(got[0].path, "/ok/lead");
@@ -717,9 +717,9 @@ async fn a_window_run_by_hand_keeps_the_maintenance_cadence() {
         (Some("maintenance"), Some("before"))
     );
     assert_eq!(ts(&data["due_at"]), plus_mins(t1, 30));
-    advance_to(&s, plus_mins(t1, 30));
+    advance_when_idle(&s, plus_mins(t1, 30)).await;
     received(&s, &rx, 2).await;
-    advance_to(&s, plus_mins(t1, 35));
+    advance_when_idle(&s, plus_mins(t1, 35)).await;
     let got = received(&s, &rx, 4).await;
     assert!(got[2..].iter().any(|r| r.path == "/ok/manager"));
     assert!(
@@ -729,26 +729,26 @@ async fn a_window_run_by_hand_keeps_the_maintenance_cadence() {
     );
 
     // An update six minutes late re-arms it; a snooze before the deadline moves it for free.
-    advance_to(&s, plus_mins(t1, 36));
+    advance_when_idle(&s, plus_mins(t1, 36)).await;
     let progress = update(json!({"details": "Half way."}));
     s.post(&at("/updates"), &s.responder, progress)
         .await
         .ok(201);
-    advance_to(&s, plus_mins(t1, 40));
+    advance_when_idle(&s, plus_mins(t1, 40)).await;
     let snoozed = s
         .post(&at("/snooze"), &s.responder, json!({"minutes": 10}))
         .await
         .ok(200);
     assert_eq!(ts(&snoozed["next_update_due"]), plus_mins(t1, 50));
-    advance_to(&s, plus_mins(t1, 48));
+    advance_when_idle(&s, plus_mins(t1, 48)).await;
     received(&s, &rx, 5).await;
 
     // Completing it before the deadline ends the cadence: no stale nudge fires.
-    advance_to(&s, plus_mins(t1, 49));
+    advance_when_idle(&s, plus_mins(t1, 49)).await;
     let done = update(json!({"state": "completed", "details": "Done."}));
     s.post(&at("/updates"), &s.responder, done).await.ok(201);
-    advance_to(&s, plus_mins(t1, 50));
-    advance_to(&s, plus_mins(t1, 70));
+    advance_when_idle(&s, plus_mins(t1, 50)).await;
+    advance_when_idle(&s, plus_mins(t1, 70)).await;
     quiet(&s, &rx, 5).await;
     let a = s.get(&at("/adherence"), &s.viewer).await.ok(200);
     assert_eq!(

@@ -227,14 +227,14 @@ async fn a_window_is_announced_reminded_three_times_and_started_and_completed_on
     // Each reminder at its instant, not a minute before.
     for (n, mins) in [4320, 1440, 60].into_iter().enumerate() {
         let due = minus_mins(starts, mins);
-        advance_to(&s, minus_mins(due, 1));
+        advance_when_idle(&s, minus_mins(due, 1)).await;
         s.idle().await;
         assert_eq!(
             rx.all().len(),
             n + 1,
             "nothing a minute before the {mins} min reminder"
         );
-        advance_to(&s, due);
+        advance_when_idle(&s, due).await;
         let got = heard(&s, &f, &id, &rx, n + 2).await;
         let reminder = &got[n + 1];
         assert_eq!(reminder["type"], "maintenance.reminder", "{reminder:#}");
@@ -256,11 +256,11 @@ async fn a_window_is_announced_reminded_three_times_and_started_and_completed_on
     }
 
     // The start, at the planned instant.
-    advance_to(&s, minus_mins(starts, 1));
+    advance_when_idle(&s, minus_mins(starts, 1)).await;
     s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "scheduled");
     assert_eq!(levels(&s, &f).await.0, "operational");
-    advance_to(&s, starts);
+    advance_when_idle(&s, starts).await;
     let started = window_in(&s, &f, &id, "in_progress").await;
     assert_eq!(ts(&started["started_at"]), starts);
     let last = started["updates"].as_array().unwrap().last().unwrap();
@@ -287,7 +287,7 @@ async fn a_window_is_announced_reminded_three_times_and_started_and_completed_on
     assert_eq!(got[4]["data"]["maintenance"]["state"], "in_progress");
 
     // The lead informs, half way through.
-    advance_to(&s, plus_mins(starts, HOUR));
+    advance_when_idle(&s, plus_mins(starts, HOUR)).await;
     let update =
         json!({"details": "Half way: the schema migration is done.", "channels": webhook_only()});
     let informed = s
@@ -307,10 +307,10 @@ async fn a_window_is_announced_reminded_three_times_and_started_and_completed_on
     );
 
     // The completion, at the planned end.
-    advance_to(&s, minus_mins(ends, 1));
+    advance_when_idle(&s, minus_mins(ends, 1)).await;
     s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "in_progress");
-    advance_to(&s, ends);
+    advance_when_idle(&s, ends).await;
     let completed = window_in(&s, &f, &id, "completed").await;
     assert_eq!(ts(&completed["ended_at"]), ends);
     assert_eq!(
@@ -326,7 +326,7 @@ async fn a_window_is_announced_reminded_three_times_and_started_and_completed_on
     assert_eq!(got[6]["data"]["maintenance"]["state"], "completed");
 
     // Each broadcast reached the subscriber exactly once, and nothing else happened.
-    advance_to(&s, plus_mins(ends, DAY));
+    advance_when_idle(&s, plus_mins(ends, DAY)).await;
     s.idle().await;
     assert_eq!(
         types(&hooks(&rx)),
@@ -385,12 +385,12 @@ async fn a_rescheduled_window_reminds_and_starts_on_its_new_plan_only() {
     heard(&s, &f, &id, &rx, 1).await;
 
     // The first plan's 72 h reminder.
-    advance_to(&s, minus_mins(old_start, 3 * DAY));
+    advance_when_idle(&s, minus_mins(old_start, 3 * DAY)).await;
     let got = heard(&s, &f, &id, &rx, 2).await;
     assert_eq!(got[1]["type"], "maintenance.reminder");
 
     // Two days later.
-    advance_to(&s, plus_mins(s.now(), 10));
+    advance_when_idle(&s, plus_mins(s.now(), 10)).await;
     let new_start = plus_mins(old_start, 2 * DAY);
     let new_end = plus_mins(new_start, HOUR);
     let moved = s
@@ -413,7 +413,7 @@ async fn a_rescheduled_window_reminds_and_starts_on_its_new_plan_only() {
     // out, the new plan's.
     let instant = minus_mins(new_start, 3 * DAY);
     assert_eq!(instant, minus_mins(old_start, DAY));
-    advance_to(&s, instant);
+    advance_when_idle(&s, instant).await;
     let got = heard(&s, &f, &id, &rx, 4).await;
     assert_eq!(got[3]["type"], "maintenance.reminder");
     assert_eq!(ts(&got[3]["data"]["maintenance"]["starts_at"]), new_start);
@@ -421,11 +421,11 @@ async fn a_rescheduled_window_reminds_and_starts_on_its_new_plan_only() {
     assert_eq!(rx.all().len(), 4, "one reminder at {instant}");
 
     // The old 1 h reminder and the old start: nothing.
-    advance_to(&s, minus_mins(old_start, HOUR));
+    advance_when_idle(&s, minus_mins(old_start, HOUR)).await;
     s.idle().await;
-    advance_to(&s, old_start);
+    advance_when_idle(&s, old_start).await;
     s.idle().await;
-    advance_to(&s, plus_mins(old_start, 30));
+    advance_when_idle(&s, plus_mins(old_start, 30)).await;
     s.idle().await;
     assert_eq!(rx.all().len(), 4, "nothing at the old plan's times");
     assert_eq!(window(&s, &f, &id).await["state"], "scheduled");
@@ -437,14 +437,14 @@ async fn a_rescheduled_window_reminds_and_starts_on_its_new_plan_only() {
 
     // The new plan's 24 h and 1 h reminders, then its start.
     for (n, mins) in [(5, DAY), (6, HOUR)] {
-        advance_to(&s, minus_mins(new_start, mins));
+        advance_when_idle(&s, minus_mins(new_start, mins)).await;
         let got = heard(&s, &f, &id, &rx, n).await;
         assert_eq!(got[n - 1]["type"], "maintenance.reminder");
     }
-    advance_to(&s, minus_mins(new_start, 1));
+    advance_when_idle(&s, minus_mins(new_start, 1)).await;
     s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "scheduled");
-    advance_to(&s, new_start);
+    advance_when_idle(&s, new_start).await;
     let started = window_in(&s, &f, &id, "in_progress").await;
     assert_eq!(ts(&started["started_at"]), new_start);
     heard(&s, &f, &id, &rx, 7).await;
@@ -517,9 +517,9 @@ async fn with_automation_off_the_lead_runs_the_window_and_on_again_it_completes_
         .await
         .ok(200);
     assert_eq!(off["automation"], false);
-    advance_to(&s, starts);
+    advance_when_idle(&s, starts).await;
     s.idle().await;
-    advance_to(&s, plus_mins(starts, 10));
+    advance_when_idle(&s, plus_mins(starts, 10)).await;
     s.idle().await;
     let w = window(&s, &f, &id).await;
     assert_eq!(w["state"], "scheduled");
@@ -541,16 +541,16 @@ async fn with_automation_off_the_lead_runs_the_window_and_on_again_it_completes_
     heard(&s, &f, &id, &rx, 2).await;
 
     // On again: no effect until the planned end, then the automation completes it.
-    advance_to(&s, plus_mins(starts, 20));
+    advance_when_idle(&s, plus_mins(starts, 20)).await;
     let on = s
         .put(&automation, &s.responder, json!({"enabled": true}))
         .await
         .ok(200);
     assert_eq!(on["automation"], true);
-    advance_to(&s, minus_mins(ends, 1));
+    advance_when_idle(&s, minus_mins(ends, 1)).await;
     s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "in_progress");
-    advance_to(&s, ends);
+    advance_when_idle(&s, ends).await;
     let completed = window_in(&s, &f, &id, "completed").await;
     assert_eq!(ts(&completed["ended_at"]), ends);
     assert_eq!(levels(&s, &f).await.0, "operational");
@@ -627,7 +627,7 @@ async fn a_manual_email_just_before_a_reminder_is_held_back_unless_confirmed() {
     let reminder_at = minus_mins(starts, HOUR);
 
     // Half an hour before the 1 h reminder, an email is refused, and says what to do.
-    advance_to(&s, minus_mins(reminder_at, 30));
+    advance_when_idle(&s, minus_mins(reminder_at, 30)).await;
     let before = s.last_event_id().await;
     let mut update =
         json!({"details": "Preparations are on track.", "channels": email_and_webhook});
@@ -656,7 +656,7 @@ async fn a_manual_email_just_before_a_reminder_is_held_back_unless_confirmed() {
     heard(&s, &f, &id, &rx, 3).await;
 
     // The reminder still goes out, once, by email and webhook.
-    advance_to(&s, reminder_at);
+    advance_when_idle(&s, reminder_at).await;
     let got = heard(&s, &f, &id, &rx, 4).await;
     assert_eq!(got[3]["type"], "maintenance.reminder");
     let emails = eventually("three emails", async || {
@@ -673,11 +673,11 @@ async fn a_manual_email_just_before_a_reminder_is_held_back_unless_confirmed() {
     );
 
     // With the reminder past, an email needs no confirmation.
-    advance_to(&s, plus_mins(reminder_at, 10));
+    advance_when_idle(&s, plus_mins(reminder_at, 10)).await;
     let later = json!({"details": "Starting in 50 minutes.", "channels": email_and_webhook});
     s.post(&updates, &s.responder, later).await.ok(201);
     heard(&s, &f, &id, &rx, 5).await;
-    advance_to(&s, minus_mins(starts, 1));
+    advance_when_idle(&s, minus_mins(starts, 1)).await;
     s.idle().await;
     let events = window_events(&s, &id).await;
     assert_eq!(
@@ -719,16 +719,16 @@ async fn a_window_in_local_time_across_a_dst_change_runs_at_the_instants_it_name
     assert_eq!(created["ends_at"], "2026-03-29T01:30:00Z");
     assert_eq!(ts(&window(&s, &f, &id).await["starts_at"]), starts);
 
-    advance_to(&s, minus_mins(starts, 1));
+    advance_when_idle(&s, minus_mins(starts, 1)).await;
     s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "scheduled");
-    advance_to(&s, starts);
+    advance_when_idle(&s, starts).await;
     let started = window_in(&s, &f, &id, "in_progress").await;
     assert_eq!(ts(&started["started_at"]), starts);
-    advance_to(&s, minus_mins(ends, 1));
+    advance_when_idle(&s, minus_mins(ends, 1)).await;
     s.idle().await;
     assert_eq!(window(&s, &f, &id).await["state"], "in_progress");
-    advance_to(&s, ends);
+    advance_when_idle(&s, ends).await;
     let completed = window_in(&s, &f, &id, "completed").await;
     assert_eq!(ts(&completed["ended_at"]), ends);
     let events = window_events(&s, &id).await;
@@ -803,13 +803,13 @@ async fn a_start_missed_while_herald_was_down_runs_once_late_on_restart() {
     // Its 1 h reminder comes due while Herald is down, too.
     let created = schedule(&s, &f, starts, ends, json!({})).await;
     let id = id_of(&created);
-    advance_to(&s, minus_mins(starts, 2 * HOUR));
+    advance_when_idle(&s, minus_mins(starts, 2 * HOUR)).await;
 
     // Down from here until 17 minutes after the planned start. (Each server's clock starts at
     // the harness's START.)
     let s = restart(s, dir.path()).await;
     assert_eq!(s.now(), t0);
-    advance_to(&s, plus_mins(starts, 17));
+    advance_when_idle(&s, plus_mins(starts, 17)).await;
     let started = window_in(&s, &f, &id, "in_progress").await;
     assert_eq!(ts(&started["started_at"]), plus_mins(starts, 17));
     let events = events_when(&s, &id, "maintenance.started", 1).await;
@@ -829,7 +829,7 @@ async fn a_start_missed_while_herald_was_down_runs_once_late_on_restart() {
 
     // Another restart, past the start again: it is not started twice.
     let s = restart(s, dir.path()).await;
-    advance_to(&s, plus_mins(starts, 30));
+    advance_when_idle(&s, plus_mins(starts, 30)).await;
     s.idle().await;
     let events = window_events(&s, &id).await;
     assert_eq!(
@@ -838,7 +838,7 @@ async fn a_start_missed_while_herald_was_down_runs_once_late_on_restart() {
         "{events:#?}"
     );
     // Its end is still armed.
-    advance_to(&s, ends);
+    advance_when_idle(&s, ends).await;
     window_in(&s, &f, &id, "completed").await;
     let events = window_events(&s, &id).await;
     assert_eq!(
@@ -867,7 +867,7 @@ async fn a_window_missed_entirely_while_down_is_started_quietly_and_completed_on
 
     // Down through the whole window; back an hour after its end.
     let s = restart(s, dir.path()).await;
-    advance_to(&s, plus_mins(ends, HOUR));
+    advance_when_idle(&s, plus_mins(ends, HOUR)).await;
     let done = window_in(&s, &f, &id, "completed").await;
     assert_eq!(ts(&done["started_at"]), plus_mins(ends, HOUR));
     assert_eq!(ts(&done["ended_at"]), plus_mins(ends, HOUR));
@@ -925,7 +925,7 @@ async fn a_window_missed_entirely_while_down_is_started_quietly_and_completed_on
 
     // And after a further restart, nothing runs again.
     let s = restart(s, dir.path()).await;
-    advance_to(&s, plus_mins(ends, 2 * HOUR));
+    advance_when_idle(&s, plus_mins(ends, 2 * HOUR)).await;
     s.idle().await;
     assert_eq!(window_events(&s, &id).await.len(), 3);
     assert_eq!(
@@ -948,7 +948,7 @@ async fn of_the_reminders_missed_while_down_only_the_latest_goes_out_once() {
     // Down through all three reminders; back half an hour before the start.
     let s = restart(s, dir.path()).await;
     let back = minus_mins(starts, 30);
-    advance_to(&s, back);
+    advance_when_idle(&s, back).await;
     let events = events_when(&s, &id, "maintenance.reminded", 1).await;
     let reminded = of_kind(&events, "maintenance.reminded")[0];
     assert_eq!(reminded["actor"], AUTOMATION);
@@ -958,9 +958,9 @@ async fn of_the_reminders_missed_while_down_only_the_latest_goes_out_once() {
 
     // Not again, after another restart either; the start still comes.
     let s = restart(s, dir.path()).await;
-    advance_to(&s, minus_mins(starts, 1));
+    advance_when_idle(&s, minus_mins(starts, 1)).await;
     s.idle().await;
-    advance_to(&s, starts);
+    advance_when_idle(&s, starts).await;
     window_in(&s, &f, &id, "in_progress").await;
     let events = window_events(&s, &id).await;
     assert_eq!(
@@ -1019,21 +1019,21 @@ async fn changed_reminders_go_out_at_their_new_offsets_only() {
 
     // The old offsets are quiet; the new ones remind.
     for mins in [3 * DAY, DAY] {
-        advance_to(&s, minus_mins(starts, mins));
+        advance_when_idle(&s, minus_mins(starts, mins)).await;
         s.idle().await;
         assert_eq!(rx.all().len(), 1, "no reminder {mins} min before");
     }
-    advance_to(&s, minus_mins(starts, 2 * HOUR));
+    advance_when_idle(&s, minus_mins(starts, 2 * HOUR)).await;
     let got = heard(&s, &f, &id, &rx, 2).await;
     assert_eq!(got[1]["type"], "maintenance.reminder");
-    advance_to(&s, minus_mins(starts, HOUR));
+    advance_when_idle(&s, minus_mins(starts, HOUR)).await;
     s.idle().await;
     assert_eq!(rx.all().len(), 2, "no reminder an hour before");
-    advance_to(&s, minus_mins(starts, 30));
+    advance_when_idle(&s, minus_mins(starts, 30)).await;
     heard(&s, &f, &id, &rx, 3).await;
 
     // Once started, there is nothing to remind of.
-    advance_to(&s, starts);
+    advance_when_idle(&s, starts).await;
     window_in(&s, &f, &id, "in_progress").await;
     let late = s
         .put(&path, &s.responder, json!({"reminders": [15]}))

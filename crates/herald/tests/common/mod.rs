@@ -600,6 +600,13 @@ pub fn minus_mins(t: Timestamp, minutes: i64) -> Timestamp {
     plus_mins(t, -minutes)
 }
 
+/// Lets the delivery worker finish what is due now, then moves the test clock to `t`. A job
+/// still running when the clock jumps would outlive its lease and be claimed a second time.
+pub async fn advance_when_idle(s: &Server, t: Timestamp) {
+    s.idle().await;
+    advance_to(s, t);
+}
+
 /// Moves the test clock forward to `t` (a whole number of minutes ahead).
 pub fn advance_to(s: &Server, t: Timestamp) {
     let ahead = t.duration_since(s.now());
