@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use herald_core::broadcast::BroadcastDraft;
 use herald_core::component::Location;
 use herald_core::event::{Event, EventKind};
+use herald_core::incident::PageContext;
 use herald_core::page::Page;
 use herald_core::subscriber::Channel;
 use jiff::Timestamp;
@@ -13,27 +14,25 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
-use super::components;
 use super::subscribers;
 use crate::{
     BatchRecord, Broadcast, ChannelReport, DeliveryReport, Job, JobKind, Outcome, Recipient,
     RecipientOutcome, RecipientPage, RecipientQuery, Result, Settled, StoreError, Target, new_id,
 };
 
-/// Queues the broadcast each committed event calls for (`draft_for` asks the rules), with a
-/// snapshot of the item as published.
+/// Queues the broadcast each committed event calls for (`draft_for` asks the rules, about
+/// the page's locations), with a snapshot of the item as published.
 pub fn announce<T: Serialize>(
     conn: &Connection,
-    page: &Page,
+    ctx: PageContext,
     events: &[Event],
     item: &T,
     now: Timestamp,
     draft_for: impl Fn(EventKind, &[Location]) -> Option<BroadcastDraft>,
 ) -> Result<()> {
-    let locations = components::page_locations(conn, &page.id)?;
     for event in events {
-        if let Some(draft) = draft_for(event.kind, &locations) {
-            queue(conn, page, draft, serde_json::to_string(item)?, now)?;
+        if let Some(draft) = draft_for(event.kind, ctx.locations) {
+            queue(conn, ctx.page, draft, serde_json::to_string(item)?, now)?;
         }
     }
     Ok(())

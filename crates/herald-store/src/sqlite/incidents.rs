@@ -35,8 +35,9 @@ pub fn create(
         incident: new_id(),
         update: new_id(),
     };
-    let decision = incident::create(context(page, &locations), &recent, ids, new, actor, now)?;
-    commit(conn, actor, page, None, decision, 0, now)
+    let ctx = context(page, &locations);
+    let decision = incident::create(ctx, &recent, ids, new, actor, now)?;
+    commit(conn, actor, ctx, None, decision, 0, now)
 }
 
 pub fn post_update(
@@ -49,15 +50,9 @@ pub fn post_update(
 ) -> Result<Incident> {
     let current = get(conn, &page.id, id)?;
     let locations = components::page_locations(conn, &page.id)?;
-    let decision = incident::post_update(
-        &current,
-        context(page, &locations),
-        new_id(),
-        draft,
-        actor,
-        now,
-    )?;
-    commit_change(conn, actor, page, &current, decision, now)
+    let ctx = context(page, &locations);
+    let decision = incident::post_update(&current, ctx, new_id(), draft, actor, now)?;
+    commit_change(conn, actor, ctx, &current, decision, now)
 }
 
 pub fn edit(
@@ -70,8 +65,9 @@ pub fn edit(
 ) -> Result<Incident> {
     let current = get(conn, &page.id, id)?;
     let locations = components::page_locations(conn, &page.id)?;
-    let decision = incident::edit(&current, context(page, &locations), edit, now)?;
-    commit_change(conn, actor, page, &current, decision, now)
+    let ctx = context(page, &locations);
+    let decision = incident::edit(&current, ctx, edit, now)?;
+    commit_change(conn, actor, ctx, &current, decision, now)
 }
 
 /// Corrects a published update's text: the update row changes in place, with the incident,
@@ -95,7 +91,15 @@ pub fn correct_update(
         )?
         .execute(params![update.id, update.details, update.edited_at.map(ts)])?;
     }
-    commit_change(conn, actor, page, &current, decision, now)
+    let locations = components::page_locations(conn, &page.id)?;
+    commit_change(
+        conn,
+        actor,
+        context(page, &locations),
+        &current,
+        decision,
+        now,
+    )
 }
 
 pub fn set_postmortem(
@@ -108,14 +112,22 @@ pub fn set_postmortem(
 ) -> Result<Incident> {
     let current = get(conn, &page.id, id)?;
     let decision = incident::set_postmortem(&current, url, now)?;
-    commit_change(conn, actor, page, &current, decision, now)
+    let locations = components::page_locations(conn, &page.id)?;
+    commit_change(
+        conn,
+        actor,
+        context(page, &locations),
+        &current,
+        decision,
+        now,
+    )
 }
 
 /// [`commit`] for a change to an incident already stored.
 fn commit_change(
     conn: &Connection,
     actor: &str,
-    page: &Page,
+    ctx: PageContext,
     current: &Incident,
     decision: Decision,
     now: Timestamp,
@@ -123,7 +135,7 @@ fn commit_change(
     commit(
         conn,
         actor,
-        page,
+        ctx,
         Some(current),
         decision,
         current.updates.len(),
@@ -133,16 +145,18 @@ fn commit_change(
 
 /// Persists what the rules decided: the incident (its first `persisted_updates` updates are
 /// already stored), its cadence deadline, the audit events, and the broadcast a published
-/// change calls for. `before` is the incident before the change, if it existed.
+/// change calls for, about the page's locations as the rules saw them. `before` is the incident
+/// before the change, if it existed.
 fn commit(
     conn: &Connection,
     actor: &str,
-    page: &Page,
+    ctx: PageContext,
     before: Option<&Incident>,
     decision: Decision,
     persisted_updates: usize,
     now: Timestamp,
 ) -> Result<Incident> {
+    let page = ctx.page;
     save(conn, &decision.incident, persisted_updates)?;
     let due = |i: &Incident| next_update_due(&page.settings.cadence, i);
     cadence::follow(
@@ -158,7 +172,7 @@ fn commit(
     let incident = &decision.incident;
     delivery::announce(
         conn,
-        page,
+        ctx,
         &decision.events,
         incident,
         now,

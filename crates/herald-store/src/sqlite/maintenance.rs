@@ -301,7 +301,9 @@ fn announce(
     window: &Maintenance,
     now: Timestamp,
 ) -> Result<()> {
-    delivery::announce(conn, page, events, window, now, |kind, locations| {
+    let locations = components::page_locations(conn, &page.id)?;
+    let ctx = context(page, &locations);
+    delivery::announce(conn, ctx, events, window, now, |kind, locations| {
         broadcast::for_maintenance(kind, window, locations, &page.settings.lint)
     })
 }
