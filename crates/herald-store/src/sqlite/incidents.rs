@@ -92,14 +92,8 @@ pub fn correct_update(
         .execute(params![update.id, update.details, update.edited_at.map(ts)])?;
     }
     let locations = components::page_locations(conn, &page.id)?;
-    commit_change(
-        conn,
-        actor,
-        context(page, &locations),
-        &current,
-        decision,
-        now,
-    )
+    let ctx = context(page, &locations);
+    commit_change(conn, actor, ctx, &current, decision, now)
 }
 
 pub fn set_postmortem(
@@ -113,14 +107,8 @@ pub fn set_postmortem(
     let current = get(conn, &page.id, id)?;
     let decision = incident::set_postmortem(&current, url, now)?;
     let locations = components::page_locations(conn, &page.id)?;
-    commit_change(
-        conn,
-        actor,
-        context(page, &locations),
-        &current,
-        decision,
-        now,
-    )
+    let ctx = context(page, &locations);
+    commit_change(conn, actor, ctx, &current, decision, now)
 }
 
 /// [`commit`] for a change to an incident already stored.
