@@ -4,8 +4,9 @@ use serde::Serialize;
 
 use crate::DomainError;
 use crate::cadence::next_update_due;
+use crate::event::EventKind;
 use crate::incident::{
-    self, Incident, NewIds, NewIncident, PageContext, RecentIncident, UpdateDraft,
+    self, Decision, Incident, NewIds, NewIncident, PageContext, RecentIncident, UpdateDraft,
 };
 use crate::lint::{self, Lint};
 
@@ -17,6 +18,9 @@ pub struct Preview {
     pub next_update_due: Option<Timestamp>,
     /// The incident as it would be after publishing.
     pub incident: Incident,
+    /// What publishing it would record, which decides its broadcast; not part of the answer.
+    #[serde(skip)]
+    pub event: Option<EventKind>,
 }
 
 /// Previews an update to an existing incident. A draft the rules refuse is refused here too;
@@ -29,7 +33,7 @@ pub fn update(
     now: Timestamp,
 ) -> Result<Preview, DomainError> {
     let decision = incident::decide_update(current, ctx, "preview".into(), draft, actor, now)?;
-    Ok(finish(ctx, decision.incident))
+    Ok(finish(ctx, decision))
 }
 
 /// Previews the first update of a new incident.
@@ -45,10 +49,11 @@ pub fn create(
         update: "preview".into(),
     };
     let decision = incident::decide_create(ctx, recent, ids, input, actor, now)?;
-    Ok(finish(ctx, decision.incident))
+    Ok(finish(ctx, decision))
 }
 
-fn finish(ctx: PageContext, after: Incident) -> Preview {
+fn finish(ctx: PageContext, decision: Decision) -> Preview {
+    let after = decision.incident;
     let last = after
         .updates
         .last()
@@ -62,6 +67,7 @@ fn finish(ctx: PageContext, after: Incident) -> Preview {
         lints: lint::check(&ctx.page.settings.lint, &draft),
         next_update_due: next_update_due(&ctx.page.settings.cadence, &after),
         incident: after,
+        event: decision.events.first().map(|e| e.kind),
     }
 }
 

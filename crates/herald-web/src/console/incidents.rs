@@ -11,7 +11,6 @@ use herald_core::DomainError;
 use herald_core::access::Role;
 use herald_core::broadcast::{self, Subject};
 use herald_core::component::{self, Component};
-use herald_core::event::EventKind;
 use herald_core::incident::{
     self, AffectedLocation, Channels, EditedLocation, Incident, IncidentEdit, IncidentState,
     NewIncident, Severity, StatusChange, UpdateCorrection, UpdateDraft,
@@ -832,14 +831,8 @@ async fn rendered(state: &AppState, page: &str, preview: Preview) -> Result<Valu
         .flat_map(|c| c.locations)
         .collect();
     let rules = &page.settings.lint;
-    let event = if preview.incident.updates.len() == 1 {
-        EventKind::IncidentCreated
-    } else if preview.incident.is_active() {
-        EventKind::IncidentUpdated
-    } else {
-        EventKind::IncidentResolved
-    };
-    let broadcast = broadcast::for_incident(event, &preview.incident, &locations, rules);
+    let told = |kind| broadcast::for_incident(kind, &preview.incident, &locations, rules);
+    let broadcast = preview.event.and_then(told);
     let previewed = Previewed {
         details: &details,
         rules,
