@@ -166,7 +166,7 @@ impl Worker {
     }
 
     async fn work(self: Arc<Self>, job: Job) {
-        let id = job.id;
+        let id = job.lease.job;
         let kind = job.kind;
         let done = match kind {
             JobKind::Fanout => self.fanout(job).await,
@@ -178,9 +178,20 @@ impl Worker {
             }
             JobKind::CadenceNudge => self.nudge(job).await,
         };
-        if let Err(err) = done {
+        match done {
+            Ok(()) => {}
+            Err(WorkError::Store(StoreError::LeaseLost { .. })) => {
+                // This process was too slow: another took the job over and carries it on.
+                tracing::info!(
+                    job = id,
+                    ?kind,
+                    "a job's lease ran out before it finished; another worker has it"
+                );
+            }
             // The job keeps its row and comes due again when its lease ends.
-            tracing::warn!(job = id, ?kind, %err, "a delivery job did not finish; it will run again");
+            Err(err) => {
+                tracing::warn!(job = id, ?kind, %err, "a delivery job did not finish; it will run again")
+            }
         }
     }
 
@@ -349,7 +360,7 @@ impl Worker {
             }));
         }
         let record = BatchRecord {
-            job_id: job.id,
+            lease: job.lease,
             broadcast_id: broadcast_id.to_string(),
             cursor,
             settled,
@@ -386,7 +397,7 @@ impl Worker {
                     Some(until) => {
                         self.store
                             .retry_job(
-                                job.id,
+                                job.lease,
                                 until,
                                 "waiting: the receiver asked to slow down".into(),
                             )
@@ -422,7 +433,7 @@ impl Worker {
             failing: true,
         };
         self.store
-            .settle_delivery(broadcast_id, settled, (self.clock)())
+            .settle_delivery(Some(job.lease), broadcast_id, settled, (self.clock)())
             .await?;
         Ok(())
     }
@@ -431,7 +442,7 @@ impl Worker {
     async fn book(&self, broadcast_id: &str, settled: Settled) {
         if let Err(err) = self
             .store
-            .settle_delivery(broadcast_id, settled, (self.clock)())
+            .settle_delivery(None, broadcast_id, settled, (self.clock)())
             .await
         {
             tracing::warn!(%err, "could not record a delivery; it will be sent again");
@@ -515,7 +526,7 @@ impl Worker {
             Ok(s) if s.state == SubscriberState::Pending => s,
             // Confirmed, removed or disabled meanwhile: nothing to ask any more.
             Ok(_) | Err(StoreError::NotFound { .. }) => {
-                return Ok(self.store.finish_job(job.id).await?);
+                return Ok(self.store.finish_job(job.lease).await?);
             }
             Err(err) => return Err(err.into()),
         };
@@ -544,7 +555,9 @@ impl Worker {
         let page = build::page_info(page, &self.options.base_url);
         let (address, channel) = match self.store.subscriber(None, id).await {
             Ok(s) => (s.address, s.channel.name()),
-            Err(StoreError::NotFound { .. }) => return Ok(self.store.finish_job(job.id).await?),
+            Err(StoreError::NotFound { .. }) => {
+                return Ok(self.store.finish_job(job.lease).await?);
+            }
             Err(err) => return Err(err.into()),
         };
         let reason = job.note.clone().unwrap_or_default();
@@ -561,7 +574,7 @@ impl Worker {
     /// broadcast, which this worker then fans out like any other.
     async fn maintenance(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
         let now = (self.clock)();
-        if self.store.run_maintenance_job(job.id, now).await? {
+        if self.store.run_maintenance_job(job.lease, now).await? {
             tracing::info!(kind = ?job.kind, page = %job.page_id, "maintenance automation ran");
         }
         Ok(())
@@ -574,7 +587,7 @@ impl Worker {
     async fn nudge(self: Arc<Self>, job: Job) -> Result<(), WorkError> {
         let now = (self.clock)();
         let base_url = &self.options.base_url;
-        let Some(n) = self.store.run_cadence_job(job.id, base_url, now).await? else {
+        let Some(n) = self.store.run_cadence_job(job.lease, base_url, now).await? else {
             return Ok(());
         };
         let last_try = job.attempts + 1 >= NUDGE_ATTEMPTS;
@@ -609,7 +622,7 @@ impl Worker {
                 )
             });
         tracing::info!(kind = ?n.kind, subject = %n.subject_id, recipients = n.recipients.len(), "cadence nudge");
-        Ok(self.store.settle_nudge(job.id, settled, retry).await?)
+        Ok(self.store.settle_nudge(job.lease, settled, retry).await?)
     }
 
     async fn send_nudge(&self, n: &NudgeToSend, r: &NudgeRecipient, c: &NudgeChannel) -> Attempt {
@@ -646,13 +659,13 @@ impl Worker {
             Err(WorkError::Mail(err)) if !err.is_permanent() => {
                 let wait = self.options.retry.delay(job.attempts + 1, rand::random());
                 let at = later((self.clock)(), wait);
-                Ok(self.store.retry_job(job.id, at, err.to_string()).await?)
+                Ok(self.store.retry_job(job.lease, at, err.to_string()).await?)
             }
             Err(err) => {
-                tracing::warn!(job = job.id, %err, "an email could not be sent and will not be retried");
-                Ok(self.store.finish_job(job.id).await?)
+                tracing::warn!(job = job.lease.job, %err, "an email could not be sent and will not be retried");
+                Ok(self.store.finish_job(job.lease).await?)
             }
-            Ok(()) => Ok(self.store.finish_job(job.id).await?),
+            Ok(()) => Ok(self.store.finish_job(job.lease).await?),
         }
     }
 

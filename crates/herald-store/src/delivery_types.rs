@@ -72,7 +72,7 @@ pub enum JobKind {
 /// moved on by then, it comes due again.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Job {
-    pub id: i64,
+    pub lease: Lease,
     pub kind: JobKind,
     pub page_id: Id,
     pub broadcast_id: Option<Id>,
@@ -157,10 +157,21 @@ pub struct HandedOff {
     pub due_at: Timestamp,
 }
 
+/// One claim of a job: every later write of the job names it, and changes nothing (the
+/// store answers [`StoreError::LeaseLost`](crate::StoreError::LeaseLost)) once the job was
+/// claimed again after the lease ran out, or its row is gone and the id taken by another job.
+/// So two workers never both carry a job on, and a stale one cannot move a fan-out's cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lease {
+    pub job: i64,
+    /// Drawn at random for each claim.
+    pub token: i64,
+}
+
 /// What a fan-out batch did, recorded with its cursor in one transaction.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchRecord {
-    pub job_id: i64,
+    pub lease: Lease,
     pub broadcast_id: Id,
     /// The last subscriber the batch handled.
     pub cursor: Option<Id>,

@@ -18,6 +18,10 @@ pub enum StoreError {
     /// refused until an operator restores it. The message is the operator's to read.
     #[error("{0}")]
     FileChanged(String),
+    /// The worker's claim on a job has run out and the job is another's now (or gone):
+    /// nothing was written, and the worker should let the job go.
+    #[error("job {job} was claimed again after this worker's lease ran out; nothing was written")]
+    LeaseLost { job: i64 },
     #[error("database error: {0}")]
     Internal(String),
 }

@@ -384,8 +384,8 @@ pub trait Store: Send + Sync + 'static {
     /// This installation's key for signing subscribers' links, made on first use.
     async fn link_key(&self) -> Result<Vec<u8>>;
 
-    /// Takes up to `limit` due jobs; each comes due again at `lease_until` unless finished or
-    /// moved on before.
+    /// Takes up to `limit` due jobs, each under a new [`Lease`]; each comes due again at
+    /// `lease_until` unless finished or moved on before.
     async fn claim_jobs(
         &self,
         now: Timestamp,
@@ -405,19 +405,22 @@ pub trait Store: Send + Sync + 'static {
     async fn record_batch(&self, batch: BatchRecord, now: Timestamp) -> Result<()>;
     /// The subscriber a delivery job is for, with its signing secrets; None when gone.
     async fn target(&self, subscriber_id: &str, now: Timestamp) -> Result<Option<Target>>;
-    /// One delivery's outcome, booked against its job row if it has one.
+    /// One delivery's outcome, booked against its job row if it has one: the row's lease when
+    /// the delivery ran from a claimed job, none for a late answer to a fan-out's hand-off.
     async fn settle_delivery(
         &self,
+        lease: Option<Lease>,
         broadcast_id: &str,
         settled: Settled,
         now: Timestamp,
     ) -> Result<()>;
     /// A confirmation or notice job done, or moot.
-    async fn finish_job(&self, job_id: i64) -> Result<()>;
-    async fn retry_job(&self, job_id: i64, at: Timestamp, error: String) -> Result<()>;
+    async fn finish_job(&self, lease: Lease) -> Result<()>;
+    /// The job comes due again at `at`, unclaimed.
+    async fn retry_job(&self, lease: Lease, at: Timestamp, error: String) -> Result<()>;
     /// Carries out a due maintenance job (start, completion or reminder) with everything it
-    /// entails, in one transaction; false when it no longer applied.
-    async fn run_maintenance_job(&self, job_id: i64, now: Timestamp) -> Result<bool>;
+    /// entails, in one transaction; false when it no longer applied or is not this lease's.
+    async fn run_maintenance_job(&self, lease: Lease, now: Timestamp) -> Result<bool>;
 
     // The update cadence (docs/cadence.md). Every incident and maintenance commit keeps its
     // subject's deadline and nudge jobs in line in its own transaction; these are the rest.
@@ -471,7 +474,7 @@ pub trait Store: Send + Sync + 'static {
     /// the same rows) and returns what is left to send. Links point under `base_url`.
     async fn run_cadence_job(
         &self,
-        job_id: i64,
+        lease: Lease,
         base_url: &str,
         now: Timestamp,
     ) -> Result<Option<NudgeToSend>>;
@@ -479,7 +482,7 @@ pub trait Store: Send + Sync + 'static {
     /// `retry_at` for the channels that may still succeed.
     async fn settle_nudge(
         &self,
-        job_id: i64,
+        lease: Lease,
         deliveries: Vec<(i64, NudgeDelivery)>,
         retry_at: Option<Timestamp>,
     ) -> Result<()>;

@@ -69,6 +69,7 @@ stories!(
     users,
     user_enabling,
     user_roles,
+    job_leases,
 );
 
 /// The CLI and the server: two stores, each with its own connections, on one file.

@@ -105,8 +105,9 @@ impl From<StoreError> for ApiError {
                     "the database is unavailable; nothing was changed, try again shortly",
                 )
             }
-            StoreError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
+            // No request handler holds a job's lease: losing one here is a fault too.
+            StoreError::Internal(_) | StoreError::LeaseLost { .. } => {
+                tracing::error!(detail = %err, "internal error");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",

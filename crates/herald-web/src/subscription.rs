@@ -393,8 +393,8 @@ fn failure(snapshot: &PageSnapshot, root: &str, err: StoreError) -> Response {
                 json!({"state": "error", "message": "The status page cannot reach its database just now; nothing was changed. Try again in a few minutes."}),
             )
         }
-        StoreError::Internal(detail) => {
-            tracing::error!(%detail, "internal error");
+        StoreError::Internal(_) | StoreError::LeaseLost { .. } => {
+            tracing::error!(detail = %err, "internal error");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 json!({"state": "error", "message": "Something went wrong on our side and has been logged; nothing was changed. Try again later."}),

@@ -17,8 +17,8 @@ use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::{events, incidents, maintenance, pages, users};
 use crate::ids::webhook_secret;
 use crate::{
-    Cadence, NudgeDelivery, NudgeOutcome, NudgeQuery, NudgeRecipient, NudgeRecord, NudgeToSend,
-    PageAdherence, Result, Roles, StoreError, SubjectAdherence, UserRef,
+    Cadence, Lease, NudgeDelivery, NudgeOutcome, NudgeQuery, NudgeRecipient, NudgeRecord,
+    NudgeToSend, PageAdherence, Result, Roles, StoreError, SubjectAdherence, UserRef,
 };
 
 /// A subject's open deadline: its row id and due time.
@@ -414,17 +414,18 @@ fn title(conn: &Connection, subject: Subject, id: &str) -> Result<String> {
 /// See [`crate::Store::run_cadence_job`].
 pub fn run_job(
     conn: &Connection,
-    job_id: i64,
+    lease: Lease,
     base_url: &str,
     now: Timestamp,
 ) -> Result<Option<NudgeToSend>> {
+    super::delivery::hold(conn, lease)?;
     let job = conn
         .prepare_cached(
             "SELECT d.id, j.nudge, d.page_id, d.subject, d.subject_id, d.due_at
              FROM jobs j JOIN cadence_deadlines d ON d.id = j.deadline_id
              WHERE j.id = ?1 AND j.kind = 'cadence_nudge' AND d.met_at IS NULL",
         )?
-        .query_row([job_id], |row| {
+        .query_row([lease.job], |row| {
             Ok((
                 row.get::<_, i64>(0)?,
                 row.get::<_, String>(1)?,
@@ -437,7 +438,7 @@ pub fn run_job(
         .optional()?;
     let Some((deadline, kind, page_id, subject, subject_id, due)) = job else {
         // Met or gone meanwhile: nothing to say.
-        super::delivery::finish(conn, job_id)?;
+        super::delivery::finish(conn, lease)?;
         return Ok(None);
     };
     let (kind, subject, due_at): (NudgeKind, Subject, _) =
@@ -457,7 +458,7 @@ pub fn run_job(
         Err(err) => return Err(err),
     };
     if ruled.is_none() {
-        super::delivery::finish(conn, job_id)?;
+        super::delivery::finish(conn, lease)?;
         return Ok(None);
     }
     let text = NudgeText::new(kind, &about, &page, due_at, now, base_url);
@@ -603,10 +604,11 @@ fn webhook_secret_of(conn: &Connection, user_id: &str) -> Result<String> {
 /// See [`crate::Store::settle_nudge`].
 pub fn settle(
     conn: &Connection,
-    job_id: i64,
+    lease: Lease,
     deliveries: &[(i64, NudgeDelivery)],
     retry_at: Option<Timestamp>,
 ) -> Result<()> {
+    super::delivery::hold(conn, lease)?;
     for (nudge_id, delivery) in deliveries {
         let stored: Option<String> = conn
             .prepare_cached("SELECT deliveries FROM nudges WHERE id = ?1")?
@@ -625,9 +627,9 @@ pub fn settle(
                 .iter()
                 .find_map(|(_, d)| d.error.clone())
                 .unwrap_or_default();
-            super::delivery::retry(conn, job_id, at, &error)
+            super::delivery::retry(conn, lease, at, &error)
         }
-        None => super::delivery::finish(conn, job_id),
+        None => super::delivery::finish(conn, lease),
     }
 }
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::subscribers;
 use crate::{
-    BatchRecord, Broadcast, ChannelReport, DeliveryReport, Job, JobKind, Outcome, Recipient,
+    BatchRecord, Broadcast, ChannelReport, DeliveryReport, Job, JobKind, Lease, Outcome, Recipient,
     RecipientOutcome, RecipientPage, RecipientQuery, Result, Settled, StoreError, Target, new_id,
 };
 
@@ -77,19 +77,20 @@ fn queue(
     Ok(())
 }
 
-/// Takes up to `limit` due jobs, moving each one's due time to `lease_until`.
+/// Takes up to `limit` due jobs under a new lease, moving each one's due time to `lease_until`.
 pub fn claim(
     conn: &Connection,
     now: Timestamp,
     limit: u32,
     lease_until: Timestamp,
 ) -> Result<Vec<Job>> {
+    let token: i64 = rand::random();
     let mut stmt = conn.prepare_cached(
-        "UPDATE jobs SET due_at = ?3
+        "UPDATE jobs SET due_at = ?3, lease = ?4
          WHERE id IN (SELECT id FROM jobs WHERE due_at <= ?1 ORDER BY due_at, id LIMIT ?2)
          RETURNING id, kind, page_id, broadcast_id, subscriber_id, channel, cursor, attempts, note, due_at",
     )?;
-    let rows = stmt.query_map(params![ts(now), limit, ts(lease_until)], |row| {
+    let rows = stmt.query_map(params![ts(now), limit, ts(lease_until), token], |row| {
         Ok((
             row.get::<_, i64>(0)?,
             row.get::<_, String>(1)?,
@@ -108,7 +109,7 @@ pub fn claim(
         let (id, kind, page_id, broadcast_id, subscriber_id, channel, cursor, attempts, note, due) =
             row?;
         jobs.push(Job {
-            id,
+            lease: Lease { job: id, token },
             kind: from_name::<JobKind>(&kind)?,
             page_id,
             broadcast_id,
@@ -120,7 +121,7 @@ pub fn claim(
             due_at: from_ts(due)?,
         });
     }
-    jobs.sort_by_key(|j| j.id);
+    jobs.sort_by_key(|j| j.lease.job);
     Ok(jobs)
 }
 
@@ -248,13 +249,16 @@ fn read_target(row: &rusqlite::Row, now: Timestamp) -> rusqlite::Result<Result<T
 /// handed off to rows of its own, and where the walk resumes (or that it ended).
 pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> Result<()> {
     let BatchRecord {
-        job_id,
+        lease,
         broadcast_id,
         cursor,
         settled,
         handed_off,
         lease_until,
     } = batch;
+    // A worker whose lease ran out records nothing: the job's new holder sends from the
+    // cursor this one last recorded.
+    hold(conn, *lease)?;
     let channels = settled
         .iter()
         .map(|s| s.channel)
@@ -286,10 +290,10 @@ pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> R
     match lease_until {
         Some(until) => {
             conn.prepare_cached("UPDATE jobs SET cursor = ?2, due_at = ?3 WHERE id = ?1")?
-                .execute(params![job_id, cursor, ts(*until)])?;
+                .execute(params![lease.job, cursor, ts(*until)])?;
         }
         None => {
-            conn.execute("DELETE FROM jobs WHERE id = ?1", [job_id])?;
+            conn.execute("DELETE FROM jobs WHERE id = ?1", [lease.job])?;
             conn.prepare_cached("UPDATE broadcasts SET fanned_out_at = ?2 WHERE id = ?1")?
                 .execute(params![broadcast_id, ts(now)])?;
         }
@@ -612,20 +616,42 @@ fn delete_delivery(conn: &Connection, broadcast_id: &str, subscriber_id: &str) -
     Ok(())
 }
 
-/// A job done (or moot, its subscriber gone).
-pub fn finish(conn: &Connection, job_id: i64) -> Result<()> {
-    conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
-        .execute([job_id])?;
-    Ok(())
+/// Fails with [`StoreError::LeaseLost`] unless the job's row is still held under `lease`;
+/// called before a transaction writes anything else about the job.
+pub fn hold(conn: &Connection, lease: Lease) -> Result<()> {
+    let held = conn
+        .prepare_cached("SELECT 1 FROM jobs WHERE id = ?1 AND lease = ?2")?
+        .exists([lease.job, lease.token])?;
+    match held {
+        true => Ok(()),
+        false => Err(StoreError::LeaseLost { job: lease.job }),
+    }
 }
 
-/// A confirmation or notice to try again at `at`.
-pub fn retry(conn: &Connection, job_id: i64, at: Timestamp, error: &str) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE jobs SET due_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
-    )?
-    .execute(params![job_id, ts(at), error])?;
-    Ok(())
+/// A job done (or moot, its subscriber gone).
+pub fn finish(conn: &Connection, lease: Lease) -> Result<()> {
+    let deleted = conn
+        .prepare_cached("DELETE FROM jobs WHERE id = ?1 AND lease = ?2")?
+        .execute([lease.job, lease.token])?;
+    held_if(deleted, lease)
+}
+
+/// A job to try again at `at`, unclaimed until then.
+pub fn retry(conn: &Connection, lease: Lease, at: Timestamp, error: &str) -> Result<()> {
+    let updated = conn
+        .prepare_cached(
+            "UPDATE jobs SET due_at = ?3, attempts = attempts + 1, last_error = ?4, lease = NULL
+             WHERE id = ?1 AND lease = ?2",
+        )?
+        .execute(params![lease.job, lease.token, ts(at), error])?;
+    held_if(updated, lease)
+}
+
+fn held_if(rows: usize, lease: Lease) -> Result<()> {
+    match rows {
+        0 => Err(StoreError::LeaseLost { job: lease.job }),
+        _ => Ok(()),
+    }
 }
 
 /// Every broadcast about an incident or window, oldest first, with how far each channel got.

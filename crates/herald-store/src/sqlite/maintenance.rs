@@ -15,7 +15,7 @@ use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::incidents::context;
 use super::listing::Listing;
 use super::{cadence, components, delivery, events, pages};
-use crate::{MaintenanceFilter, MaintenanceQuery, Result, StoreError, new_id};
+use crate::{Lease, MaintenanceFilter, MaintenanceQuery, Result, StoreError, new_id};
 
 const WHAT: &str = "maintenance window";
 
@@ -221,12 +221,13 @@ fn reminded(conn: &Connection, m: &Maintenance, mins: u32) -> Result<bool> {
 /// Carries out a due maintenance job in one transaction: starts or completes the window, or
 /// sends a reminder, unless the window changed meanwhile so the job no longer applies (the
 /// change re-armed its jobs; this row is then gone or moot). Returns whether it did anything.
-pub fn run_job(conn: &Connection, job_id: i64, now: Timestamp) -> Result<bool> {
+pub fn run_job(conn: &Connection, lease: Lease, now: Timestamp) -> Result<bool> {
+    super::delivery::hold(conn, lease)?;
     let job = conn
         .prepare_cached(
             "SELECT kind, page_id, maintenance_id, offset_mins, plan_sequence FROM jobs WHERE id = ?1",
         )?
-        .query_row([job_id], |row| {
+        .query_row([lease.job], |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, String>(1)?,
@@ -239,8 +240,7 @@ pub fn run_job(conn: &Connection, job_id: i64, now: Timestamp) -> Result<bool> {
     let Some((kind, page_id, Some(maintenance_id), offset, plan)) = job else {
         return Ok(false);
     };
-    conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
-        .execute([job_id])?;
+    super::delivery::finish(conn, lease)?;
     let page = pages::get(conn, &page_id)?;
     let m = get(conn, &page_id, &maintenance_id)?;
     let decision = match kind.as_str() {

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_delivery_outcomes.sql"),
     include_str!("migrations/0012_ordered_active_indexes.sql"),
     include_str!("migrations/0013_disabled_subscribers_index.sql"),
+    include_str!("migrations/0014_job_leases.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

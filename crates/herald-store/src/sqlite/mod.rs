@@ -42,7 +42,7 @@ pub use migrations::SCHEMA_VERSION;
 
 use crate::{
     BatchRecord, Broadcast, Change, ComponentPatch, CreatedSubscriber, DeliveryReport, EventQuery,
-    EventRecord, IncidentFilter, IncidentQuery, IncidentSearch, Job, MaintenanceFilter,
+    EventRecord, IncidentFilter, IncidentQuery, IncidentSearch, Job, Lease, MaintenanceFilter,
     MaintenanceQuery, NewComponent, NewSession, NewToken, PagePatch, RecipientPage, RecipientQuery,
     Result, Session, Settled, SignInMethod, Store, StoreError, SubscribeRequest, SubscriberPatch,
     SubscriberQuery, Target, Token,
@@ -1015,26 +1015,30 @@ impl Store for SqliteStore {
 
     async fn settle_delivery(
         &self,
+        lease: Option<Lease>,
         broadcast_id: &str,
         settled: Settled,
         now: Timestamp,
     ) -> Result<()> {
         let broadcast_id = owned(broadcast_id);
-        self.write(move |tx| delivery::settle_one(tx, &broadcast_id, &settled, micros(now)))
+        self.write(move |tx| {
+            lease.map(|l| delivery::hold(tx, l)).transpose()?;
+            delivery::settle_one(tx, &broadcast_id, &settled, micros(now))
+        })
+        .await
+    }
+
+    async fn finish_job(&self, lease: Lease) -> Result<()> {
+        self.write(move |tx| delivery::finish(tx, lease)).await
+    }
+
+    async fn retry_job(&self, lease: Lease, at: Timestamp, error: String) -> Result<()> {
+        self.write(move |tx| delivery::retry(tx, lease, micros(at), &error))
             .await
     }
 
-    async fn finish_job(&self, job_id: i64) -> Result<()> {
-        self.write(move |tx| delivery::finish(tx, job_id)).await
-    }
-
-    async fn retry_job(&self, job_id: i64, at: Timestamp, error: String) -> Result<()> {
-        self.write(move |tx| delivery::retry(tx, job_id, micros(at), &error))
-            .await
-    }
-
-    async fn run_maintenance_job(&self, job_id: i64, now: Timestamp) -> Result<bool> {
-        self.write(move |tx| maintenance::run_job(tx, job_id, micros(now)))
+    async fn run_maintenance_job(&self, lease: Lease, now: Timestamp) -> Result<bool> {
+        self.write(move |tx| maintenance::run_job(tx, lease, micros(now)))
             .await
     }
 
@@ -1122,22 +1126,22 @@ impl Store for SqliteStore {
 
     async fn run_cadence_job(
         &self,
-        job_id: i64,
+        lease: Lease,
         base_url: &str,
         now: Timestamp,
     ) -> Result<Option<NudgeToSend>> {
         let base_url = owned(base_url);
-        self.write(move |tx| cadence::run_job(tx, job_id, &base_url, micros(now)))
+        self.write(move |tx| cadence::run_job(tx, lease, &base_url, micros(now)))
             .await
     }
 
     async fn settle_nudge(
         &self,
-        job_id: i64,
+        lease: Lease,
         deliveries: Vec<(i64, NudgeDelivery)>,
         retry_at: Option<Timestamp>,
     ) -> Result<()> {
-        self.write(move |tx| cadence::settle(tx, job_id, &deliveries, retry_at.map(micros)))
+        self.write(move |tx| cadence::settle(tx, lease, &deliveries, retry_at.map(micros)))
             .await
     }
 

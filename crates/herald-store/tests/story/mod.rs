@@ -13,6 +13,7 @@ mod audit;
 mod components;
 mod handles;
 mod incidents;
+mod jobs;
 mod maintenance;
 mod pages;
 mod status;
@@ -39,6 +40,7 @@ pub use handles::{durability_check, durability_fill, two_handles};
 pub use incidents::{
     incident_lifecycle, incident_listing, incident_search, preview_writes_nothing,
 };
+pub use jobs::job_leases;
 pub use maintenance::{maintenance_holds, maintenance_lifecycle, maintenance_listing};
 pub use pages::pages;
 pub use status::{derived_status, repeat_severity};
