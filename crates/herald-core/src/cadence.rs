@@ -2,7 +2,11 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use serde_json::json;
+
 use crate::DomainError;
+use crate::broadcast::Subject;
+use crate::event::{Event, EventKind};
 use crate::incident::{Incident, IncidentState, Severity};
 
 /// Minutes between updates while an incident is in each active state.
@@ -159,21 +163,67 @@ pub fn step(
     }
 }
 
-/// A snooze of `minutes` asked for at `now` on a subject whose open deadline is `due_at`:
-/// before the deadline it moves it without penalty; after, the deadline counts as missed
-/// and a new one opens. Either way the next update is due `minutes` from now.
-pub fn snooze(due_at: Timestamp, minutes: u32, now: Timestamp) -> Result<Step, DomainError> {
+/// The audit entry of a subject's lead or manager named anew (`before` and `after`: its
+/// cadence, roles included).
+pub fn roles_changed<T: Serialize>(subject: Subject, id: &str, before: &T, after: &T) -> Event {
+    let kind = match subject {
+        Subject::Incident => EventKind::IncidentRolesChanged,
+        Subject::Maintenance => EventKind::MaintenanceRolesChanged,
+    };
+    Event::new(kind, id, Some(before), Some(after))
+}
+
+/// A snooze as the rules decide it: what happens to the deadline, and the audit entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snooze {
+    pub step: Step,
+    pub event: Event,
+}
+
+/// A snooze of `minutes` asked for at `now` on a subject whose next update is due at `due`
+/// (its open deadline, or the rules' time for one from before deadlines were kept; none: no
+/// update is due, so nothing to snooze). Before the deadline it moves it without penalty;
+/// after, the deadline counts as missed and a new one opens. Either way the next update is
+/// due `minutes` from now.
+pub fn snooze(
+    subject: Subject,
+    id: &str,
+    due: Option<Timestamp>,
+    minutes: u32,
+    now: Timestamp,
+) -> Result<Snooze, DomainError> {
+    let due = due.ok_or(DomainError::NothingDue(subject.label()))?;
     validate_interval("minutes", minutes)?;
     let next = now
         .checked_add(SignedDuration::from_mins(i64::from(minutes)))
         .map_err(|_| DomainError::invalid("minutes", "is too far ahead"))?;
-    Ok(match now <= due_at {
-        true => Step::Move(next),
-        false => Step::Close {
-            by: MetBy::Snooze,
-            next: Some(next),
-        },
-    })
+    let (step, note) = match now <= due {
+        true => (
+            Step::Move(next),
+            format!("snoozed for {minutes} min before the deadline at {due}: no penalty"),
+        ),
+        false => (
+            Step::Close {
+                by: MetBy::Snooze,
+                next: Some(next),
+            },
+            format!(
+                "snoozed for {minutes} min after the deadline at {due} had passed: counted late"
+            ),
+        ),
+    };
+    let kind = match subject {
+        Subject::Incident => EventKind::IncidentSnoozed,
+        Subject::Maintenance => EventKind::MaintenanceSnoozed,
+    };
+    let event = Event {
+        kind,
+        subject_id: id.to_string(),
+        before: Some(json!({"next_update_due": due})),
+        after: Some(json!({"next_update_due": next})),
+        note: Some(note),
+    };
+    Ok(Snooze { step, event })
 }
 
 #[cfg(test)]
@@ -255,18 +305,32 @@ mod tests {
 
     #[test]
     fn a_snooze_before_the_deadline_moves_it_and_after_it_counts_as_late() {
-        assert_eq!(snooze(at(10), 15, at(9)).unwrap(), Step::Move(at(24)));
-        assert_eq!(snooze(at(10), 15, at(10)).unwrap(), Step::Move(at(25)));
+        let snooze = |due, minutes, now| snooze(Subject::Incident, "i1", Some(due), minutes, now);
+        assert_eq!(snooze(at(10), 15, at(9)).unwrap().step, Step::Move(at(24)));
+        assert_eq!(snooze(at(10), 15, at(10)).unwrap().step, Step::Move(at(25)));
+        let late = snooze(at(10), 5, at(12)).unwrap();
         assert_eq!(
-            snooze(at(10), 5, at(12)).unwrap(),
+            late.step,
             Step::Close {
                 by: MetBy::Snooze,
                 next: Some(at(17))
             }
         );
+        assert_eq!(late.event.kind, EventKind::IncidentSnoozed);
+        assert_eq!(late.event.after, Some(json!({"next_update_due": at(17)})));
+        assert!(late.event.note.unwrap().ends_with("counted late"));
         for bad in [0, MAX_INTERVAL_MINUTES + 1] {
             let err = snooze(at(10), bad, at(9)).unwrap_err();
             assert!(err.to_string().starts_with("minutes: "), "{err}");
         }
+    }
+
+    #[test]
+    fn there_is_nothing_to_snooze_when_no_update_is_due() {
+        let window = snooze(Subject::Maintenance, "m1", None, 15, at(0)).unwrap_err();
+        assert_eq!(window, DomainError::NothingDue("maintenance window"));
+        let on_time = snooze(Subject::Maintenance, "m1", Some(at(20)), 15, at(0)).unwrap();
+        assert_eq!(on_time.event.kind, EventKind::MaintenanceSnoozed);
+        assert!(on_time.event.note.unwrap().ends_with("no penalty"));
     }
 }

@@ -3,8 +3,10 @@
 //! person, or ticks itself when Herald can see it done (the incident created, the post-mortem
 //! added).
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use crate::DomainError;
+use crate::event::{Event, EventKind};
 use crate::incident::{Incident, IncidentState};
 use crate::text::{self, Lines};
 
@@ -88,6 +90,17 @@ pub fn tickable<'a>(
         )),
         _ => Ok(item),
     }
+}
+
+/// The audit entry of a person's tick or untick that changed the list. The public never
+/// sees the checklist, so the entry does not re-render the page.
+pub fn tick_event(item: &ChecklistItem, incident_id: &str, ticked: bool) -> Event {
+    let kind = match ticked {
+        true => EventKind::IncidentChecklistTicked,
+        false => EventKind::IncidentChecklistUnticked,
+    };
+    let after = json!({"stage": item.stage, "item": item.label, "ticked": ticked});
+    Event::new(kind, incident_id, None, Some(&after))
 }
 
 pub const MAX_ITEMS: usize = 100;
@@ -202,6 +215,18 @@ mod tests {
             .map(|(name, _)| *name)
             .collect();
         assert_eq!(names, ["Engage", "Manage", "Monitor", "Resolve"]);
+    }
+
+    #[test]
+    fn a_tick_is_audited_but_does_not_touch_the_public_page() {
+        let item = &defaults()[0];
+        let ticked = tick_event(item, "i1", true);
+        assert_eq!(ticked.kind, EventKind::IncidentChecklistTicked);
+        let after = json!({"stage": item.stage, "item": item.label, "ticked": true});
+        assert_eq!(ticked.after, Some(after));
+        let unticked = tick_event(item, "i1", false);
+        assert_eq!(unticked.kind, EventKind::IncidentChecklistUnticked);
+        assert!(!ticked.kind.is_public() && !unticked.kind.is_public());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::event::{Event, EventKind};
 use crate::status::StatusLevel;
 use crate::text;
 use crate::{DomainError, Id};
@@ -119,9 +120,90 @@ pub fn location_names(given: &[String]) -> Result<Vec<String>, DomainError> {
     Ok(names)
 }
 
+/// The audit entry of a new group.
+pub fn group_created(group: &Group) -> Event {
+    Event::new(EventKind::GroupCreated, &group.id, None, Some(group))
+}
+
+/// The audit entry of a new component, locations and all.
+pub fn created(component: &Component) -> Event {
+    Event::new(
+        EventKind::ComponentCreated,
+        &component.id,
+        None,
+        Some(component),
+    )
+}
+
+/// The audit entry of a changed component (`kind`: what changed), with both states.
+pub fn changed(kind: EventKind, before: &Component, after: &Component) -> Event {
+    Event::new(kind, &before.id, Some(before), Some(after))
+}
+
+/// A component's deletion, refused while the history of `incidents` incidents or `windows`
+/// maintenance windows refers to it (the public history must keep making sense).
+pub fn deletion(before: &Component, incidents: u64, windows: u64) -> Result<Event, DomainError> {
+    let counts: Vec<String> = [
+        (incidents, "incident(s)"),
+        (windows, "maintenance window(s)"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if !counts.is_empty() {
+        return Err(DomainError::Conflict(format!(
+            "component {:?} appears in {} and cannot be deleted while their history refers to it; rename it or move it instead",
+            before.name,
+            counts.join(" and ")
+        )));
+    }
+    Ok(Event::new(
+        EventKind::ComponentDeleted,
+        &before.id,
+        Some(before),
+        None,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_component_in_the_history_is_not_deleted() {
+        let now = Timestamp::from_second(1_800_000_000).unwrap();
+        let api = Component {
+            id: "c1".into(),
+            page_id: "p1".into(),
+            group_id: None,
+            name: "API".into(),
+            description: String::new(),
+            position: 1,
+            locations: vec![],
+            created_at: now,
+            updated_at: now,
+        };
+        let gone = deletion(&api, 0, 0).expect("deleted");
+        assert_eq!((gone.kind, gone.after), (EventKind::ComponentDeleted, None));
+        let refused = deletion(&api, 2, 1).unwrap_err().to_string();
+        assert!(
+            refused.contains("appears in 2 incident(s) and 1 maintenance window(s)"),
+            "{refused}"
+        );
+        let refused = deletion(&api, 0, 3).unwrap_err().to_string();
+        assert!(
+            refused.contains("appears in 3 maintenance window(s) and cannot"),
+            "{refused}"
+        );
+        assert_eq!(created(&api).kind, EventKind::ComponentCreated);
+        let moved = Component {
+            position: 2,
+            ..api.clone()
+        };
+        let event = changed(EventKind::ComponentUpdated, &api, &moved);
+        assert_eq!(event.before, Some(serde_json::to_value(&api).unwrap()));
+    }
 
     #[test]
     fn a_component_without_locations_gets_the_default_one() {

@@ -47,6 +47,12 @@ pub enum DomainError {
         "{0} is the only active admin; make another user an admin first, so someone can still manage users"
     )]
     LastAdmin(String),
+    #[error("user {0} is disabled and cannot sign in; an admin can enable the user again")]
+    UserDisabled(String),
+    /// The request does not fit the thing it is about as it is now (rotating the secret of a
+    /// subscriber that has none, say); the message says what would.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// Names the states the window can move to instead.
@@ -82,6 +88,8 @@ impl DomainError {
             DomainError::MaintenanceTransition { .. } => "maintenance-transition",
             DomainError::NothingDue(_) => "nothing-due",
             DomainError::LastAdmin(_) => "last-admin",
+            DomainError::UserDisabled(_) => "user-disabled",
+            DomainError::Conflict(_) => "conflict",
         }
     }
 

@@ -22,10 +22,12 @@ pub mod nudge;
 pub mod page;
 pub mod planned_time;
 pub mod preview;
+pub mod session;
 pub mod status;
 pub mod subscriber;
 pub mod template;
 pub mod text;
+pub mod token;
 pub mod user;
 
 pub use error::DomainError;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::broadcast::Subject;
 use crate::cadence::MAX_INTERVAL_MINUTES;
+use crate::event::{Event, EventKind};
 use crate::incident::Incident;
 use crate::maintenance::{Maintenance, local};
 use crate::page::Page;
@@ -123,6 +124,26 @@ pub struct NudgeChannel {
 
 /// How many channels a person may list.
 pub const MAX_CHANNELS: usize = 10;
+
+/// The audit entry of a person reading their nudges in the console: `count` were new.
+pub fn seen_event(user_id: &str, count: usize) -> Event {
+    let after = serde_json::json!({"seen": count});
+    Event::new(EventKind::UserNudgesSeen, user_id, None, Some(&after))
+}
+
+/// The audit entry of a person's nudge channels replaced by checked ones.
+pub fn channels_changed(user_id: &str, before: &[NudgeChannel], after: &[NudgeChannel]) -> Event {
+    let (before, after) = (
+        serde_json::json!({"nudge_channels": before}),
+        serde_json::json!({"nudge_channels": after}),
+    );
+    Event::new(
+        EventKind::UserNudgeChannelsChanged,
+        user_id,
+        Some(&before),
+        Some(&after),
+    )
+}
 
 /// Checks a person's nudge channels; returns them trimmed, each listed once.
 pub fn check_channels(channels: Vec<NudgeChannel>) -> Result<Vec<NudgeChannel>, DomainError> {
@@ -276,6 +297,28 @@ mod tests {
     use super::*;
     use crate::access::Role;
     use crate::incident::{IncidentState, Severity};
+
+    #[test]
+    fn reading_nudges_and_changing_channels_are_audited_on_the_person() {
+        let seen = seen_event("u1", 3);
+        assert_eq!(
+            (seen.kind, seen.subject_id.as_str()),
+            (EventKind::UserNudgesSeen, "u1")
+        );
+        assert_eq!(seen.after, Some(serde_json::json!({"seen": 3})));
+        let slack = NudgeChannel {
+            channel: Channel::Slack,
+            address: "https://hooks.example.com/x".into(),
+        };
+        let changed = channels_changed("u1", &[], std::slice::from_ref(&slack));
+        assert_eq!(changed.kind, EventKind::UserNudgeChannelsChanged);
+        assert_eq!(
+            changed.before,
+            Some(serde_json::json!({"nudge_channels": []}))
+        );
+        let after = serde_json::json!({"nudge_channels": [slack]});
+        assert_eq!(changed.after, Some(after));
+    }
     use crate::page::PageSettings;
 
     fn at(minutes: i64) -> Timestamp {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::branding::{Branding, validate_branding, validate_host};
 use crate::cadence::CadenceTable;
 use crate::checklist::ChecklistItem;
+use crate::event::{Event, EventKind};
 use crate::lint::LintRules;
 use crate::nudge::NudgeSettings;
 use crate::template::MessageTemplate;
@@ -95,7 +96,7 @@ fn default_time_zone() -> String {
 
 pub const DEFAULT_TIME_ZONE: &str = "UTC";
 
-pub fn validate_page_fields(fields: &PageFields) -> Result<(), DomainError> {
+fn validate_page_fields(fields: &PageFields) -> Result<(), DomainError> {
     validate_slug(&fields.slug)?;
     crate::text::required("name", &fields.name, 200)?;
     validate_time_zone(&fields.time_zone)?;
@@ -130,6 +131,46 @@ pub fn validate_page_fields(fields: &PageFields) -> Result<(), DomainError> {
         .host
         .as_deref()
         .map_or(Ok(()), validate_host)
+}
+
+/// A new page from checked fields, with its audit event.
+pub fn create(id: Id, fields: PageFields, now: Timestamp) -> Result<(Page, Event), DomainError> {
+    validate_page_fields(&fields)?;
+    let page = Page {
+        id,
+        slug: fields.slug,
+        name: fields.name.trim().to_string(),
+        time_zone: fields.time_zone,
+        settings: fields.settings,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = Event::new(EventKind::PageCreated, &page.id, None, Some(&page));
+    Ok((page, event))
+}
+
+/// The page with all its fields replaced by checked `fields`, with its audit event.
+pub fn update(
+    before: &Page,
+    fields: PageFields,
+    now: Timestamp,
+) -> Result<(Page, Event), DomainError> {
+    validate_page_fields(&fields)?;
+    let after = Page {
+        slug: fields.slug,
+        name: fields.name.trim().to_string(),
+        time_zone: fields.time_zone,
+        settings: fields.settings,
+        updated_at: now,
+        ..before.clone()
+    };
+    let event = Event::new(
+        EventKind::PageUpdated,
+        &after.id,
+        Some(before),
+        Some(&after),
+    );
+    Ok((after, event))
 }
 
 /// Slugs appear in URLs (`/p/{slug}/`): lowercase letters, digits and inner hyphens.
@@ -173,6 +214,40 @@ mod tests {
         for bad in ["", "-a", "a-", "Acme", "a b", "a/b", &"x".repeat(64)] {
             assert!(validate_slug(bad).is_err(), "{bad}");
         }
+    }
+
+    fn fields(slug: &str, name: &str) -> PageFields {
+        PageFields {
+            slug: slug.into(),
+            name: name.into(),
+            time_zone: "Europe/Berlin".into(),
+            settings: PageSettings::default(),
+        }
+    }
+
+    #[test]
+    fn a_page_is_created_and_updated_from_checked_fields_and_audited() {
+        let at = |s: i64| Timestamp::from_second(1_800_000_000 + s).unwrap();
+        let (page, event) = create("p1".into(), fields("acme", " Acme "), at(0)).unwrap();
+        assert_eq!((page.name.as_str(), page.created_at), ("Acme", at(0)));
+        assert_eq!(
+            (event.kind, event.before.is_none()),
+            (EventKind::PageCreated, true)
+        );
+
+        let (after, event) = update(&page, fields("acme-cloud", "Acme Cloud"), at(5)).unwrap();
+        assert_eq!(
+            (after.id.as_str(), after.slug.as_str()),
+            ("p1", "acme-cloud")
+        );
+        assert_eq!((after.created_at, after.updated_at), (at(0), at(5)));
+        assert_eq!(event.kind, EventKind::PageUpdated);
+        assert_eq!(event.before, Some(serde_json::to_value(&page).unwrap()));
+
+        assert!(create("p2".into(), fields("Bad Slug", "x"), at(0)).is_err());
+        let mut bad = fields("acme", "Acme");
+        bad.time_zone = "Mars/Olympus".into();
+        assert!(update(&page, bad, at(6)).is_err());
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Subscribers: who hears about a page's incidents and maintenance, on which channel, and
 //! about which components.
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::component::Location;
+use crate::event::{Event, EventKind};
 use crate::{DomainError, Id, text};
 
 /// The channels a subscriber can listen on.
@@ -187,6 +188,156 @@ pub fn components_of<'a>(
     out
 }
 
+/// A pending subscriber asking again gets another confirmation email at most this often.
+const CONFIRM_RESEND_AFTER: SignedDuration = SignedDuration::from_mins(10);
+/// After a rotation, the old secret still signs deliveries this long, so receivers can switch.
+pub const ROTATION_OVERLAP: SignedDuration = SignedDuration::from_hours(24);
+
+/// A change to a subscriber as the rules decide it: the subscriber as it is to be stored, its
+/// audit event, and whether a confirmation email goes to its address.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub subscriber: Subscriber,
+    pub event: Event,
+    pub confirm: bool,
+}
+
+impl Decision {
+    fn new(kind: EventKind, before: Option<&Subscriber>, after: Subscriber) -> Decision {
+        Decision {
+            event: Event::new(kind, &after.id, before, Some(&after)),
+            subscriber: after,
+            confirm: false,
+        }
+    }
+
+    /// The same, with a confirmation email to the address when it is pending.
+    fn confirming(kind: EventKind, before: Option<&Subscriber>, after: Subscriber) -> Decision {
+        Decision {
+            confirm: after.state == SubscriberState::Pending,
+            ..Decision::new(kind, before, after)
+        }
+    }
+}
+
+/// A subscriber from a checked request: pending (and asked to confirm) when an email address
+/// was not added as confirmed.
+pub fn create(id: Id, page_id: &str, new: NewSubscriber, now: Timestamp) -> Decision {
+    let state = new.initial_state();
+    let subscriber = Subscriber {
+        id,
+        page_id: page_id.to_string(),
+        channel: new.channel,
+        address: new.address,
+        format: new.format,
+        components: new.components,
+        state,
+        disabled_reason: None,
+        failing_since: None,
+        created_at: now,
+        confirmed_at: (state == SubscriberState::Active).then_some(now),
+        updated_at: now,
+    };
+    Decision::confirming(EventKind::SubscriberCreated, None, subscriber)
+}
+
+/// The subscriber with a checked request's address, format and components. A new email
+/// address goes back to pending: its owner confirms it before anything is sent to it.
+pub fn update(before: &Subscriber, asked: NewSubscriber, now: Timestamp) -> Decision {
+    let mut after = before.clone();
+    let reconfirm = asked.address != before.address && before.channel == Channel::Email;
+    if reconfirm {
+        after.state = SubscriberState::Pending;
+        after.confirmed_at = None;
+    }
+    after.address = asked.address;
+    after.format = asked.format;
+    after.components = asked.components;
+    after.updated_at = now;
+    match reconfirm {
+        true => Decision::confirming(EventKind::SubscriberUpdated, Some(before), after),
+        false => Decision::new(EventKind::SubscriberUpdated, Some(before), after),
+    }
+}
+
+/// The address's owner followed the confirmation link; None when it is not pending.
+pub fn confirm(before: &Subscriber, now: Timestamp) -> Option<Decision> {
+    if before.state != SubscriberState::Pending {
+        return None;
+    }
+    let mut after = before.clone();
+    after.state = SubscriberState::Active;
+    after.confirmed_at = Some(now);
+    after.updated_at = now;
+    Some(Decision::new(
+        EventKind::SubscriberConfirmed,
+        Some(before),
+        after,
+    ))
+}
+
+/// Delivery resumes, its failure streak starting over; an address never confirmed is pending
+/// again. None when the subscriber is not disabled.
+pub fn enable(before: &Subscriber, now: Timestamp) -> Option<Decision> {
+    if before.state != SubscriberState::Disabled {
+        return None;
+    }
+    let mut after = before.clone();
+    after.state = match after.confirmed_at {
+        Some(_) => SubscriberState::Active,
+        None => SubscriberState::Pending,
+    };
+    after.disabled_reason = None;
+    after.failing_since = None;
+    after.updated_at = now;
+    Some(Decision::new(
+        EventKind::SubscriberEnabled,
+        Some(before),
+        after,
+    ))
+}
+
+/// Delivery stops, for the reason given; None when it already had.
+pub fn disable(before: &Subscriber, reason: &str, now: Timestamp) -> Option<Decision> {
+    if before.state == SubscriberState::Disabled {
+        return None;
+    }
+    let mut after = before.clone();
+    after.state = SubscriberState::Disabled;
+    after.disabled_reason = Some(reason.to_string());
+    after.updated_at = now;
+    Some(Decision::new(
+        EventKind::SubscriberDisabled,
+        Some(before),
+        after,
+    ))
+}
+
+pub fn deleted(before: &Subscriber) -> Event {
+    Event::new(EventKind::SubscriberDeleted, &before.id, Some(before), None)
+}
+
+/// A webhook's new signing secret, taken into use now: until when the old one still signs,
+/// and the audit event (which never holds a secret).
+pub fn rotate_secret(s: &Subscriber, now: Timestamp) -> Result<(Timestamp, Event), DomainError> {
+    if s.channel != Channel::Webhook {
+        return Err(DomainError::Conflict(format!(
+            "subscriber {} is on the {} channel; only webhooks have a signing secret",
+            s.id,
+            s.channel.name()
+        )));
+    }
+    let until = now.checked_add(ROTATION_OVERLAP).unwrap_or(now);
+    let event = Event::new::<Subscriber>(EventKind::SubscriberSecretRotated, &s.id, None, None)
+        .with_note(format!("the previous secret signs until {until}"));
+    Ok((until, event))
+}
+
+/// Whether a pending subscriber asking again is sent the confirmation email again.
+pub fn resend_confirmation(last_sent: Option<Timestamp>, now: Timestamp) -> bool {
+    last_sent.is_none_or(|at| now.duration_since(at) >= CONFIRM_RESEND_AFTER)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +360,111 @@ mod tests {
             components: vec![],
             confirmed: false,
         }
+    }
+
+    fn at(minutes: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + minutes * 60).unwrap()
+    }
+
+    #[test]
+    fn a_new_email_address_is_confirmed_by_its_owner_before_anything_goes_to_it() {
+        let made = create("s1".into(), "p1", new(Channel::Email, "a@b.co"), at(0));
+        assert_eq!(
+            (made.subscriber.state, made.confirm),
+            (SubscriberState::Pending, true)
+        );
+        assert_eq!(made.event.kind, EventKind::SubscriberCreated);
+        let on = confirm(&made.subscriber, at(1)).expect("confirmed");
+        assert_eq!(
+            (on.subscriber.state, on.confirm),
+            (SubscriberState::Active, false)
+        );
+        assert_eq!(on.subscriber.confirmed_at, Some(at(1)));
+        assert_eq!(
+            confirm(&on.subscriber, at(2)),
+            None,
+            "confirming twice is harmless"
+        );
+
+        // Only a changed address asks again, and only for email.
+        let moved = update(&on.subscriber, new(Channel::Email, "c@d.co"), at(3));
+        assert_eq!(
+            (moved.subscriber.state, moved.confirm),
+            (SubscriberState::Pending, true)
+        );
+        assert_eq!(moved.subscriber.confirmed_at, None);
+        let same = update(&on.subscriber, new(Channel::Email, "a@b.co"), at(3));
+        assert_eq!(
+            (same.subscriber.state, same.confirm),
+            (SubscriberState::Active, false)
+        );
+        assert_eq!(same.event.kind, EventKind::SubscriberUpdated);
+        let hook = create(
+            "s2".into(),
+            "p1",
+            new(Channel::Webhook, "https://x.example/a"),
+            at(0),
+        );
+        let rehomed = update(
+            &hook.subscriber,
+            new(Channel::Webhook, "https://x.example/b"),
+            at(3),
+        );
+        assert_eq!(
+            (rehomed.subscriber.state, rehomed.confirm),
+            (SubscriberState::Active, false)
+        );
+    }
+
+    #[test]
+    fn disabling_stops_delivery_and_enabling_starts_the_streak_over() {
+        let mut s = create("s1".into(), "p1", new(Channel::Email, "a@b.co"), at(0)).subscriber;
+        s = confirm(&s, at(0)).unwrap().subscriber;
+        s.failing_since = Some(at(1));
+        let off = disable(&s, "410 Gone", at(2)).expect("disabled");
+        assert_eq!(off.subscriber.disabled_reason.as_deref(), Some("410 Gone"));
+        assert_eq!(off.event.kind, EventKind::SubscriberDisabled);
+        assert_eq!(disable(&off.subscriber, "again", at(3)), None);
+        let on = enable(&off.subscriber, at(4)).expect("enabled");
+        assert_eq!(on.subscriber.state, SubscriberState::Active);
+        assert_eq!((on.subscriber.failing_since, on.confirm), (None, false));
+        assert_eq!(enable(&on.subscriber, at(5)), None);
+        // Never confirmed: it comes back pending, and is not emailed again for it.
+        let pending = create("s2".into(), "p1", new(Channel::Email, "e@f.co"), at(0)).subscriber;
+        let back = enable(
+            &disable(&pending, "bounced", at(1)).unwrap().subscriber,
+            at(2),
+        );
+        let back = back.expect("enabled");
+        assert_eq!(
+            (back.subscriber.state, back.confirm),
+            (SubscriberState::Pending, false)
+        );
+    }
+
+    #[test]
+    fn only_webhooks_rotate_a_secret_and_the_old_one_signs_a_day_longer() {
+        let hook = create(
+            "s1".into(),
+            "p1",
+            new(Channel::Webhook, "https://x.example"),
+            at(0),
+        );
+        let (until, event) = rotate_secret(&hook.subscriber, at(10)).unwrap();
+        assert_eq!(until, at(10 + 24 * 60));
+        assert_eq!(
+            (event.kind, event.before, event.after),
+            (EventKind::SubscriberSecretRotated, None, None)
+        );
+        let email = create("s2".into(), "p1", new(Channel::Email, "a@b.co"), at(0));
+        assert!(rotate_secret(&email.subscriber, at(10)).is_err());
+    }
+
+    #[test]
+    fn a_confirmation_email_is_sent_again_at_most_every_ten_minutes() {
+        assert!(resend_confirmation(None, at(0)));
+        assert!(!resend_confirmation(Some(at(0)), at(9)));
+        assert!(resend_confirmation(Some(at(0)), at(10)));
     }
 
     #[test]

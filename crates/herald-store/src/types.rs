@@ -1,8 +1,9 @@
 //! The inputs and records the store speaks in, beyond the domain types.
 use herald_core::Id;
-use herald_core::access::Role;
 use herald_core::incident::{IncidentState, Severity};
 use herald_core::page::PageSettings;
+pub use herald_core::session::{Session, SignInMethod};
+pub use herald_core::token::Token;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -166,17 +167,6 @@ impl Default for MaintenanceQuery {
 
 pub const MAX_LIST_LIMIT: u32 = 500;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Token {
-    pub id: Id,
-    pub name: String,
-    pub role: Role,
-    pub created_at: Timestamp,
-    pub last_used_at: Option<Timestamp>,
-    pub revoked_at: Option<Timestamp>,
-}
-
 /// A token just created: the only time its secret is seen.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -239,46 +229,6 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
-}
-
-/// How long an emailed sign-in link works.
-pub const SIGN_IN_LINK_MINUTES: i64 = 15;
-
-/// How a console session was signed in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SignInMethod {
-    Password,
-    /// A one-time link sent by email.
-    Link,
-}
-
-impl SignInMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SignInMethod::Password => "password",
-            SignInMethod::Link => "link",
-        }
-    }
-}
-
-/// A signed-in console user. The cookie's secret is not here: the store keeps only its hash.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Session {
-    pub id: Id,
-    pub user: herald_core::user::User,
-    /// The token every console form sends back, proving it came from a page Herald served.
-    pub csrf: String,
-    pub method: SignInMethod,
-    pub created_at: Timestamp,
-    pub expires_at: Timestamp,
-}
-
-impl Session {
-    /// How the audit log names this person.
-    pub fn actor(&self) -> String {
-        format!("user:{} ({})", self.user.id, self.user.email)
-    }
 }
 
 /// A session just started: the only time its secret (the cookie's value) is seen.

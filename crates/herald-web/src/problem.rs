@@ -124,8 +124,12 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid { field, .. } => Some(*field),
             _ => None,
         };
+        let status = match err {
+            DomainError::Conflict(_) => StatusCode::CONFLICT,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
         ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             code: err.code(),
             detail: err.to_string(),
             field,

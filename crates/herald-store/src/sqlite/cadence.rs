@@ -4,14 +4,12 @@
 use herald_core::adherence::{self, DeadlineRecord};
 use herald_core::broadcast::Subject;
 use herald_core::cadence::{self, MetBy, Step};
-use herald_core::event::{Event, EventKind};
 use herald_core::nudge::{self, About, NudgeChannel, NudgeKind, NudgeText};
 use herald_core::page::Page;
 use herald_core::user::User;
 use herald_core::{DomainError, Id};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::json;
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::{events, incidents, maintenance, pages, users};
@@ -143,10 +141,6 @@ fn kind_of<T>(subject: Subject, incident: T, window: T) -> T {
     }
 }
 
-fn subject_type(subject: Subject) -> &'static str {
-    kind_of(subject, "incident", "maintenance")
-}
-
 pub fn snooze(
     conn: &Connection,
     actor: &str,
@@ -159,33 +153,10 @@ pub fn snooze(
     let (_, ruled) = about(conn, page, subject, id)?;
     let open = open_deadline(conn, subject, id)?;
     // A subject from before deadlines were kept has none open yet: the rules' time stands in.
-    let due = open
-        .map(|(_, due)| due)
-        .or(ruled)
-        .ok_or(DomainError::NothingDue(subject_type(subject)))?;
-    let step = cadence::snooze(due, minutes, now)?;
-    apply(conn, page, subject, id, open, step, now)?;
-    let after = open_deadline(conn, subject, id)?.map(|(_, due)| due);
-    let note = match step {
-        Step::Move(_) => {
-            format!("snoozed for {minutes} min before the deadline at {due}: no penalty")
-        }
-        _ => format!(
-            "snoozed for {minutes} min after the deadline at {due} had passed: counted late"
-        ),
-    };
-    let event = Event {
-        kind: kind_of(
-            subject,
-            EventKind::IncidentSnoozed,
-            EventKind::MaintenanceSnoozed,
-        ),
-        subject_id: id.to_string(),
-        before: Some(json!({"next_update_due": due})),
-        after: Some(json!({"next_update_due": after})),
-        note: Some(note),
-    };
-    events::append(conn, Some(&page.id), actor, now, &event)?;
+    let due = open.map(|(_, due)| due).or(ruled);
+    let snooze = cadence::snooze(subject, id, due, minutes, now)?;
+    apply(conn, page, subject, id, open, snooze.step, now)?;
+    events::append(conn, Some(&page.id), actor, now, &snooze.event)?;
     get(conn, subject, id)
 }
 
@@ -229,16 +200,7 @@ pub fn set_roles(
         ts(now)
     ])?;
     let after = get(conn, subject, id)?;
-    let event = Event::new(
-        kind_of(
-            subject,
-            EventKind::IncidentRolesChanged,
-            EventKind::MaintenanceRolesChanged,
-        ),
-        id,
-        Some(&before),
-        Some(&after),
-    );
+    let event = cadence::roles_changed(subject, id, &before, &after);
     events::append(conn, Some(&page.id), actor, now, &event)?;
     Ok(after)
 }
@@ -719,9 +681,7 @@ pub fn mark_seen(conn: &Connection, actor: &str, user_id: &str, now: Timestamp) 
         )?
         .execute(params![user.id, ts(now)])?;
     if seen > 0 {
-        let after = json!({"seen": seen});
-        let event = Event::new(EventKind::UserNudgesSeen, &user.id, None, Some(&after));
-        events::append(conn, None, actor, now, &event)?;
+        events::append(conn, None, actor, now, &nudge::seen_event(&user.id, seen))?;
     }
     Ok(seen)
 }
@@ -738,12 +698,7 @@ pub fn set_channels(
     let before = self::channels(conn, &user.id)?;
     conn.prepare_cached("UPDATE users SET nudge_channels = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![user.id, json(&checked)?, ts(now)])?;
-    let event = Event::new(
-        EventKind::UserNudgeChannelsChanged,
-        &user.id,
-        Some(&json!({"nudge_channels": before})),
-        Some(&json!({"nudge_channels": checked})),
-    );
+    let event = nudge::channels_changed(&user.id, &before, &checked);
     events::append(conn, None, actor, now, &event)?;
     Ok(checked)
 }

@@ -3,12 +3,10 @@
 use std::collections::HashMap;
 
 use herald_core::checklist;
-use herald_core::event::{Event, EventKind};
 use herald_core::incident::Incident;
 use herald_core::page::Page;
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
-use serde_json::json;
 
 use super::codec::{from_ts, ts};
 use super::{events, incidents};
@@ -76,14 +74,8 @@ pub fn tick(
             .execute(params![incident.id, item.label])?
     };
     if changed > 0 {
-        let kind = if tick.ticked {
-            EventKind::IncidentChecklistTicked
-        } else {
-            EventKind::IncidentChecklistUnticked
-        };
-        let after = json!({"stage": item.stage, "item": item.label, "ticked": tick.ticked});
-        let event = Event::new(kind, &incident.id, None, Some(&after));
-        events::append_all(conn, Some(&page.id), actor, now, &[event])?;
+        let event = checklist::tick_event(item, &incident.id, tick.ticked);
+        events::append(conn, Some(&page.id), actor, now, &event)?;
     }
     entries(conn, page, &incident)
 }

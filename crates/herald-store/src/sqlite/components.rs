@@ -1,6 +1,6 @@
 //! Groups, components and their locations.
 use herald_core::component::{self, Component, Group, Location};
-use herald_core::event::{Event, EventKind};
+use herald_core::event::EventKind;
 use herald_core::status::StatusLevel;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -40,8 +40,13 @@ pub fn create_group(
         "INSERT INTO component_groups (id, page_id, name, position, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         params![group.id, page_id, group.name, position, ts(now)],
     )?;
-    let event = Event::new(EventKind::GroupCreated, &group.id, None, Some(&group));
-    events::append(conn, Some(page_id), actor, now, &event)?;
+    events::append(
+        conn,
+        Some(page_id),
+        actor,
+        now,
+        &component::group_created(&group),
+    )?;
     Ok(group)
 }
 
@@ -123,8 +128,13 @@ pub fn create(
         insert_location(conn, page_id, &id, name, position as i64)?;
     }
     let created = get(conn, page_id, &id)?;
-    let event = Event::new(EventKind::ComponentCreated, &id, None, Some(&created));
-    events::append(conn, Some(page_id), actor, now, &event)?;
+    events::append(
+        conn,
+        Some(page_id),
+        actor,
+        now,
+        &component::created(&created),
+    )?;
     Ok(created)
 }
 
@@ -185,7 +195,7 @@ fn record_change(
     now: Timestamp,
 ) -> Result<Component> {
     let after = get(conn, page_id, &before.id)?;
-    let event = Event::new(kind, &before.id, Some(before), Some(&after));
+    let event = component::changed(kind, before, &after);
     events::append(conn, Some(page_id), actor, now, &event)?;
     Ok(after)
 }
@@ -200,7 +210,7 @@ pub fn delete(
     let before = get(conn, page_id, id)?;
     // An incident refers to a location while it affects it, and for good once any update of
     // its timeline has named it (an edit may have moved the incident off it since).
-    let referenced: i64 = conn.query_row(
+    let referenced: u64 = conn.query_row(
         "SELECT COUNT(DISTINCT incident_id) FROM (
              SELECT il.incident_id FROM incident_locations il JOIN locations l ON l.id = il.location_id
              WHERE l.component_id = ?1
@@ -212,29 +222,14 @@ pub fn delete(
         params![id, page_id],
         |row| row.get(0),
     )?;
-    let windows: i64 = conn.query_row(
+    let windows: u64 = conn.query_row(
         "SELECT COUNT(DISTINCT ml.maintenance_id) FROM maintenance_locations ml
          JOIN locations l ON l.id = ml.location_id WHERE l.component_id = ?1",
         [id],
         |row| row.get(0),
     )?;
-    if referenced > 0 || windows > 0 {
-        let counts = [
-            (referenced, "incident(s)"),
-            (windows, "maintenance window(s)"),
-        ]
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {what}"))
-        .collect::<Vec<_>>()
-        .join(" and ");
-        return Err(StoreError::Conflict(format!(
-            "component {:?} appears in {counts} and cannot be deleted while their history refers to it; rename it or move it instead",
-            before.name
-        )));
-    }
+    let event = component::deletion(&before, referenced, windows)?;
     conn.execute("DELETE FROM components WHERE id = ?1", [id])?;
-    let event = Event::new(EventKind::ComponentDeleted, id, Some(&before), None);
     events::append(conn, Some(page_id), actor, now, &event)
 }
 

@@ -724,7 +724,7 @@ impl Store for SqliteStore {
             .read(move |tx| tokens::find_live(tx, id.as_deref(), &secret))
             .await?;
         let Some(token) = found else { return Ok(None) };
-        if tokens::last_use_is_stale(&token, now) {
+        if herald_core::token::needs_touch(&token, now) {
             let id = token.id.clone();
             self.write(move |tx| tokens::touch(tx, &id, micros(now)))
                 .await?;

@@ -1,6 +1,5 @@
 //! Pages.
-use herald_core::event::{Event, EventKind};
-use herald_core::page::{Page, PageFields, validate_page_fields};
+use herald_core::page::{self, Page, PageFields};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -11,18 +10,8 @@ use crate::{PagePatch, Result, StoreError, new_id};
 const COLUMNS: &str = "id, slug, name, time_zone, settings, created_at, updated_at";
 
 pub fn create(conn: &Connection, actor: &str, fields: PageFields, now: Timestamp) -> Result<Page> {
-    validate_page_fields(&fields)?;
-    ensure_slug_free(conn, &fields.slug, None)?;
-    ensure_host_free(conn, fields.settings.host.as_deref(), None)?;
-    let page = Page {
-        id: new_id(),
-        slug: fields.slug,
-        name: fields.name.trim().to_string(),
-        time_zone: fields.time_zone,
-        settings: fields.settings,
-        created_at: now,
-        updated_at: now,
-    };
+    let (page, event) = page::create(new_id(), fields, now)?;
+    ensure_free(conn, &page)?;
     conn.execute(
         &format!("INSERT INTO pages ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
         params![
@@ -35,7 +24,6 @@ pub fn create(conn: &Connection, actor: &str, fields: PageFields, now: Timestamp
             ts(now)
         ],
     )?;
-    let event = Event::new(EventKind::PageCreated, &page.id, None, Some(&page));
     events::append(conn, Some(&page.id), actor, now, &event)?;
     Ok(page)
 }
@@ -54,36 +42,27 @@ pub fn update(
         time_zone: patch.time_zone.unwrap_or_else(|| before.time_zone.clone()),
         settings: patch.settings.unwrap_or_else(|| before.settings.clone()),
     };
-    validate_page_fields(&fields)?;
-    ensure_slug_free(conn, &fields.slug, Some(&before.id))?;
-    ensure_host_free(conn, fields.settings.host.as_deref(), Some(&before.id))?;
-    let after = Page {
-        slug: fields.slug,
-        name: fields.name.trim().to_string(),
-        time_zone: fields.time_zone,
-        settings: fields.settings,
-        updated_at: now,
-        ..before.clone()
-    };
+    let (after, event) = page::update(&before, fields, now)?;
+    ensure_free(conn, &after)?;
     conn.execute(
         "UPDATE pages SET slug = ?2, name = ?3, time_zone = ?4, settings = ?5, updated_at = ?6 WHERE id = ?1",
         params![after.id, after.slug, after.name, after.time_zone, json(&after.settings)?, ts(now)],
     )?;
-    let event = Event::new(
-        EventKind::PageUpdated,
-        &after.id,
-        Some(&before),
-        Some(&after),
-    );
     events::append(conn, Some(&after.id), actor, now, &event)?;
     Ok(after)
 }
 
-fn ensure_slug_free(conn: &Connection, slug: &str, except: Option<&str>) -> Result<()> {
+/// No other page has the page's slug (or an id equal to it) or its host name.
+fn ensure_free(conn: &Connection, page: &Page) -> Result<()> {
+    ensure_slug_free(conn, &page.slug, &page.id)?;
+    ensure_host_free(conn, page.settings.host.as_deref(), &page.id)
+}
+
+fn ensure_slug_free(conn: &Connection, slug: &str, except: &str) -> Result<()> {
     // Pages are looked up by id or slug, so a slug must not be another page's id either.
     let taken: Option<String> = conn
         .query_row(
-            "SELECT id FROM pages WHERE (slug = ?1 OR id = ?1) AND id IS NOT ?2 LIMIT 1",
+            "SELECT id FROM pages WHERE (slug = ?1 OR id = ?1) AND id <> ?2 LIMIT 1",
             params![slug, except],
             |row| row.get(0),
         )
@@ -96,11 +75,11 @@ fn ensure_slug_free(conn: &Connection, slug: &str, except: Option<&str>) -> Resu
     }
 }
 
-fn ensure_host_free(conn: &Connection, host: Option<&str>, except: Option<&str>) -> Result<()> {
+fn ensure_host_free(conn: &Connection, host: Option<&str>, except: &str) -> Result<()> {
     let Some(host) = host else { return Ok(()) };
     let taken: Option<String> = conn
         .query_row(
-            "SELECT slug FROM pages WHERE json_extract(settings, '$.host') = ?1 AND id IS NOT ?2 LIMIT 1",
+            "SELECT slug FROM pages WHERE json_extract(settings, '$.host') = ?1 AND id <> ?2 LIMIT 1",
             params![host, except],
             |row| row.get(0),
         )

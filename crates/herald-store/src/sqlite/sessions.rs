@@ -1,27 +1,15 @@
-//! Console sessions and one-time sign-in links. Their secrets are random and stored only as
-//! hashes; a session ends when signed out, after a spell of idleness, or at its hard expiry,
-//! and at once for a user who is disabled.
-use herald_core::event::{Event, EventKind};
+//! Console sessions and one-time sign-in links, as `herald_core::session` rules them. Their
+//! secrets are random and stored only as hashes.
+use herald_core::DomainError;
+use herald_core::session::{self, Session, SignInMethod};
 use herald_core::user::{User, normalize_email};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::json;
 
-use super::codec::{from_ts, ts};
+use super::codec::{from_opt_ts, from_ts, ts};
 use super::{events, users};
 use crate::ids::new_secret;
-use crate::{NewSession, Result, Session, SignInMethod, StoreError, hash_secret, new_id};
-
-/// A session unused this long ends: longer than the longest shift.
-pub const IDLE_FOR: SignedDuration = SignedDuration::from_hours(12);
-/// Every session ends this long after sign-in, used or not.
-pub const LASTS_AT_MOST: SignedDuration = SignedDuration::from_hours(7 * 24);
-/// How long an emailed sign-in link works.
-pub const LINK_WORKS_FOR: SignedDuration = SignedDuration::from_mins(crate::SIGN_IN_LINK_MINUTES);
-/// At most one link per user in this time, so the form cannot be used to flood an inbox.
-const LINK_EVERY: SignedDuration = SignedDuration::from_mins(1);
-/// `last_seen_at` is refreshed at most this often, so most page views write nothing.
-const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(1);
+use crate::{NewSession, Result, StoreError, hash_secret, new_id};
 
 pub fn start(
     conn: &Connection,
@@ -31,21 +19,8 @@ pub fn start(
     now: Timestamp,
 ) -> Result<NewSession> {
     let user = users::get(conn, user_id)?;
-    if !user.is_active() {
-        return Err(StoreError::Conflict(format!(
-            "user {} is disabled and cannot sign in",
-            user.email
-        )));
-    }
+    let (session, event) = session::start(user, new_id(), new_secret(), method, from, now)?;
     let secret = new_secret();
-    let session = Session {
-        id: new_id(),
-        user,
-        csrf: new_secret(),
-        method,
-        created_at: now,
-        expires_at: now.checked_add(LASTS_AT_MOST).unwrap_or(now),
-    };
     conn.prepare_cached(
         "INSERT INTO sessions (id, secret_hash, user_id, csrf, method, created_at, last_seen_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
@@ -59,13 +34,6 @@ pub fn start(
         ts(now),
         ts(session.expires_at)
     ])?;
-    let detail = json!({"session": session.id, "method": method.as_str(), "from": from});
-    let event = Event::new(
-        EventKind::UserSignedIn,
-        &session.user.id,
-        None,
-        Some(&detail),
-    );
     events::append(conn, None, &session.actor(), now, &event)?;
     Ok(NewSession { session, secret })
 }
@@ -93,29 +61,21 @@ pub fn find(conn: &Connection, secret: &str, now: Timestamp) -> Result<Option<(S
     let Some((id, user_id, csrf, method, created, seen, expires)) = row else {
         return Ok(None);
     };
-    let (seen, expires) = (from_ts(seen)?, from_ts(expires)?);
-    let idle_until = seen.checked_add(IDLE_FOR).unwrap_or(seen);
-    if now >= expires || now >= idle_until {
-        return Ok(None);
-    }
-    let user = users::get(conn, &user_id)?;
-    if !user.is_active() {
-        return Ok(None);
-    }
-    let method = match method.as_str() {
-        "link" => SignInMethod::Link,
-        _ => SignInMethod::Password,
-    };
-    let stale = now.duration_since(seen) >= TOUCH_EVERY;
+    let method = SignInMethod::parse(&method)
+        .ok_or_else(|| StoreError::Internal(format!("unknown sign-in method {method:?}")))?;
+    let seen = from_ts(seen)?;
     let session = Session {
         id,
-        user,
+        user: users::get(conn, &user_id)?,
         csrf,
         method,
         created_at: from_ts(created)?,
-        expires_at: expires,
+        expires_at: from_ts(expires)?,
     };
-    Ok(Some((session, stale)))
+    match session::is_live(&session, seen, now) {
+        true => Ok(Some((session, session::needs_touch(seen, now)))),
+        false => Ok(None),
+    }
 }
 
 pub fn touch(conn: &Connection, session_id: &str, now: Timestamp) -> Result<()> {
@@ -131,14 +91,13 @@ pub fn end(conn: &Connection, secret: &str, now: Timestamp) -> Result<()> {
     };
     conn.prepare_cached("UPDATE sessions SET ended_at = ?2 WHERE id = ?1")?
         .execute(params![session.id, ts(now)])?;
-    let detail = json!({"session": session.id});
-    let event = Event::new(
-        EventKind::UserSignedOut,
-        &session.user.id,
-        Some(&detail),
+    events::append(
+        conn,
         None,
-    );
-    events::append(conn, None, &session.actor(), now, &event)
+        &session.actor(),
+        now,
+        &session::signed_out(&session),
+    )
 }
 
 /// Ends every session of the user and every sign-in link not yet used.
@@ -165,16 +124,10 @@ pub fn issue_link(
     let Some((user, _)) = users::credentials(conn, &normalize_email(email))? else {
         return Ok(None);
     };
-    if !user.is_active() {
-        return Ok(None);
-    }
-    let recent = conn
-        .prepare_cached("SELECT 1 FROM sign_in_links WHERE user_id = ?1 AND created_at > ?2")?
-        .exists(params![
-            user.id,
-            ts(now.checked_sub(LINK_EVERY).unwrap_or(now))
-        ])?;
-    if recent {
+    let last_sent: Option<i64> = conn
+        .prepare_cached("SELECT MAX(created_at) FROM sign_in_links WHERE user_id = ?1")?
+        .query_row([&user.id], |row| row.get(0))?;
+    if !session::may_send_link(&user, from_opt_ts(last_sent)?, now) {
         return Ok(None);
     }
     let secret = new_secret();
@@ -185,10 +138,15 @@ pub fn issue_link(
         hash_secret(&secret),
         user.id,
         ts(now),
-        ts(now.checked_add(LINK_WORKS_FOR).unwrap_or(now))
+        ts(session::link_expires(now))
     ])?;
-    let event = Event::new(EventKind::UserSignInLinkSent, &user.id, None, None::<&()>);
-    events::append(conn, None, "herald:sign-in", now, &event)?;
+    events::append(
+        conn,
+        None,
+        "herald:sign-in",
+        now,
+        &session::link_sent(&user),
+    )?;
     Ok(Some((user, secret)))
 }
 
@@ -209,10 +167,13 @@ pub fn redeem_link(
             row.get::<_, String>(0)
         })
         .optional()?;
-    match used {
-        Some(user_id) if users::get(conn, &user_id)?.is_active() => {
-            start(conn, &user_id, SignInMethod::Link, from, now).map(Some)
-        }
-        _ => Ok(None),
+    let Some(user_id) = used else {
+        return Ok(None);
+    };
+    match start(conn, &user_id, SignInMethod::Link, from, now) {
+        Ok(started) => Ok(Some(started)),
+        // A link sent before its user was disabled opens nothing.
+        Err(StoreError::Domain(DomainError::UserDisabled(_))) => Ok(None),
+        Err(err) => Err(err),
     }
 }

@@ -1,10 +1,11 @@
 //! Subscribers: who a page's broadcasts go to. Every change is audited; a webhook's signing
 //! secret is returned only by the call that makes it.
 use herald_core::Id;
-use herald_core::event::{Event, EventKind};
 use herald_core::page::Page;
-use herald_core::subscriber::{Channel, NewSubscriber, Subscriber, SubscriberState, WebhookFormat};
-use jiff::{SignedDuration, Timestamp};
+use herald_core::subscriber::{
+    self, Channel, NewSubscriber, Subscriber, SubscriberState, WebhookFormat,
+};
+use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{from_name, from_opt_ts, from_ts, name, ts};
@@ -18,10 +19,6 @@ use crate::{
 const COLUMNS: &str =
     "id, page_id, channel, address, format, state, disabled_reason, failing_since,
                        created_at, confirmed_at, updated_at";
-/// A pending subscriber asking again gets another confirmation email at most this often.
-const CONFIRM_RESEND_AFTER: SignedDuration = SignedDuration::from_mins(10);
-/// After a rotation, the old secret still signs deliveries this long, so receivers can switch.
-pub const ROTATION_OVERLAP: SignedDuration = SignedDuration::from_hours(24);
 
 pub fn create(
     conn: &Connection,
@@ -41,32 +38,9 @@ pub fn create(
         )));
     }
     let secret = (new.channel == Channel::Webhook).then(new_webhook_secret);
-    let subscriber = Subscriber {
-        id: new_id(),
-        page_id: page.id.clone(),
-        channel: new.channel,
-        address: new.address.clone(),
-        format: new.format,
-        components: new.components.clone(),
-        state: new.initial_state(),
-        disabled_reason: None,
-        failing_since: None,
-        created_at: now,
-        confirmed_at: (new.initial_state() == SubscriberState::Active).then_some(now),
-        updated_at: now,
-    };
-    insert(conn, &subscriber, secret.as_deref())?;
-    if subscriber.state == SubscriberState::Pending {
-        queue_confirmation(conn, &subscriber, now)?;
-    }
-    audit(
-        conn,
-        actor,
-        EventKind::SubscriberCreated,
-        None,
-        Some(&subscriber),
-        now,
-    )?;
+    let decision = subscriber::create(new_id(), &page.id, new, now);
+    insert(conn, &decision.subscriber, secret.as_deref())?;
+    let subscriber = save(conn, actor, now, decision)?;
     Ok(CreatedSubscriber {
         subscriber,
         secret,
@@ -105,9 +79,7 @@ pub fn request(
         [&existing.id],
         |row| row.get(0),
     )?;
-    let recently =
-        from_opt_ts(last_sent)?.is_some_and(|at| now.duration_since(at) < CONFIRM_RESEND_AFTER);
-    if !recently {
+    if subscriber::resend_confirmation(from_opt_ts(last_sent)?, now) {
         queue_confirmation(conn, &existing, now)?;
     }
     Ok(SubscribeRequest::Pending(existing))
@@ -162,49 +134,20 @@ pub fn update(
         confirmed: false,
     }
     .checked(&locations)?;
-    let mut after = before.clone();
-    after.components = asked.components;
-    let new_address = asked.address != before.address;
-    if new_address && let Some(other) = find(conn, page_id, before.channel, &asked.address)? {
+    if asked.address != before.address
+        && let Some(other) = find(conn, page_id, before.channel, &asked.address)?
+    {
         return Err(StoreError::Conflict(format!(
             "{} is already subscribed (id {})",
             other.address, other.id
         )));
     }
-    after.address = asked.address;
-    after.format = asked.format;
-    after.updated_at = now;
-    // A new email address is confirmed by its owner before anything is sent to it.
-    let reconfirm = new_address && before.channel == Channel::Email;
-    if reconfirm {
-        after.state = SubscriberState::Pending;
-        after.confirmed_at = None;
-    }
-    conn.prepare_cached(
-        "UPDATE subscribers SET address = ?2, format = ?3, state = ?4, confirmed_at = ?5, updated_at = ?6
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        after.address,
-        name(&after.format)?,
-        name(&after.state)?,
-        after.confirmed_at.map(ts),
-        ts(now)
-    ])?;
+    let decision = subscriber::update(&before, asked, now);
+    let after = &decision.subscriber;
+    conn.prepare_cached("UPDATE subscribers SET address = ?2, format = ?3 WHERE id = ?1")?
+        .execute(params![id, after.address, name(&after.format)?])?;
     save_components(conn, id, &after.components)?;
-    if reconfirm {
-        queue_confirmation(conn, &after, now)?;
-    }
-    audit(
-        conn,
-        actor,
-        EventKind::SubscriberUpdated,
-        Some(&before),
-        Some(&after),
-        now,
-    )?;
-    Ok(after)
+    save(conn, actor, now, decision)
 }
 
 pub fn delete(
@@ -216,37 +159,22 @@ pub fn delete(
 ) -> Result<()> {
     let before = get(conn, Some(page_id), id)?;
     conn.execute("DELETE FROM subscribers WHERE id = ?1", [id])?;
-    audit(
+    events::append(
         conn,
+        Some(page_id),
         actor,
-        EventKind::SubscriberDeleted,
-        Some(&before),
-        None,
         now,
+        &subscriber::deleted(&before),
     )
 }
 
 /// The owner of the address clicked the confirmation link. Confirming twice is harmless.
 pub fn confirm(conn: &Connection, id: &str, now: Timestamp) -> Result<Subscriber> {
     let before = get(conn, None, id)?;
-    if before.state != SubscriberState::Pending {
-        return Ok(before);
+    match subscriber::confirm(&before, now) {
+        Some(decision) => save(conn, &format!("subscriber:{id}"), now, decision),
+        None => Ok(before),
     }
-    let mut after = before.clone();
-    after.state = SubscriberState::Active;
-    after.confirmed_at = Some(now);
-    after.updated_at = now;
-    set_state(conn, &after)?;
-    let actor = format!("subscriber:{id}");
-    audit(
-        conn,
-        &actor,
-        EventKind::SubscriberConfirmed,
-        Some(&before),
-        Some(&after),
-        now,
-    )?;
-    Ok(after)
 }
 
 /// A new signing secret; the old one keeps signing for [`ROTATION_OVERLAP`].
@@ -257,22 +185,13 @@ pub fn rotate_secret(
     id: &str,
     now: Timestamp,
 ) -> Result<CreatedSubscriber> {
-    let subscriber = get(conn, Some(page_id), id)?;
-    if subscriber.channel != Channel::Webhook {
-        return Err(StoreError::Conflict(format!(
-            "subscriber {id} is a {} subscriber; only webhooks have a signing secret",
-            subscriber.channel.name()
-        )));
-    }
+    let (until, event) = subscriber::rotate_secret(&get(conn, Some(page_id), id)?, now)?;
     let secret = new_webhook_secret();
-    let until = now.checked_add(ROTATION_OVERLAP).unwrap_or(now);
     conn.prepare_cached(
         "UPDATE subscribers SET previous_secret = secret, previous_until = ?2, secret = ?3, updated_at = ?4
          WHERE id = ?1",
     )?
     .execute(params![id, ts(until), secret, ts(now)])?;
-    let event = Event::new::<Subscriber>(EventKind::SubscriberSecretRotated, id, None, None)
-        .with_note(format!("the previous secret signs until {until}"));
     events::append(conn, Some(page_id), actor, now, &event)?;
     Ok(CreatedSubscriber {
         subscriber: get(conn, Some(page_id), id)?,
@@ -290,48 +209,19 @@ pub fn enable(
     now: Timestamp,
 ) -> Result<Subscriber> {
     let before = get(conn, Some(page_id), id)?;
-    if before.state != SubscriberState::Disabled {
-        return Ok(before);
+    match subscriber::enable(&before, now) {
+        Some(decision) => save(conn, actor, now, decision),
+        None => Ok(before),
     }
-    let mut after = before.clone();
-    after.state = match after.confirmed_at {
-        Some(_) => SubscriberState::Active,
-        None => SubscriberState::Pending,
-    };
-    after.disabled_reason = None;
-    after.failing_since = None;
-    after.updated_at = now;
-    set_state(conn, &after)?;
-    audit(
-        conn,
-        actor,
-        EventKind::SubscriberEnabled,
-        Some(&before),
-        Some(&after),
-        now,
-    )?;
-    Ok(after)
 }
 
 /// Delivery stops for the subscriber, and the page's admins are to be told.
 pub fn disable(conn: &Connection, id: &str, reason: &str, now: Timestamp) -> Result<()> {
     let before = get(conn, None, id)?;
-    if before.state == SubscriberState::Disabled {
+    let Some(decision) = subscriber::disable(&before, reason, now) else {
         return Ok(());
-    }
-    let mut after = before.clone();
-    after.state = SubscriberState::Disabled;
-    after.disabled_reason = Some(reason.to_string());
-    after.updated_at = now;
-    set_state(conn, &after)?;
-    audit(
-        conn,
-        "system",
-        EventKind::SubscriberDisabled,
-        Some(&before),
-        Some(&after),
-        now,
-    )?;
+    };
+    save(conn, "system", now, decision)?;
     let page = pages::get(conn, &before.page_id)?;
     if !page.settings.admin_emails.is_empty() {
         conn.prepare_cached(
@@ -343,7 +233,15 @@ pub fn disable(conn: &Connection, id: &str, reason: &str, now: Timestamp) -> Res
     Ok(())
 }
 
-fn set_state(conn: &Connection, s: &Subscriber) -> Result<()> {
+/// Writes what the rules decided about a subscriber: its state, its audit event and, when
+/// asked for, the confirmation email.
+fn save(
+    conn: &Connection,
+    actor: &str,
+    now: Timestamp,
+    decision: subscriber::Decision,
+) -> Result<Subscriber> {
+    let s = decision.subscriber;
     conn.prepare_cached(
         "UPDATE subscribers SET state = ?2, confirmed_at = ?3, disabled_reason = ?4, failing_since = ?5,
                 updated_at = ?6 WHERE id = ?1",
@@ -356,7 +254,11 @@ fn set_state(conn: &Connection, s: &Subscriber) -> Result<()> {
         s.failing_since.map(ts),
         ts(s.updated_at)
     ])?;
-    Ok(())
+    if decision.confirm {
+        queue_confirmation(conn, &s, now)?;
+    }
+    events::append(conn, Some(&s.page_id), actor, now, &decision.event)?;
+    Ok(s)
 }
 
 fn queue_confirmation(conn: &Connection, subscriber: &Subscriber, now: Timestamp) -> Result<()> {
@@ -368,22 +270,6 @@ fn queue_confirmation(conn: &Connection, subscriber: &Subscriber, now: Timestamp
     conn.prepare_cached("UPDATE subscribers SET confirm_sent_at = ?2 WHERE id = ?1")?
         .execute(params![subscriber.id, ts(now)])?;
     Ok(())
-}
-
-fn audit(
-    conn: &Connection,
-    actor: &str,
-    kind: EventKind,
-    before: Option<&Subscriber>,
-    after: Option<&Subscriber>,
-    now: Timestamp,
-) -> Result<()> {
-    let subject = after
-        .or(before)
-        .map(|s| (s.id.as_str(), s.page_id.as_str()));
-    let (id, page_id) = subject.unwrap_or_default();
-    let event = Event::new(kind, id, before, after);
-    events::append(conn, Some(page_id), actor, now, &event)
 }
 
 fn find(

@@ -1,9 +1,8 @@
-//! API tokens: an id (shown as Status.io's `x-api-id`) and a secret (`x-api-key`) stored only
-//! as a hash.
+//! API tokens, as `herald_core::token` rules them: an id (shown as Status.io's `x-api-id`)
+//! and a secret (`x-api-key`) stored only as a hash.
 use herald_core::access::Role;
-use herald_core::event::{Event, EventKind};
-use herald_core::text;
-use jiff::{SignedDuration, Timestamp};
+use herald_core::token;
+use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{from_opt_ts, from_ts, ts};
@@ -12,8 +11,6 @@ use crate::ids::new_secret;
 use crate::{NewToken, Result, StoreError, Token, hash_secret, new_id};
 
 const COLUMNS: &str = "id, name, role, created_at, last_used_at, revoked_at";
-/// `last_used_at` is refreshed at most this often, to keep reads free of writes.
-const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(1);
 
 pub fn create(
     conn: &Connection,
@@ -22,16 +19,8 @@ pub fn create(
     role: Role,
     now: Timestamp,
 ) -> Result<NewToken> {
-    text::required("name", name, 200)?;
+    let (token, event) = token::create(new_id(), name, role, now)?;
     let secret = new_secret();
-    let token = Token {
-        id: new_id(),
-        name: name.trim().to_string(),
-        role,
-        created_at: now,
-        last_used_at: None,
-        revoked_at: None,
-    };
     conn.execute(
         "INSERT INTO tokens (id, name, role, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
@@ -42,7 +31,6 @@ pub fn create(
             ts(now)
         ],
     )?;
-    let event = Event::new(EventKind::TokenCreated, &token.id, None, Some(&token));
     events::append(conn, None, actor, now, &event)?;
     Ok(NewToken { token, secret })
 }
@@ -63,19 +51,13 @@ fn get(conn: &Connection, id: &str) -> Result<Token> {
 }
 
 pub fn revoke(conn: &Connection, actor: &str, id: &str, now: Timestamp) -> Result<()> {
-    let before = get(conn, id)?;
-    if before.revoked_at.is_some() {
+    let Some((after, event)) = token::revoke(&get(conn, id)?, now) else {
         return Ok(());
-    }
+    };
     conn.execute(
         "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1",
-        params![id, ts(now)],
+        params![id, after.revoked_at.map(ts)],
     )?;
-    let after = Token {
-        revoked_at: Some(now),
-        ..before.clone()
-    };
-    let event = Event::new(EventKind::TokenRevoked, id, Some(&before), Some(&after));
     events::append(conn, None, actor, now, &event)
 }
 
@@ -86,12 +68,6 @@ pub fn find_live(conn: &Connection, id: Option<&str>, secret: &str) -> Result<Op
     .query_row(params![id, hash_secret(secret)], read)
     .optional()?
     .transpose()
-}
-
-pub fn last_use_is_stale(token: &Token, now: Timestamp) -> bool {
-    token
-        .last_used_at
-        .is_none_or(|last| now.duration_since(last) >= TOUCH_EVERY)
 }
 
 pub fn touch(conn: &Connection, id: &str, now: Timestamp) -> Result<()> {

@@ -226,9 +226,14 @@ pub async fn refused<T: Debug>(
 }
 
 #[track_caller]
+/// A clash with what is stored (a taken slug) or with the thing's state (a component the
+/// history refers to): the API answers 409 to both.
 pub fn assert_conflict(err: &StoreError) {
     assert!(
-        matches!(err, StoreError::Conflict(_)),
+        matches!(
+            err,
+            StoreError::Conflict(_) | StoreError::Domain(DomainError::Conflict(_))
+        ),
         "expected a conflict, got {err:?}"
     );
 }

@@ -235,7 +235,7 @@ pub async fn email_link(
 async fn send_link(state: &AppState, to: &str, name: &str, secret: &str) {
     let console = &state.console;
     let url = format!("{}console/sign-in/link?token={secret}", console.base_url);
-    let minutes = herald_store::SIGN_IN_LINK_MINUTES;
+    let minutes = herald_core::session::LINK_MINUTES;
     let sent = match console
         .emails
         .sign_in(&format!("{}console", console.base_url), name, &url, minutes)
