@@ -70,6 +70,10 @@ stories!(
     user_enabling,
     user_roles,
     job_leases,
+    subscribers,
+    cadence_and_checklist,
+    incident_corrections,
+    maintenance_automation,
 );
 
 /// The CLI and the server: two stores, each with its own connections, on one file.

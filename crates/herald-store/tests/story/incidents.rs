@@ -752,3 +752,70 @@ pub async fn incident_search(store: &dyn Store) {
     };
     assert_eq!(found(next).await, [la]);
 }
+
+/// A published update corrected: the new text is read back and marked edited, the old text
+/// kept in the audit log; incidents are listed by id without reading them.
+pub async fn incident_corrections(store: &dyn Store) {
+    new_page(store, "acme", t(0)).await;
+    let api = new_component(store, "acme", "API", &[], t(0)).await;
+    let hit = || vec![held(&api.locations[0].id, DegradedPerformance)];
+    let old = new_incident(store, "acme", incident("Old", 3, hit()), t(0)).await;
+    resolve(store, "acme", &old.id, t(1)).await;
+    let open = new_incident(store, "acme", incident("Slow logins", 2, hit()), t(2)).await;
+
+    let ids = |filter| store.incident_ids("acme", filter);
+    assert_eq!(
+        ids(IncidentFilter::All).await.unwrap(),
+        [open.id.clone(), old.id.clone()]
+    );
+    assert_eq!(
+        ids(IncidentFilter::Active).await.unwrap(),
+        [open.id.as_str()]
+    );
+    assert_eq!(
+        ids(IncidentFilter::Resolved).await.unwrap(),
+        [old.id.as_str()]
+    );
+
+    let update = open.updates[0].id.clone();
+    let last = store.last_event_id().await.unwrap();
+    let fixed = herald_core::incident::UpdateCorrection {
+        details: "We are investigating slow sign-ins.".into(),
+        rebroadcast: false,
+    };
+    let corrected = store.correct_update(RESPONDER, "acme", (&open.id, &update), fixed, t(3));
+    let corrected = corrected.await.unwrap();
+    let first = &corrected.updates[0];
+    assert_eq!(
+        (first.details.as_str(), first.edited_at),
+        ("We are investigating slow sign-ins.", Some(t(3)))
+    );
+    assert_eq!(store.incident("acme", &open.id).await.unwrap(), corrected);
+    let event = only(events_after(store, last).await);
+    assert_eq!(event.kind, "incident.update_corrected");
+    let before = event.before.expect("the text before");
+    assert!(
+        before.to_string().contains(&open.updates[0].details),
+        "{before}"
+    );
+
+    let blank = herald_core::incident::UpdateCorrection {
+        details: " ".into(),
+        rebroadcast: false,
+    };
+    refused(
+        store,
+        store.correct_update(RESPONDER, "acme", (&open.id, &update), blank, t(4)),
+    )
+    .await;
+    let elsewhere = herald_core::incident::UpdateCorrection {
+        details: "x".into(),
+        rebroadcast: false,
+    };
+    let err = refused(
+        store,
+        store.correct_update(RESPONDER, "acme", (&old.id, &update), elsewhere, t(4)),
+    )
+    .await;
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+}

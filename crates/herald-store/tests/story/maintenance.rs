@@ -619,3 +619,83 @@ pub async fn maintenance_holds(store: &dyn Store) {
         .unwrap();
     assert_eq!(store.components("acme").await.unwrap().len(), 1);
 }
+
+/// A window run by Herald: its reminders replaced, then the reminder and the start carried out
+/// from their jobs, each once; the window found by id lists and by a message's id.
+pub async fn maintenance_automation(store: &dyn Store) {
+    new_page(store, "acme", t(0)).await;
+    let api = new_component(store, "acme", "API", &[], t(0)).await;
+    let planned = window("Database upgrade", &[&api.locations[0].id], t(60), t(120));
+    let m = new_window(store, "acme", planned, t(0)).await;
+
+    let last = store.last_event_id().await.unwrap();
+    let changed = store.set_maintenance_reminders(RESPONDER, "acme", &m.id, vec![30, 30], t(1));
+    let changed = changed.await.unwrap();
+    assert_eq!(changed.reminders, [30], "each reminder once");
+    assert_eq!(
+        kinds(&events_after(store, last).await),
+        ["maintenance.reminders_changed"]
+    );
+    let bad = store.set_maintenance_reminders(RESPONDER, "acme", &m.id, vec![0], t(1));
+    refused(store, bad).await;
+
+    let ids = |filter| store.maintenance_ids("acme", filter, t(1));
+    assert_eq!(ids(MaintenanceFilter::All).await.unwrap(), [m.id.as_str()]);
+    assert_eq!(
+        ids(MaintenanceFilter::Upcoming).await.unwrap(),
+        [m.id.as_str()]
+    );
+    assert!(ids(MaintenanceFilter::Past).await.unwrap().is_empty());
+    let message = &changed.updates[0].id;
+    let found = store.maintenance_by_update("acme", message).await.unwrap();
+    assert_eq!(found.id, m.id);
+    let err = store
+        .maintenance_by_update("acme", "0123456789abcdef01234567")
+        .await;
+    assert!(matches!(err, Err(StoreError::NotFound { .. })), "{err:?}");
+
+    // Due at t(30): the reminder, with its broadcast; a second run of the job does nothing.
+    let claim = |now: Timestamp| store.claim_jobs(now, 10, now + SignedDuration::from_mins(1));
+    let jobs = claim(t(30)).await.unwrap();
+    let reminder = jobs
+        .iter()
+        .find(|j| j.kind == herald_store::JobKind::MaintenanceReminder);
+    let reminder = reminder.expect("the reminder's job").lease;
+    let last = store.last_event_id().await.unwrap();
+    assert!(store.run_maintenance_job(reminder, t(30)).await.unwrap());
+    assert_eq!(
+        kinds(&events_after(store, last).await),
+        ["maintenance.reminded"]
+    );
+    let again = store.run_maintenance_job(reminder, t(30)).await;
+    assert!(
+        matches!(again, Err(StoreError::LeaseLost { .. })),
+        "{again:?}"
+    );
+    let next = claim(t(31)).await.unwrap();
+    assert!(
+        next.iter().any(|j| j.kind == herald_store::JobKind::Fanout),
+        "{next:?}"
+    );
+
+    // Due at t(60): the start.
+    let jobs = claim(t(60)).await.unwrap();
+    let start = jobs
+        .iter()
+        .find(|j| j.kind == herald_store::JobKind::MaintenanceStart);
+    assert!(
+        store
+            .run_maintenance_job(start.expect("the start's job").lease, t(60))
+            .await
+            .unwrap()
+    );
+    let started = store.maintenance("acme", &m.id).await.unwrap();
+    assert_eq!(
+        (started.state, started.started_at),
+        (InProgress, Some(t(60)))
+    );
+    assert_eq!(
+        ids(MaintenanceFilter::Active).await.unwrap(),
+        [m.id.as_str()]
+    );
+}

@@ -10,6 +10,7 @@
 //! watcher in [`handles`] waits on the wall clock, because polling is what it does.
 
 mod audit;
+mod cadence;
 mod components;
 mod handles;
 mod incidents;
@@ -17,6 +18,7 @@ mod jobs;
 mod maintenance;
 mod pages;
 mod status;
+mod subscribers;
 mod tokens;
 mod users;
 
@@ -35,15 +37,20 @@ use herald_store::{EventQuery, EventRecord, NewComponent, Store, StoreError};
 use jiff::{SignedDuration, Timestamp};
 
 pub use audit::audit_log;
+pub use cadence::cadence_and_checklist;
 pub use components::{component_deletion, components};
 pub use handles::{durability_check, durability_fill, two_handles};
 pub use incidents::{
-    incident_lifecycle, incident_listing, incident_search, preview_writes_nothing,
+    incident_corrections, incident_lifecycle, incident_listing, incident_search,
+    preview_writes_nothing,
 };
 pub use jobs::job_leases;
-pub use maintenance::{maintenance_holds, maintenance_lifecycle, maintenance_listing};
+pub use maintenance::{
+    maintenance_automation, maintenance_holds, maintenance_lifecycle, maintenance_listing,
+};
 pub use pages::pages;
 pub use status::{derived_status, repeat_severity};
+pub use subscribers::subscribers;
 pub use tokens::tokens;
 pub use users::{user_enabling, user_roles, users};
 

@@ -292,6 +292,20 @@ pub async fn user_enabling(store: &dyn Store) {
         .unwrap();
     assert!(store.session(&fresh.secret, t(5)).await.unwrap().is_some());
 
+    // Signed out once, audited; the cookie opens nothing after, and signing out again is no
+    // error and records nothing.
+    let last = store.last_event_id().await.unwrap();
+    store.end_session(&fresh.secret, t(6)).await.unwrap();
+    let out = only(events_after(store, last).await);
+    assert_eq!(
+        (out.kind.as_str(), out.subject_id.as_str()),
+        ("user.signed_out", bob.id.as_str())
+    );
+    assert!(store.session(&fresh.secret, t(6)).await.unwrap().is_none());
+    store.end_session(&fresh.secret, t(7)).await.unwrap();
+    store.end_session("no-such-secret", t(7)).await.unwrap();
+    assert_eq!(store.last_event_id().await.unwrap(), out.id);
+
     let err = refused(store, store.enable_user(ADMIN, "nobody@example.com", t(6))).await;
     assert_not_found(&err, "user", "nobody@example.com");
 }
