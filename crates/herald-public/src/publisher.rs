@@ -457,8 +457,8 @@ mod tests {
     use herald_core::page::{PageFields, PageSettings};
     use herald_core::status::StatusLevel;
     use herald_core::subscriber::{Channel, NewSubscriber, WebhookFormat};
-    use herald_store::sqlite::SqliteStore;
     use herald_store::{NewComponent, Roles, Tick};
+    use herald_store_sqlite::SqliteStore;
 
     use super::*;
 

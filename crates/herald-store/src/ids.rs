@@ -9,20 +9,20 @@ pub fn new_id() -> String {
 }
 
 /// A new token secret: 32 random bytes, hex, with a prefix secret scanners can recognise.
-pub(crate) fn new_secret() -> String {
+pub fn new_secret() -> String {
     let random: [u8; 32] = rand::random();
     format!("hrld_{}", hex::encode(random))
 }
 
 /// A webhook signing secret as Standard Webhooks writes it: `whsec_` and base64 of 32 random
 /// bytes.
-pub(crate) fn new_webhook_secret() -> String {
+pub fn new_webhook_secret() -> String {
     let random: [u8; 32] = rand::random();
     webhook_secret(&random)
 }
 
 /// A signing key as a Standard Webhooks secret.
-pub(crate) fn webhook_secret(key: &[u8]) -> String {
+pub fn webhook_secret(key: &[u8]) -> String {
     use base64::Engine;
     format!(
         "whsec_{}",

@@ -1,13 +1,12 @@
-//! Herald's persistence. Callers speak to the [`Store`] trait; [`sqlite::SqliteStore`] is the
-//! embedded default. Every write is one transaction that updates the state rows, appends the
+//! Herald's persistence. Callers speak to the [`Store`] trait; `herald-store-sqlite` is the
+//! embedded default backend. Every write is one transaction that updates the state rows, appends the
 //! audit events and commits, or changes nothing.
 #![forbid(unsafe_code)]
 
 mod cadence_types;
 mod delivery_types;
 mod error;
-mod ids;
-pub mod sqlite;
+pub mod ids;
 mod types;
 mod watch;
 

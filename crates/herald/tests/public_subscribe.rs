@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use common::{Fixture, Server};
 use herald_core::subscriber::{Subscriber, SubscriberState};
 use herald_notify::links::{Links, Purpose};
-use herald_store::sqlite::SqliteStore;
 use herald_store::{Store, StoreError, SubscriberQuery};
+use herald_store_sqlite::SqliteStore;
 use reqwest::header;
 
 /// An answer to a form or a link: status, content type, body.

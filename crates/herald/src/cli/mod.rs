@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use herald_store::sqlite::SqliteStore;
+use herald_store_sqlite::SqliteStore;
 
 use crate::config::{self, Config};
 

@@ -13,8 +13,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::{events, incidents, maintenance, pages, users};
-use crate::ids::webhook_secret;
-use crate::{
+use herald_store::ids::webhook_secret;
+use herald_store::{
     Cadence, Lease, NudgeDelivery, NudgeOutcome, NudgeQuery, NudgeRecipient, NudgeRecord,
     NudgeToSend, PageAdherence, Result, Roles, StoreError, SubjectAdherence, UserRef,
 };
@@ -614,7 +614,7 @@ pub fn nudges(conn: &Connection, page: &Page, query: &NudgeQuery) -> Result<Vec<
             page.id,
             user.as_ref().map(|u| &u.id),
             since,
-            query.limit.min(crate::MAX_LIST_LIMIT),
+            query.limit.min(herald_store::MAX_LIST_LIMIT),
             query.unseen
         ],
         |row| {

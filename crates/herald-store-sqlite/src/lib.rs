@@ -40,14 +40,14 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use migrations::SCHEMA_VERSION;
 
-use crate::{
+use herald_store::{
     BatchRecord, Broadcast, Change, ComponentPatch, CreatedSubscriber, DeliveryReport, EventQuery,
     EventRecord, IncidentFilter, IncidentQuery, IncidentSearch, Job, Lease, MaintenanceFilter,
     MaintenanceQuery, NewComponent, NewSession, NewToken, PagePatch, RecipientPage, RecipientQuery,
     Result, Session, Settled, SignInMethod, Store, StoreError, SubscribeRequest, SubscriberPatch,
     SubscriberQuery, Target, Token,
 };
-use crate::{
+use herald_store::{
     Cadence, ChecklistEntry, NudgeDelivery, NudgeQuery, NudgeRecord, NudgeToSend, PageAdherence,
     Roles, SubjectAdherence, Tick,
 };

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::subscribers;
-use crate::{
+use herald_store::{
     BatchRecord, Broadcast, ChannelReport, DeliveryReport, Job, JobKind, Lease, Outcome, Recipient,
     RecipientOutcome, RecipientPage, RecipientQuery, Result, Settled, StoreError, Target, new_id,
 };
@@ -749,7 +749,7 @@ fn status(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sqlite::migrations;
+    use crate::migrations;
 
     #[test]
     fn a_report_counts_the_disabled_from_their_own_index() {

@@ -3,7 +3,7 @@ use herald_core::status::{self, PageStatus};
 use rusqlite::Connection;
 
 use super::{components, incidents, maintenance};
-use crate::Result;
+use herald_store::Result;
 
 pub fn page_status(conn: &Connection, page_id: &str) -> Result<PageStatus> {
     let components = components::list(conn, page_id)?;

@@ -15,7 +15,7 @@ use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::incidents::context;
 use super::listing::Listing;
 use super::{cadence, components, delivery, events, pages};
-use crate::{Lease, MaintenanceFilter, MaintenanceQuery, Result, StoreError, new_id};
+use herald_store::{Lease, MaintenanceFilter, MaintenanceQuery, Result, StoreError, new_id};
 
 const WHAT: &str = "maintenance window";
 

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
 use super::codec::{from_ts, ts};
-use crate::{Change, EventQuery, EventRecord, Result};
+use herald_store::{Change, EventQuery, EventRecord, Result};
 
 pub fn append(
     conn: &Connection,

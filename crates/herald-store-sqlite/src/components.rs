@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::{from_name, from_ts, name, ts};
 use super::events;
-use crate::{ComponentPatch, NewComponent, Result, StoreError, new_id};
+use herald_store::{ComponentPatch, NewComponent, Result, StoreError, new_id};
 
 pub fn create_group(
     conn: &Connection,

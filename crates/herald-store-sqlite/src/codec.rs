@@ -3,7 +3,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Result, StoreError};
+use herald_store::{Result, StoreError};
 
 /// Instants are stored as microseconds since the Unix epoch, UTC.
 pub fn ts(t: Timestamp) -> i64 {

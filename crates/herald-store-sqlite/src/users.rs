@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{from_opt_ts, from_ts, ts};
 use super::{events, sessions};
-use crate::{Result, StoreError, new_id};
+use herald_store::{Result, StoreError, new_id};
 
 const COLUMNS: &str =
     "id, email, name, role, password_hash IS NOT NULL, disabled_at, created_at, updated_at";

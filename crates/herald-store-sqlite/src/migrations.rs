@@ -3,7 +3,7 @@
 //! many have been applied.
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::{Result, StoreError};
+use herald_store::{Result, StoreError};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_foundation.sql"),
@@ -72,7 +72,7 @@ mod tests {
             .unwrap();
         assert_eq!(version, 0);
         drop(conn);
-        let store = crate::sqlite::SqliteStore::open(&path).unwrap();
+        let store = crate::SqliteStore::open(&path).unwrap();
         drop(store);
         let conn = Connection::open(&path).unwrap();
         let version: i64 = conn
@@ -89,7 +89,7 @@ mod tests {
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
             .unwrap();
         drop(conn);
-        let err = crate::sqlite::SqliteStore::open(&path).err().unwrap();
+        let err = crate::SqliteStore::open(&path).err().unwrap();
         assert!(err.to_string().contains("newer Herald"), "{err}");
     }
 }

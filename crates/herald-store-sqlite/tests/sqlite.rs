@@ -1,17 +1,17 @@
-//! Runs the store stories (`tests/story`) against the SQLite backend: a real database file in
-//! a temporary directory, fresh for every test.
+//! Runs the store stories (`herald-store`'s `tests/story`) against the SQLite backend: a real
+//! database file in a temporary directory, fresh for every test.
 //!
-//! A new backend adds a runner like this one (say `tests/postgres.rs`): it opens a fresh
-//! database per test, calls every `story::*` function through the `Store` trait, and adds
-//! its own raw checks (an append-only audit log, secrets stored only as hashes) in its own
-//! dialect.
+//! A new backend's crate adds a runner like this one: it opens a fresh database per test,
+//! calls every `story::*` function through the `Store` trait, and adds its own raw checks (an
+//! append-only audit log, secrets stored only as hashes) in its own dialect.
+#[path = "../../herald-store/tests/story/mod.rs"]
 mod story;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 
-use herald_store::sqlite::{SCHEMA_VERSION, SqliteStore};
 use herald_store::{Store, hash_secret};
+use herald_store_sqlite::{SCHEMA_VERSION, SqliteStore};
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use tempfile::TempDir;

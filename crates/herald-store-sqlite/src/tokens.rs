@@ -7,8 +7,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{from_opt_ts, from_ts, ts};
 use super::events;
-use crate::ids::new_secret;
-use crate::{NewToken, Result, StoreError, Token, hash_secret, new_id};
+use herald_store::ids::new_secret;
+use herald_store::{NewToken, Result, StoreError, Token, hash_secret, new_id};
 
 const COLUMNS: &str = "id, name, role, created_at, last_used_at, revoked_at";
 

@@ -8,8 +8,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::{from_opt_ts, from_ts, ts};
 use super::{events, users};
-use crate::ids::new_secret;
-use crate::{NewSession, Result, StoreError, hash_secret, new_id};
+use herald_store::ids::new_secret;
+use herald_store::{NewSession, Result, StoreError, hash_secret, new_id};
 
 pub fn start(
     conn: &Connection,

@@ -10,7 +10,7 @@ use rusqlite::{Connection, params};
 
 use super::codec::{from_ts, ts};
 use super::{events, incidents};
-use crate::{ChecklistEntry, Result, Tick};
+use herald_store::{ChecklistEntry, Result, Tick};
 
 /// Who ticks the items Herald sees done.
 const HERALD: &str = "herald";

@@ -10,8 +10,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{from_name, from_opt_ts, from_ts, name, ts};
 use super::{components, events, pages};
-use crate::ids::new_webhook_secret;
-use crate::{
+use herald_store::ids::new_webhook_secret;
+use herald_store::{
     CreatedSubscriber, MAX_LIST_LIMIT, Result, StoreError, SubscribeRequest, SubscriberPatch,
     SubscriberQuery, new_id,
 };

@@ -1,7 +1,7 @@
 //! Keyset pagination, shared by the lists of a page's incidents and maintenance windows.
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
-use crate::{MAX_LIST_LIMIT, Result, StoreError};
+use herald_store::{MAX_LIST_LIMIT, Result, StoreError};
 
 /// A list of a page's rows: newest `key` first, ties broken by id.
 pub struct Listing<'a> {
@@ -92,8 +92,8 @@ impl Listing<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sqlite::{incidents, maintenance, migrations};
-    use crate::{IncidentFilter, MaintenanceFilter};
+    use crate::{incidents, maintenance, migrations};
+    use herald_store::{IncidentFilter, MaintenanceFilter};
 
     /// How SQLite means to run the listing: one line per step.
     fn plan(conn: &Connection, listing: &Listing) -> String {

@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::listing::Listing;
 use super::{cadence, components, delivery, events};
-use crate::{IncidentFilter, IncidentQuery, IncidentSearch, Result, StoreError, new_id};
+use herald_store::{IncidentFilter, IncidentQuery, IncidentSearch, Result, StoreError, new_id};
 
 pub(super) fn context<'a>(page: &'a Page, locations: &'a [Location]) -> PageContext<'a> {
     PageContext { page, locations }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{from_json, from_ts, json, ts};
 use super::events;
-use crate::{PagePatch, Result, StoreError, new_id};
+use herald_store::{PagePatch, Result, StoreError, new_id};
 
 const COLUMNS: &str = "id, slug, name, time_zone, settings, created_at, updated_at";
 
