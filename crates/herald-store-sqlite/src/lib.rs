@@ -177,6 +177,42 @@ impl SqliteStore {
         })
         .await
     }
+
+    /// Writes a consistent copy of the whole database to `to`, a new file, while the store
+    /// stays open for reads and writes: everything committed when the copy began, compacted,
+    /// and checked before this returns its size in bytes.
+    pub async fn backup(&self, to: &Path) -> Result<u64> {
+        let target = to
+            .to_str()
+            .ok_or_else(|| {
+                StoreError::Conflict(format!(
+                    "{} is not a UTF-8 path; choose another",
+                    to.display()
+                ))
+            })?
+            .to_string();
+        if to.exists() {
+            return Err(StoreError::Conflict(format!(
+                "{target} already exists; a backup goes to a new file"
+            )));
+        }
+        let inner = self.inner.clone();
+        blocking(move || {
+            let conn = inner.readers[0].lock().unwrap_or_else(|e| e.into_inner());
+            conn.execute("VACUUM INTO ?1", [&target])?;
+            let copy = Connection::open_with_flags(&target, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            let verdict: String = copy.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
+            if verdict != "ok" {
+                return Err(StoreError::Internal(format!(
+                    "the backup in {target} failed its check: {verdict}"
+                )));
+            }
+            let size =
+                std::fs::metadata(&target).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            Ok(size.len())
+        })
+        .await
+    }
 }
 
 /// Switches the file to WAL (a no-op once it is). SQLite refuses the switch at once, without

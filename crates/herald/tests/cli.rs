@@ -1070,3 +1070,41 @@ async fn the_readme_tour_runs_as_written() {
     assert_eq!(status["level"], "operational", "{stdout}");
     assert_eq!(status["components"].as_array().unwrap().len(), 2);
 }
+
+/// `db backup` copies the database of a running server: the copy opens as a data directory of
+/// its own with everything committed before it; it never overwrites a file, and says where
+/// the data is when there is none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_the_server_runs_opens_as_an_installation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let none = command(dir.path(), &data_dir, &["db", "backup", "--out", "x.db"])
+        .output()
+        .unwrap();
+    assert!(!none.status.success());
+    let said = String::from_utf8_lossy(&none.stderr);
+    assert!(said.contains("there is no Herald data"), "{said}");
+
+    let s = Server::start_on(&data_dir).await;
+    let f = s.fixture("acme").await;
+    let out = dir.path().join("backup.db");
+    let herald = |args: &[&str]| command(dir.path(), &data_dir, args).output().unwrap();
+    let made = herald(&["db", "backup", "--out", out.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&made.stdout);
+    assert!(made.status.success(), "{made:?}");
+    assert!(said.starts_with("Wrote a consistent copy of the database to "), "{said}");
+    let again = herald(&["db", "backup", "--out", out.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"), "{again:?}");
+
+    let restored = dir.path().join("restored");
+    std::fs::create_dir(&restored).unwrap();
+    std::fs::copy(&out, restored.join("herald.db")).unwrap();
+    drop(s);
+    let pages = command(dir.path(), &restored, &["page", "list", "--json"])
+        .output()
+        .unwrap();
+    let pages: Value = serde_json::from_slice(&pages.stdout).unwrap();
+    assert_eq!(pages[0]["slug"], "acme", "{pages}");
+    assert_eq!(pages[0]["id"], json!(f.page_id), "{pages}");
+}

@@ -80,6 +80,19 @@ pub enum Command {
     /// Console users: who signs in, with which role.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// The database itself.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Write a consistent copy of the database to a new file; safe while the server runs.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,6 +143,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 subscriber::run(&open_existing(&config)?, cmd, allow_private).await
             }
             Command::User(cmd) => user::run(&config, cmd).await,
+            Command::Db(DbCommand::Backup { out }) => {
+                let bytes = open_existing(&config)?.backup(&out).await?;
+                println!(
+                    "Wrote a consistent copy of the database to {} ({bytes} bytes)",
+                    out.display()
+                );
+                Ok(())
+            }
         }
     })
 }
