@@ -7,6 +7,7 @@ mod cadence_types;
 mod delivery_types;
 mod error;
 pub mod ids;
+pub mod sql;
 mod types;
 mod watch;
 

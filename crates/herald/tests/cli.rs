@@ -1092,10 +1092,16 @@ async fn a_backup_taken_while_the_server_runs_opens_as_an_installation() {
     let made = herald(&["db", "backup", "--out", out.to_str().unwrap()]);
     let said = String::from_utf8_lossy(&made.stdout);
     assert!(made.status.success(), "{made:?}");
-    assert!(said.starts_with("Wrote a consistent copy of the database to "), "{said}");
+    assert!(
+        said.starts_with("Wrote a consistent copy of the database to "),
+        "{said}"
+    );
     let again = herald(&["db", "backup", "--out", out.to_str().unwrap()]);
     assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"), "{again:?}");
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already exists"),
+        "{again:?}"
+    );
 
     let restored = dir.path().join("restored");
     std::fs::create_dir(&restored).unwrap();
