@@ -9,14 +9,14 @@ use herald_core::page::Page;
 use herald_core::user::User;
 use herald_core::{DomainError, Id};
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::{events, incidents, maintenance, pages, users};
 use herald_store::ids::webhook_secret;
+use herald_store::sql::{ToValue, Tx};
 use herald_store::{
     Cadence, Lease, NudgeDelivery, NudgeOutcome, NudgeQuery, NudgeRecipient, NudgeRecord,
-    NudgeToSend, PageAdherence, Result, Roles, StoreError, SubjectAdherence, UserRef,
+    NudgeToSend, PageAdherence, Result, Roles, StoreError, SubjectAdherence, UserRef, args,
 };
 
 /// A subject's open deadline: its row id and due time.
@@ -25,7 +25,7 @@ type Open = Option<(i64, Timestamp)>;
 /// Puts the subject's deadline in line with a change: `before` and `after` are when the rules
 /// want the next update before and after it, `published` whether it posted one.
 pub fn follow(
-    conn: &Connection,
+    tx: &dyn Tx,
     page: &Page,
     subject: Subject,
     id: &str,
@@ -33,27 +33,24 @@ pub fn follow(
     published: bool,
     now: Timestamp,
 ) -> Result<()> {
-    let open = open_deadline(conn, subject, id)?;
+    let open = open_deadline(tx, subject, id)?;
     let step = cadence::step(open.map(|(_, due)| due), before, after, published);
-    apply(conn, page, subject, id, open, step, now)
+    apply(tx, page, subject, id, open, step, now)
 }
 
-fn open_deadline(conn: &Connection, subject: Subject, id: &str) -> Result<Open> {
-    let row = conn
-        .prepare_cached(
-            "SELECT id, due_at FROM cadence_deadlines
+fn open_deadline(tx: &dyn Tx, subject: Subject, id: &str) -> Result<Open> {
+    let row = tx.query_opt(
+        "SELECT id, due_at FROM cadence_deadlines
              WHERE subject = ?1 AND subject_id = ?2 AND met_at IS NULL",
-        )?
-        .query_row(params![name(&subject)?, id], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-        })
-        .optional()?;
+        args![name(&subject)?, id],
+        |row| Ok((row.get::<i64>(0)?, row.get::<i64>(1)?)),
+    )?;
     row.map(|(id, due)| Ok((id, from_ts(due)?))).transpose()
 }
 
 /// Carries out a step: closes, moves or opens the deadline row, and re-arms its nudges.
 fn apply(
-    conn: &Connection,
+    tx: &dyn Tx,
     page: &Page,
     subject: Subject,
     id: &str,
@@ -65,11 +62,11 @@ fn apply(
         Step::Keep => return Ok(()),
         Step::Close { by, next } => {
             if let Some((deadline, _)) = open {
-                conn.prepare_cached(
+                tx.execute(
                     "UPDATE cadence_deadlines SET met_at = ?2, met_by = ?3 WHERE id = ?1",
-                )?
-                .execute(params![deadline, ts(now), name(&by)?])?;
-                disarm(conn, deadline)?;
+                    args![deadline, ts(now), name(&by)?],
+                )?;
+                disarm(tx, deadline)?;
             }
             (None, next)
         }
@@ -78,54 +75,54 @@ fn apply(
     let Some(due_at) = next else { return Ok(()) };
     let deadline = match keep {
         Some(deadline) => {
-            conn.prepare_cached("UPDATE cadence_deadlines SET due_at = ?2 WHERE id = ?1")?
-                .execute(params![deadline, ts(due_at)])?;
-            disarm(conn, deadline)?;
+            tx.execute(
+                "UPDATE cadence_deadlines SET due_at = ?2 WHERE id = ?1",
+                args![deadline, ts(due_at)],
+            )?;
+            disarm(tx, deadline)?;
             deadline
         }
-        None => {
-            conn.prepare_cached(
-                "INSERT INTO cadence_deadlines (page_id, subject, subject_id, due_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![page.id, name(&subject)?, id, ts(due_at), ts(now)])?;
-            conn.last_insert_rowid()
-        }
+        None => tx.query_one(
+            "INSERT INTO cadence_deadlines (page_id, subject, subject_id, due_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            args![page.id, name(&subject)?, id, ts(due_at), ts(now)],
+            |row| row.get(0),
+        )?,
     };
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO jobs (kind, due_at, page_id, deadline_id, nudge, created_at)
-         VALUES ('cadence_nudge', ?1, ?2, ?3, ?4, ?5)",
-    )?;
+    let insert = "INSERT INTO jobs (kind, due_at, page_id, deadline_id, nudge, created_at)
+         VALUES ('cadence_nudge', ?1, ?2, ?3, ?4, ?5)";
     for (kind, at) in nudge::instants(&page.settings.cadence_nudges, due_at, now) {
-        insert.execute(params![ts(at), page.id, deadline, name(&kind)?, ts(now)])?;
+        tx.execute(
+            insert,
+            args![ts(at), page.id, deadline, name(&kind)?, ts(now)],
+        )?;
     }
     Ok(())
 }
 
-fn disarm(conn: &Connection, deadline: i64) -> Result<()> {
-    conn.prepare_cached("DELETE FROM jobs WHERE deadline_id = ?1")?
-        .execute([deadline])?;
+fn disarm(tx: &dyn Tx, deadline: i64) -> Result<()> {
+    tx.execute("DELETE FROM jobs WHERE deadline_id = ?1", args![deadline])?;
     Ok(())
 }
 
 /// The subject as a nudge names it, and when the rules want its next update; not found when
 /// it is not on the page.
 fn about(
-    conn: &Connection,
+    tx: &dyn Tx,
     page: &Page,
     subject: Subject,
     id: &str,
 ) -> Result<(About, Option<Timestamp>)> {
     Ok(match subject {
         Subject::Incident => {
-            let i = incidents::get(conn, &page.id, id)?;
+            let i = incidents::get(tx, &page.id, id)?;
             (
                 About::incident(&i),
                 cadence::next_update_due(&page.settings.cadence, &i),
             )
         }
         Subject::Maintenance => {
-            let m = maintenance::get(conn, &page.id, id)?;
+            let m = maintenance::get(tx, &page.id, id)?;
             (
                 About::maintenance(&m),
                 m.next_update_due(page.settings.maintenance_cadence),
@@ -142,7 +139,7 @@ fn kind_of<T>(subject: Subject, incident: T, window: T) -> T {
 }
 
 pub fn snooze(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     subject: Subject,
@@ -150,18 +147,18 @@ pub fn snooze(
     minutes: u32,
     now: Timestamp,
 ) -> Result<Cadence> {
-    let (_, ruled) = about(conn, page, subject, id)?;
-    let open = open_deadline(conn, subject, id)?;
+    let (_, ruled) = about(tx, page, subject, id)?;
+    let open = open_deadline(tx, subject, id)?;
     // A subject from before deadlines were kept has none open yet: the rules' time stands in.
     let due = open.map(|(_, due)| due).or(ruled);
     let snooze = cadence::snooze(subject, id, due, minutes, now)?;
-    apply(conn, page, subject, id, open, snooze.step, now)?;
-    events::append(conn, Some(&page.id), actor, now, &snooze.event)?;
-    get(conn, subject, id)
+    apply(tx, page, subject, id, open, snooze.step, now)?;
+    events::append(tx, Some(&page.id), actor, now, &snooze.event)?;
+    get(tx, subject, id)
 }
 
 pub fn set_roles(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     subject: Subject,
@@ -169,8 +166,8 @@ pub fn set_roles(
     roles: Roles,
     now: Timestamp,
 ) -> Result<Cadence> {
-    about(conn, page, subject, id)?;
-    let before = get(conn, subject, id)?;
+    about(tx, page, subject, id)?;
+    let before = get(tx, subject, id)?;
     let lead = roles
         .lead
         .as_deref()
@@ -183,15 +180,12 @@ pub fn set_roles(
         .transpose();
     let (lead, manager) = (lead?, manager?);
     let (lead, manager) = (
-        lead.map(|u| users_ref(conn, "lead", u)).transpose()?,
-        manager.map(|u| users_ref(conn, "manager", u)).transpose()?,
+        lead.map(|u| users_ref(tx, "lead", u)).transpose()?,
+        manager.map(|u| users_ref(tx, "manager", u)).transpose()?,
     );
-    conn.prepare_cached(
-        "INSERT INTO subject_roles (subject, subject_id, page_id, lead_id, manager_id, updated_at)
+    tx.execute("INSERT INTO subject_roles (subject, subject_id, page_id, lead_id, manager_id, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (subject, subject_id) DO UPDATE SET lead_id = ?4, manager_id = ?5, updated_at = ?6",
-    )?
-    .execute(params![
+         ON CONFLICT (subject, subject_id) DO UPDATE SET lead_id = ?4, manager_id = ?5, updated_at = ?6", args![
         name(&subject)?,
         id,
         page.id,
@@ -199,9 +193,9 @@ pub fn set_roles(
         manager.as_ref().map(|u| &u.id),
         ts(now)
     ])?;
-    let after = get(conn, subject, id)?;
+    let after = get(tx, subject, id)?;
     let event = cadence::roles_changed(subject, id, &before, &after);
-    events::append(conn, Some(&page.id), actor, now, &event)?;
+    events::append(tx, Some(&page.id), actor, now, &event)?;
     Ok(after)
 }
 
@@ -217,8 +211,8 @@ fn role_holder<'a>(field: &'static str, given: &'a str) -> Result<&'a str> {
 }
 
 /// The active user a role names; a clear 422 naming the role otherwise.
-fn users_ref(conn: &Connection, field: &'static str, id_or_email: &str) -> Result<UserRef> {
-    let user = match users::get(conn, id_or_email) {
+fn users_ref(tx: &dyn Tx, field: &'static str, id_or_email: &str) -> Result<UserRef> {
+    let user = match users::get(tx, id_or_email) {
         Ok(user) => user,
         Err(StoreError::NotFound { .. }) => {
             return Err(DomainError::invalid(
@@ -250,81 +244,75 @@ fn user_ref(user: &User) -> UserRef {
 }
 
 /// The subject's open deadline and roles; the caller has checked that it exists.
-fn get(conn: &Connection, subject: Subject, id: &str) -> Result<Cadence> {
-    let (lead, manager) = roles(conn, subject, id)?;
+fn get(tx: &dyn Tx, subject: Subject, id: &str) -> Result<Cadence> {
+    let (lead, manager) = roles(tx, subject, id)?;
     Ok(Cadence {
         subject,
         subject_id: id.to_string(),
-        next_update_due: open_deadline(conn, subject, id)?.map(|(_, due)| due),
+        next_update_due: open_deadline(tx, subject, id)?.map(|(_, due)| due),
         lead: lead.as_ref().map(user_ref),
         manager: manager.as_ref().map(user_ref),
     })
 }
 
-fn roles(conn: &Connection, subject: Subject, id: &str) -> Result<(Option<User>, Option<User>)> {
-    let row = conn
-        .prepare_cached(
+fn roles(tx: &dyn Tx, subject: Subject, id: &str) -> Result<(Option<User>, Option<User>)> {
+    let row = tx
+        .query_opt(
             "SELECT lead_id, manager_id FROM subject_roles WHERE subject = ?1 AND subject_id = ?2",
+            args![name(&subject)?, id],
+            |row| Ok((row.get::<Option<String>>(0)?, row.get::<Option<String>>(1)?)),
         )?
-        .query_row(params![name(&subject)?, id], |row| {
-            Ok((
-                row.get::<_, Option<String>>(0)?,
-                row.get::<_, Option<String>>(1)?,
-            ))
-        })
-        .optional()?
         .unwrap_or_default();
-    let user = |id: Option<String>| id.map(|id| users::get(conn, &id)).transpose();
+    let user = |id: Option<String>| id.map(|id| users::get(tx, &id)).transpose();
     Ok((user(row.0)?, user(row.1)?))
 }
 
 /// Checks that the subject is on the page, then its cadence.
-pub fn cadence(conn: &Connection, page: &Page, subject: Subject, id: &str) -> Result<Cadence> {
-    about(conn, page, subject, id)?;
-    get(conn, subject, id)
+pub fn cadence(tx: &dyn Tx, page: &Page, subject: Subject, id: &str) -> Result<Cadence> {
+    about(tx, page, subject, id)?;
+    get(tx, subject, id)
 }
 
-fn deadlines(
-    conn: &Connection,
-    filter: &str,
-    args: &[&dyn rusqlite::ToSql],
-) -> Result<Vec<DeadlineRecord>> {
-    let mut stmt = conn.prepare_cached(&format!(
+fn deadlines(tx: &dyn Tx, filter: &str, args: &[&dyn ToValue]) -> Result<Vec<DeadlineRecord>> {
+    let rows = tx.query(
+        &format!(
         "SELECT subject, subject_id, due_at, met_at, met_by FROM cadence_deadlines WHERE {filter}
          ORDER BY created_at, id"
-    ))?;
-    let rows = stmt.query_map(args, |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, i64>(2)?,
-            row.get::<_, Option<i64>>(3)?,
-            row.get::<_, Option<String>>(4)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (subject, subject_id, due, met, by) = row?;
-        Ok(DeadlineRecord {
-            subject: from_name(&subject)?,
-            subject_id,
-            due_at: from_ts(due)?,
-            met_at: from_opt_ts(met)?,
-            met_by: by.as_deref().map(from_name::<MetBy>).transpose()?,
+    ),
+        args,
+        |row| {
+            Ok((
+                row.get::<String>(0)?,
+                row.get::<String>(1)?,
+                row.get::<i64>(2)?,
+                row.get::<Option<i64>>(3)?,
+                row.get::<Option<String>>(4)?,
+            ))
+        },
+    )?;
+    rows.into_iter()
+        .map(|(subject, subject_id, due, met, by)| {
+            Ok(DeadlineRecord {
+                subject: from_name(&subject)?,
+                subject_id,
+                due_at: from_ts(due)?,
+                met_at: from_opt_ts(met)?,
+                met_by: by.as_deref().map(from_name::<MetBy>).transpose()?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 pub fn subject_adherence(
-    conn: &Connection,
+    tx: &dyn Tx,
     page: &Page,
     subject: Subject,
     id: &str,
     now: Timestamp,
 ) -> Result<SubjectAdherence> {
-    let (about, _) = about(conn, page, subject, id)?;
+    let (about, _) = about(tx, page, subject, id)?;
     let rows = deadlines(
-        conn,
+        tx,
         "subject = ?1 AND subject_id = ?2",
         &[&name(&subject)?, &id],
     )?;
@@ -336,8 +324,8 @@ pub fn subject_adherence(
     })
 }
 
-pub fn page_adherence(conn: &Connection, page: &Page, now: Timestamp) -> Result<PageAdherence> {
-    let rows = deadlines(conn, "page_id = ?1", &[&page.id])?;
+pub fn page_adherence(tx: &dyn Tx, page: &Page, now: Timestamp) -> Result<PageAdherence> {
+    let rows = deadlines(tx, "page_id = ?1", &[&page.id])?;
     let mut order: Vec<(Subject, &Id)> = Vec::new();
     for row in &rows {
         if !order.contains(&(row.subject, &row.subject_id)) {
@@ -353,7 +341,7 @@ pub fn page_adherence(conn: &Connection, page: &Page, now: Timestamp) -> Result<
             Ok(SubjectAdherence {
                 subject,
                 subject_id: id.clone(),
-                title: title(conn, subject, id)?,
+                title: title(tx, subject, id)?,
                 adherence: adherence::adherence(own, now),
             })
         })
@@ -366,47 +354,48 @@ pub fn page_adherence(conn: &Connection, page: &Page, now: Timestamp) -> Result<
     })
 }
 
-fn title(conn: &Connection, subject: Subject, id: &str) -> Result<String> {
+fn title(tx: &dyn Tx, subject: Subject, id: &str) -> Result<String> {
     let table = kind_of(subject, "incidents", "maintenance_windows");
-    Ok(conn
-        .prepare_cached(&format!("SELECT title FROM {table} WHERE id = ?1"))?
-        .query_row([id], |row| row.get(0))?)
+    tx.query_one(
+        &format!("SELECT title FROM {table} WHERE id = ?1"),
+        args![id],
+        |row| row.get(0),
+    )
 }
 
 /// See [`crate::Store::run_cadence_job`].
 pub fn run_job(
-    conn: &Connection,
+    tx: &dyn Tx,
     lease: Lease,
     base_url: &str,
     now: Timestamp,
 ) -> Result<Option<NudgeToSend>> {
-    super::delivery::hold(conn, lease)?;
-    let job = conn
-        .prepare_cached(
-            "SELECT d.id, j.nudge, d.page_id, d.subject, d.subject_id, d.due_at
+    super::delivery::hold(tx, lease)?;
+    let job = tx.query_opt(
+        "SELECT d.id, j.nudge, d.page_id, d.subject, d.subject_id, d.due_at
              FROM jobs j JOIN cadence_deadlines d ON d.id = j.deadline_id
              WHERE j.id = ?1 AND j.kind = 'cadence_nudge' AND d.met_at IS NULL",
-        )?
-        .query_row([lease.job], |row| {
+        args![lease.job],
+        |row| {
             Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, i64>(5)?,
+                row.get::<i64>(0)?,
+                row.get::<String>(1)?,
+                row.get::<String>(2)?,
+                row.get::<String>(3)?,
+                row.get::<String>(4)?,
+                row.get::<i64>(5)?,
             ))
-        })
-        .optional()?;
+        },
+    )?;
     let Some((deadline, kind, page_id, subject, subject_id, due)) = job else {
         // Met or gone meanwhile: nothing to say.
-        super::delivery::finish(conn, lease)?;
+        super::delivery::finish(tx, lease)?;
         return Ok(None);
     };
     let (kind, subject, due_at): (NudgeKind, Subject, _) =
         (from_name(&kind)?, from_name(&subject)?, from_ts(due)?);
-    let page = pages::get(conn, &page_id)?;
-    let (about, ruled) = match about(conn, &page, subject, &subject_id) {
+    let page = pages::get(tx, &page_id)?;
+    let (about, ruled) = match about(tx, &page, subject, &subject_id) {
         Ok(found) => found,
         Err(StoreError::NotFound { .. }) => (
             About {
@@ -420,14 +409,14 @@ pub fn run_job(
         Err(err) => return Err(err),
     };
     if ruled.is_none() {
-        super::delivery::finish(conn, lease)?;
+        super::delivery::finish(tx, lease)?;
         return Ok(None);
     }
     let text = NudgeText::new(kind, &about, &page, due_at, now, base_url);
-    let recorded = recorded(conn, deadline, kind, due_at)?;
+    let recorded = recorded(tx, deadline, kind, due_at)?;
     let recipients = match recorded.is_empty() {
         true => record(
-            conn,
+            tx,
             &page,
             (subject, &subject_id),
             deadline,
@@ -453,7 +442,7 @@ pub fn run_job(
 /// there to send it to); what to send to each.
 #[allow(clippy::too_many_arguments)]
 fn record(
-    conn: &Connection,
+    tx: &dyn Tx,
     page: &Page,
     (subject, subject_id): (Subject, &str),
     deadline: i64,
@@ -462,38 +451,40 @@ fn record(
     text: &NudgeText,
     now: Timestamp,
 ) -> Result<Vec<NudgeRecipient>> {
-    let (lead, manager) = roles(conn, subject, subject_id)?;
-    let admins = users::list(conn)?;
+    let (lead, manager) = roles(tx, subject, subject_id)?;
+    let admins = users::list(tx)?;
     let to = nudge::recipients(kind, lead.as_ref(), manager.as_ref(), &admins);
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO nudges (page_id, subject, subject_id, deadline_id, user_id, kind, headline, body, url, due_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
+    let insert = "INSERT INTO nudges (page_id, subject, subject_id, deadline_id, user_id, kind, headline, body, url, due_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id";
     let mut out = Vec::new();
     let ids: Vec<Option<&User>> = match to.is_empty() {
         true => vec![None],
         false => to.into_iter().map(Some).collect(),
     };
     for user in ids {
-        insert.execute(params![
-            page.id,
-            name(&subject)?,
-            subject_id,
-            deadline,
-            user.map(|u| &u.id),
-            name(&kind)?,
-            text.headline,
-            text.body,
-            text.url,
-            ts(due_at),
-            ts(now)
-        ])?;
+        let nudge_id: i64 = tx.query_one(
+            insert,
+            args![
+                page.id,
+                name(&subject)?,
+                subject_id,
+                deadline,
+                user.map(|u| &u.id),
+                name(&kind)?,
+                text.headline,
+                text.body,
+                text.url,
+                ts(due_at),
+                ts(now)
+            ],
+            |row| row.get(0),
+        )?;
         if let Some(user) = user {
             out.push(NudgeRecipient {
-                nudge_id: conn.last_insert_rowid(),
+                nudge_id,
                 user: user_ref(user),
-                channels: nudge::channels_of(user, &channels(conn, &user.id)?),
-                webhook_secret: webhook_secret_of(conn, &user.id)?,
+                channels: nudge::channels_of(user, &channels(tx, &user.id)?),
+                webhook_secret: webhook_secret_of(tx, &user.id)?,
             });
         }
     }
@@ -503,23 +494,18 @@ fn record(
 /// The nudge's rows from an earlier attempt, each with the channels still to send to: those
 /// neither delivered nor given up on.
 fn recorded(
-    conn: &Connection,
+    tx: &dyn Tx,
     deadline: i64,
     kind: NudgeKind,
     due_at: Timestamp,
 ) -> Result<Vec<NudgeRecipient>> {
-    let rows: Vec<(i64, Option<String>, String)> = conn
-        .prepare_cached(
-            "SELECT id, user_id, deliveries FROM nudges WHERE deadline_id = ?1 AND kind = ?2 AND due_at = ?3 ORDER BY id",
-        )?
-        .query_map(params![deadline, name(&kind)?, ts(due_at)], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<(i64, Option<String>, String)> = tx.query("SELECT id, user_id, deliveries FROM nudges WHERE deadline_id = ?1 AND kind = ?2 AND due_at = ?3 ORDER BY id", args![deadline, name(&kind)?, ts(due_at)], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
     let mut out = Vec::new();
     for (nudge_id, user_id, deliveries) in rows {
         let Some(user_id) = user_id else { continue };
-        let user = users::get(conn, &user_id)?;
+        let user = users::get(tx, &user_id)?;
         let done: Vec<NudgeDelivery> = from_json(&deliveries)?;
-        let channels = nudge::channels_of(&user, &channels(conn, &user.id)?)
+        let channels = nudge::channels_of(&user, &channels(tx, &user.id)?)
             .into_iter()
             .filter(|c| {
                 !done.iter().any(|d| {
@@ -533,55 +519,62 @@ fn recorded(
             nudge_id,
             user: user_ref(&user),
             channels,
-            webhook_secret: webhook_secret_of(conn, &user.id)?,
+            webhook_secret: webhook_secret_of(tx, &user.id)?,
         });
     }
     Ok(out)
 }
 
 /// See [`crate::Store::nudge_channels`].
-pub fn channels_of(conn: &Connection, user: &str) -> Result<Vec<NudgeChannel>> {
-    channels(conn, &users::get(conn, user)?.id)
+pub fn channels_of(tx: &dyn Tx, user: &str) -> Result<Vec<NudgeChannel>> {
+    channels(tx, &users::get(tx, user)?.id)
 }
 
-fn channels(conn: &Connection, user_id: &str) -> Result<Vec<NudgeChannel>> {
-    let stored: String = conn
-        .prepare_cached("SELECT nudge_channels FROM users WHERE id = ?1")?
-        .query_row([user_id], |row| row.get(0))?;
+fn channels(tx: &dyn Tx, user_id: &str) -> Result<Vec<NudgeChannel>> {
+    let stored: String = tx.query_one(
+        "SELECT nudge_channels FROM users WHERE id = ?1",
+        args![user_id],
+        |row| row.get(0),
+    )?;
     from_json(&stored)
 }
 
 /// See [`crate::Store::nudge_secret`].
-pub fn nudge_secret(conn: &Connection, user: &str) -> Result<String> {
-    webhook_secret_of(conn, &users::get(conn, user)?.id)
+pub fn nudge_secret(tx: &dyn Tx, user: &str) -> Result<String> {
+    webhook_secret_of(tx, &users::get(tx, user)?.id)
 }
 
-fn webhook_secret_of(conn: &Connection, user_id: &str) -> Result<String> {
-    let key: Vec<u8> = conn
-        .prepare_cached("SELECT nudge_key FROM users WHERE id = ?1")?
-        .query_row([user_id], |row| row.get(0))?;
+fn webhook_secret_of(tx: &dyn Tx, user_id: &str) -> Result<String> {
+    let key: Vec<u8> = tx.query_one(
+        "SELECT nudge_key FROM users WHERE id = ?1",
+        args![user_id],
+        |row| row.get(0),
+    )?;
     Ok(webhook_secret(&key))
 }
 
 /// See [`crate::Store::settle_nudge`].
 pub fn settle(
-    conn: &Connection,
+    tx: &dyn Tx,
     lease: Lease,
     deliveries: &[(i64, NudgeDelivery)],
     retry_at: Option<Timestamp>,
 ) -> Result<()> {
-    super::delivery::hold(conn, lease)?;
+    super::delivery::hold(tx, lease)?;
     for (nudge_id, delivery) in deliveries {
-        let stored: Option<String> = conn
-            .prepare_cached("SELECT deliveries FROM nudges WHERE id = ?1")?
-            .query_row([nudge_id], |row| row.get(0))
-            .optional()?;
+        let stored: Option<String> = tx.query_opt(
+            "SELECT deliveries FROM nudges WHERE id = ?1",
+            args![nudge_id],
+            |row| row.get(0),
+        )?;
         let Some(stored) = stored else { continue };
         let mut all: Vec<NudgeDelivery> = from_json(&stored)?;
         all.retain(|d| !(d.channel == delivery.channel && d.address == delivery.address));
         all.push(delivery.clone());
-        conn.prepare_cached("UPDATE nudges SET deliveries = ?2 WHERE id = ?1")?
-            .execute(params![nudge_id, json(&all)?])?;
+        tx.execute(
+            "UPDATE nudges SET deliveries = ?2 WHERE id = ?1",
+            args![nudge_id, json(&all)?],
+        )?;
     }
     match retry_at {
         Some(at) => {
@@ -589,28 +582,27 @@ pub fn settle(
                 .iter()
                 .find_map(|(_, d)| d.error.clone())
                 .unwrap_or_default();
-            super::delivery::retry(conn, lease, at, &error)
+            super::delivery::retry(tx, lease, at, &error)
         }
-        None => super::delivery::finish(conn, lease),
+        None => super::delivery::finish(tx, lease),
     }
 }
 
-pub fn nudges(conn: &Connection, page: &Page, query: &NudgeQuery) -> Result<Vec<NudgeRecord>> {
+pub fn nudges(tx: &dyn Tx, page: &Page, query: &NudgeQuery) -> Result<Vec<NudgeRecord>> {
     let user = query
         .user
         .as_deref()
-        .map(|u| users::get(conn, u))
+        .map(|u| users::get(tx, u))
         .transpose()?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT n.id, n.subject, n.subject_id, n.user_id, n.kind, n.headline, n.body, n.url, n.due_at,
+    let stmt = "SELECT n.id, n.subject, n.subject_id, n.user_id, n.kind, n.headline, n.body, n.url, n.due_at,
                 n.created_at, n.seen_at, n.deliveries
          FROM nudges n WHERE n.page_id = ?1 AND (?2 IS NULL OR n.user_id = ?2) AND n.created_at >= ?3
              AND (NOT ?5 OR n.seen_at IS NULL)
-         ORDER BY n.created_at DESC, n.id DESC LIMIT ?4",
-    )?;
+         ORDER BY n.created_at DESC, n.id DESC LIMIT ?4";
     let since = query.since.map_or(i64::MIN, ts);
-    let rows = stmt.query_map(
-        params![
+    let rows = tx.query(
+        stmt,
+        args![
             page.id,
             user.as_ref().map(|u| &u.id),
             since,
@@ -620,85 +612,85 @@ pub fn nudges(conn: &Connection, page: &Page, query: &NudgeQuery) -> Result<Vec<
         |row| {
             Ok((
                 (
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, Option<String>>(3)?,
+                    row.get::<i64>(0)?,
+                    row.get::<String>(1)?,
+                    row.get::<String>(2)?,
+                    row.get::<Option<String>>(3)?,
                 ),
                 (
-                    row.get::<_, String>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, String>(7)?,
+                    row.get::<String>(4)?,
+                    row.get::<String>(5)?,
+                    row.get::<String>(6)?,
+                    row.get::<String>(7)?,
                 ),
                 (
-                    row.get::<_, i64>(8)?,
-                    row.get::<_, i64>(9)?,
-                    row.get::<_, Option<i64>>(10)?,
-                    row.get::<_, String>(11)?,
+                    row.get::<i64>(8)?,
+                    row.get::<i64>(9)?,
+                    row.get::<Option<i64>>(10)?,
+                    row.get::<String>(11)?,
                 ),
             ))
         },
     )?;
-    rows.map(|row| {
-        let (
-            (id, subject, subject_id, user_id),
-            (kind, headline, body, url),
-            (due, created, seen, deliveries),
-        ) = row?;
-        Ok(NudgeRecord {
-            id,
-            page_id: page.id.clone(),
-            subject: from_name(&subject)?,
-            subject_id,
-            user: user_id
-                .map(|u| users::get(conn, &u))
-                .transpose()?
-                .as_ref()
-                .map(user_ref),
-            kind: from_name(&kind)?,
-            text: NudgeText {
-                headline,
-                body,
-                url,
+    rows.into_iter()
+        .map(
+            |(
+                (id, subject, subject_id, user_id),
+                (kind, headline, body, url),
+                (due, created, seen, deliveries),
+            )| {
+                Ok(NudgeRecord {
+                    id,
+                    page_id: page.id.clone(),
+                    subject: from_name(&subject)?,
+                    subject_id,
+                    user: user_id
+                        .map(|u| users::get(tx, &u))
+                        .transpose()?
+                        .as_ref()
+                        .map(user_ref),
+                    kind: from_name(&kind)?,
+                    text: NudgeText {
+                        headline,
+                        body,
+                        url,
+                    },
+                    due_at: from_ts(due)?,
+                    created_at: from_ts(created)?,
+                    seen_at: from_opt_ts(seen)?,
+                    deliveries: from_json(&deliveries)?,
+                })
             },
-            due_at: from_ts(due)?,
-            created_at: from_ts(created)?,
-            seen_at: from_opt_ts(seen)?,
-            deliveries: from_json(&deliveries)?,
-        })
-    })
-    .collect()
+        )
+        .collect()
 }
 
 /// Marks every nudge the user has been sent so far as seen; how many were new. Audited as
 /// `user.nudges_seen` when there were any.
-pub fn mark_seen(conn: &Connection, actor: &str, user_id: &str, now: Timestamp) -> Result<usize> {
-    let user = users::get(conn, user_id)?;
-    let seen = conn
-        .prepare_cached(
-            "UPDATE nudges SET seen_at = ?2 WHERE user_id = ?1 AND seen_at IS NULL AND created_at <= ?2",
-        )?
-        .execute(params![user.id, ts(now)])?;
+pub fn mark_seen(tx: &dyn Tx, actor: &str, user_id: &str, now: Timestamp) -> Result<usize> {
+    let user = users::get(tx, user_id)?;
+    let seen = tx.execute("UPDATE nudges SET seen_at = ?2 WHERE user_id = ?1 AND seen_at IS NULL AND created_at <= ?2", args![user.id, ts(now)])?;
     if seen > 0 {
-        events::append(conn, None, actor, now, &nudge::seen_event(&user.id, seen))?;
+        events::append(tx, None, actor, now, &nudge::seen_event(&user.id, seen))?;
     }
     Ok(seen)
 }
 
 pub fn set_channels(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     user: &str,
     channels: Vec<NudgeChannel>,
     now: Timestamp,
 ) -> Result<Vec<NudgeChannel>> {
-    let user = users::get(conn, user)?;
+    let user = users::get(tx, user)?;
     let checked = nudge::check_channels(channels)?;
-    let before = self::channels(conn, &user.id)?;
-    conn.prepare_cached("UPDATE users SET nudge_channels = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![user.id, json(&checked)?, ts(now)])?;
+    let before = self::channels(tx, &user.id)?;
+    tx.execute(
+        "UPDATE users SET nudge_channels = ?2, updated_at = ?3 WHERE id = ?1",
+        args![user.id, json(&checked)?, ts(now)],
+    )?;
     let event = nudge::channels_changed(&user.id, &before, &checked);
-    events::append(conn, None, actor, now, &event)?;
+    events::append(tx, None, actor, now, &event)?;
     Ok(checked)
 }

@@ -6,29 +6,27 @@ use herald_core::checklist;
 use herald_core::incident::Incident;
 use herald_core::page::Page;
 use jiff::Timestamp;
-use rusqlite::{Connection, params};
 
 use super::codec::{from_ts, ts};
 use super::{events, incidents};
-use herald_store::{ChecklistEntry, Result, Tick};
+use herald_store::sql::Tx;
+use herald_store::{ChecklistEntry, Result, Tick, args};
 
 /// Who ticks the items Herald sees done.
 const HERALD: &str = "herald";
 
-pub fn checklist(conn: &Connection, page: &Page, id: &str) -> Result<Vec<ChecklistEntry>> {
-    let incident = incidents::get(conn, &page.id, id)?;
-    entries(conn, page, &incident)
+pub fn checklist(tx: &dyn Tx, page: &Page, id: &str) -> Result<Vec<ChecklistEntry>> {
+    let incident = incidents::get(tx, &page.id, id)?;
+    entries(tx, page, &incident)
 }
 
-fn entries(conn: &Connection, page: &Page, incident: &Incident) -> Result<Vec<ChecklistEntry>> {
-    let mut ticks: HashMap<String, (String, i64)> = conn
-        .prepare_cached(
-            "SELECT item, ticked_by, ticked_at FROM checklist_ticks WHERE incident_id = ?1",
-        )?
-        .query_map(params![incident.id], |row| {
-            Ok((row.get(0)?, (row.get(1)?, row.get(2)?)))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+fn entries(tx: &dyn Tx, page: &Page, incident: &Incident) -> Result<Vec<ChecklistEntry>> {
+    let ticks = tx.query(
+        "SELECT item, ticked_by, ticked_at FROM checklist_ticks WHERE incident_id = ?1",
+        args![incident.id],
+        |row| Ok((row.get(0)?, (row.get(1)?, row.get(2)?))),
+    )?;
+    let mut ticks: HashMap<String, (String, i64)> = ticks.into_iter().collect();
     page.settings
         .checklist
         .iter()
@@ -54,28 +52,30 @@ fn entries(conn: &Connection, page: &Page, incident: &Incident) -> Result<Vec<Ch
 /// Ticks or unticks one item for a person; doing what is already done changes nothing and
 /// records nothing.
 pub fn tick(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     id: &str,
     tick: &Tick,
     now: Timestamp,
 ) -> Result<Vec<ChecklistEntry>> {
-    let incident = incidents::get(conn, &page.id, id)?;
+    let incident = incidents::get(tx, &page.id, id)?;
     let item = checklist::tickable(&page.settings.checklist, &tick.item, tick.ticked, &incident)?;
     let changed = if tick.ticked {
-        conn.prepare_cached(
+        tx.execute(
             "INSERT INTO checklist_ticks (incident_id, item, ticked_by, ticked_at)
              VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            args![incident.id, item.label, actor, ts(now)],
         )?
-        .execute(params![incident.id, item.label, actor, ts(now)])?
     } else {
-        conn.prepare_cached("DELETE FROM checklist_ticks WHERE incident_id = ?1 AND item = ?2")?
-            .execute(params![incident.id, item.label])?
+        tx.execute(
+            "DELETE FROM checklist_ticks WHERE incident_id = ?1 AND item = ?2",
+            args![incident.id, item.label],
+        )?
     };
     if changed > 0 {
         let event = checklist::tick_event(item, &incident.id, tick.ticked);
-        events::append(conn, Some(&page.id), actor, now, &event)?;
+        events::append(tx, Some(&page.id), actor, now, &event)?;
     }
-    entries(conn, page, &incident)
+    entries(tx, page, &incident)
 }

@@ -10,20 +10,21 @@ use herald_core::incident::PageContext;
 use herald_core::page::Page;
 use herald_core::subscriber::Channel;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::subscribers;
+use herald_store::sql::{Row, Tx};
 use herald_store::{
     BatchRecord, Broadcast, ChannelReport, DeliveryReport, Job, JobKind, Lease, Outcome, Recipient,
-    RecipientOutcome, RecipientPage, RecipientQuery, Result, Settled, StoreError, Target, new_id,
+    RecipientOutcome, RecipientPage, RecipientQuery, Result, Settled, StoreError, Target, args,
+    new_id,
 };
 
 /// Queues the broadcast each committed event calls for (`draft_for` asks the rules, about
 /// the page's locations), with a snapshot of the item as published.
 pub fn announce<T: Serialize>(
-    conn: &Connection,
+    tx: &dyn Tx,
     ctx: PageContext,
     events: &[Event],
     item: &T,
@@ -32,7 +33,7 @@ pub fn announce<T: Serialize>(
 ) -> Result<()> {
     for event in events {
         if let Some(draft) = draft_for(event.kind, ctx.locations) {
-            queue(conn, ctx.page, draft, serde_json::to_string(item)?, now)?;
+            queue(tx, ctx.page, draft, serde_json::to_string(item)?, now)?;
         }
     }
     Ok(())
@@ -40,19 +41,16 @@ pub fn announce<T: Serialize>(
 
 /// Writes a broadcast with its fan-out job, due at once.
 fn queue(
-    conn: &Connection,
+    tx: &dyn Tx,
     page: &Page,
     draft: BroadcastDraft,
     snapshot: String,
     now: Timestamp,
 ) -> Result<()> {
     let id = new_id();
-    conn.prepare_cached(
-        "INSERT INTO broadcasts (id, page_id, event, subject, subject_id, update_id, channels, components,
+    tx.execute("INSERT INTO broadcasts (id, page_id, event, subject, subject_id, update_id, channels, components,
                                  skipped, snapshot, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?
-    .execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", args![
         id,
         page.id,
         draft.event,
@@ -65,49 +63,39 @@ fn queue(
         snapshot,
         ts(now)
     ])?;
-    let mut channel = conn
-        .prepare_cached("INSERT INTO broadcast_channels (broadcast_id, channel) VALUES (?1, ?2)")?;
     for c in &draft.channels {
-        channel.execute(params![id, c.name()])?;
+        tx.execute(
+            "INSERT INTO broadcast_channels (broadcast_id, channel) VALUES (?1, ?2)",
+            args![id, c.name()],
+        )?;
     }
-    conn.prepare_cached(
-        "INSERT INTO jobs (kind, due_at, page_id, broadcast_id, created_at) VALUES ('fanout', ?1, ?2, ?3, ?1)",
-    )?
-    .execute(params![ts(now), page.id, id])?;
+    tx.execute("INSERT INTO jobs (kind, due_at, page_id, broadcast_id, created_at) VALUES ('fanout', ?1, ?2, ?3, ?1)", args![ts(now), page.id, id])?;
     Ok(())
 }
 
 /// Takes up to `limit` due jobs under a new lease, moving each one's due time to `lease_until`.
-pub fn claim(
-    conn: &Connection,
-    now: Timestamp,
-    limit: u32,
-    lease_until: Timestamp,
-) -> Result<Vec<Job>> {
+pub fn claim(tx: &dyn Tx, now: Timestamp, limit: u32, lease_until: Timestamp) -> Result<Vec<Job>> {
     let token: i64 = rand::random();
-    let mut stmt = conn.prepare_cached(
-        "UPDATE jobs SET due_at = ?3, lease = ?4
+    let rows = tx.query("UPDATE jobs SET due_at = ?3, lease = ?4
          WHERE id IN (SELECT id FROM jobs WHERE due_at <= ?1 ORDER BY due_at, id LIMIT ?2)
-         RETURNING id, kind, page_id, broadcast_id, subscriber_id, channel, cursor, attempts, note, due_at",
-    )?;
-    let rows = stmt.query_map(params![ts(now), limit, ts(lease_until), token], |row| {
+         RETURNING id, kind, page_id, broadcast_id, subscriber_id, channel, cursor, attempts, note, due_at", args![ts(now), limit, ts(lease_until), token], |row| {
         Ok((
-            row.get::<_, i64>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, String>(2)?,
-            row.get::<_, Option<String>>(3)?,
-            row.get::<_, Option<String>>(4)?,
-            row.get::<_, Option<String>>(5)?,
-            row.get::<_, Option<String>>(6)?,
-            row.get::<_, u32>(7)?,
-            row.get::<_, Option<String>>(8)?,
-            row.get::<_, i64>(9)?,
+            row.get::<i64>(0)?,
+            row.get::<String>(1)?,
+            row.get::<String>(2)?,
+            row.get::<Option<String>>(3)?,
+            row.get::<Option<String>>(4)?,
+            row.get::<Option<String>>(5)?,
+            row.get::<Option<String>>(6)?,
+            row.get::<u32>(7)?,
+            row.get::<Option<String>>(8)?,
+            row.get::<i64>(9)?,
         ))
     })?;
     let mut jobs = Vec::new();
     for row in rows {
         let (id, kind, page_id, broadcast_id, subscriber_id, channel, cursor, attempts, note, due) =
-            row?;
+            row;
         jobs.push(Job {
             lease: Lease { job: id, token },
             kind: from_name::<JobKind>(&kind)?,
@@ -125,34 +113,29 @@ pub fn claim(
     Ok(jobs)
 }
 
-pub fn get(conn: &Connection, id: &str) -> Result<Broadcast> {
-    let row = conn
-        .prepare_cached(
-            "SELECT id, page_id, event, subject, subject_id, update_id, channels, components, skipped,
+pub fn get(tx: &dyn Tx, id: &str) -> Result<Broadcast> {
+    let row = tx.query_opt("SELECT id, page_id, event, subject, subject_id, update_id, channels, components, skipped,
                     snapshot, created_at, fanned_out_at
-             FROM broadcasts WHERE id = ?1",
-        )?
-        .query_row([id], |row| {
+             FROM broadcasts WHERE id = ?1", args![id], |row| {
             Ok((
                 (
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, Option<String>>(5)?,
+                    row.get::<String>(0)?,
+                    row.get::<String>(1)?,
+                    row.get::<String>(2)?,
+                    row.get::<String>(3)?,
+                    row.get::<String>(4)?,
+                    row.get::<Option<String>>(5)?,
                 ),
                 (
-                    row.get::<_, String>(6)?,
-                    row.get::<_, String>(7)?,
-                    row.get::<_, String>(8)?,
-                    row.get::<_, String>(9)?,
-                    row.get::<_, i64>(10)?,
-                    row.get::<_, Option<i64>>(11)?,
+                    row.get::<String>(6)?,
+                    row.get::<String>(7)?,
+                    row.get::<String>(8)?,
+                    row.get::<String>(9)?,
+                    row.get::<i64>(10)?,
+                    row.get::<Option<i64>>(11)?,
                 ),
             ))
-        })
-        .optional()?
+        })?
         .ok_or_else(|| StoreError::not_found("broadcast", id))?;
     let ((id, page_id, event, subject, subject_id, update_id), rest) = row;
     let (channels, components, skipped, snapshot, created_at, fanned_out_at) = rest;
@@ -180,7 +163,7 @@ const TARGET_COLUMNS: &str =
 /// The next `limit` active subscribers after `after` that the broadcast is for: on a chosen
 /// channel, and not limited to components it does not touch.
 pub fn batch(
-    conn: &Connection,
+    tx: &dyn Tx,
     broadcast: &Broadcast,
     after: Option<&str>,
     limit: u32,
@@ -188,7 +171,8 @@ pub fn batch(
 ) -> Result<Vec<Target>> {
     // The limit is written into the statement: SQLite prepares a statement again whenever
     // a bound LIMIT changes, and this one runs once per batch.
-    let mut stmt = conn.prepare_cached(&format!(
+    // Dialect: `json_each` walks a JSON array in SQLite (`= ANY` over an array elsewhere).
+    let sql = format!(
         "SELECT {TARGET_COLUMNS} FROM subscribers s
          WHERE s.page_id = ?1 AND s.state = 'active' AND s.id > ?2
            AND s.channel IN (SELECT value FROM json_each(?3))
@@ -197,9 +181,10 @@ pub fn batch(
                            WHERE sc.subscriber_id = s.id
                              AND sc.component_id IN (SELECT value FROM json_each(?4))))
          ORDER BY s.id LIMIT {limit}"
-    ))?;
-    let rows = stmt.query_map(
-        params![
+    );
+    tx.query(
+        &sql,
+        args![
             broadcast.page_id,
             // Every id sorts after "", and a plain range lets the index find the cursor.
             after.unwrap_or(""),
@@ -207,47 +192,37 @@ pub fn batch(
             json(&broadcast.components)?,
         ],
         |row| read_target(row, now),
-    )?;
-    rows.map(|row| row?).collect()
+    )
 }
 
 /// One subscriber, to send a single delivery to; none when it is gone.
-pub fn target(conn: &Connection, subscriber_id: &str, now: Timestamp) -> Result<Option<Target>> {
-    conn.prepare_cached(&format!(
-        "SELECT {TARGET_COLUMNS} FROM subscribers s WHERE s.id = ?1"
-    ))?
-    .query_row([subscriber_id], |row| read_target(row, now))
-    .optional()?
-    .transpose()
+pub fn target(tx: &dyn Tx, subscriber_id: &str, now: Timestamp) -> Result<Option<Target>> {
+    let sql = format!("SELECT {TARGET_COLUMNS} FROM subscribers s WHERE s.id = ?1");
+    tx.query_opt(&sql, args![subscriber_id], |row| read_target(row, now))
 }
 
 /// A row in [`TARGET_COLUMNS`] order. The secrets are those that sign now: the current one,
 /// and the previous one during a rotation.
-fn read_target(row: &rusqlite::Row, now: Timestamp) -> rusqlite::Result<Result<Target>> {
-    let (channel, format, state) = (row.get_ref(1)?, row.get_ref(3)?, row.get_ref(4)?);
-    let (channel, format, state) = (channel.as_str()?, format.as_str()?, state.as_str()?);
-    let failing_since: Option<i64> = row.get(5)?;
+fn read_target(row: &dyn Row, now: Timestamp) -> Result<Target> {
+    let name_at = |column| -> Result<String> { row.get(column) };
     let current: Option<String> = row.get(6)?;
     let previous: Option<String> = row.get(7)?;
     let until: Option<i64> = row.get(8)?;
     let previous = previous.filter(|_| until.is_some_and(|u| u > ts(now)));
-    let (id, address) = (row.get(0)?, row.get(2)?);
-    Ok((|| {
-        Ok(Target {
-            id,
-            channel: from_name(channel)?,
-            address,
-            format: from_name(format)?,
-            state: from_name(state)?,
-            failing_since: from_opt_ts(failing_since)?,
-            secrets: current.into_iter().chain(previous).collect(),
-        })
-    })())
+    Ok(Target {
+        id: row.get(0)?,
+        channel: from_name(&name_at(1)?)?,
+        address: row.get(2)?,
+        format: from_name(&name_at(3)?)?,
+        state: from_name(&name_at(4)?)?,
+        failing_since: from_opt_ts(row.get(5)?)?,
+        secrets: current.into_iter().chain(previous).collect(),
+    })
 }
 
 /// Records a fan-out batch with its cursor, in one transaction: what was settled, what was
 /// handed off to rows of its own, and where the walk resumes (or that it ended).
-pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> Result<()> {
+pub fn record_batch(tx: &dyn Tx, batch: &BatchRecord, now: Timestamp) -> Result<()> {
     let BatchRecord {
         lease,
         broadcast_id,
@@ -258,29 +233,31 @@ pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> R
     } = batch;
     // A worker whose lease ran out records nothing: the job's new holder sends from the
     // cursor this one last recorded.
-    hold(conn, *lease)?;
+    hold(tx, *lease)?;
     let channels = settled
         .iter()
         .map(|s| s.channel)
         .chain(handed_off.iter().map(|h| h.channel));
-    add_counts(conn, broadcast_id, "matched", channels)?;
+    add_counts(tx, broadcast_id, "matched", channels)?;
     // A batch's deliveries are first attempts: none of them has a job row yet.
-    settle(conn, broadcast_id, settled, JobRows::None, now)?;
-    let mut insert = conn.prepare_cached(
+    settle(tx, broadcast_id, settled, JobRows::None, now)?;
+    let insert =
         "INSERT INTO jobs (kind, due_at, page_id, broadcast_id, subscriber_id, channel, created_at)
          SELECT 'delivery', ?1, page_id, id, ?2, ?3, ?4 FROM broadcasts WHERE id = ?5
-         ON CONFLICT DO NOTHING",
-    )?;
+         ON CONFLICT DO NOTHING";
     for h in handed_off {
-        insert.execute(params![
-            ts(h.due_at),
-            h.subscriber_id,
-            h.channel.name(),
-            ts(now),
-            broadcast_id
-        ])?;
+        tx.execute(
+            insert,
+            args![
+                ts(h.due_at),
+                h.subscriber_id,
+                h.channel.name(),
+                ts(now),
+                broadcast_id
+            ],
+        )?;
         record_outcome(
-            conn,
+            tx,
             broadcast_id,
             &h.subscriber_id,
             (RecipientOutcome::Queued, None),
@@ -289,13 +266,17 @@ pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> R
     }
     match lease_until {
         Some(until) => {
-            conn.prepare_cached("UPDATE jobs SET cursor = ?2, due_at = ?3 WHERE id = ?1")?
-                .execute(params![lease.job, cursor, ts(*until)])?;
+            tx.execute(
+                "UPDATE jobs SET cursor = ?2, due_at = ?3 WHERE id = ?1",
+                args![lease.job, cursor, ts(*until)],
+            )?;
         }
         None => {
-            conn.execute("DELETE FROM jobs WHERE id = ?1", [lease.job])?;
-            conn.prepare_cached("UPDATE broadcasts SET fanned_out_at = ?2 WHERE id = ?1")?
-                .execute(params![broadcast_id, ts(now)])?;
+            tx.execute("DELETE FROM jobs WHERE id = ?1", args![lease.job])?;
+            tx.execute(
+                "UPDATE broadcasts SET fanned_out_at = ?2 WHERE id = ?1",
+                args![broadcast_id, ts(now)],
+            )?;
         }
     }
     Ok(())
@@ -304,13 +285,13 @@ pub fn record_batch(conn: &Connection, batch: &BatchRecord, now: Timestamp) -> R
 /// Books the outcome of a delivery that ran from a job row of its own (a retry or a
 /// hand-off).
 pub fn settle_one(
-    conn: &Connection,
+    tx: &dyn Tx,
     broadcast_id: &str,
     settled: &Settled,
     now: Timestamp,
 ) -> Result<()> {
     settle(
-        conn,
+        tx,
         broadcast_id,
         std::slice::from_ref(settled),
         JobRows::Maybe,
@@ -329,7 +310,7 @@ enum JobRows {
 /// retry gets one; a delivered or given-up delivery loses it). Successes, nearly all of a
 /// fan-out, are booked a few statements per batch rather than per delivery.
 fn settle(
-    conn: &Connection,
+    tx: &dyn Tx,
     broadcast_id: &str,
     settled: &[Settled],
     rows: JobRows,
@@ -341,86 +322,75 @@ fn settle(
         .collect();
     if !delivered.is_empty() {
         add_counts(
-            conn,
+            tx,
             broadcast_id,
             "delivered",
             delivered.iter().map(|s| s.channel),
         )?;
         let failing: Vec<&Settled> = delivered.iter().copied().filter(|s| s.failing).collect();
         if !failing.is_empty() {
-            conn.prepare_cached(
+            tx.execute(
                 "UPDATE subscribers SET failing_since = NULL
                  WHERE id IN (SELECT value FROM json_each(?1)) AND failing_since IS NOT NULL",
-            )?
-            .execute([id_list(&failing)?])?;
+                args![id_list(&failing)?],
+            )?;
         }
         let ids = id_list(&delivered)?;
         if rows == JobRows::Maybe {
-            conn.prepare_cached(
+            tx.execute(
                 "DELETE FROM jobs WHERE kind = 'delivery' AND broadcast_id = ?1
                  AND subscriber_id IN (SELECT value FROM json_each(?2))",
-            )?
-            .execute([broadcast_id, &ids])?;
+                args![broadcast_id, &ids],
+            )?;
             // Queued or retrying before; now delivered.
-            conn.prepare_cached(
+            tx.execute(
                 "DELETE FROM deliveries WHERE broadcast_id = ?1 AND outcome < ?3
                  AND subscriber_id IN (SELECT value FROM json_each(?2))",
-            )?
-            .execute(params![
-                broadcast_id,
-                ids,
-                RecipientOutcome::Delivered.code()
-            ])?;
+                args![broadcast_id, ids, RecipientOutcome::Delivered.code()],
+            )?;
         }
         // One statement for the batch's successes, however many.
-        conn.prepare_cached(
+        tx.execute(
             "INSERT INTO deliveries (broadcast_id, outcome, subscriber_id, at)
              SELECT ?1, ?2, value, ?3 FROM json_each(?4) WHERE true
              ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![
-            broadcast_id,
-            RecipientOutcome::Delivered.code(),
-            ts(now),
-            ids
-        ])?;
+            args![
+                broadcast_id,
+                RecipientOutcome::Delivered.code(),
+                ts(now),
+                ids
+            ],
+        )?;
     }
     for s in settled.iter().filter(|s| s.outcome != Outcome::Delivered) {
-        settle_failure(conn, broadcast_id, s, now)?;
+        settle_failure(tx, broadcast_id, s, now)?;
     }
     Ok(())
 }
 
-/// The subscribers' ids as a JSON array, for `json_each`.
+/// The subscribers' ids as a JSON array, for `json_each`. Dialect: the settling statements
+/// walk it with SQLite's `json_each` (`= ANY` over an array elsewhere).
 fn id_list(settled: &[&Settled]) -> Result<String> {
     json(&settled.iter().map(|s| &s.subscriber_id).collect::<Vec<_>>())
 }
 
-fn settle_failure(
-    conn: &Connection,
-    broadcast_id: &str,
-    s: &Settled,
-    now: Timestamp,
-) -> Result<()> {
+fn settle_failure(tx: &dyn Tx, broadcast_id: &str, s: &Settled, now: Timestamp) -> Result<()> {
     let channel = s.channel.name();
     let subscriber = &s.subscriber_id;
     match &s.outcome {
         // Booked with the batch's other successes.
         Outcome::Delivered => {}
         Outcome::Retry { at, error } => {
-            note_error(conn, broadcast_id, channel, error, now)?;
-            streak(conn, subscriber, now)?;
+            note_error(tx, broadcast_id, channel, error, now)?;
+            streak(tx, subscriber, now)?;
             let retrying = (RecipientOutcome::Retrying, Some(error.as_str()));
-            record_outcome(conn, broadcast_id, subscriber, retrying, now)?;
-            conn.prepare_cached(
-                "INSERT INTO jobs (kind, due_at, attempts, page_id, broadcast_id, subscriber_id, channel,
+            record_outcome(tx, broadcast_id, subscriber, retrying, now)?;
+            tx.execute("INSERT INTO jobs (kind, due_at, attempts, page_id, broadcast_id, subscriber_id, channel,
                                    last_error, created_at)
                  SELECT 'delivery', ?1, 1, page_id, id, ?2, ?3, ?4, ?5 FROM broadcasts WHERE id = ?6
                  ON CONFLICT (broadcast_id, subscriber_id) WHERE kind = 'delivery'
                  DO UPDATE SET due_at = excluded.due_at, attempts = attempts + 1,
-                               last_error = excluded.last_error",
-            )?
-            .execute(params![
+                               last_error = excluded.last_error", args![
                 ts(*at),
                 subscriber,
                 channel,
@@ -430,14 +400,14 @@ fn settle_failure(
             ])?;
         }
         Outcome::Failed { error, disable } => {
-            add_counts(conn, broadcast_id, "failed", [s.channel])?;
-            note_error(conn, broadcast_id, channel, error, now)?;
-            streak(conn, subscriber, now)?;
-            delete_delivery(conn, broadcast_id, subscriber)?;
+            add_counts(tx, broadcast_id, "failed", [s.channel])?;
+            note_error(tx, broadcast_id, channel, error, now)?;
+            streak(tx, subscriber, now)?;
+            delete_delivery(tx, broadcast_id, subscriber)?;
             let failed = (RecipientOutcome::Failed, Some(error.as_str()));
-            record_outcome(conn, broadcast_id, subscriber, failed, now)?;
+            record_outcome(tx, broadcast_id, subscriber, failed, now)?;
             if *disable {
-                subscribers::disable(conn, subscriber, error, now)?;
+                subscribers::disable(tx, subscriber, error, now)?;
             }
         }
     }
@@ -446,20 +416,14 @@ fn settle_failure(
 
 /// Records where one recipient stands, replacing what was recorded for it before.
 fn record_outcome(
-    conn: &Connection,
+    tx: &dyn Tx,
     broadcast_id: &str,
     subscriber_id: &str,
     (outcome, error): (RecipientOutcome, Option<&str>),
     now: Timestamp,
 ) -> Result<()> {
-    conn.prepare_cached(
-        "DELETE FROM deliveries WHERE broadcast_id = ?1 AND outcome IN (0, 1, 2, 3) AND subscriber_id = ?2",
-    )?
-    .execute([broadcast_id, subscriber_id])?;
-    conn.prepare_cached(
-        "INSERT INTO deliveries (broadcast_id, outcome, subscriber_id, error, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
+    tx.execute("DELETE FROM deliveries WHERE broadcast_id = ?1 AND outcome IN (0, 1, 2, 3) AND subscriber_id = ?2", args![broadcast_id, subscriber_id])?;
+    tx.execute("INSERT INTO deliveries (broadcast_id, outcome, subscriber_id, error, at) VALUES (?1, ?2, ?3, ?4, ?5)", args![
         broadcast_id,
         outcome.code(),
         subscriber_id,
@@ -472,12 +436,12 @@ fn record_outcome(
 /// A page of a broadcast's recipients, failures first; `after` is the `next` cursor of the
 /// page before (`OUTCOME:SUBSCRIBER`).
 pub fn recipients(
-    conn: &Connection,
+    tx: &dyn Tx,
     page_id: &str,
     broadcast_id: &str,
     query: &RecipientQuery,
 ) -> Result<RecipientPage> {
-    let b = get(conn, broadcast_id)?;
+    let b = get(tx, broadcast_id)?;
     if b.page_id != page_id {
         return Err(StoreError::not_found("broadcast", broadcast_id));
     }
@@ -495,7 +459,7 @@ pub fn recipients(
     };
     let limit = query.limit;
     let channel = query.channel.map(|c| c.name());
-    let mut stmt = conn.prepare_cached(
+    let rows = tx.query(
         "SELECT d.outcome, d.subscriber_id, d.error, d.at, s.channel, s.address, s.state,
                 s.disabled_reason, j.attempts, j.due_at
          FROM deliveries d
@@ -505,27 +469,25 @@ pub fn recipients(
          WHERE d.broadcast_id = ?1 AND (d.outcome, d.subscriber_id) > (?2, ?3)
            AND (?4 IS NULL OR s.channel = ?4)
          ORDER BY d.outcome, d.subscriber_id LIMIT ?5",
-    )?;
-    let rows = stmt.query_map(
-        params![broadcast_id, after_outcome, after_id, channel, limit + 1],
+        args![broadcast_id, after_outcome, after_id, channel, limit + 1],
         |row| {
             Ok((
-                row.get::<_, u8>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, Option<String>>(2)?,
-                row.get::<_, i64>(3)?,
-                row.get::<_, Option<String>>(4)?,
-                row.get::<_, Option<String>>(5)?,
-                row.get::<_, Option<String>>(6)?,
-                row.get::<_, Option<String>>(7)?,
-                row.get::<_, Option<u32>>(8)?,
-                row.get::<_, Option<i64>>(9)?,
+                row.get::<u8>(0)?,
+                row.get::<String>(1)?,
+                row.get::<Option<String>>(2)?,
+                row.get::<i64>(3)?,
+                row.get::<Option<String>>(4)?,
+                row.get::<Option<String>>(5)?,
+                row.get::<Option<String>>(6)?,
+                row.get::<Option<String>>(7)?,
+                row.get::<Option<u32>>(8)?,
+                row.get::<Option<i64>>(9)?,
             ))
         },
     )?;
     let mut recipients = Vec::new();
     for row in rows {
-        let (outcome, id, error, at, channel, address, state, reason, attempts, due) = row?;
+        let (outcome, id, error, at, channel, address, state, reason, attempts, due) = row;
         let outcome = RecipientOutcome::from_code(outcome).ok_or_else(|| {
             StoreError::Internal(format!(
                 "delivery outcome {outcome} is not one Herald writes"
@@ -567,7 +529,7 @@ pub fn recipients(
 
 /// Adds one to `column` of each channel's counters per item of `channels`.
 fn add_counts(
-    conn: &Connection,
+    tx: &dyn Tx,
     broadcast_id: &str,
     column: &str,
     channels: impl IntoIterator<Item = Channel>,
@@ -576,52 +538,50 @@ fn add_counts(
     for c in channels {
         *per_channel.entry(c).or_default() += 1;
     }
-    let mut stmt = conn.prepare_cached(&format!(
+    let stmt = &format!(
         "UPDATE broadcast_channels SET {column} = {column} + ?3 WHERE broadcast_id = ?1 AND channel = ?2"
-    ))?;
+    );
     for (channel, n) in per_channel {
-        stmt.execute(params![broadcast_id, channel.name(), n])?;
+        tx.execute(stmt, args![broadcast_id, channel.name(), n])?;
     }
     Ok(())
 }
 
 fn note_error(
-    conn: &Connection,
+    tx: &dyn Tx,
     broadcast_id: &str,
     channel: &str,
     error: &str,
     now: Timestamp,
 ) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE broadcast_channels SET last_error = ?3, last_error_at = ?4 WHERE broadcast_id = ?1 AND channel = ?2",
-    )?
-    .execute(params![broadcast_id, channel, error, ts(now)])?;
+    tx.execute("UPDATE broadcast_channels SET last_error = ?3, last_error_at = ?4 WHERE broadcast_id = ?1 AND channel = ?2", args![broadcast_id, channel, error, ts(now)])?;
     Ok(())
 }
 
 /// The subscriber has been failing since its first failure after its last success.
-fn streak(conn: &Connection, subscriber_id: &str, now: Timestamp) -> Result<()> {
-    conn.prepare_cached(
+fn streak(tx: &dyn Tx, subscriber_id: &str, now: Timestamp) -> Result<()> {
+    tx.execute(
         "UPDATE subscribers SET failing_since = ?2 WHERE id = ?1 AND failing_since IS NULL",
-    )?
-    .execute(params![subscriber_id, ts(now)])?;
+        args![subscriber_id, ts(now)],
+    )?;
     Ok(())
 }
 
-fn delete_delivery(conn: &Connection, broadcast_id: &str, subscriber_id: &str) -> Result<()> {
-    conn.prepare_cached(
+fn delete_delivery(tx: &dyn Tx, broadcast_id: &str, subscriber_id: &str) -> Result<()> {
+    tx.execute(
         "DELETE FROM jobs WHERE kind = 'delivery' AND broadcast_id = ?1 AND subscriber_id = ?2",
-    )?
-    .execute([broadcast_id, subscriber_id])?;
+        args![broadcast_id, subscriber_id],
+    )?;
     Ok(())
 }
 
 /// Fails with [`StoreError::LeaseLost`] unless the job's row is still held under `lease`;
 /// called before a transaction writes anything else about the job.
-pub fn hold(conn: &Connection, lease: Lease) -> Result<()> {
-    let held = conn
-        .prepare_cached("SELECT 1 FROM jobs WHERE id = ?1 AND lease = ?2")?
-        .exists([lease.job, lease.token])?;
+pub fn hold(tx: &dyn Tx, lease: Lease) -> Result<()> {
+    let held = tx.exists(
+        "SELECT 1 FROM jobs WHERE id = ?1 AND lease = ?2",
+        args![lease.job, lease.token],
+    )?;
     match held {
         true => Ok(()),
         false => Err(StoreError::LeaseLost { job: lease.job }),
@@ -629,21 +589,21 @@ pub fn hold(conn: &Connection, lease: Lease) -> Result<()> {
 }
 
 /// A job done (or moot, its subscriber gone).
-pub fn finish(conn: &Connection, lease: Lease) -> Result<()> {
-    let deleted = conn
-        .prepare_cached("DELETE FROM jobs WHERE id = ?1 AND lease = ?2")?
-        .execute([lease.job, lease.token])?;
+pub fn finish(tx: &dyn Tx, lease: Lease) -> Result<()> {
+    let deleted = tx.execute(
+        "DELETE FROM jobs WHERE id = ?1 AND lease = ?2",
+        args![lease.job, lease.token],
+    )?;
     held_if(deleted, lease)
 }
 
 /// A job to try again at `at`, unclaimed until then.
-pub fn retry(conn: &Connection, lease: Lease, at: Timestamp, error: &str) -> Result<()> {
-    let updated = conn
-        .prepare_cached(
-            "UPDATE jobs SET due_at = ?3, attempts = attempts + 1, last_error = ?4, lease = NULL
+pub fn retry(tx: &dyn Tx, lease: Lease, at: Timestamp, error: &str) -> Result<()> {
+    let updated = tx.execute(
+        "UPDATE jobs SET due_at = ?3, attempts = attempts + 1, last_error = ?4, lease = NULL
              WHERE id = ?1 AND lease = ?2",
-        )?
-        .execute(params![lease.job, lease.token, ts(at), error])?;
+        args![lease.job, lease.token, ts(at), error],
+    )?;
     held_if(updated, lease)
 }
 
@@ -655,14 +615,13 @@ fn held_if(rows: usize, lease: Lease) -> Result<()> {
 }
 
 /// Every broadcast about an incident or window, oldest first, with how far each channel got.
-pub fn report(conn: &Connection, page_id: &str, subject_id: &str) -> Result<Vec<DeliveryReport>> {
-    let ids: Vec<String> = conn
-        .prepare_cached(
-            "SELECT id FROM broadcasts WHERE subject_id = ?1 AND page_id = ?2 ORDER BY created_at, id",
-        )?
-        .query_map(params![subject_id, page_id], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    ids.iter().map(|id| report_one(conn, id)).collect()
+pub fn report(tx: &dyn Tx, page_id: &str, subject_id: &str) -> Result<Vec<DeliveryReport>> {
+    let ids: Vec<String> = tx.query(
+        "SELECT id FROM broadcasts WHERE subject_id = ?1 AND page_id = ?2 ORDER BY created_at, id",
+        args![subject_id, page_id],
+        |row| row.get(0),
+    )?;
+    ids.iter().map(|id| report_one(tx, id)).collect()
 }
 
 /// The page's disabled subscribers of a channel: read through an index of the disabled alone,
@@ -670,31 +629,31 @@ pub fn report(conn: &Connection, page_id: &str, subject_id: &str) -> Result<Vec<
 const DISABLED: &str =
     "SELECT COUNT(*) FROM subscribers WHERE page_id = ?1 AND channel = ?2 AND state = 'disabled'";
 
-fn report_one(conn: &Connection, id: &str) -> Result<DeliveryReport> {
-    let b = get(conn, id)?;
+fn report_one(tx: &dyn Tx, id: &str) -> Result<DeliveryReport> {
+    let b = get(tx, id)?;
     let fanned_out = b.fanned_out_at.is_some();
-    let mut pending = conn.prepare_cached(
-        "SELECT COALESCE(SUM(attempts = 0), 0), COALESCE(SUM(attempts > 0), 0) FROM jobs
-         WHERE broadcast_id = ?1 AND kind = 'delivery' AND channel = ?2",
-    )?;
-    let mut counters = conn.prepare_cached(
+    let pending =
+        "SELECT COUNT(*) FILTER (WHERE attempts = 0), COUNT(*) FILTER (WHERE attempts > 0)
+         FROM jobs WHERE broadcast_id = ?1 AND kind = 'delivery' AND channel = ?2";
+    let counters =
         "SELECT matched, delivered, failed, last_error, last_error_at FROM broadcast_channels
-         WHERE broadcast_id = ?1 AND channel = ?2",
-    )?;
-    let mut disabled = conn.prepare_cached(DISABLED)?;
+         WHERE broadcast_id = ?1 AND channel = ?2";
     let mut channels = Vec::new();
     for channel in &b.channels {
-        let disabled: u64 = disabled.query_row(params![b.page_id, channel.name()], |r| r.get(0))?;
+        let disabled: u64 =
+            tx.query_one(DISABLED, args![b.page_id, channel.name()], |r| r.get(0))?;
         let (queued, retrying): (u64, u64) =
-            pending.query_row(params![id, channel.name()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            tx.query_one(pending, args![id, channel.name()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
         let (matched, delivered, failed, last_error, last_error_at) =
-            counters.query_row(params![id, channel.name()], |r| {
+            tx.query_one(counters, args![id, channel.name()], |r| {
                 Ok((
-                    r.get::<_, u64>(0)?,
-                    r.get::<_, u64>(1)?,
-                    r.get::<_, u64>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<u64>(0)?,
+                    r.get::<u64>(1)?,
+                    r.get::<u64>(2)?,
+                    r.get::<Option<String>>(3)?,
+                    r.get::<Option<i64>>(4)?,
                 ))
             })?;
         channels.push(ChannelReport {
@@ -753,12 +712,12 @@ mod tests {
 
     #[test]
     fn a_report_counts_the_disabled_from_their_own_index() {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         migrations::migrate(&mut conn).unwrap();
         let plan: Vec<String> = conn
             .prepare(&format!("EXPLAIN QUERY PLAN {DISABLED}"))
             .unwrap()
-            .query_map(params!["page", "webhook"], |row| row.get(3))
+            .query_map(["page", "webhook"], |row| row.get(3))
             .unwrap()
             .map(Result::unwrap)
             .collect();

@@ -11,109 +11,111 @@ use herald_core::page::Page;
 use herald_core::preview::{self, Preview};
 use herald_core::status::StatusLevel;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::listing::Listing;
 use super::{cadence, components, delivery, events};
-use herald_store::{IncidentFilter, IncidentQuery, IncidentSearch, Result, StoreError, new_id};
+use herald_store::sql::{ToValue, Tx};
+use herald_store::{
+    IncidentFilter, IncidentQuery, IncidentSearch, Result, StoreError, args, new_id,
+};
 
 pub(super) fn context<'a>(page: &'a Page, locations: &'a [Location]) -> PageContext<'a> {
     PageContext { page, locations }
 }
 
 pub fn create(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     new: NewIncident,
     now: Timestamp,
 ) -> Result<Incident> {
-    let locations = components::page_locations(conn, &page.id)?;
-    let recent = recent(conn, &page.id, now)?;
+    let locations = components::page_locations(tx, &page.id)?;
+    let recent = recent(tx, &page.id, now)?;
     let ids = NewIds {
         incident: new_id(),
         update: new_id(),
     };
     let ctx = context(page, &locations);
     let decision = incident::create(ctx, &recent, ids, new, actor, now)?;
-    commit(conn, actor, ctx, None, decision, 0, now)
+    commit(tx, actor, ctx, None, decision, 0, now)
 }
 
 pub fn post_update(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     id: &str,
     draft: UpdateDraft,
     now: Timestamp,
 ) -> Result<Incident> {
-    let current = get(conn, &page.id, id)?;
-    let locations = components::page_locations(conn, &page.id)?;
+    let current = get(tx, &page.id, id)?;
+    let locations = components::page_locations(tx, &page.id)?;
     let ctx = context(page, &locations);
     let decision = incident::post_update(&current, ctx, new_id(), draft, actor, now)?;
-    commit_change(conn, actor, ctx, &current, decision, now)
+    commit_change(tx, actor, ctx, &current, decision, now)
 }
 
 pub fn edit(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     id: &str,
     edit: IncidentEdit,
     now: Timestamp,
 ) -> Result<Incident> {
-    let current = get(conn, &page.id, id)?;
-    let locations = components::page_locations(conn, &page.id)?;
+    let current = get(tx, &page.id, id)?;
+    let locations = components::page_locations(tx, &page.id)?;
     let ctx = context(page, &locations);
     let decision = incident::edit(&current, ctx, edit, now)?;
-    commit_change(conn, actor, ctx, &current, decision, now)
+    commit_change(tx, actor, ctx, &current, decision, now)
 }
 
 /// Corrects a published update's text: the update row changes in place, with the incident,
 /// the audit event and (when asked for) the correction's broadcast in the same transaction.
 pub fn correct_update(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     (id, update_id): (&str, &str),
     correction: UpdateCorrection,
     now: Timestamp,
 ) -> Result<Incident> {
-    let current = get(conn, &page.id, id)?;
+    let current = get(tx, &page.id, id)?;
     if !current.updates.iter().any(|u| u.id == update_id) {
         return Err(StoreError::not_found("update", update_id));
     }
     let decision = incident::correct_update(&current, update_id, correction, now)?;
     if let Some(update) = decision.incident.updates.iter().find(|u| u.id == update_id) {
-        conn.prepare_cached(
+        tx.execute(
             "UPDATE incident_updates SET details = ?2, edited_at = ?3 WHERE id = ?1",
-        )?
-        .execute(params![update.id, update.details, update.edited_at.map(ts)])?;
+            args![update.id, update.details, update.edited_at.map(ts)],
+        )?;
     }
-    let locations = components::page_locations(conn, &page.id)?;
+    let locations = components::page_locations(tx, &page.id)?;
     let ctx = context(page, &locations);
-    commit_change(conn, actor, ctx, &current, decision, now)
+    commit_change(tx, actor, ctx, &current, decision, now)
 }
 
 pub fn set_postmortem(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     id: &str,
     url: &str,
     now: Timestamp,
 ) -> Result<Incident> {
-    let current = get(conn, &page.id, id)?;
+    let current = get(tx, &page.id, id)?;
     let decision = incident::set_postmortem(&current, url, now)?;
-    let locations = components::page_locations(conn, &page.id)?;
+    let locations = components::page_locations(tx, &page.id)?;
     let ctx = context(page, &locations);
-    commit_change(conn, actor, ctx, &current, decision, now)
+    commit_change(tx, actor, ctx, &current, decision, now)
 }
 
 /// [`commit`] for a change to an incident already stored.
 fn commit_change(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     ctx: PageContext,
     current: &Incident,
@@ -121,7 +123,7 @@ fn commit_change(
     now: Timestamp,
 ) -> Result<Incident> {
     commit(
-        conn,
+        tx,
         actor,
         ctx,
         Some(current),
@@ -136,7 +138,7 @@ fn commit_change(
 /// change calls for, about the page's locations as the rules saw them. `before` is the incident
 /// before the change, if it existed.
 fn commit(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     ctx: PageContext,
     before: Option<&Incident>,
@@ -145,10 +147,10 @@ fn commit(
     now: Timestamp,
 ) -> Result<Incident> {
     let page = ctx.page;
-    save(conn, &decision.incident, persisted_updates)?;
+    save(tx, &decision.incident, persisted_updates)?;
     let due = |i: &Incident| next_update_due(&page.settings.cadence, i);
     cadence::follow(
-        conn,
+        tx,
         page,
         Subject::Incident,
         &decision.incident.id,
@@ -156,10 +158,10 @@ fn commit(
         decision.incident.updates.len() > persisted_updates,
         now,
     )?;
-    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
+    events::append_all(tx, Some(&page.id), actor, now, &decision.events)?;
     let incident = &decision.incident;
     delivery::announce(
-        conn,
+        tx,
         ctx,
         &decision.events,
         incident,
@@ -169,27 +171,21 @@ fn commit(
     Ok(decision.incident)
 }
 
-pub fn delete(conn: &Connection, actor: &str, page: &Page, id: &str, now: Timestamp) -> Result<()> {
-    let current = get(conn, &page.id, id)?;
-    conn.execute("DELETE FROM incidents WHERE id = ?1", [id])?;
-    events::append(
-        conn,
-        Some(&page.id),
-        actor,
-        now,
-        &incident::delete(&current),
-    )
+pub fn delete(tx: &dyn Tx, actor: &str, page: &Page, id: &str, now: Timestamp) -> Result<()> {
+    let current = get(tx, &page.id, id)?;
+    tx.execute("DELETE FROM incidents WHERE id = ?1", args![id])?;
+    events::append(tx, Some(&page.id), actor, now, &incident::delete(&current))
 }
 
 pub fn preview_create(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     new: NewIncident,
     now: Timestamp,
 ) -> Result<Preview> {
-    let locations = components::page_locations(conn, &page.id)?;
-    let recent = recent(conn, &page.id, now)?;
+    let locations = components::page_locations(tx, &page.id)?;
+    let recent = recent(tx, &page.id, now)?;
     Ok(preview::create(
         context(page, &locations),
         &recent,
@@ -200,15 +196,15 @@ pub fn preview_create(
 }
 
 pub fn preview_update(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     id: &str,
     draft: UpdateDraft,
     now: Timestamp,
 ) -> Result<Preview> {
-    let current = get(conn, &page.id, id)?;
-    let locations = components::page_locations(conn, &page.id)?;
+    let current = get(tx, &page.id, id)?;
+    let locations = components::page_locations(tx, &page.id)?;
     Ok(preview::update(
         &current,
         context(page, &locations),
@@ -219,44 +215,36 @@ pub fn preview_update(
 }
 
 /// Resolved severity 2 and 3 incidents closed within the repeat window, or about to close.
-fn recent(conn: &Connection, page_id: &str, now: Timestamp) -> Result<Vec<RecentIncident>> {
+fn recent(tx: &dyn Tx, page_id: &str, now: Timestamp) -> Result<Vec<RecentIncident>> {
     let since = now
         .checked_sub(incident::REPEAT_WINDOW)
         .unwrap_or(Timestamp::MIN);
-    let mut stmt = conn.prepare_cached(
+    let rows = tx.query(
         "SELECT id, severity, closed_at FROM incidents
          WHERE page_id = ?1 AND closed_at >= ?2 AND severity IN (2, 3)",
+        args![page_id, ts(since)],
+        |row| Ok((row.get::<String>(0)?, row.get::<u8>(1)?, row.get::<i64>(2)?)),
     )?;
-    let rows = stmt.query_map(params![page_id, ts(since)], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, u8>(1)?,
-            row.get::<_, i64>(2)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (id, severity, closed_at) = row?;
-        Ok(RecentIncident {
-            id,
-            severity: Severity::new(severity)?,
-            closed_at: from_ts(closed_at)?,
+    rows.into_iter()
+        .map(|(id, severity, closed_at)| {
+            Ok(RecentIncident {
+                id,
+                severity: Severity::new(severity)?,
+                closed_at: from_ts(closed_at)?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// Writes the incident row, its current locations, and the updates after the first
 /// `persisted_updates` (the timeline only ever grows).
-fn save(conn: &Connection, incident: &Incident, persisted_updates: usize) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO incidents (id, page_id, title, severity, severity_reason, state, postmortem_url, recurrences,
+fn save(tx: &dyn Tx, incident: &Incident, persisted_updates: usize) -> Result<()> {
+    tx.execute("INSERT INTO incidents (id, page_id, title, severity, severity_reason, state, postmortem_url, recurrences,
                                 created_at, updated_at, resolved_at, closed_at, issue_link)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET title = ?3, severity = ?4, severity_reason = ?5, state = ?6,
              postmortem_url = ?7, recurrences = ?8, updated_at = ?10, resolved_at = ?11, closed_at = ?12,
-             issue_link = ?13",
-    )?
-    .execute(params![
+             issue_link = ?13", args![
         incident.id,
         incident.page_id,
         incident.title,
@@ -271,65 +259,64 @@ fn save(conn: &Connection, incident: &Incident, persisted_updates: usize) -> Res
         incident.closed_at().map(ts),
         incident.issue_link,
     ])?;
-    conn.prepare_cached("DELETE FROM incident_locations WHERE incident_id = ?1")?
-        .execute([&incident.id])?;
-    let mut insert_location = conn.prepare_cached(
-        "INSERT INTO incident_locations (incident_id, location_id, position, level) VALUES (?1, ?2, ?3, ?4)",
+    tx.execute(
+        "DELETE FROM incident_locations WHERE incident_id = ?1",
+        args![&incident.id],
     )?;
+    let insert_location = "INSERT INTO incident_locations (incident_id, location_id, position, level) VALUES (?1, ?2, ?3, ?4)";
     for (position, affected) in incident.affected.iter().enumerate() {
-        insert_location.execute(params![
-            incident.id,
-            affected.location_id,
-            position as i64,
-            name(&affected.level)?
-        ])?;
+        tx.execute(
+            insert_location,
+            args![
+                incident.id,
+                affected.location_id,
+                position as i64,
+                name(&affected.level)?
+            ],
+        )?;
     }
-    let mut insert_update = conn.prepare_cached(
-        "INSERT INTO incident_updates (id, incident_id, seq, state, details, levels, subject, channels, author, at, next_update_in)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
+    let insert_update = "INSERT INTO incident_updates (id, incident_id, seq, state, details, levels, subject, channels, author, at, next_update_in)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
     for (seq, update) in incident.updates.iter().enumerate().skip(persisted_updates) {
-        insert_update.execute(params![
-            update.id,
-            incident.id,
-            seq as i64,
-            name(&update.state)?,
-            update.details,
-            json(&update.levels)?,
-            update.subject,
-            json(&update.channels)?,
-            update.author,
-            ts(update.at),
-            update.next_update_in,
-        ])?;
+        tx.execute(
+            insert_update,
+            args![
+                update.id,
+                incident.id,
+                seq as i64,
+                name(&update.state)?,
+                update.details,
+                json(&update.levels)?,
+                update.subject,
+                json(&update.channels)?,
+                update.author,
+                ts(update.at),
+                update.next_update_in,
+            ],
+        )?;
     }
     Ok(())
 }
 
-pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Incident> {
-    let row = conn
-        .prepare_cached(
-            "SELECT id, page_id, title, severity, severity_reason, state, postmortem_url, recurrences,
+pub fn get(tx: &dyn Tx, page_id: &str, id: &str) -> Result<Incident> {
+    let row = tx.query_opt("SELECT id, page_id, title, severity, severity_reason, state, postmortem_url, recurrences,
                     created_at, updated_at, resolved_at, issue_link
-             FROM incidents WHERE id = ?1 AND page_id = ?2",
-        )?
-        .query_row(params![id, page_id], |row| {
+             FROM incidents WHERE id = ?1 AND page_id = ?2", args![id, page_id], |row| {
             Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, u8>(3)?,
-                row.get::<_, Option<String>>(4)?,
-                row.get::<_, String>(5)?,
-                row.get::<_, Option<String>>(6)?,
-                row.get::<_, u32>(7)?,
-                row.get::<_, i64>(8)?,
-                row.get::<_, i64>(9)?,
-                row.get::<_, Option<i64>>(10)?,
-                row.get::<_, Option<String>>(11)?,
+                row.get::<String>(0)?,
+                row.get::<String>(1)?,
+                row.get::<String>(2)?,
+                row.get::<u8>(3)?,
+                row.get::<Option<String>>(4)?,
+                row.get::<String>(5)?,
+                row.get::<Option<String>>(6)?,
+                row.get::<u32>(7)?,
+                row.get::<i64>(8)?,
+                row.get::<i64>(9)?,
+                row.get::<Option<i64>>(10)?,
+                row.get::<Option<String>>(11)?,
             ))
-        })
-        .optional()?
+        })?
         .ok_or_else(|| StoreError::not_found("incident", id))?;
     let (
         id,
@@ -346,8 +333,8 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Incident> {
         issue_link,
     ) = row;
     Ok(Incident {
-        affected: affected(conn, &id)?,
-        updates: updates(conn, &id)?,
+        affected: affected(tx, &id)?,
+        updates: updates(tx, &id)?,
         id,
         page_id,
         title,
@@ -363,59 +350,65 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Incident> {
     })
 }
 
-fn affected(conn: &Connection, incident_id: &str) -> Result<Vec<AffectedLocation>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT location_id, level FROM incident_locations WHERE incident_id = ?1 ORDER BY position",
-    )?;
-    let rows = stmt.query_map([incident_id], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+fn affected(tx: &dyn Tx, incident_id: &str) -> Result<Vec<AffectedLocation>> {
+    let rows = tx.query("SELECT location_id, level FROM incident_locations WHERE incident_id = ?1 ORDER BY position", args![incident_id], |row| {
+        Ok((row.get::<String>(0)?, row.get::<String>(1)?))
     })?;
-    rows.map(|row| {
-        let (location_id, level) = row?;
-        Ok(AffectedLocation {
-            location_id,
-            level: from_name(&level)?,
+    rows.into_iter()
+        .map(|(location_id, level)| {
+            Ok(AffectedLocation {
+                location_id,
+                level: from_name(&level)?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
-fn updates(conn: &Connection, incident_id: &str) -> Result<Vec<Update>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, state, details, levels, subject, channels, author, at, next_update_in, edited_at
-         FROM incident_updates WHERE incident_id = ?1 ORDER BY seq",
-    )?;
-    let rows = stmt.query_map([incident_id], |row| {
+fn updates(tx: &dyn Tx, incident_id: &str) -> Result<Vec<Update>> {
+    let rows = tx.query("SELECT id, state, details, levels, subject, channels, author, at, next_update_in, edited_at
+         FROM incident_updates WHERE incident_id = ?1 ORDER BY seq", args![incident_id], |row| {
         Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, String>(2)?,
-            row.get::<_, String>(3)?,
-            row.get::<_, String>(4)?,
-            row.get::<_, String>(5)?,
-            row.get::<_, String>(6)?,
-            row.get::<_, i64>(7)?,
-            row.get::<_, Option<u32>>(8)?,
-            row.get::<_, Option<i64>>(9)?,
+            row.get::<String>(0)?,
+            row.get::<String>(1)?,
+            row.get::<String>(2)?,
+            row.get::<String>(3)?,
+            row.get::<String>(4)?,
+            row.get::<String>(5)?,
+            row.get::<String>(6)?,
+            row.get::<i64>(7)?,
+            row.get::<Option<u32>>(8)?,
+            row.get::<Option<i64>>(9)?,
         ))
     })?;
-    rows.map(|row| {
-        let (id, state, details, levels, subject, channels, author, at, next_update_in, edited) =
-            row?;
-        Ok(Update {
-            id,
-            state: from_name(&state)?,
-            details,
-            levels: from_json(&levels)?,
-            subject,
-            channels: from_json(&channels)?,
-            author,
-            at: from_ts(at)?,
-            next_update_in,
-            edited_at: from_opt_ts(edited)?,
-        })
-    })
-    .collect()
+    rows.into_iter()
+        .map(
+            |(
+                id,
+                state,
+                details,
+                levels,
+                subject,
+                channels,
+                author,
+                at,
+                next_update_in,
+                edited,
+            )| {
+                Ok(Update {
+                    id,
+                    state: from_name(&state)?,
+                    details,
+                    levels: from_json(&levels)?,
+                    subject,
+                    channels: from_json(&channels)?,
+                    author,
+                    at: from_ts(at)?,
+                    next_update_in,
+                    edited_at: from_opt_ts(edited)?,
+                })
+            },
+        )
+        .collect()
 }
 
 pub(crate) fn listing(filter: IncidentFilter) -> Listing<'static> {
@@ -432,20 +425,20 @@ pub(crate) fn listing(filter: IncidentFilter) -> Listing<'static> {
     }
 }
 
-pub fn list(conn: &Connection, page_id: &str, query: &IncidentQuery) -> Result<Vec<Incident>> {
+pub fn list(tx: &dyn Tx, page_id: &str, query: &IncidentQuery) -> Result<Vec<Incident>> {
     listing(query.filter)
-        .ids(conn, page_id, &[], query.before.as_deref(), query.limit)?
+        .ids(tx, page_id, &[], query.before.as_deref(), query.limit)?
         .iter()
-        .map(|id| get(conn, page_id, id))
+        .map(|id| get(tx, page_id, id))
         .collect()
 }
 
 /// The incidents a search finds: each filter a condition on the listing (parameters `?5`
 /// onwards), each word a case-insensitive match in the title or in one of the updates.
-pub fn search(conn: &Connection, page_id: &str, search: &IncidentSearch) -> Result<Vec<Incident>> {
+pub fn search(tx: &dyn Tx, page_id: &str, search: &IncidentSearch) -> Result<Vec<Incident>> {
     let mut filter = String::new();
-    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let mut condition = |sql: &str, arg: Box<dyn ToSql>| {
+    let mut args: Vec<Box<dyn ToValue>> = Vec::new();
+    let mut condition = |sql: &str, arg: Box<dyn ToValue>| {
         args.push(arg);
         filter.push_str(&sql.replace("?N", &format!("?{}", args.len() + 4)));
     };
@@ -477,54 +470,49 @@ pub fn search(conn: &Connection, page_id: &str, search: &IncidentSearch) -> Resu
             pattern.push(c);
         }
         pattern.push('%');
+        // Dialect: SQLite's LIKE ignores ASCII case (PostgreSQL's ILIKE does).
         condition(
             r" AND (title LIKE ?N ESCAPE '\' OR EXISTS (SELECT 1 FROM incident_updates u
                     WHERE u.incident_id = incidents.id AND u.details LIKE ?N ESCAPE '\'))",
             Box::new(pattern),
         );
     }
-    let args: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+    let args: Vec<&dyn ToValue> = args.iter().map(|a| a.as_ref()).collect();
     let listing = Listing {
         filter: &filter,
         ..listing(IncidentFilter::All)
     };
     listing
-        .ids(conn, page_id, &args, search.before.as_deref(), search.limit)?
+        .ids(tx, page_id, &args, search.before.as_deref(), search.limit)?
         .iter()
-        .map(|id| get(conn, page_id, id))
+        .map(|id| get(tx, page_id, id))
         .collect()
 }
 
 /// The id of every incident `list` would list, newest first, without reading them.
-pub fn ids(conn: &Connection, page_id: &str, filter: IncidentFilter) -> Result<Vec<Id>> {
-    listing(filter).every_id(conn, page_id, &[])
+pub fn ids(tx: &dyn Tx, page_id: &str, filter: IncidentFilter) -> Result<Vec<Id>> {
+    listing(filter).every_id(tx, page_id, &[])
 }
 
-pub fn by_update(conn: &Connection, page_id: &str, update_id: &str) -> Result<Incident> {
-    let incident_id: String = conn
-        .query_row(
+pub fn by_update(tx: &dyn Tx, page_id: &str, update_id: &str) -> Result<Incident> {
+    let incident_id: String = tx
+        .query_opt(
             "SELECT u.incident_id FROM incident_updates u JOIN incidents i ON i.id = u.incident_id
              WHERE u.id = ?1 AND i.page_id = ?2",
-            params![update_id, page_id],
+            args![update_id, page_id],
             |row| row.get(0),
-        )
-        .optional()?
+        )?
         .ok_or_else(|| StoreError::not_found("message", update_id))?;
-    get(conn, page_id, &incident_id)
+    get(tx, page_id, &incident_id)
 }
 
 /// What the active incidents hold: each location with its level, once per incident.
-pub fn holds(conn: &Connection, page_id: &str) -> Result<Vec<(Id, StatusLevel)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT il.location_id, il.level FROM incident_locations il JOIN incidents i ON i.id = il.incident_id
-         WHERE i.page_id = ?1 AND i.state <> 'resolved'",
-    )?;
-    stmt.query_map([page_id], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+pub fn holds(tx: &dyn Tx, page_id: &str) -> Result<Vec<(Id, StatusLevel)>> {
+    tx.query("SELECT il.location_id, il.level FROM incident_locations il JOIN incidents i ON i.id = il.incident_id
+         WHERE i.page_id = ?1 AND i.state <> 'resolved'", args![page_id], |row| {
+        Ok((row.get::<String>(0)?, row.get::<String>(1)?))
     })?
-    .map(|row| {
-        let (location, level) = row?;
-        Ok((location, from_name(&level)?))
-    })
+    .into_iter()
+    .map(|(location, level)| Ok((location, from_name(&level)?)))
     .collect()
 }

@@ -997,19 +997,7 @@ impl Store for SqliteStore {
     }
 
     async fn link_key(&self) -> Result<Vec<u8>> {
-        self.write(|tx| {
-            let fresh: [u8; 32] = rand::random();
-            tx.execute(
-                "INSERT OR IGNORE INTO server_keys (name, secret) VALUES ('links', ?1)",
-                [fresh.as_slice()],
-            )?;
-            Ok(tx.query_row(
-                "SELECT secret FROM server_keys WHERE name = 'links'",
-                [],
-                |row| row.get(0),
-            )?)
-        })
-        .await
+        self.write(|tx| subscribers::link_key(tx)).await
     }
 
     async fn claim_jobs(

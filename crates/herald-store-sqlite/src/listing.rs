@@ -1,7 +1,6 @@
 //! Keyset pagination, shared by the lists of a page's incidents and maintenance windows.
-use rusqlite::{Connection, OptionalExtension, ToSql, params};
-
-use herald_store::{MAX_LIST_LIMIT, Result, StoreError};
+use herald_store::sql::{ToValue, Tx};
+use herald_store::{MAX_LIST_LIMIT, Result, StoreError, args};
 
 /// A list of a page's rows: newest `key` first, ties broken by id.
 pub struct Listing<'a> {
@@ -18,14 +17,14 @@ impl Listing<'_> {
     /// continuing after the row `before`, the last of the previous page of results.
     pub fn ids(
         &self,
-        conn: &Connection,
+        tx: &dyn Tx,
         page_id: &str,
-        args: &[&dyn ToSql],
+        args: &[&dyn ToValue],
         before: Option<&str>,
         limit: u32,
     ) -> Result<Vec<String>> {
         self.select(
-            conn,
+            tx,
             page_id,
             args,
             before,
@@ -36,19 +35,18 @@ impl Listing<'_> {
     /// The ids of every row that passes the filter, in the list's order.
     pub fn every_id(
         &self,
-        conn: &Connection,
+        tx: &dyn Tx,
         page_id: &str,
-        args: &[&dyn ToSql],
+        args: &[&dyn ToValue],
     ) -> Result<Vec<String>> {
-        // SQLite reads a negative LIMIT as no limit.
-        self.select(conn, page_id, args, None, -1)
+        self.select(tx, page_id, args, None, i64::MAX)
     }
 
     fn select(
         &self,
-        conn: &Connection,
+        tx: &dyn Tx,
         page_id: &str,
-        args: &[&dyn ToSql],
+        args: &[&dyn ToValue],
         before: Option<&str>,
         limit: i64,
     ) -> Result<Vec<String>> {
@@ -57,23 +55,18 @@ impl Listing<'_> {
         } = self;
         let cursor: Option<i64> = match before {
             Some(id) => Some(
-                conn.query_row(
+                tx.query_opt(
                     &format!("SELECT {key} FROM {table} WHERE id = ?1 AND page_id = ?2"),
-                    params![id, page_id],
+                    args![id, page_id],
                     |row| row.get(0),
-                )
-                .optional()?
+                )?
                 .ok_or_else(|| StoreError::not_found(what, id))?,
             ),
             None => None,
         };
-        let mut stmt = conn.prepare_cached(&self.sql())?;
-        let mut bound: Vec<&dyn ToSql> = vec![&page_id, &cursor, &before, &limit];
+        let mut bound: Vec<&dyn ToValue> = vec![&page_id, &cursor, &before, &limit];
         bound.extend_from_slice(args);
-        let ids = stmt
-            .query_map(bound.as_slice(), |row| row.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(ids)
+        tx.query(&self.sql(), &bound, |row| row.get(0))
     }
 
     /// The query: `?1` the page, `?2` and `?3` the cursor's key and id, `?4` the limit.
@@ -94,6 +87,7 @@ mod tests {
     use super::*;
     use crate::{incidents, maintenance, migrations};
     use herald_store::{IncidentFilter, MaintenanceFilter};
+    use rusqlite::{Connection, params};
 
     /// How SQLite means to run the listing: one line per step.
     fn plan(conn: &Connection, listing: &Listing) -> String {

@@ -9,24 +9,24 @@ use herald_core::maintenance::{
 use herald_core::page::Page;
 use herald_core::status::StatusLevel;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
 use super::codec::{from_json, from_name, from_opt_ts, from_ts, json, name, ts};
 use super::incidents::context;
 use super::listing::Listing;
 use super::{cadence, components, delivery, events, pages};
-use herald_store::{Lease, MaintenanceFilter, MaintenanceQuery, Result, StoreError, new_id};
+use herald_store::sql::{ToValue, Tx};
+use herald_store::{Lease, MaintenanceFilter, MaintenanceQuery, Result, StoreError, args, new_id};
 
 const WHAT: &str = "maintenance window";
 
 pub fn schedule(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     new: NewMaintenance,
     now: Timestamp,
 ) -> Result<Maintenance> {
-    let locations = components::page_locations(conn, &page.id)?;
+    let locations = components::page_locations(tx, &page.id)?;
     let decision = maintenance::schedule(
         context(page, &locations),
         new_id(),
@@ -35,66 +35,66 @@ pub fn schedule(
         actor,
         now,
     )?;
-    commit(conn, actor, page, None, decision, 0, now)
+    commit(tx, actor, page, None, decision, 0, now)
 }
 
 pub fn post_update(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     id: &str,
     draft: MaintenanceDraft,
     now: Timestamp,
 ) -> Result<Maintenance> {
-    let current = get(conn, &page.id, id)?;
+    let current = get(tx, &page.id, id)?;
     let decision = maintenance::post_update(&current, new_id(), draft, actor, now)?;
-    commit_change(conn, actor, page, &current, decision, now)
+    commit_change(tx, actor, page, &current, decision, now)
 }
 
 pub fn reschedule(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     id: &str,
     times: Reschedule,
     now: Timestamp,
 ) -> Result<Maintenance> {
-    let current = get(conn, &page.id, id)?;
+    let current = get(tx, &page.id, id)?;
     let decision = maintenance::reschedule(&current, page, new_id(), times, actor, now)?;
-    commit_change(conn, actor, page, &current, decision, now)
+    commit_change(tx, actor, page, &current, decision, now)
 }
 
 pub fn set_automation(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     id: &str,
     enabled: bool,
     now: Timestamp,
 ) -> Result<Maintenance> {
-    let current = get(conn, &page.id, id)?;
+    let current = get(tx, &page.id, id)?;
     let decision = maintenance::set_automation(&current, enabled, now)?;
-    commit_change(conn, actor, page, &current, decision, now)
+    commit_change(tx, actor, page, &current, decision, now)
 }
 
 pub fn set_reminders(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     id: &str,
     reminders: Vec<u32>,
     now: Timestamp,
 ) -> Result<Maintenance> {
-    let current = get(conn, &page.id, id)?;
+    let current = get(tx, &page.id, id)?;
     let decision = maintenance::set_reminders(&current, reminders, now)?;
-    commit_change(conn, actor, page, &current, decision, now)
+    commit_change(tx, actor, page, &current, decision, now)
 }
 
-pub fn delete(conn: &Connection, actor: &str, page: &Page, id: &str, now: Timestamp) -> Result<()> {
-    let current = get(conn, &page.id, id)?;
-    conn.execute("DELETE FROM maintenance_windows WHERE id = ?1", [id])?;
+pub fn delete(tx: &dyn Tx, actor: &str, page: &Page, id: &str, now: Timestamp) -> Result<()> {
+    let current = get(tx, &page.id, id)?;
+    tx.execute("DELETE FROM maintenance_windows WHERE id = ?1", args![id])?;
     events::append(
-        conn,
+        tx,
         Some(&page.id),
         actor,
         now,
@@ -104,7 +104,7 @@ pub fn delete(conn: &Connection, actor: &str, page: &Page, id: &str, now: Timest
 
 /// [`commit`] for a change to a maintenance already stored.
 fn commit_change(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     current: &Maintenance,
@@ -112,7 +112,7 @@ fn commit_change(
     now: Timestamp,
 ) -> Result<Maintenance> {
     commit(
-        conn,
+        tx,
         actor,
         page,
         Some(current),
@@ -126,7 +126,7 @@ fn commit_change(
 /// whose first `persisted_updates` updates are already stored, its jobs and cadence deadline,
 /// then the audit events. `before` is the window before the change, if it existed.
 fn commit(
-    conn: &Connection,
+    tx: &dyn Tx,
     actor: &str,
     page: &Page,
     before: Option<&Maintenance>,
@@ -137,11 +137,11 @@ fn commit(
     if decision.events.is_empty() {
         return Ok(decision.maintenance);
     }
-    save(conn, &decision.maintenance, persisted_updates)?;
-    arm(conn, &decision.maintenance, now)?;
+    save(tx, &decision.maintenance, persisted_updates)?;
+    arm(tx, &decision.maintenance, now)?;
     let due = |m: &Maintenance| m.next_update_due(page.settings.maintenance_cadence);
     cadence::follow(
-        conn,
+        tx,
         page,
         Subject::Maintenance,
         &decision.maintenance.id,
@@ -149,8 +149,8 @@ fn commit(
         decision.maintenance.updates.len() > persisted_updates,
         now,
     )?;
-    events::append_all(conn, Some(&page.id), actor, now, &decision.events)?;
-    announce(conn, page, &decision.events, &decision.maintenance, now)?;
+    events::append_all(tx, Some(&page.id), actor, now, &decision.events)?;
+    announce(tx, page, &decision.events, &decision.maintenance, now)?;
     Ok(decision.maintenance)
 }
 
@@ -159,90 +159,82 @@ fn commit(
 /// still ahead. A reminder already queued for the same plan keeps its row (it may be due this
 /// very moment); one of an earlier plan, one no longer asked for, or any for a window no
 /// longer scheduled, goes.
-fn arm(conn: &Connection, m: &Maintenance, now: Timestamp) -> Result<()> {
-    conn.prepare_cached(
-        "DELETE FROM jobs WHERE maintenance_id = ?1
-         AND (kind IN ('maintenance_start', 'maintenance_end') OR plan_sequence IS NOT ?2 OR ?3
-              OR (kind = 'maintenance_reminder' AND offset_mins NOT IN (SELECT value FROM json_each(?4))))",
-    )?
-    .execute(params![
+fn arm(tx: &dyn Tx, m: &Maintenance, now: Timestamp) -> Result<()> {
+    // Dialect: `json_each` walks a JSON array in SQLite (`= ANY` over an array elsewhere).
+    tx.execute("DELETE FROM jobs WHERE maintenance_id = ?1
+         AND (kind IN ('maintenance_start', 'maintenance_end') OR plan_sequence IS DISTINCT FROM ?2 OR ?3
+              OR (kind = 'maintenance_reminder' AND offset_mins NOT IN (SELECT value FROM json_each(?4))))", args![
         m.id,
         m.sequence,
         m.state != MaintenanceState::Scheduled,
         json(&m.reminders)?
     ])?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO jobs (kind, due_at, page_id, maintenance_id, offset_mins, plan_sequence, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
-    )?;
+    let insert = "INSERT INTO jobs (kind, due_at, page_id, maintenance_id, offset_mins, plan_sequence, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING";
     let transition = match m.state {
         MaintenanceState::Scheduled => Some(("maintenance_start", m.starts_at)),
         s if s.is_active() => Some(("maintenance_end", m.ends_at)),
         _ => None,
     };
     if let Some((kind, at)) = transition.filter(|_| m.automation) {
-        insert.execute(params![
-            kind,
-            ts(at),
-            m.page_id,
-            m.id,
-            None::<u32>,
-            None::<u32>,
-            ts(now)
-        ])?;
-    }
-    for (mins, at) in m.reminders_due().filter(|(_, at)| *at > now) {
-        if !reminded(conn, m, mins)? {
-            let kind = "maintenance_reminder";
-            insert.execute(params![
+        tx.execute(
+            insert,
+            args![
                 kind,
                 ts(at),
                 m.page_id,
                 m.id,
-                mins,
-                m.sequence,
+                None::<u32>,
+                None::<u32>,
                 ts(now)
-            ])?;
+            ],
+        )?;
+    }
+    for (mins, at) in m.reminders_due().filter(|(_, at)| *at > now) {
+        if !reminded(tx, m, mins)? {
+            let kind = "maintenance_reminder";
+            tx.execute(
+                insert,
+                args![kind, ts(at), m.page_id, m.id, mins, m.sequence, ts(now)],
+            )?;
         }
     }
     Ok(())
 }
 
-fn reminded(conn: &Connection, m: &Maintenance, mins: u32) -> Result<bool> {
-    let sent = conn
-        .prepare_cached(
-            "SELECT 1 FROM maintenance_reminders_sent
+fn reminded(tx: &dyn Tx, m: &Maintenance, mins: u32) -> Result<bool> {
+    let sent = tx.exists(
+        "SELECT 1 FROM maintenance_reminders_sent
              WHERE maintenance_id = ?1 AND plan_sequence = ?2 AND offset_mins = ?3",
-        )?
-        .exists(params![m.id, m.sequence, mins])?;
+        args![m.id, m.sequence, mins],
+    )?;
     Ok(sent)
 }
 
 /// Carries out a due maintenance job in one transaction: starts or completes the window, or
 /// sends a reminder, unless the window changed meanwhile so the job no longer applies (the
 /// change re-armed its jobs; this row is then gone or moot). Returns whether it did anything.
-pub fn run_job(conn: &Connection, lease: Lease, now: Timestamp) -> Result<bool> {
-    super::delivery::hold(conn, lease)?;
-    let job = conn
-        .prepare_cached(
-            "SELECT kind, page_id, maintenance_id, offset_mins, plan_sequence FROM jobs WHERE id = ?1",
-        )?
-        .query_row([lease.job], |row| {
+pub fn run_job(tx: &dyn Tx, lease: Lease, now: Timestamp) -> Result<bool> {
+    super::delivery::hold(tx, lease)?;
+    let job = tx.query_opt(
+        "SELECT kind, page_id, maintenance_id, offset_mins, plan_sequence FROM jobs WHERE id = ?1",
+        args![lease.job],
+        |row| {
             Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, Option<String>>(2)?,
-                row.get::<_, Option<u32>>(3)?,
-                row.get::<_, Option<u32>>(4)?,
+                row.get::<String>(0)?,
+                row.get::<String>(1)?,
+                row.get::<Option<String>>(2)?,
+                row.get::<Option<u32>>(3)?,
+                row.get::<Option<u32>>(4)?,
             ))
-        })
-        .optional()?;
+        },
+    )?;
     let Some((kind, page_id, Some(maintenance_id), offset, plan)) = job else {
         return Ok(false);
     };
-    super::delivery::finish(conn, lease)?;
-    let page = pages::get(conn, &page_id)?;
-    let m = get(conn, &page_id, &maintenance_id)?;
+    super::delivery::finish(tx, lease)?;
+    let page = pages::get(tx, &page_id)?;
+    let m = get(tx, &page_id, &maintenance_id)?;
     let decision = match kind.as_str() {
         "maintenance_start" if m.automation && m.state == MaintenanceState::Scheduled => {
             maintenance::auto_start(&m, new_id(), now)?
@@ -254,11 +246,11 @@ pub fn run_job(conn: &Connection, lease: Lease, now: Timestamp) -> Result<bool> 
             let (Some(mins), Some(plan)) = (offset, plan) else {
                 return Ok(false);
             };
-            return remind(conn, &page, &m, mins, plan, now);
+            return remind(tx, &page, &m, mins, plan, now);
         }
         _ => return Ok(false),
     };
-    commit_change(conn, AUTOMATION_ACTOR, &page, &m, decision, now)?;
+    commit_change(tx, AUTOMATION_ACTOR, &page, &m, decision, now)?;
     Ok(true)
 }
 
@@ -266,7 +258,7 @@ pub fn run_job(conn: &Connection, lease: Lease, now: Timestamp) -> Result<bool> 
 /// started meanwhile, nor when a later reminder is due as well (Herald was down through both;
 /// the later one says the same, closer to the start).
 fn remind(
-    conn: &Connection,
+    tx: &dyn Tx,
     page: &Page,
     m: &Maintenance,
     mins: u32,
@@ -277,46 +269,39 @@ fn remind(
         .reminders_due()
         .any(|(other, at)| other < mins && at <= now);
     let applies = m.state == MaintenanceState::Scheduled && m.sequence == plan && now < m.starts_at;
-    let fresh = conn
-        .prepare_cached(
-            "INSERT INTO maintenance_reminders_sent (maintenance_id, plan_sequence, offset_mins, sent_at)
-             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![m.id, plan, mins, ts(now)])?
+    let fresh = tx.execute("INSERT INTO maintenance_reminders_sent (maintenance_id, plan_sequence, offset_mins, sent_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING", args![m.id, plan, mins, ts(now)])?
         == 1;
     if !(applies && fresh) || superseded {
         return Ok(false);
     }
     let event = maintenance::reminder(m, mins, now);
-    events::append(conn, Some(&page.id), AUTOMATION_ACTOR, now, &event)?;
-    announce(conn, page, &[event], m, now)?;
+    events::append(tx, Some(&page.id), AUTOMATION_ACTOR, now, &event)?;
+    announce(tx, page, &[event], m, now)?;
     Ok(true)
 }
 
 /// Queues the broadcasts the events call for, with the window as published.
 fn announce(
-    conn: &Connection,
+    tx: &dyn Tx,
     page: &Page,
     events: &[Event],
     window: &Maintenance,
     now: Timestamp,
 ) -> Result<()> {
-    let locations = components::page_locations(conn, &page.id)?;
+    let locations = components::page_locations(tx, &page.id)?;
     let ctx = context(page, &locations);
-    delivery::announce(conn, ctx, events, window, now, |kind, locations| {
+    delivery::announce(tx, ctx, events, window, now, |kind, locations| {
         broadcast::for_maintenance(kind, window, locations, &page.settings.lint)
     })
 }
 
-fn save(conn: &Connection, m: &Maintenance, persisted_updates: usize) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO maintenance_windows (id, page_id, title, state, starts_at, ends_at, automation, sequence,
+fn save(tx: &dyn Tx, m: &Maintenance, persisted_updates: usize) -> Result<()> {
+    tx.execute("INSERT INTO maintenance_windows (id, page_id, title, state, starts_at, ends_at, automation, sequence,
                                           created_at, updated_at, started_at, ended_at, reminders)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET title = ?3, state = ?4, starts_at = ?5, ends_at = ?6, automation = ?7,
-             sequence = ?8, updated_at = ?10, started_at = ?11, ended_at = ?12, reminders = ?13",
-    )?
-    .execute(params![
+             sequence = ?8, updated_at = ?10, started_at = ?11, ended_at = ?12, reminders = ?13", args![
         m.id,
         m.page_id,
         m.title,
@@ -331,58 +316,59 @@ fn save(conn: &Connection, m: &Maintenance, persisted_updates: usize) -> Result<
         m.ended_at.map(ts),
         json(&m.reminders)?,
     ])?;
-    conn.prepare_cached("DELETE FROM maintenance_locations WHERE maintenance_id = ?1")?
-        .execute([&m.id])?;
-    let mut insert_location = conn.prepare_cached(
-        "INSERT INTO maintenance_locations (maintenance_id, location_id, position) VALUES (?1, ?2, ?3)",
+    tx.execute(
+        "DELETE FROM maintenance_locations WHERE maintenance_id = ?1",
+        args![&m.id],
     )?;
+    let insert_location = "INSERT INTO maintenance_locations (maintenance_id, location_id, position) VALUES (?1, ?2, ?3)";
     for (position, location) in m.affected.iter().enumerate() {
-        insert_location.execute(params![m.id, location, position as i64])?;
+        tx.execute(insert_location, args![m.id, location, position as i64])?;
     }
-    let mut insert_update = conn.prepare_cached(
-        "INSERT INTO maintenance_updates (id, maintenance_id, seq, state, details, channels, author, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
+    let insert_update = "INSERT INTO maintenance_updates (id, maintenance_id, seq, state, details, channels, author, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     for (seq, update) in m.updates.iter().enumerate().skip(persisted_updates) {
-        insert_update.execute(params![
-            update.id,
-            m.id,
-            seq as i64,
-            name(&update.state)?,
-            update.details,
-            json(&update.channels)?,
-            update.author,
-            ts(update.at),
-        ])?;
+        tx.execute(
+            insert_update,
+            args![
+                update.id,
+                m.id,
+                seq as i64,
+                name(&update.state)?,
+                update.details,
+                json(&update.channels)?,
+                update.author,
+                ts(update.at),
+            ],
+        )?;
     }
     Ok(())
 }
 
-pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Maintenance> {
-    let row = conn
-        .prepare_cached(
+pub fn get(tx: &dyn Tx, page_id: &str, id: &str) -> Result<Maintenance> {
+    let row = tx
+        .query_opt(
             "SELECT id, page_id, title, state, starts_at, ends_at, automation, sequence,
                     created_at, updated_at, started_at, ended_at, reminders
              FROM maintenance_windows WHERE id = ?1 AND page_id = ?2",
+            args![id, page_id],
+            |row| {
+                Ok((
+                    row.get::<String>(0)?,
+                    row.get::<String>(1)?,
+                    row.get::<String>(2)?,
+                    row.get::<String>(3)?,
+                    row.get::<i64>(4)?,
+                    row.get::<i64>(5)?,
+                    row.get::<bool>(6)?,
+                    row.get::<u32>(7)?,
+                    row.get::<i64>(8)?,
+                    row.get::<i64>(9)?,
+                    row.get::<Option<i64>>(10)?,
+                    row.get::<Option<i64>>(11)?,
+                    row.get::<String>(12)?,
+                ))
+            },
         )?
-        .query_row(params![id, page_id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, i64>(4)?,
-                row.get::<_, i64>(5)?,
-                row.get::<_, bool>(6)?,
-                row.get::<_, u32>(7)?,
-                row.get::<_, i64>(8)?,
-                row.get::<_, i64>(9)?,
-                row.get::<_, Option<i64>>(10)?,
-                row.get::<_, Option<i64>>(11)?,
-                row.get::<_, String>(12)?,
-            ))
-        })
-        .optional()?
         .ok_or_else(|| StoreError::not_found(WHAT, id))?;
     let (
         id,
@@ -400,8 +386,8 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Maintenance> {
         reminders,
     ) = row;
     Ok(Maintenance {
-        affected: affected(conn, &id)?,
-        updates: updates(conn, &id)?,
+        affected: affected(tx, &id)?,
+        updates: updates(tx, &id)?,
         id,
         page_id,
         title,
@@ -418,43 +404,43 @@ pub fn get(conn: &Connection, page_id: &str, id: &str) -> Result<Maintenance> {
     })
 }
 
-fn affected(conn: &Connection, maintenance_id: &str) -> Result<Vec<Id>> {
-    let mut stmt = conn.prepare_cached(
+fn affected(tx: &dyn Tx, maintenance_id: &str) -> Result<Vec<Id>> {
+    let ids = tx.query(
         "SELECT location_id FROM maintenance_locations WHERE maintenance_id = ?1 ORDER BY position",
+        args![maintenance_id],
+        |row| row.get(0),
     )?;
-    let ids = stmt
-        .query_map([maintenance_id], |row| row.get(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(ids)
 }
 
-fn updates(conn: &Connection, maintenance_id: &str) -> Result<Vec<MaintenanceUpdate>> {
-    let mut stmt = conn.prepare_cached(
+fn updates(tx: &dyn Tx, maintenance_id: &str) -> Result<Vec<MaintenanceUpdate>> {
+    let rows = tx.query(
         "SELECT id, state, details, channels, author, at
          FROM maintenance_updates WHERE maintenance_id = ?1 ORDER BY seq",
+        args![maintenance_id],
+        |row| {
+            Ok((
+                row.get::<String>(0)?,
+                row.get::<String>(1)?,
+                row.get::<String>(2)?,
+                row.get::<String>(3)?,
+                row.get::<String>(4)?,
+                row.get::<i64>(5)?,
+            ))
+        },
     )?;
-    let rows = stmt.query_map([maintenance_id], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, String>(2)?,
-            row.get::<_, String>(3)?,
-            row.get::<_, String>(4)?,
-            row.get::<_, i64>(5)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (id, state, details, channels, author, at) = row?;
-        Ok(MaintenanceUpdate {
-            id,
-            state: from_name(&state)?,
-            details,
-            channels: from_json(&channels)?,
-            author,
-            at: from_ts(at)?,
+    rows.into_iter()
+        .map(|(id, state, details, channels, author, at)| {
+            Ok(MaintenanceUpdate {
+                id,
+                state: from_name(&state)?,
+                details,
+                channels: from_json(&channels)?,
+                author,
+                at: from_ts(at)?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// The list of windows a filter selects, and whether its SQL takes `now` (as `?5`). The SQL
@@ -479,60 +465,54 @@ pub(crate) fn listing(filter: MaintenanceFilter) -> (Listing<'static>, bool) {
 }
 
 pub fn list(
-    conn: &Connection,
+    tx: &dyn Tx,
     page_id: &str,
     query: &MaintenanceQuery,
     now: Timestamp,
 ) -> Result<Vec<Maintenance>> {
     let (listing, takes_now) = listing(query.filter);
     let now = ts(now);
-    let args: &[&dyn ToSql] = if takes_now { &[&now] } else { &[] };
+    let args: &[&dyn ToValue] = if takes_now { &[&now] } else { &[] };
     listing
-        .ids(conn, page_id, args, query.before.as_deref(), query.limit)?
+        .ids(tx, page_id, args, query.before.as_deref(), query.limit)?
         .iter()
-        .map(|id| get(conn, page_id, id))
+        .map(|id| get(tx, page_id, id))
         .collect()
 }
 
 /// The id of every window `list` would list, latest planned start first, without reading them.
 pub fn ids(
-    conn: &Connection,
+    tx: &dyn Tx,
     page_id: &str,
     filter: MaintenanceFilter,
     now: Timestamp,
 ) -> Result<Vec<Id>> {
     let (listing, takes_now) = listing(filter);
     let now = ts(now);
-    let args: &[&dyn ToSql] = if takes_now { &[&now] } else { &[] };
-    listing.every_id(conn, page_id, args)
+    let args: &[&dyn ToValue] = if takes_now { &[&now] } else { &[] };
+    listing.every_id(tx, page_id, args)
 }
 
 /// The window a Status.io maintenance message id (one of its updates' ids) belongs to.
-pub fn by_update(conn: &Connection, page_id: &str, update_id: &str) -> Result<Maintenance> {
-    let window_id: String = conn
-        .query_row(
+pub fn by_update(tx: &dyn Tx, page_id: &str, update_id: &str) -> Result<Maintenance> {
+    let window_id: String = tx
+        .query_opt(
             "SELECT u.maintenance_id FROM maintenance_updates u
              JOIN maintenance_windows w ON w.id = u.maintenance_id
              WHERE u.id = ?1 AND w.page_id = ?2",
-            params![update_id, page_id],
+            args![update_id, page_id],
             |row| row.get(0),
-        )
-        .optional()?
+        )?
         .ok_or_else(|| StoreError::not_found("message", update_id))?;
-    get(conn, page_id, &window_id)
+    get(tx, page_id, &window_id)
 }
 
 /// What the active windows hold, by the core's rule: each affected location under maintenance.
-pub fn holds(conn: &Connection, page_id: &str) -> Result<Vec<(Id, StatusLevel)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id FROM maintenance_windows WHERE page_id = ?1 AND state IN ('in_progress', 'verifying')",
-    )?;
-    let ids = stmt
-        .query_map([page_id], |row| row.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+pub fn holds(tx: &dyn Tx, page_id: &str) -> Result<Vec<(Id, StatusLevel)>> {
+    let ids = tx.query("SELECT id FROM maintenance_windows WHERE page_id = ?1 AND state IN ('in_progress', 'verifying')", args![page_id], |row| row.get::<String>(0))?;
     let mut holds = Vec::new();
     for id in ids {
-        let window = get(conn, page_id, &id)?;
+        let window = get(tx, page_id, &id)?;
         holds.extend(window.holds().map(|a| (a.location_id, a.level)));
     }
     Ok(holds)

@@ -322,3 +322,17 @@ fn read_row(row: &dyn Row) -> Result<Subscriber> {
         updated_at: from_ts(row.get(10)?)?,
     })
 }
+
+/// This installation's key for signing subscribers' links, made by the first to ask.
+pub fn link_key(tx: &dyn Tx) -> Result<Vec<u8>> {
+    let fresh: [u8; 32] = rand::random();
+    tx.execute(
+        "INSERT INTO server_keys (name, secret) VALUES ('links', ?1) ON CONFLICT DO NOTHING",
+        args![fresh.as_slice()],
+    )?;
+    tx.query_one(
+        "SELECT secret FROM server_keys WHERE name = 'links'",
+        args![],
+        |row| row.get(0),
+    )
+}

@@ -33,6 +33,18 @@ macro_rules! int_values {
 }
 int_values!(i64, i32, u32, u16, u8);
 
+macro_rules! wide_ints {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            /// Counts and sizes; none comes near `i64::MAX`.
+            fn to_value(&self) -> Value<'_> {
+                Value::Int(i64::try_from(*self).unwrap_or(i64::MAX))
+            }
+        }
+    )*};
+}
+wide_ints!(u64, usize);
+
 impl ToValue for bool {
     fn to_value(&self) -> Value<'_> {
         Value::Bool(*self)
@@ -120,7 +132,7 @@ macro_rules! narrow_ints {
         }
     )*};
 }
-narrow_ints!(u64, u32, i32, usize);
+narrow_ints!(u64, u32, i32, u8, usize);
 
 impl FromColumn for f64 {
     fn from_column(row: &dyn Row, column: usize) -> Result<Option<f64>> {
